@@ -1,0 +1,139 @@
+// What a running server is configured with: one frozen object built by config/ from argv and
+// /etc/memcached.conf, read by every other layer. Field names say the unit; defaults are
+// memcached 1.6.18's (memcached -h, `stats settings`).
+
+export type BindingProtocol = 'auto' | 'ascii' | 'binary';
+
+export interface ListenAddress {
+  readonly host: string; // '0.0.0.0', '::', '127.0.0.1', '::1', a name
+  readonly port: number; // TCP port for this address (from host:port or -p)
+  readonly isIpv6: boolean;
+}
+
+export interface Settings {
+  readonly version: string; // reported as `VERSION 1.6.18` (memcached's), ours in -V
+  readonly port: number; // -p; 0 = no TCP
+  readonly udpPort: number; // -U; 0 = off
+  readonly listen: readonly ListenAddress[]; // resolved -l list (empty when -s)
+  readonly listenSpec: string; // the -l text as given, for `stats settings` inter (NULL when none)
+  readonly unixSocketPath: string | null; // -s
+  readonly unixSocketMask: number; // -a, numeric (0o700)
+  readonly enableShutdown: boolean; // -A
+  readonly daemonize: boolean; // -d
+  readonly user: string | null; // -u
+  readonly memLimitBytes: number; // -m MiB * 1 MiB
+  readonly evictionsDisabled: boolean; // -M
+  readonly maxConnections: number; // -c
+  readonly verbosity: number; // -v count (0..3); changed at runtime by `verbosity`
+  readonly pidFile: string | null; // -P
+  readonly growthFactor: number; // -f
+  readonly chunkSizeMin: number; // -n (bytes for key+value+flags)
+  readonly threads: number; // -t, reported only
+  readonly reqsPerEvent: number; // -R
+  readonly casEnabled: boolean; // !-C
+  readonly listenBacklog: number; // -b
+  readonly bindingProtocol: BindingProtocol; // -B
+  readonly itemSizeMax: number; // -I in bytes
+  readonly saslEnabled: boolean; // -S
+  readonly flushEnabled: boolean; // !-F
+  readonly dumpEnabled: boolean; // !-X
+  readonly watchEnabled: boolean; // !-W
+  readonly authFile: string | null; // -Y
+  readonly prefixDelimiter: string; // -D (default ':')
+  readonly detailEnabled: boolean; // -D given turns detail on
+  readonly idleTimeoutSec: number; // -o idle_timeout
+  readonly slabChunkMax: number; // -o slab_chunk_max (bytes)
+  readonly hashPowerInit: number; // -o hashpower (0 = default 16)
+  readonly hashExpandDisabled: boolean; // -o no_hashexpand
+  readonly trackSizes: boolean; // -o track_sizes
+  readonly lruCrawler: boolean; // !-o no_lru_crawler
+  readonly lruCrawlerSleepUs: number;
+  readonly lruCrawlerToCrawl: number;
+  readonly lruSegmented: boolean; // !-o no_lru_maintainer
+  readonly hotLruPct: number;
+  readonly warmLruPct: number;
+  readonly hotMaxFactor: number;
+  readonly warmMaxFactor: number;
+  readonly temporaryTtl: number;
+  readonly tempLru: boolean;
+  readonly maxconnsFast: boolean;
+  readonly tailRepairTime: number;
+  readonly readBufMemLimitBytes: number; // -o read_buf_mem_limit (0 = our own per-conn caps only)
+  readonly watcherLogbufSize: number;
+  readonly workerLogbufSize: number;
+  readonly slabReassign: boolean;
+  readonly slabAutomove: number;
+  readonly hashAlgorithm: string; // reported; we use our own murmur3
+  readonly multigetLineMax: number; // our cap on a get/gets line (bytes)
+  readonly logFormat: 'text' | 'json'; // --log-format
+  readonly configFile: string | null; // --config-file
+  readonly logFile: string | null; // `logfile` from the Debian conf (honoured with -d outside systemd)
+}
+
+export const MEMCACHED_VERSION = '1.6.18';
+export const MIB = 1024 * 1024;
+
+export const DEFAULT_SETTINGS: Settings = Object.freeze({
+  version: MEMCACHED_VERSION,
+  port: 11211,
+  udpPort: 0,
+  listen: [],
+  listenSpec: '',
+  unixSocketPath: null,
+  unixSocketMask: 0o700,
+  enableShutdown: false,
+  daemonize: false,
+  user: null,
+  memLimitBytes: 64 * MIB,
+  evictionsDisabled: false,
+  maxConnections: 1024,
+  verbosity: 0,
+  pidFile: null,
+  growthFactor: 1.25,
+  chunkSizeMin: 48,
+  threads: 4,
+  reqsPerEvent: 20,
+  casEnabled: true,
+  listenBacklog: 1024,
+  bindingProtocol: 'auto',
+  itemSizeMax: 1 * MIB,
+  saslEnabled: false,
+  flushEnabled: true,
+  dumpEnabled: true,
+  watchEnabled: true,
+  authFile: null,
+  prefixDelimiter: ':',
+  detailEnabled: false,
+  idleTimeoutSec: 0,
+  slabChunkMax: 512 * 1024,
+  hashPowerInit: 0,
+  hashExpandDisabled: false,
+  trackSizes: false,
+  lruCrawler: true,
+  lruCrawlerSleepUs: 100,
+  lruCrawlerToCrawl: 0,
+  lruSegmented: true,
+  hotLruPct: 20,
+  warmLruPct: 40,
+  hotMaxFactor: 0.2,
+  warmMaxFactor: 2.0,
+  temporaryTtl: 61,
+  tempLru: false,
+  maxconnsFast: true,
+  tailRepairTime: 0,
+  readBufMemLimitBytes: 0,
+  watcherLogbufSize: 256 * 1024,
+  workerLogbufSize: 64 * 1024,
+  slabReassign: true,
+  slabAutomove: 1,
+  hashAlgorithm: 'murmur3',
+  multigetLineMax: 1 * MIB,
+  logFormat: 'text',
+  configFile: null,
+  logFile: null,
+});
+
+/** Settings for tests and embedding: the defaults with some fields replaced. */
+export function makeSettings(overrides: Partial<Settings>): Settings {
+  return Object.freeze({ ...DEFAULT_SETTINGS, ...overrides });
+}

@@ -1,0 +1,32 @@
+// Everything a protocol front end may reach besides its own connection: one per server.
+
+import type { Settings } from '../config/settings.js';
+import type { Store } from '../store/store.js';
+import type { Counters } from '../stats/counters.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { VerboseLog } from '../log/verbose.js';
+import type { Session } from './session.js';
+
+/** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
+export interface AsciiAuthenticator {
+  /** Checks a `user pass` token; returns 'ok', 'fail' or 'format' (bad token). */
+  check(token: Buffer, start: number, end: number): 'ok' | 'fail' | 'format';
+  reload(): void;
+}
+
+export interface ServerContext {
+  readonly settings: Settings;
+  readonly store: Store;
+  readonly counters: Counters;
+  /** -S: SASL over binary; null when off. */
+  readonly sasl: Authenticator | null;
+  /** -Y: ascii auth; null when off. */
+  readonly asciiAuth: AsciiAuthenticator | null;
+  readonly log: VerboseLog;
+  /** Live connections, for `stats conns` and graceful shutdown. */
+  readonly sessions: Set<Session>;
+  /** Unix ms when the server started (uptime). */
+  readonly startedAtMs: number;
+  /** `shutdown [graceful]` with -A. */
+  requestShutdown(graceful: boolean): void;
+}

@@ -1,0 +1,277 @@
+// One client connection's protocol state: the input cursor, the reader slot (negotiate ->
+// text | binary), the reply buffer, and reused per-request structures. net/ feeds bytes in
+// with onData() and writes out.take() after each batch; it knows nothing of commands.
+
+import type { ServerContext } from './context.js';
+import type { ItemRef, ItemView } from '../store/store.js';
+import { newItemView } from '../store/store.js';
+import { OutBuffer } from './out-buffer.js';
+import { Tokens } from './text/tokenizer.js';
+import { createTextReader } from './text/reader.js';
+import { createBinaryReader } from './binary/reader.js';
+
+export const SessionAction = {
+  Continue: 0,
+  CloseAfterFlush: 1, // write what is in out, then close (memcached's close_after_write)
+  CloseNow: 2, // close without writing more
+} as const;
+export type SessionAction = (typeof SessionAction)[keyof typeof SessionAction];
+
+/**
+ * A protocol front end. read() consumes bytes of buf[start, end) and returns how many;
+ * 0 means it needs more input, or that it swapped session.reader (the loop then retries).
+ * Offsets move only on progress. Errors go on the wire as values; a fatal one sets
+ * session.action. Readers keep no reference to buf after returning.
+ */
+export interface ProtocolReader {
+  read(buf: Buffer, start: number, end: number): number;
+  /** Unconsumed bytes this reader will hold while waiting for the rest of a request. */
+  maxPendingBytes(): number;
+}
+
+/** Called by the text reader when a value block announced with expectValue() is complete. */
+export interface ValueConsumer {
+  /** ok = the block ended with \r\n. ref < 0 means the value was swallowed, not stored. */
+  finishValue(session: Session, ref: ItemRef, ok: boolean): void;
+}
+
+export type Transport = 'tcp' | 'udp' | 'unix';
+
+export interface ConnInfo {
+  /** A small integer like memcached's fd, used in -vv lines and `stats conns`. */
+  readonly id: number;
+  readonly transport: Transport;
+  /** `tcp:127.0.0.1:49862`, `udp:...`, `unix:/path` style, as `stats conns` prints addr. */
+  readonly peer: string;
+  /** The listener's address as `stats conns` prints listen_addr. */
+  readonly listenAddr: string;
+}
+
+const INPUT_INITIAL_BYTES = 16 * 1024;
+
+export class Session {
+  readonly ctx: ServerContext;
+  readonly conn: ConnInfo;
+  readonly out: OutBuffer;
+  readonly view: ItemView; // reused by every lookup
+  readonly tokens: Tokens; // reused by the text and meta front ends
+  reader: ProtocolReader;
+  action: SessionAction;
+  /** -S / -Y gate: false until authenticated when auth is on. */
+  isAuthenticated: boolean;
+  /** Server-relative seconds of the last command, for `stats conns` and idle_timeout. */
+  lastCommandTime: number;
+  /** memcached's conn state name for `stats conns`. */
+  stateName: string;
+  /** True when the last onData/resume stopped at -R with input left; net/ calls resume() later. */
+  hasYielded: boolean;
+
+  // Pending text value block (set/ms): the text reader copies bytes into the item.
+  valueRef: ItemRef;
+  valueLen: number; // bytes of value still expected, not counting \r\n
+  valueConsumer: ValueConsumer | null;
+  isSwallowing: boolean;
+
+  // Input cursor: unconsumed bytes live in inBuf[inStart, inEnd).
+  private inBuf: Buffer;
+  private inStart: number;
+  private inEnd: number;
+  private textReader: ProtocolReader | null;
+  private binaryReader: ProtocolReader | null;
+
+  constructor(ctx: ServerContext, conn: ConnInfo) {
+    this.ctx = ctx;
+    this.conn = conn;
+    this.out = new OutBuffer();
+    this.view = newItemView();
+    this.tokens = new Tokens();
+    this.action = SessionAction.Continue;
+    this.isAuthenticated = ctx.sasl === null && ctx.asciiAuth === null;
+    this.lastCommandTime = ctx.store.now();
+    this.stateName = 'conn_new_cmd';
+    this.hasYielded = false;
+    this.valueRef = -1;
+    this.valueLen = 0;
+    this.valueConsumer = null;
+    this.isSwallowing = false;
+    this.inBuf = EMPTY;
+    this.inStart = 0;
+    this.inEnd = 0;
+    this.textReader = null;
+    this.binaryReader = null;
+    this.reader = this.initialReader();
+  }
+
+  private initialReader(): ProtocolReader {
+    switch (this.ctx.settings.bindingProtocol) {
+      case 'ascii':
+        return this.useText();
+      case 'binary':
+        return this.useBinary();
+      case 'auto':
+        return new NegotiateReader(this);
+    }
+  }
+
+  useText(): ProtocolReader {
+    if (this.textReader === null) this.textReader = createTextReader(this);
+    this.reader = this.textReader;
+    return this.textReader;
+  }
+
+  useBinary(): ProtocolReader {
+    if (this.binaryReader === null) this.binaryReader = createBinaryReader(this);
+    this.reader = this.binaryReader;
+    return this.binaryReader;
+  }
+
+  /** Announces a value block of valueLen bytes (+\r\n) for the text reader; ref < 0 swallows. */
+  expectValue(ref: ItemRef, valueLen: number, consumer: ValueConsumer): void {
+    this.valueRef = ref;
+    this.valueLen = valueLen;
+    this.valueConsumer = consumer;
+    this.isSwallowing = ref < 0;
+  }
+
+  /** Bytes arrived. Returns what net/ should do after writing out.take(). */
+  onData(chunk: Buffer): SessionAction {
+    this.ctx.counters.bytes_read += chunk.length;
+    if (this.action !== SessionAction.Continue) return this.action;
+    if (this.inEnd === this.inStart) {
+      // Fast path: parse straight from the socket's chunk, keep only the leftover.
+      const used = this.run(chunk, 0, chunk.length);
+      if (used < chunk.length && this.action === SessionAction.Continue) this.keep(chunk, used, chunk.length);
+    } else {
+      this.keep(chunk, 0, chunk.length);
+      this.runBuffered();
+    }
+    this.checkPendingBound();
+    return this.action;
+  }
+
+  /** Continues after a -R yield. */
+  resume(): SessionAction {
+    this.hasYielded = false;
+    if (this.action === SessionAction.Continue && this.inEnd > this.inStart) {
+      this.runBuffered();
+      this.checkPendingBound();
+    }
+    return this.action;
+  }
+
+  /** Bytes received and not yet consumed. */
+  get pendingInputBytes(): number {
+    return this.inEnd - this.inStart;
+  }
+
+  /** Forgets buffered input and state (UDP: every datagram starts afresh). */
+  resetInput(): void {
+    this.inStart = 0;
+    this.inEnd = 0;
+    this.hasYielded = false;
+    this.action = SessionAction.Continue;
+    if (this.valueRef >= 0) this.ctx.store.release(this.valueRef);
+    this.valueRef = -1;
+    this.valueLen = 0;
+    this.valueConsumer = null;
+    this.isSwallowing = false;
+  }
+
+  /** Called by net/ when the connection is gone: frees a half-received item. */
+  onClose(): void {
+    if (this.valueRef >= 0) {
+      this.ctx.store.release(this.valueRef);
+      this.valueRef = -1;
+    }
+    if (this.inBuf.length > INPUT_INITIAL_BYTES) this.inBuf = EMPTY;
+  }
+
+  private runBuffered(): void {
+    const used = this.run(this.inBuf, this.inStart, this.inEnd);
+    this.inStart += used;
+    if (this.inStart === this.inEnd) {
+      this.inStart = 0;
+      this.inEnd = 0;
+      // A buffer grown for one large request goes back to normal size.
+      if (this.inBuf.length > 4 * INPUT_INITIAL_BYTES) this.inBuf = EMPTY;
+    }
+  }
+
+  /** The read loop: returns bytes consumed of buf[start, end). */
+  private run(buf: Buffer, start: number, end: number): number {
+    let pos = start;
+    let requests = 0;
+    const limit = this.ctx.settings.reqsPerEvent;
+    while (pos < end && this.action === SessionAction.Continue) {
+      const reader = this.reader;
+      const n = reader.read(buf, pos, end);
+      if (n === 0) {
+        if (this.reader !== reader) continue; // negotiated: retry with the new reader
+        break;
+      }
+      pos += n;
+      if (++requests >= limit && pos < end && this.valueLen === 0) {
+        this.hasYielded = true;
+        this.ctx.counters.conn_yields++;
+        break;
+      }
+    }
+    return pos - start;
+  }
+
+  private keep(src: Buffer, from: number, to: number): void {
+    const n = to - from;
+    const have = this.inEnd - this.inStart;
+    if (this.inBuf.length - this.inEnd < n) {
+      if (this.inStart > 0 && this.inBuf.length - have >= n && this.inBuf !== src) {
+        this.inBuf.copy(this.inBuf, 0, this.inStart, this.inEnd); // compact in place
+      } else {
+        let size = this.inBuf.length > 0 ? this.inBuf.length : INPUT_INITIAL_BYTES;
+        while (size < have + n) size *= 2;
+        const grown = Buffer.allocUnsafe(size);
+        this.inBuf.copy(grown, 0, this.inStart, this.inEnd);
+        this.inBuf = grown;
+      }
+      this.inEnd = have;
+      this.inStart = 0;
+    }
+    src.copy(this.inBuf, this.inEnd, from, to);
+    this.inEnd += n;
+  }
+
+  /** A reader waiting for more than it allows closes the connection (bounded input). */
+  private checkPendingBound(): void {
+    if (this.action !== SessionAction.Continue) return;
+    if (this.inEnd - this.inStart > this.reader.maxPendingBytes()) {
+      this.ctx.counters.conns_closed_line_too_long++;
+      this.action = SessionAction.CloseNow;
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** -B auto: the first byte decides (0x80 = binary, anything else = text), then swaps itself out. */
+class NegotiateReader implements ProtocolReader {
+  private readonly session: Session;
+
+  constructor(session: Session) {
+    this.session = session;
+  }
+
+  read(buf: Buffer, start: number, _end: number): number {
+    const s = this.session;
+    if (buf[start] === 0x80) {
+      if (s.ctx.log.level >= 2) s.ctx.log.line(s.conn.id + ': Client using the binary protocol');
+      s.useBinary();
+    } else {
+      if (s.ctx.log.level >= 2) s.ctx.log.line(s.conn.id + ': Client using the ascii protocol');
+      s.useText();
+    }
+    return 0;
+  }
+
+  maxPendingBytes(): number {
+    return 0;
+  }
+}
