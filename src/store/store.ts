@@ -12,6 +12,9 @@ export const StoreMode = {
   Append: 3,
   Prepend: 4,
   Cas: 5, // set only if the item exists and its cas equals casIn
+  // meta `ms I C<cas>` (memcached's set_stale): as Cas, but a casIn lower than the item's cas
+  // also stores, keeping the old exptime, marking the new item Stale and keeping TokenSent.
+  CasStale: 6,
 } as const;
 export type StoreMode = (typeof StoreMode)[keyof typeof StoreMode];
 
@@ -58,6 +61,7 @@ export const ItemBit = {
   Fetched: 1, // read at least once since stored (meta h, expired_unfetched)
   Stale: 2, // invalidated with meta I: served with X until replaced
   TokenSent: 4, // a recache (W) token went out: others see Z
+  KeyBinary: 8, // stored by meta with a base64 (`b`) key: meta `k` returns it base64-encoded
 } as const;
 
 /** Filled by lookups; one instance reused per session. */
@@ -133,6 +137,10 @@ export interface StoreStats {
   store_no_memory: number;
 }
 
+/** Outcome counters meta commands adjust through Store.adjustStat. */
+export type CountedStat = 'cmd_set' | 'get_hits' | 'get_misses' | 'touch_hits' | 'touch_misses' | 'delete_hits'
+  | 'delete_misses' | 'incr_misses' | 'decr_misses' | 'incr_hits' | 'decr_hits';
+
 /** Emits one `STAT name value` pair; the renderer writes the line. */
 export type StatEmitter = (name: string, value: string | number) => void;
 
@@ -180,6 +188,13 @@ export interface Store {
   setExptime(ref: ItemRef, exptime: number): void;
   /** Unlinks ref from the index and LRU (meta md, internal). */
   unlinkRef(ref: ItemRef): void;
+  /** Sets the cas of ref (meta E<cas>, later memcached's explicit cas). */
+  setCas(ref: ItemRef, cas: number): void;
+  /**
+   * Adds `by` to an outcome counter (per slab class where memcached keeps it per class).
+   * Meta commands look items up with NoStats and count exactly as memcached's proto_text does.
+   */
+  adjustStat(name: CountedStat, slabClass: number, by: number): void;
 
   // --- whole-cache verbs -----------------------------------------------------------------
   /** flush_all [delay]: items stored at or before now+delay become invisible then. */
@@ -207,8 +222,18 @@ export interface Store {
   slabsReassign(src: number, dst: number): string;
   /** `slabs automove N` */
   setAutomove(mode: number): void;
-  /** lru_crawler control; returns memcached's reply line without CRLF. */
+  /**
+   * lru_crawler control; args are the tokens after `lru_crawler`. Returns memcached's reply line
+   * without CRLF, except for `metadump`, which returns the whole block ending in `END\r\n`.
+   */
   lruCrawlerCommand(args: readonly string[]): string;
+  /**
+   * `lru_crawler metadump <classes|all|hash>`: returns '' after calling each() once per live
+   * item with memcached's line (`key=<uri-encoded> exp=.. la=.. cas=.. fetch=yes|no cls=.. size=..\n`,
+   * LF included; the caller then writes `END\r\n`), or returns the error reply line instead
+   * (`BADCLASS invalid class id`, `CLIENT_ERROR lru crawler disabled`, `ERROR metadump not allowed`).
+   */
+  metadump(spec: string, each: (line: string) => void): string;
   /** `-vv` start-up lines: `slab class   N: chunk size ... perslab ...` */
   describeSlabClasses(each: (line: string) => void): void;
   /** Bytes the item occupies (header + key + value + CRLF), as meta `me` size= reports. */

@@ -1,0 +1,77 @@
+// Where an item lives and how its chunk is laid out. Item identity (ItemRef) is a number:
+//
+//   ref = page * REF_PAGE_STRIDE + (byte offset of the chunk in its page) / 8
+//
+// Chunk sizes are multiples of 8 (memcached's CHUNK_ALIGN_BYTES), so refs are dense and a ref
+// converts to a word index of the page's Uint32Array view with a mask and a shift.
+//
+// Chunk header, 12 little-endian uint32 words (48 bytes, memcached's sizeof(item)):
+//
+//   word  0 NEXT   LRU link toward the tail  | free list next (free chunk) | head ref (continuation)
+//   word  1 PREV   LRU link toward the head
+//   word  2 HNEXT  hash chain link
+//   word  3 TIME   last access, server-relative seconds
+//   word  4 EXP    exptime, server-relative seconds (0 = never)
+//   word  5 VLEN   value length without the trailing \r\n
+//   word  6 FLAGS  client flags (uint32)
+//   word  7 CASLO  cas, low 32 bits
+//   word  8 CASHI  cas, high bits (cas stays below 2^53)
+//   word  9 META   bits 0-7 key length, 8-15 slab class, 16-31 item flags (IF_*)
+//   word 10 CHAIN  next chunk of a chained (large) item, NIL otherwise
+//   word 11 HASH   murmur3 of the key (chain compares and rehash without rereading keys)
+//
+// then the key bytes, then the value bytes, then "\r\n" (memcached's layout). Items larger than
+// the largest chunk are chained across chunks of the largest class: the head chunk holds the
+// header, the key and the start of the value; continuation chunks repeat the 48-byte header
+// region (META marks them IF_CONT, NEXT names the head) and carry the rest of the value.
+
+export const NIL = 0xffffffff;
+export const REF_PAGE_STRIDE = 131072; // 1 MiB / 8
+export const REF_OFF_MASK = REF_PAGE_STRIDE - 1;
+
+export const W_NEXT = 0;
+export const W_PREV = 1;
+export const W_HNEXT = 2;
+export const W_TIME = 3;
+export const W_EXP = 4;
+export const W_VLEN = 5;
+export const W_FLAGS = 6;
+export const W_CASLO = 7;
+export const W_CASHI = 8;
+export const W_META = 9;
+export const W_CHAIN = 10;
+export const W_HASH = 11;
+
+export const HDR_BYTES = 48;
+
+// Item flags (META bits 16-31). The first four equal store.ts ItemBit.
+export const IF_FETCHED = 1;
+export const IF_STALE = 2;
+export const IF_TOKEN = 4;
+export const IF_KEY_BINARY = 8;
+export const ITEM_BITS_MASK = 15; // the ItemBit part
+export const IF_LINKED = 16; // in the hash index and an LRU
+export const IF_ACTIVE = 32; // hit twice: survives one pass of the eviction scan
+export const IF_CHAINED = 64; // head of a chained item
+export const IF_CONT = 128; // continuation chunk of a chained item
+export const IF_USED = 256; // chunk holds an item (allocated, maybe not linked yet)
+
+export const META_FLAG_SHIFT = 16;
+
+export function refPage(ref: number): number {
+  return (ref / REF_PAGE_STRIDE) | 0;
+}
+export function refWord(ref: number): number {
+  return (ref & REF_OFF_MASK) << 1;
+}
+export function refByte(ref: number): number {
+  return (ref & REF_OFF_MASK) << 3;
+}
+export function makeRef(page: number, byteOffset: number): number {
+  return page * REF_PAGE_STRIDE + (byteOffset >>> 3);
+}
+
+/** memcached's ITEM_ntotal for these fields (what `bytes`, mem_requested and `me size=` count). */
+export function mcItemTotal(keyLen: number, valueLen: number, flags: number, casEnabled: boolean): number {
+  return 48 + keyLen + 1 + (flags !== 0 ? 4 : 0) + valueLen + 2 + (casEnabled ? 8 : 0);
+}
