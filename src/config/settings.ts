@@ -8,6 +8,8 @@ export interface ListenAddress {
   readonly host: string; // '0.0.0.0', '::', '127.0.0.1', '::1', a name
   readonly port: number; // TCP port for this address (from host:port or -p)
   readonly isIpv6: boolean;
+  /** The -l entry named its port (host:port): memcached binds UDP on that port too, not on -U. */
+  readonly explicitPort?: boolean;
 }
 
 export interface Settings {

@@ -29,4 +29,17 @@ export interface ServerContext {
   readonly startedAtMs: number;
   /** `shutdown [graceful]` with -A. */
   requestShutdown(graceful: boolean): void;
+  /**
+   * Listening sockets, for the first rows of `stats conns` (memcached lists its listeners as
+   * conns in `conn_listening`, UDP ones as `conn_read`). Optional: omitted, no rows are shown.
+   */
+  readonly listeners?: () => readonly ListenerInfo[];
+}
+
+export interface ListenerInfo {
+  /** A small integer like memcached's fd, ordered with the connection ids. */
+  readonly id: number;
+  readonly transport: 'tcp' | 'udp' | 'unix';
+  /** `tcp:127.0.0.1:11211`, `udp:...`, `unix:/path`, as `stats conns` prints addr. */
+  readonly addr: string;
 }

@@ -241,7 +241,9 @@ export class Session {
 
   /** A reader waiting for more than it allows closes the connection (bounded input). */
   private checkPendingBound(): void {
-    if (this.action !== SessionAction.Continue) return;
+    // After a -R yield the input holds whole requests not yet handled, not a partial one;
+    // net/ stops reading from the socket until resume() has caught up.
+    if (this.action !== SessionAction.Continue || this.hasYielded) return;
     if (this.inEnd - this.inStart > this.reader.maxPendingBytes()) {
       this.ctx.counters.conns_closed_line_too_long++;
       this.action = SessionAction.CloseNow;

@@ -1,0 +1,307 @@
+// memcachedts: wiring, process lifecycle and exit codes. main() resolves when the server has
+// stopped (never calls process.exit while serving); bin/memcachedts.js sets process.exitCode.
+//
+// Start-up order (memcached.c main(), adapted to bind before dropping root):
+//   parse → warnings → root/-u checks → -c vs open files →
+//   detach (-d: re-spawn; the parent waits for "listening" or the child's error) →
+//   SASL (-S) → -Y file → bind (startServer) →
+//   chown unix socket, pidfile → drop privileges → signals → serve until stopped.
+
+import { spawn } from 'node:child_process';
+import { chownSync, closeSync, openSync } from 'node:fs';
+import { ConfigError, ExitCode, StartupError, errorMessage } from '../errors.js';
+import { parseCommandLine, type ParsedCommandLine } from '../config/from-args.js';
+import { underSystemd } from '../config/debian-conf.js';
+import type { Settings } from '../config/settings.js';
+import { createLogger, type AppLogger } from '../log/logger.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { createSaslAuthenticator } from '../auth/sasl-conf.js';
+import { createAsciiAuth } from '../auth/ascii-auth.js';
+import type { AsciiAuthenticator } from '../protocol/context.js';
+import { startServer } from '../server.js';
+import { createStore } from '../store/cache.js';
+import { HELP_TEXT, LICENSE_TEXT, VERSION_LINE } from './program.js';
+import { dropPrivileges, isRoot, lookupUser, openFileLimit, removePidFile, writePidFile, type PasswdEntry } from './process-ops.js';
+
+/** Set in the environment of the detached child that `-d` spawns. */
+export const DAEMON_CHILD_ENV = 'MEMCACHEDTS_DAEMON_CHILD';
+/** How long a stop may wait for in-flight replies before the process ends anyway. */
+const GRACEFUL_CLOSE_MS = 5000;
+/** How long the `-d` parent waits for the child to report that it listens. */
+const DAEMON_READY_MS = 60_000;
+
+type DaemonMessage = { type: 'ready'; pid: number } | { type: 'error'; message: string; exitCode: number };
+
+function writeErr(text: string): void {
+  process.stderr.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+function isBindError(e: unknown): e is Error & { code: 'BIND' } {
+  return e instanceof Error && (e as { code?: unknown }).code === 'BIND';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const isDaemonChild = process.env[DAEMON_CHILD_ENV] === '1';
+  if (isDaemonChild) delete process.env[DAEMON_CHILD_ENV];
+
+  let parsed: ParsedCommandLine;
+  try {
+    parsed = parseCommandLine(argv, { env: process.env });
+  } catch (e: unknown) {
+    if (e instanceof ConfigError) {
+      writeErr(e.message);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  if (parsed.action !== 'run') {
+    if (parsed.action === 'help') process.stdout.write(HELP_TEXT);
+    else if (parsed.action === 'version') process.stdout.write(VERSION_LINE + '\n');
+    else process.stdout.write(LICENSE_TEXT);
+    return ExitCode.Ok;
+  }
+  const { settings } = parsed;
+  const log = createLogger({ format: settings.logFormat, verbosity: settings.verbosity });
+  if (!isDaemonChild) for (const w of parsed.warnings) log.warn(w);
+
+  const fail = async (message: string, exitCode: number): Promise<number> => {
+    if (isDaemonChild && process.send !== undefined) {
+      await sendToParent({ type: 'error', message, exitCode });
+    } else {
+      log.error(message);
+    }
+    return exitCode;
+  };
+
+  // Root must name a user to become (memcached checks this before anything else touches the system).
+  let runAs: PasswdEntry | null = null;
+  if (isRoot()) {
+    if (settings.user === null || settings.user === '') return fail("can't run as root without the -u switch", ExitCode.Usage);
+    runAs = lookupUser(settings.user);
+    if (runAs === null) return fail(`can't find the user ${settings.user} to switch to`, ExitCode.NoUser);
+  }
+
+  if (!isDaemonChild) {
+    const limit = openFileLimit();
+    if (limit !== null && settings.maxConnections > limit) {
+      log.warn(
+        `WARNING: -c ${settings.maxConnections} is above the open file limit (${limit}); ` +
+          'connections beyond it will fail. Raise it with ulimit -n or LimitNOFILE=.',
+      );
+    }
+  }
+
+  // The detached child does the rest and reports failures back (see detach()).
+  if (settings.daemonize && !isDaemonChild) return detach(argv, settings);
+
+  let sasl: Authenticator | null = null;
+  if (settings.saslEnabled) {
+    try {
+      const setup = createSaslAuthenticator(process.env, (m) => log.warn(m));
+      if (settings.verbosity > 0) {
+        log.line(`Reading configuration from: ${setup.configPath}`);
+        log.line('Initialized SASL.');
+      }
+      sasl = setup.authenticator;
+    } catch (e: unknown) {
+      const why = errorMessage(e);
+      const text = why === 'Failed to locate a config path' && settings.verbosity === 0 ? 'Error initializing sasl.' : `${why}\nError initializing sasl.`;
+      return fail(text, ExitCode.Failure);
+    }
+  }
+
+  let asciiAuth: AsciiAuthenticator | null = null;
+  if (settings.authFile !== null) {
+    try {
+      asciiAuth = createAsciiAuth(settings.authFile);
+    } catch (e: unknown) {
+      return fail(errorMessage(e), ExitCode.Failure);
+    }
+  }
+
+  return serve(settings, log, { sasl, asciiAuth, runAs, isDaemonChild, fail });
+}
+
+interface ServeOptions {
+  sasl: Authenticator | null;
+  asciiAuth: AsciiAuthenticator | null;
+  runAs: PasswdEntry | null;
+  isDaemonChild: boolean;
+  fail: (message: string, exitCode: number) => Promise<number>;
+}
+
+async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Promise<number> {
+  const pid = process.pid;
+  const pidFile = settings.pidFile;
+  let pidWritten = false;
+  const cleanup = (): void => {
+    if (pidWritten && pidFile !== null) removePidFile(pidFile, pid);
+    pidWritten = false;
+  };
+
+  // Signals are handled from before the first bind: a SIGTERM that arrives while we start up
+  // is kept and acted on as soon as the listeners exist.
+  let resolveStop: (how: StopKind) => void = () => {};
+  const stopped = new Promise<StopKind>((resolve) => {
+    resolveStop = resolve;
+  });
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) {
+      // A second signal while draining: stop waiting.
+      cleanup();
+      process.exit(ExitCode.Ok);
+    }
+    stopping = true;
+    resolveStop('signal');
+  };
+  const onHup = (): void => {
+    opts.sasl?.reload();
+    opts.asciiAuth?.reload();
+    if (log.level > 0) log.line('Reloaded authentication data (SIGHUP).');
+  };
+  const onFatal = (err: unknown): void => {
+    log.fatal('memcachedts: uncaught exception, exiting', err);
+    cleanup();
+    process.exit(ExitCode.Software);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onHup);
+  const unhook = (): void => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onHup);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
+  };
+
+  // memcached prints its slab classes (slabs_init, -vv) before the "server listening" lines.
+  const store = createStore(settings);
+  if (log.level >= 2) store.describeSlabClasses((line) => log.line(line));
+
+  let server;
+  try {
+    server = await startServer(settings, {
+      log,
+      store,
+      sasl: opts.sasl,
+      asciiAuth: opts.asciiAuth,
+      onShutdownRequest: (graceful: boolean) => {
+        stopping = true;
+        resolveStop(graceful ? 'graceful-command' : 'command');
+      },
+    });
+  } catch (e: unknown) {
+    unhook();
+    store.close();
+    if (isBindError(e)) return opts.fail(e.message, ExitCode.OsErr);
+    if (e instanceof ConfigError || e instanceof StartupError) return opts.fail(e.message, e.exitCode);
+    throw e;
+  }
+
+  try {
+    if (opts.runAs !== null && server.unixPath !== null) {
+      chownSync(server.unixPath, opts.runAs.uid, opts.runAs.gid);
+    }
+    if (pidFile !== null) {
+      const err = writePidFile(pidFile, pid, opts.runAs);
+      if (err !== null) log.error(err);
+      else pidWritten = true;
+    }
+    if (opts.runAs !== null) dropPrivileges(opts.runAs);
+  } catch (e: unknown) {
+    unhook();
+    cleanup();
+    await server.close(false).catch(() => {});
+    const code = e instanceof StartupError ? e.exitCode : ExitCode.OsErr;
+    return opts.fail(errorMessage(e), code);
+  }
+
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  if (opts.isDaemonChild) await sendToParent({ type: 'ready', pid });
+
+  const how = await stopped;
+  // memcached: `shutdown graceful` prints "Gracefully stopping" always; a signal or plain
+  // `shutdown` prints "Exiting normally" only with -v.
+  if (how === 'graceful-command') log.info('Gracefully stopping');
+  else if (log.level > 0) log.info('Exiting normally');
+
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, GRACEFUL_CLOSE_MS);
+  });
+  await Promise.race([server.close(true).catch((e: unknown) => log.error(`error while closing: ${errorMessage(e)}`)), timedOut]);
+  clearTimeout(timer);
+  cleanup();
+  unhook();
+  // Anything left holding the event loop (a stuck socket) must not keep a stopped daemon alive.
+  setTimeout(() => process.exit(process.exitCode ?? ExitCode.Ok), 2000).unref();
+  return ExitCode.Ok;
+}
+
+type StopKind = 'signal' | 'command' | 'graceful-command';
+
+function sendToParent(msg: DaemonMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined || !process.connected) {
+      resolve();
+      return;
+    }
+    process.send(msg, undefined, {}, () => {
+      if (process.connected) process.disconnect();
+      resolve();
+    });
+  });
+}
+
+/**
+ * `-d`: re-run ourselves detached (a new session, stdin from /dev/null, stdout/stderr to the
+ * Debian `logfile` outside systemd, kept with -v as memcached's daemon(noclose) does, else
+ * /dev/null). The parent exits 0 once the child reports that it listens, or with the child's
+ * error and exit code.
+ */
+async function detach(argv: readonly string[], settings: Settings): Promise<number> {
+  let logFd: number | null = null;
+  if (settings.logFile !== null && !underSystemd(process.env)) {
+    try {
+      logFd = openSync(settings.logFile, 'a', 0o640);
+    } catch (e: unknown) {
+      writeErr(`Could not open logfile ${settings.logFile}: ${errorMessage(e)}`);
+    }
+  }
+  const out = logFd ?? (settings.verbosity > 0 ? 'inherit' : 'ignore');
+  const script = process.argv[1] ?? '';
+  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
+    detached: true,
+    stdio: ['ignore', out, out, 'ipc'],
+    env: { ...process.env, [DAEMON_CHILD_ENV]: '1' },
+  });
+  if (logFd !== null) closeSync(logFd);
+
+  return new Promise<number>((resolve) => {
+    let done = false;
+    const finish = (code: number, message?: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (message !== undefined) writeErr(message);
+      if (child.connected) child.disconnect();
+      child.unref();
+      resolve(code);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(ExitCode.OsErr, `memcachedts: the daemon did not start listening within ${DAEMON_READY_MS / 1000} s`);
+    }, DAEMON_READY_MS);
+    child.on('message', (m: DaemonMessage) => {
+      if (m.type === 'ready') finish(ExitCode.Ok);
+      else finish(m.exitCode, m.message);
+    });
+    child.on('error', (e) => finish(ExitCode.OsErr, `failed to daemon() in order to daemonize: ${e.message}`));
+    child.on('exit', (code, signal) => {
+      finish(code !== null && code !== 0 ? code : ExitCode.Failure, `memcachedts: the daemon exited (${code ?? signal}) before listening`);
+    });
+  });
+}

@@ -1,0 +1,548 @@
+// argv (+ --config-file) → frozen Settings, with memcached 1.6.18's meaning for every flag:
+// the same C number parsing (atoi, atof, strtol base 8), the same checks in the same order and
+// the same error lines (memcached.c main()). memcached exits 1 for several of these; we exit 64
+// (EX_USAGE) for every bad flag or value so that scripts see one code for "bad command line".
+
+import { ConfigError, ExitCode } from '../errors.js';
+import { parseRawOptions, type RawOptions } from '../cli/program.js';
+import { readDebianConf, underSystemd, type DebianConf } from './debian-conf.js';
+import { joinListenArgs, parseListenSpec } from './listen-spec.js';
+import { DEFAULT_SETTINGS, MEMCACHED_VERSION, MIB, type BindingProtocol, type Settings } from './settings.js';
+import { atof, atoi, parseItemSize, safeStrtol, safeStrtoul, strtolOctal } from './sizes.js';
+
+const ITEM_SIZE_MAX_LOWER_LIMIT = 1024;
+const ITEM_SIZE_MAX_UPPER_LIMIT = 1024 * MIB;
+const SLAB_PAGE_SIZE = MIB;
+const CHUNK_ALIGN_BYTES = 8;
+const MAX_NUMBER_OF_SLAB_CLASSES = 64;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type ParsedCommandLine =
+  | { readonly action: 'help' | 'version' | 'license' }
+  | {
+      readonly action: 'run';
+      readonly settings: Settings;
+      /** One line each, printed on stderr before starting (flags that cannot apply, etc.). */
+      readonly warnings: readonly string[];
+    };
+
+export interface ParseDeps {
+  readonly env?: Env;
+  readonly readConf?: (path: string) => DebianConf;
+}
+
+interface Segment {
+  readonly raw: RawOptions;
+  readonly conf: DebianConf | null;
+}
+
+/** Splits argv at each `--config-file PATH`; the file's flags sit where the option stood. */
+function segmentArgv(argv: readonly string[], readConf: (path: string) => DebianConf): { segments: Segment[]; configFile: string | null } {
+  const segments: Segment[] = [];
+  let configFile: string | null = null;
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (pending.length > 0) segments.push({ raw: parseRawOptions(pending), conf: null });
+    pending = [];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--') {
+      pending.push(...argv.slice(i));
+      break;
+    }
+    let path: string | undefined;
+    if (a === '--config-file') {
+      path = argv[i + 1];
+      if (path === undefined) throw new ConfigError(`memcachedts: option '--config-file' requires an argument\nIllegal argument "?"`);
+      i++;
+    } else if (a.startsWith('--config-file=')) {
+      path = a.slice('--config-file='.length);
+    }
+    if (path === undefined) {
+      pending.push(a);
+      continue;
+    }
+    flush();
+    configFile = path;
+    const conf = readConf(path);
+    segments.push({ raw: parseRawOptions(conf.args), conf });
+  }
+  flush();
+  return { segments, configFile };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Later segments win; -l and -v of a later segment replace earlier ones; -o lists add up. */
+function mergeSegments(segments: readonly Segment[]): RawOptions {
+  const merged: RawOptions = { listen: [], extended: [], verbose: 0 };
+  const out = merged as unknown as Record<string, unknown>;
+  for (const { raw } of segments) {
+    for (const [key, value] of Object.entries(raw)) {
+      if (value === undefined) continue;
+      if (key === 'listen') {
+        if ((value as string[]).length > 0) merged.listen = [...(value as string[])];
+      } else if (key === 'extended') {
+        merged.extended.push(...(value as string[]));
+      } else if (key === 'verbose') {
+        if ((value as number) > 0) merged.verbose = value as number;
+      } else {
+        out[key] = value;
+      }
+    }
+  }
+  return merged;
+}
+
+function firstOf(argv: readonly string[], raw: RawOptions): 'help' | 'version' | 'license' | null {
+  const wanted: Array<['help' | 'version' | 'license', boolean | undefined, string[]]> = [
+    ['help', raw.help, ['-h', '--help']],
+    ['license', raw.license, ['-i', '--license']],
+    ['version', raw.version, ['-V', '--version']],
+  ];
+  let best: 'help' | 'version' | 'license' | null = null;
+  let bestAt = Infinity;
+  for (const [action, isSet, tokens] of wanted) {
+    if (isSet !== true) continue;
+    const at = argv.findIndex((a) => tokens.includes(a));
+    const pos = at === -1 ? argv.length : at; // combined short flags (-vh): keep h, i, V order
+    if (best === null || pos < bestAt) {
+      best = action;
+      bestAt = pos;
+    }
+  }
+  return best;
+}
+
+/** memcachedts's argv → what to do. Throws ConfigError with memcached's message and exit code. */
+export function parseCommandLine(argv: readonly string[], deps: ParseDeps = {}): ParsedCommandLine {
+  const env = deps.env ?? process.env;
+  const { segments, configFile } = segmentArgv(argv, deps.readConf ?? readDebianConf);
+  const raw = mergeSegments(segments);
+  const action = firstOf(argv, raw);
+  if (action !== null) return { action };
+  const conf = [...segments].reverse().find((s) => s.conf !== null)?.conf ?? null;
+  return settingsFromRaw(raw, { env, conf, configFile });
+}
+
+interface BuildContext {
+  readonly env: Env;
+  readonly conf: DebianConf | null;
+  readonly configFile: string | null;
+}
+
+function fail(message: string, exitCode: number = ExitCode.Usage): never {
+  throw new ConfigError(message, exitCode);
+}
+
+function notInNode(what: string): string {
+  return `WARNING: ${what} is not supported by memcachedts and is ignored.`;
+}
+
+/** Raw option strings → Settings, checking as memcached's main() does. */
+export function settingsFromRaw(raw: RawOptions, ctx: BuildContext): ParsedCommandLine {
+  const s: Mutable<Settings> = { ...DEFAULT_SETTINGS, version: MEMCACHED_VERSION };
+  const warnings: string[] = [];
+
+  // --- flags, as memcached's getopt loop reads them ---
+  const tcpSpecified = raw.port !== undefined;
+  const udpSpecified = raw.udpPort !== undefined;
+  if (raw.port !== undefined) s.port = atoi(raw.port);
+  if (raw.udpPort !== undefined) s.udpPort = atoi(raw.udpPort);
+  if (raw.unixSocket !== undefined) s.unixSocketPath = raw.unixSocket;
+  if (raw.unixMask !== undefined) s.unixSocketMask = strtolOctal(raw.unixMask);
+  if (raw.enableShutdown === true) s.enableShutdown = true;
+  if (raw.memoryLimit !== undefined) s.memLimitBytes = atoi(raw.memoryLimit) * MIB;
+  if (raw.disableEvictions === true) s.evictionsDisabled = true;
+  if (raw.connLimit !== undefined) {
+    s.maxConnections = atoi(raw.connLimit);
+    if (s.maxConnections <= 0) fail('Maximum connections must be greater than 0');
+  }
+  if (raw.lockMemory === true) warnings.push(notInNode('-k (lock down paged memory: Node cannot mlockall)'));
+  s.verbosity = raw.verbose;
+  if (raw.daemon === true) s.daemonize = true;
+  if (raw.enableCoredumps === true) warnings.push(notInNode('-r (maximize core file limit: Node cannot setrlimit)'));
+  if (raw.maxReqsPerEvent !== undefined) {
+    s.reqsPerEvent = atoi(raw.maxReqsPerEvent);
+    if (s.reqsPerEvent <= 0) fail('Number of requests per event must be greater than 0');
+  }
+  if (raw.user !== undefined) s.user = raw.user;
+  if (raw.pidfile !== undefined) s.pidFile = raw.pidfile;
+  if (raw.memoryFile !== undefined) warnings.push(notInNode('-e (restartable cache in a memory file)'));
+  if (raw.slabGrowthFactor !== undefined) {
+    s.growthFactor = atof(raw.slabGrowthFactor);
+    if (s.growthFactor <= 1.0) fail('Factor must be greater than 1');
+  }
+  if (raw.slabMinSize !== undefined) {
+    s.chunkSizeMin = atoi(raw.slabMinSize);
+    if (s.chunkSizeMin <= 0) fail('Chunk size must be greater than 0');
+  }
+  if (raw.threads !== undefined) {
+    s.threads = atoi(raw.threads);
+    if (s.threads <= 0) fail('Number of threads must be greater than 0');
+    if (s.threads > 64) {
+      warnings.push('WARNING: Setting a high number of workerthreads is not recommended.\n Set this value to the number of cores in your machine or less.');
+    }
+  }
+  if (raw.D !== undefined) {
+    if (raw.D === '') fail('No delimiter specified');
+    s.prefixDelimiter = raw.D.charAt(0);
+    s.detailEnabled = true;
+  }
+  if (raw.enableLargepages === true) warnings.push(notInNode('-L (large memory pages)'));
+  if (raw.disableCas === true) s.casEnabled = false;
+  if (raw.listenBacklog !== undefined) s.listenBacklog = atoi(raw.listenBacklog);
+  const protocolSpecified = raw.protocol !== undefined;
+  if (raw.protocol !== undefined) {
+    if (raw.protocol !== 'auto' && raw.protocol !== 'binary' && raw.protocol !== 'ascii') {
+      fail(`Invalid value for binding protocol: ${raw.protocol}\n -- should be one of auto, binary, or ascii`);
+    }
+    s.bindingProtocol = raw.protocol satisfies BindingProtocol;
+  }
+  if (raw.maxItemSize !== undefined) s.itemSizeMax = parseItemSize(raw.maxItemSize);
+  if (raw.enableSasl === true) s.saslEnabled = true;
+  if (raw.disableFlushAll === true) s.flushEnabled = false;
+  if (raw.disableDumping === true) s.dumpEnabled = false;
+  if (raw.disableWatch === true) s.watchEnabled = false;
+  if (raw.authFile !== undefined) s.authFile = raw.authFile;
+  if (raw.enableSsl === true) warnings.push(notInNode('-Z (TLS): listeners stay plain TCP'));
+  let napiIds = 0;
+  if (raw.napiIds !== undefined) {
+    napiIds = atoi(raw.napiIds);
+    if (napiIds <= 0) fail('Maximum number of NAPI IDs must be greater than 0');
+    warnings.push(notInNode('-N (NAPI ids)'));
+  }
+  const ext = applyExtendedOptions(raw.extended, s, warnings);
+
+  // --- checks after the loop, in memcached's order ---
+  if (napiIds > s.threads) {
+    fail(`Number of napi_ids(${napiIds}) cannot be greater than number of threads(${s.threads})`);
+  }
+  if (s.itemSizeMax < ITEM_SIZE_MAX_LOWER_LIMIT) fail('Item max size cannot be less than 1024 bytes.');
+  if (s.itemSizeMax > s.memLimitBytes / 2) fail('Cannot set item size limit higher than 1/2 of memory max.');
+  if (s.itemSizeMax > ITEM_SIZE_MAX_UPPER_LIMIT) fail('Cannot set item size limit higher than a gigabyte.');
+  if (s.itemSizeMax > MIB && !ext.slabChunkChanged) s.slabChunkMax = SLAB_PAGE_SIZE / 2;
+  if (s.slabChunkMax > s.itemSizeMax) {
+    fail(`slab_chunk_max (bytes: ${s.slabChunkMax}) cannot be larger than -I (item_size_max ${s.itemSizeMax})`);
+  }
+  if (s.slabChunkMax <= 0 || s.itemSizeMax % s.slabChunkMax !== 0) {
+    fail(`-I (item_size_max: ${s.itemSizeMax}) must be evenly divisible by slab_chunk_max (bytes: ${s.slabChunkMax})`);
+  }
+  if (SLAB_PAGE_SIZE % s.slabChunkMax !== 0) {
+    fail(`slab_chunk_max (bytes: ${s.slabChunkMax}) must divide evenly into ${SLAB_PAGE_SIZE} (slab_page_size)`);
+  }
+  if (ext.slabSizes !== null) {
+    checkSlabSizes(ext.slabSizes, s);
+    warnings.push(notInNode('-o slab_sizes (classes follow -f and -n)'));
+  }
+  if (s.hotLruPct + s.warmLruPct > 80) fail('hot_lru_pct + warm_lru_pct cannot be more than 80% combined');
+  if (s.tempLru && !ext.startLruMaintainer) fail('temporary_ttl requires lru_maintainer to be enabled');
+
+  if (s.saslEnabled) {
+    if (!protocolSpecified) s.bindingProtocol = 'binary';
+    else if (s.bindingProtocol !== 'binary') fail('ERROR: You cannot allow the ASCII protocol while using SASL.');
+    if (s.udpPort !== 0) fail('ERROR: Cannot enable UDP while using binary SASL authentication.');
+  }
+  if (s.authFile !== null) {
+    if (!protocolSpecified) s.bindingProtocol = 'ascii';
+    else if (s.bindingProtocol !== 'ascii') {
+      fail('ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens.');
+    }
+  }
+  if (udpSpecified && s.udpPort !== 0 && !tcpSpecified) s.port = s.udpPort;
+  if (s.port > 65535 || s.port < 0) fail(`ERROR: Invalid port number ${s.port}.`);
+  if (s.udpPort > 65535 || s.udpPort < 0) fail(`ERROR: Invalid port number ${s.udpPort}.`);
+  if (s.authFile !== null && s.udpPort !== 0) fail('Cannot use UDP with ascii authentication enabled (-U 0 to disable)');
+  if (s.memLimitBytes <= 0) fail('Cannot set item size limit higher than 1/2 of memory max.');
+
+  // --- ours ---
+  if (raw.logFormat !== undefined) {
+    if (raw.logFormat !== 'text' && raw.logFormat !== 'json') {
+      fail(`Invalid value for --log-format: ${raw.logFormat}\n -- should be one of text or json`);
+    }
+    s.logFormat = raw.logFormat;
+  }
+  s.configFile = ctx.configFile;
+  if (ctx.conf !== null) {
+    s.logFile = ctx.conf.logFile;
+    // Debian's systemd wrapper drops -d; start-memcached (sysv) detaches and honours logfile.
+    if (ctx.conf.daemonize && !underSystemd(ctx.env)) s.daemonize = true;
+  }
+
+  // --- listeners ---
+  s.listenSpec = joinListenArgs(raw.listen);
+  if (s.unixSocketPath !== null) {
+    s.listen = [];
+  } else {
+    const listen = parseListenSpec(raw.listen, s.port, (m) => warnings.push(m));
+    if ('error' in listen) {
+      fail(`${listen.error}\nfailed to listen on one of interface(s) ${s.listenSpec}`, ExitCode.OsErr);
+    }
+    s.listen = listen;
+  }
+  return { action: 'run', settings: Object.freeze(s), warnings };
+}
+
+interface ExtendedResult {
+  slabChunkChanged: boolean;
+  startLruMaintainer: boolean;
+  slabSizes: string | null;
+}
+
+function need(value: string | undefined, message: string): string {
+  if (value === undefined) fail(message);
+  return value;
+}
+
+/** `-o a,b=1,...` in order, as memcached's getsubopt loop does. */
+function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, warnings: string[]): ExtendedResult {
+  const r: ExtendedResult = { slabChunkChanged: false, startLruMaintainer: true, slabSizes: null };
+  const warned = new Set<string>();
+  const warnOnce = (key: string, text: string): void => {
+    if (warned.has(key)) return;
+    warned.add(key);
+    warnings.push(text);
+  };
+  for (const list of lists) {
+    // getsubopt walks the string to its end: an empty list, or ",," gives an empty token.
+    const tokens = list === '' ? [] : list.split(',');
+    for (const token of tokens) {
+      const eq = token.indexOf('=');
+      const name = eq === -1 ? token : token.slice(0, eq);
+      const value = eq === -1 ? undefined : token.slice(eq + 1);
+      switch (name) {
+        case 'maxconns_fast':
+          s.maxconnsFast = true;
+          break;
+        case 'no_maxconns_fast':
+          s.maxconnsFast = false;
+          break;
+        case 'hashpower': {
+          const n = atoi(need(value, 'Missing numeric argument for hashpower'));
+          if (n < 12) fail(`Initial hashtable multiplier of ${n} is too low`);
+          if (n > 32) {
+            fail(`Initial hashtable multiplier of ${n} is too high\nChoose a value based on "STAT hash_power_level" from a running instance`);
+          }
+          s.hashPowerInit = n;
+          break;
+        }
+        case 'no_hashexpand':
+          s.hashExpandDisabled = true;
+          break;
+        case 'slab_reassign':
+          s.slabReassign = true;
+          break;
+        case 'no_slab_reassign':
+          s.slabReassign = false;
+          break;
+        case 'slab_automove': {
+          if (value === undefined) {
+            s.slabAutomove = 1;
+            break;
+          }
+          const n = atoi(value);
+          if (n < 0 || n > 2) fail('slab_automove must be between 0 and 2');
+          s.slabAutomove = n;
+          break;
+        }
+        case 'no_slab_automove':
+          s.slabAutomove = 0;
+          break;
+        case 'slab_automove_ratio': {
+          const n = atof(need(value, 'Missing slab_automove_ratio argument'));
+          if (n <= 0 || n > 1) fail('slab_automove_ratio must be > 0 and < 1');
+          break;
+        }
+        case 'slab_automove_window': {
+          const n = atoi(need(value, 'Missing slab_automove_window argument'));
+          if (n < 3) fail('slab_automove_window must be > 2');
+          break;
+        }
+        case 'tail_repair_time': {
+          const n = atoi(need(value, 'Missing numeric argument for tail_repair_time'));
+          if (n < 10) fail('Cannot set tail_repair_time to less than 10 seconds');
+          s.tailRepairTime = n;
+          break;
+        }
+        case 'hash_algorithm': {
+          const v = need(value, 'Missing hash_algorithm argument');
+          if (v !== 'jenkins' && v !== 'murmur3' && v !== 'xxh3') fail('Unknown hash_algorithm option (jenkins, murmur3, xxh3)');
+          s.hashAlgorithm = v;
+          break;
+        }
+        case 'lru_crawler':
+          s.lruCrawler = true;
+          break;
+        case 'no_lru_crawler':
+          s.lruCrawler = false;
+          break;
+        case 'lru_crawler_sleep': {
+          const n = atoi(need(value, 'Missing lru_crawler_sleep value'));
+          if (n > 1000000 || n < 0) fail('LRU crawler sleep must be between 0 and 1 second');
+          s.lruCrawlerSleepUs = n;
+          break;
+        }
+        case 'lru_crawler_tocrawl': {
+          const n = safeStrtoul(need(value, 'Missing lru_crawler_tocrawl value'));
+          if (n === null) fail('lru_crawler_tocrawl takes a numeric 32bit value');
+          s.lruCrawlerToCrawl = n;
+          break;
+        }
+        case 'lru_maintainer':
+          r.startLruMaintainer = true;
+          s.lruSegmented = true;
+          break;
+        case 'no_lru_maintainer':
+          r.startLruMaintainer = false;
+          s.lruSegmented = false;
+          break;
+        case 'hot_lru_pct': {
+          const n = atoi(need(value, 'Missing hot_lru_pct argument'));
+          if (n < 1 || n >= 80) fail('hot_lru_pct must be > 1 and < 80');
+          s.hotLruPct = n;
+          break;
+        }
+        case 'warm_lru_pct': {
+          const n = atoi(need(value, 'Missing warm_lru_pct argument'));
+          if (n < 1 || n >= 80) fail('warm_lru_pct must be > 1 and < 80');
+          s.warmLruPct = n;
+          break;
+        }
+        case 'hot_max_factor': {
+          const n = atof(need(value, 'Missing hot_max_factor argument'));
+          if (n <= 0) fail('hot_max_factor must be > 0');
+          s.hotMaxFactor = n;
+          break;
+        }
+        case 'warm_max_factor': {
+          const n = atof(need(value, 'Missing warm_max_factor argument'));
+          if (n <= 0) fail('warm_max_factor must be > 0');
+          s.warmMaxFactor = n;
+          break;
+        }
+        case 'temporary_ttl':
+          s.temporaryTtl = atoi(need(value, 'Missing temporary_ttl argument'));
+          s.tempLru = true;
+          break;
+        case 'idle_timeout':
+          s.idleTimeoutSec = atoi(need(value, 'Missing numeric argument for idle_timeout'));
+          break;
+        case 'watcher_logbuf_size': {
+          const n = safeStrtoul(need(value, 'Missing watcher_logbuf_size argument'));
+          if (n === null) fail('could not parse argument to watcher_logbuf_size');
+          s.watcherLogbufSize = n * 1024;
+          break;
+        }
+        case 'worker_logbuf_size': {
+          const n = safeStrtoul(need(value, 'Missing worker_logbuf_size argument'));
+          if (n === null) fail('could not parse argument to worker_logbuf_size');
+          s.workerLogbufSize = n * 1024;
+          break;
+        }
+        case 'slab_sizes':
+          r.slabSizes = need(value, 'Missing slab_sizes argument');
+          break;
+        case 'slab_chunk_max': {
+          // memcached reads bytes here (its help text says kilobytes) and, on a bad value,
+          // prints the message and carries on into a division by zero: we stop instead.
+          const n = safeStrtol(need(value, 'Missing slab_chunk_max argument'));
+          if (n === null) fail('could not parse argument to slab_chunk_max');
+          s.slabChunkMax = n;
+          r.slabChunkChanged = true;
+          break;
+        }
+        case 'track_sizes':
+          s.trackSizes = true;
+          break;
+        case 'no_inline_ascii_resp':
+        case 'inline_ascii_resp':
+        case 'modern':
+        case 'drop_privileges':
+        case 'no_drop_privileges':
+          break;
+        case 'no_chunked_items':
+          s.slabChunkMax = SLAB_PAGE_SIZE;
+          break;
+        case 'no_modern':
+          if (!r.slabChunkChanged) s.slabChunkMax = SLAB_PAGE_SIZE;
+          s.slabReassign = false;
+          s.slabAutomove = 0;
+          s.maxconnsFast = false;
+          s.lruSegmented = false;
+          s.hashAlgorithm = 'jenkins';
+          s.lruCrawler = false;
+          r.startLruMaintainer = false;
+          break;
+        case 'resp_obj_mem_limit':
+          warnings.push('DEPRECATED: resp_obj_mem_limit no longer used. See read_buf_mem_limit,');
+          break;
+        case 'read_buf_mem_limit': {
+          const n = safeStrtoul(need(value, 'Missing read_buf_mem_limit argument'));
+          if (n === null) fail('could not parse argument to read_buf_mem_limit');
+          s.readBufMemLimitBytes = n * MIB;
+          break;
+        }
+        case 'ssl_verify_mode':
+        case 'ssl_min_version': {
+          const n = safeStrtol(need(value, `Missing ${name} argument`));
+          if (n === null) fail(`could not parse argument to ${name}`);
+          if (n < 0 || n > 3) fail(`Invalid ${name}. Use help to see valid options.`);
+          warnOnce(name, notInNode(`-o ${name} (TLS)`));
+          break;
+        }
+        case 'ssl_chain_cert':
+        case 'ssl_key':
+        case 'ssl_keyformat':
+        case 'ssl_ciphers':
+        case 'ssl_ca_cert':
+        case 'ssl_wbuf_size':
+          need(value, `Missing ${name} argument`);
+          warnOnce(name, notInNode(`-o ${name} (TLS)`));
+          break;
+        case 'ssl_session_cache':
+        case 'ssl_kernel_tls':
+        case 'sock_cookie_id':
+          warnOnce(name, notInNode(`-o ${name}`));
+          break;
+        case 'ext_path':
+        case 'ext_page_size':
+        case 'ext_wbuf_size':
+        case 'ext_threads':
+        case 'ext_io_depth':
+        case 'ext_item_size':
+        case 'ext_item_age':
+        case 'ext_low_ttl':
+        case 'ext_recache_rate':
+        case 'ext_compact_under':
+        case 'ext_drop_under':
+        case 'ext_max_sleep':
+        case 'ext_max_frag':
+        case 'ext_drop_unread':
+        case 'slab_automove_freeratio':
+          warnOnce(name, notInNode(`-o ${name} (extstore)`));
+          break;
+        default:
+          fail(`Illegal suboption "${token}"`);
+      }
+    }
+  }
+  return r;
+}
+
+function checkSlabSizes(list: string, s: Settings): void {
+  let last = 0;
+  let count = 0;
+  if (list.length < 1) fail('slab size 0 is out of valid range');
+  for (const part of list.split('-')) {
+    if (part === '') continue; // strtok_r skips empty fields
+    const size = safeStrtoul(part);
+    if (size === null || size < s.chunkSizeMin || size > s.slabChunkMax) fail(`slab size ${size ?? 0} is out of valid range`);
+    if (last >= size) fail(`slab size ${size} cannot be lower than or equal to a previous class size`);
+    if (size <= last + CHUNK_ALIGN_BYTES) fail(`slab size ${size} must be at least ${CHUNK_ALIGN_BYTES} bytes larger than previous class`);
+    last = size;
+    count++;
+    if (count >= MAX_NUMBER_OF_SLAB_CLASSES - 1) fail('too many slab classes specified');
+  }
+}

@@ -1,0 +1,349 @@
+// A stream socket (TCP or unix) ⇄ one Session: bytes in → session.onData → one write of the
+// replies per read batch → act on the SessionAction. Also -R yields, backpressure, idle
+// timeout, -c and the connection counters. Knows bytes and sockets, never commands.
+
+import type net from 'node:net';
+import type { ServerContext } from '../protocol/context.js';
+import { Session, SessionAction, type ConnInfo, type Transport } from '../protocol/session.js';
+
+/** Replies queued in the socket beyond this stop reading from it until 'drain'. */
+export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
+/** After we half-close a connection, how long the peer gets to close its side. */
+const LINGER_MS = 5000;
+
+/** memcached's answer to a connection beyond -c (maxconns_fast), then it closes. */
+const REPLY_TOO_MANY_CONNECTIONS = Buffer.from('ERROR Too many open connections\r\n', 'latin1');
+
+/** memcached numbers its connections by fd; its first listener is fd 23. */
+export const FIRST_CONN_ID = 23;
+
+/**
+ * The live stream connections of one server: ids, the -c limit, counters, shutdown.
+ * Listeners (tcp.ts, unix.ts) hand every accepted socket to accept().
+ */
+export class ConnectionHub {
+  readonly ctx: ServerContext;
+  private nextId: number;
+  private clients: number;
+  private listenerConns: number;
+  private readonly conns: Set<Connection>;
+  /** Sockets accepted beyond -c with maxconns_fast off: they wait, unread, for a free slot. */
+  private readonly waiting: Array<{ socket: net.Socket; transport: Transport; listenAddr: string }>;
+  private isClosing: boolean;
+
+  constructor(ctx: ServerContext) {
+    this.ctx = ctx;
+    this.nextId = FIRST_CONN_ID;
+    this.clients = 0;
+    this.listenerConns = 0;
+    this.conns = new Set();
+    this.waiting = [];
+    this.isClosing = false;
+  }
+
+  /** The next fd-like id (listeners take theirs first, as in memcached). */
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  /**
+   * Listener sockets and UDP conns count in memcached's connection figures: curr_connections
+   * is "all conns minus one", total_connections and connection_structures include them.
+   */
+  countListenerConns(n: number): void {
+    this.ctx.counters.total_connections += n;
+    this.listenerConns += n;
+    this.syncCurrConnections();
+  }
+
+  private syncCurrConnections(): void {
+    const all = this.listenerConns + this.clients;
+    const c = this.ctx.counters;
+    c.curr_connections = all > 0 ? all - 1 : 0;
+    if (all > c.connection_structures) c.connection_structures = all;
+  }
+
+  get clientCount(): number {
+    return this.clients;
+  }
+
+  accept(socket: net.Socket, transport: Transport, listenAddr: string): void {
+    if (this.isClosing) {
+      socket.destroy();
+      return;
+    }
+    const ctx = this.ctx;
+    if (this.clients >= ctx.settings.maxConnections) {
+      if (ctx.settings.maxconnsFast) {
+        ctx.counters.rejected_connections++;
+        socket.on('error', ignore);
+        socket.end(REPLY_TOO_MANY_CONNECTIONS);
+        setTimeout(() => socket.destroy(), LINGER_MS).unref();
+        return;
+      }
+      // memcached stops accepting until a connection closes; the kernel backlog holds the rest.
+      socket.pause();
+      socket.on('error', ignore);
+      if (this.waiting.length === 0) {
+        ctx.counters.listen_disabled_num++;
+        ctx.counters.accepting_conns = 0;
+      }
+      this.waiting.push({ socket, transport, listenAddr });
+      return;
+    }
+    this.start(socket, transport, listenAddr);
+  }
+
+  private start(socket: net.Socket, transport: Transport, listenAddr: string): void {
+    const ctx = this.ctx;
+    const id = this.allocateId();
+    const info: ConnInfo = { id, transport, peer: peerName(socket, transport), listenAddr };
+    this.clients++;
+    ctx.counters.total_connections++;
+    this.syncCurrConnections();
+    const conn = new Connection(this, socket, new Session(ctx, info));
+    this.conns.add(conn);
+    if (ctx.log.level >= 2) {
+      switch (ctx.settings.bindingProtocol) {
+        case 'auto':
+          ctx.log.line('<' + id + ' new auto-negotiating client connection');
+          break;
+        case 'ascii':
+          ctx.log.line('<' + id + ' new ascii client connection.');
+          break;
+        case 'binary':
+          ctx.log.line('<' + id + ' new binary client connection.');
+          break;
+      }
+    }
+  }
+
+  /** Called once per connection when its socket has closed. */
+  onClosed(conn: Connection): void {
+    if (!this.conns.delete(conn)) return;
+    this.clients--;
+    this.syncCurrConnections();
+    for (;;) {
+      const next = this.waiting.shift();
+      if (next === undefined) break;
+      if (next.socket.destroyed) continue;
+      next.socket.off('error', ignore);
+      next.socket.resume();
+      this.start(next.socket, next.transport, next.listenAddr);
+      break;
+    }
+    if (this.waiting.length === 0) this.ctx.counters.accepting_conns = 1;
+  }
+
+  /**
+   * Stops new connections. graceful: every connection gets its queued replies and a FIN, and
+   * up to waitMs to go; then (or at once when not graceful) the rest are destroyed.
+   */
+  async closeAll(graceful: boolean, waitMs: number): Promise<void> {
+    this.isClosing = true;
+    for (const w of this.waiting) w.socket.destroy();
+    this.waiting.length = 0;
+    const conns = [...this.conns];
+    if (graceful) {
+      const closed = conns.map((c) => c.closed);
+      for (const c of conns) c.endGracefully();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+      });
+      await Promise.race([Promise.all(closed), timeout]);
+      clearTimeout(timer);
+    }
+    for (const c of this.conns) c.destroy();
+  }
+}
+
+function ignore(): void {}
+
+/** `tcp:127.0.0.1:49862`, `tcp6:[::1]:33770`; a unix client is `?:<AF 0>` (memcached's words). */
+function peerName(socket: net.Socket, transport: Transport): string {
+  if (transport === 'unix') return '?:<AF 0>';
+  const addr = socket.remoteAddress ?? '?';
+  if (socket.remoteFamily === 'IPv6') return 'tcp6:[' + addr + ']:' + (socket.remotePort ?? 0);
+  return 'tcp:' + addr + ':' + (socket.remotePort ?? 0);
+}
+
+/** One client connection. */
+export class Connection {
+  readonly hub: ConnectionHub;
+  readonly socket: net.Socket;
+  readonly session: Session;
+  /** Resolves when the socket has closed and the connection is forgotten. */
+  readonly closed: Promise<void>;
+  private isPaused: boolean;
+  private isResumeScheduled: boolean;
+  private isEnding: boolean;
+  private isEof: boolean;
+  private isGone: boolean;
+  private resolveClosed: () => void;
+
+  constructor(hub: ConnectionHub, socket: net.Socket, session: Session) {
+    this.hub = hub;
+    this.socket = socket;
+    this.session = session;
+    this.isPaused = false;
+    this.isResumeScheduled = false;
+    this.isEnding = false;
+    this.isEof = false;
+    this.isGone = false;
+    this.resolveClosed = ignore;
+    this.closed = new Promise<void>((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    const ctx = session.ctx;
+    ctx.sessions.add(session);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    const idleSec = ctx.settings.idleTimeoutSec;
+    if (idleSec > 0) {
+      socket.setTimeout(idleSec * 1000, () => {
+        ctx.counters.conns_closed_idle++;
+        socket.destroy();
+      });
+    }
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', ignore); // ECONNRESET and friends: 'close' follows
+    socket.on('close', () => this.onClose());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.isEnding || this.isGone) return; // closing: input is read and dropped
+    let action: SessionAction;
+    try {
+      action = this.session.onData(chunk);
+    } catch (e: unknown) {
+      this.fail(e);
+      return;
+    }
+    this.afterBatch(action);
+  }
+
+  /** After onData or resume: write the batch's replies, then close / yield / pause as asked. */
+  private afterBatch(action: SessionAction): void {
+    if (action === SessionAction.CloseNow) {
+      this.session.out.take(); // nothing more is written
+      this.destroy();
+      return;
+    }
+    this.flush();
+    if (action === SessionAction.CloseAfterFlush) {
+      this.end();
+      return;
+    }
+    if (this.socket.writableLength > OUT_PAUSE_BYTES && !this.isPaused) {
+      this.isPaused = true;
+      this.session.ctx.counters.out_buffer_pauses++;
+      this.socket.pause();
+      return;
+    }
+    if (this.session.hasYielded) this.scheduleResume();
+    else if (this.isEof) this.end();
+  }
+
+  private flush(): void {
+    const parts = this.session.out.take();
+    if (parts === null) return;
+    const socket = this.socket;
+    let bytes = 0;
+    if (parts.length === 1) {
+      const only = parts[0]!;
+      bytes = only.length;
+      socket.write(only);
+    } else {
+      socket.cork();
+      for (const p of parts) {
+        bytes += p.length;
+        socket.write(p);
+      }
+      socket.uncork();
+    }
+    this.session.ctx.counters.bytes_written += bytes;
+  }
+
+  private scheduleResume(): void {
+    if (this.isResumeScheduled || this.isPaused || this.isGone) return;
+    this.isResumeScheduled = true;
+    setImmediate(() => {
+      this.isResumeScheduled = false;
+      if (this.isGone || this.isEnding || this.isPaused) return;
+      let action: SessionAction;
+      try {
+        action = this.session.resume();
+      } catch (e: unknown) {
+        this.fail(e);
+        return;
+      }
+      this.afterBatch(action);
+    });
+  }
+
+  private onDrain(): void {
+    if (!this.isPaused || this.isGone) return;
+    this.isPaused = false;
+    this.socket.resume();
+    if (this.session.hasYielded) this.scheduleResume();
+    else if (this.isEof) this.end();
+  }
+
+  /** The peer closed its side: finish what is buffered (a -R yield), then close ours. */
+  private onEnd(): void {
+    this.isEof = true;
+    if (!this.session.hasYielded && !this.isPaused && !this.isResumeScheduled) this.end();
+  }
+
+  /** A bug while handling this connection's bytes: log it, drop the connection, keep serving. */
+  private fail(e: unknown): void {
+    const ctx = this.session.ctx;
+    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    ctx.log.error('<' + this.session.conn.id + ' internal error, closing the connection: ' + detail);
+    ctx.counters.conns_closed_protocol_error++;
+    this.session.out.take();
+    this.destroy();
+  }
+
+  /** Half-close after the queued replies; the peer gets LINGER_MS to close its side. */
+  private end(): void {
+    if (this.isEnding || this.isGone) return;
+    this.isEnding = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+  }
+
+  /** Shutdown: queued replies go out, then FIN. */
+  endGracefully(): void {
+    if (this.isGone) return;
+    if (this.isPaused) {
+      this.isPaused = false;
+      this.socket.resume();
+    }
+    this.end();
+  }
+
+  destroy(): void {
+    if (this.isGone) return;
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    if (this.isGone) return;
+    this.isGone = true;
+    const session = this.session;
+    const ctx = session.ctx;
+    ctx.sessions.delete(session);
+    try {
+      session.onClose();
+    } catch (e: unknown) {
+      ctx.log.error('<' + session.conn.id + ' error while closing: ' + (e instanceof Error ? (e.stack ?? e.message) : String(e)));
+    }
+    if (ctx.log.level >= 2) ctx.log.line('<' + session.conn.id + ' connection closed.');
+    this.hub.onClosed(this);
+    this.resolveClosed();
+  }
+}

@@ -1,0 +1,49 @@
+// TCP listeners: one net.Server per bound address (IPv6 ones v6-only, as memcached sets
+// IPV6_V6ONLY), accepted sockets handed to the ConnectionHub.
+
+import net from 'node:net';
+import type { ConnectionHub } from './connection.js';
+
+export interface TcpListener {
+  readonly server: net.Server;
+  readonly host: string;
+  readonly port: number;
+  readonly isIpv6: boolean;
+  /** `tcp:127.0.0.1:11211` / `tcp6:[::1]:11211`, as `stats conns` prints it. */
+  readonly addr: string;
+}
+
+/** Binds host:port; rejects with the socket error (EADDRINUSE, EADDRNOTAVAIL, EACCES...). */
+export function listenTcp(hub: ConnectionHub, host: string, port: number, isIpv6: boolean, backlog: number): Promise<TcpListener> {
+  return new Promise((resolve, reject) => {
+    // allowHalfOpen: a client's FIN must not cut off replies to requests it already sent.
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false });
+    let addr = '';
+    server.on('connection', (socket: net.Socket) => hub.accept(socket, 'tcp', addr));
+    const onError = (err: Error): void => {
+      server.close();
+      reject(err);
+    };
+    server.once('error', onError);
+    server.listen({ host, port, backlog, ipv6Only: isIpv6, exclusive: true }, () => {
+      server.off('error', onError);
+      server.on('error', (err: Error) => hub.ctx.log.error('TCP listener ' + addr + ': ' + err.message));
+      const bound = server.address() as net.AddressInfo;
+      addr = (isIpv6 ? 'tcp6:[' + bound.address + ']:' : 'tcp:' + bound.address + ':') + bound.port;
+      resolve({ server, host: bound.address, port: bound.port, isIpv6, addr });
+    });
+  });
+}
+
+/** Stops accepting (live connections are the hub's business). */
+export function closeListener(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    // close() calls back only when every connection has ended; we only need the listen socket gone.
+    server.close();
+    resolve();
+  });
+}

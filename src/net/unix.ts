@@ -1,0 +1,82 @@
+// -s PATH: a unix stream socket with exactly the -a mode (umask around bind, chmod after, as
+// memcached's umask(~mask & 0777) gives). A stale socket file at PATH is replaced; any other
+// kind of file there is an error. The file is removed on close.
+
+import fs from 'node:fs';
+import net from 'node:net';
+import type { ConnectionHub } from './connection.js';
+
+export interface UnixListener {
+  readonly server: net.Server;
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+export class UnixSocketError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) {
+    super(message);
+    this.name = 'UnixSocketError';
+    this.code = code;
+  }
+}
+
+/** Removes a stale socket at path; throws UnixSocketError('ENOTSOCK') if something else is there. */
+export function removeStaleSocket(path: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(path);
+  } catch (e: unknown) {
+    if ((e as { code?: unknown }).code === 'ENOENT') return;
+    throw e;
+  }
+  if (!st.isSocket()) throw new UnixSocketError(`${path} exists and is not a socket`, 'ENOTSOCK');
+  fs.unlinkSync(path);
+}
+
+export function listenUnix(hub: ConnectionHub, path: string, mode: number, backlog: number): Promise<UnixListener> {
+  return new Promise((resolve, reject) => {
+    try {
+      removeStaleSocket(path);
+    } catch (e: unknown) {
+      reject(e);
+      return;
+    }
+    const listenAddr = 'unix:' + path;
+    const server = net.createServer({ allowHalfOpen: true });
+    server.on('connection', (socket: net.Socket) => hub.accept(socket, 'unix', listenAddr));
+    const onError = (err: Error): void => {
+      server.close();
+      reject(err);
+    };
+    server.once('error', onError);
+    const oldMask = process.umask(~mode & 0o777);
+    try {
+      server.listen({ path, backlog }, () => {
+        server.off('error', onError);
+        server.on('error', (err: Error) => hub.ctx.log.error('unix listener ' + path + ': ' + err.message));
+        try {
+          fs.chmodSync(path, mode & 0o7777);
+        } catch {
+          // the umask already gave the mode; chmod only repairs an unusual filesystem
+        }
+        resolve({
+          server,
+          path,
+          close: () =>
+            new Promise<void>((done) => {
+              server.close();
+              try {
+                if (fs.lstatSync(path).isSocket()) fs.unlinkSync(path);
+              } catch {
+                // already gone
+              }
+              done();
+            }),
+        });
+      });
+    } finally {
+      process.umask(oldMask);
+    }
+  });
+}

@@ -1,0 +1,63 @@
+// Binary STAT (process_bin_stat): the same groups and emitters as the text `stats`, each stat
+// one response packet (key = name, value = text, opcode 0x10, cas 0), then an empty packet.
+
+import type { BinaryReader } from './reader.js';
+import type { StatEmitter } from '../../store/store.js';
+import { Opcode, Status, writeResponseHeader } from './header.js';
+import { emitExtraStats, emitGeneralStats, emitSettingsStats, prefixDumpLines, resetStats } from '../../stats/render.js';
+
+/** Appends one stat packet (append_bin_stats: no -vv dump, cas 0). */
+function appendStat(r: BinaryReader, name: string, value: string): void {
+  const out = r.out;
+  const klen = Buffer.byteLength(name, 'latin1');
+  const vlen = Buffer.byteLength(value, 'latin1');
+  writeResponseHeader(out, Opcode.Stat, klen, 0, Status.Success, klen + vlen, r.opaque, 0);
+  if (klen > 0) out.appendAscii(name);
+  if (vlen > 0) out.appendAscii(value);
+}
+
+function emitterFor(r: BinaryReader): StatEmitter {
+  return (name, value) => appendStat(r, name, typeof value === 'string' ? value : String(value));
+}
+
+function terminate(r: BinaryReader): void {
+  writeResponseHeader(r.out, Opcode.Stat, 0, 0, Status.Success, 0, r.opaque, 0);
+}
+
+export function emitBinaryStats(r: BinaryReader, group: string): void {
+  const ctx = r.ctx;
+  const emit = emitterFor(r);
+  if (group.length === 0) {
+    emitGeneralStats(ctx, emit);
+  } else if (group.startsWith('reset')) {
+    // memcached compares with strncmp on the group's length: `resetX` is reset too.
+    resetStats(ctx);
+  } else if (group.startsWith('settings')) {
+    emitSettingsStats(ctx, emit);
+  } else if (group.startsWith('detail')) {
+    const sub = group.slice(6);
+    if (sub.startsWith(' dump')) {
+      appendStat(r, 'detailed', prefixDumpLines(ctx) + 'END\r\n');
+    } else if (sub.startsWith(' on')) {
+      r.runtime.detailEnabled = true;
+    } else if (sub.startsWith(' off')) {
+      r.runtime.detailEnabled = false;
+    } else {
+      r.writeError(Status.KeyNotFound, null);
+      return;
+    }
+  } else if (group === 'items') {
+    ctx.store.emitItems(emit);
+  } else if (group === 'slabs') {
+    ctx.store.emitSlabs(emit);
+  } else if (group === 'sizes' || group === 'sizes_enable' || group === 'sizes_disable') {
+    // Size tracking is fixed at start-up (-o track_sizes): the status is reported as it is.
+    ctx.store.emitSizes(emit);
+  } else if (group === 'memcachedts') {
+    emitExtraStats(ctx, emit); // our own figures (text `stats memcachedts` has them too)
+  } else {
+    r.writeError(Status.KeyNotFound, null);
+    return;
+  }
+  terminate(r);
+}

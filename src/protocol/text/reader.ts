@@ -1,0 +1,314 @@
+// The classic text front end's reader: line states, value blocks copied straight into the
+// allocated item, the -Y ascii-auth gate, and memcached's input bounds. Commands live in
+// commands.ts; meta verbs are forwarded to meta/commands.ts.
+//
+// States, as memcached's conn states: a command line (conn_parse_cmd), a value block being
+// read into an item (conn_nread) or thrown away (conn_swallow), the -Y pre-auth reader
+// (try_read_command_asciiauth), and a `watch` connection that no longer reads commands.
+
+import type { ProtocolReader, Session, ValueConsumer } from '../session.js';
+import { runtimeState, type RuntimeState } from '../../stats/render.js';
+import { SessionAction } from '../session.js';
+import type { ServerContext } from '../context.js';
+import { dispatchCommand } from './commands.js';
+import { parseU32 } from './ascii-num.js';
+import {
+  ERR_AUTH_FAILURE,
+  ERR_AUTH_TERMINATION,
+  ERR_AUTH_TOKEN_FORMAT,
+  ERR_UNAUTHENTICATED,
+  REPLY_STORED,
+} from './replies.js';
+
+/** A partial line (no \n yet) longer than this closes the connection, unless it is a get. */
+export const MAX_PARTIAL_LINE = 2048;
+/** While the -Y value token is awaited: memcached's fixed read buffer. */
+const MAX_AUTH_PENDING = 16 * 1024;
+
+const CH_LF = 0x0a;
+const CH_CR = 0x0d;
+const CH_SP = 0x20;
+
+export class TextReader implements ProtocolReader {
+  readonly session: Session;
+  readonly ctx: ServerContext;
+  /** Settings that admin commands change at run time (shared by the server's sessions). */
+  readonly rt: RuntimeState;
+  /** The classic storage commands' value consumer, made on first use (commands.ts). */
+  classicConsumer: ValueConsumer | null;
+
+  /** noreply seen on the current command (memcached's c->noreply, reset per line). */
+  noreply: boolean;
+  /**
+   * out.length at memcached's last flush point in this batch (after a get, mn, or when input
+   * ran dry). A get with a too-long key drops the replies queued since then, as memcached does.
+   */
+  flushMark: number;
+  /** `watch`: the connection only streams (here: nothing) and reads no more commands. */
+  isWatching: boolean;
+
+  // Value block in progress (see Session.expectValue).
+  private inValue: boolean;
+  private valueOffset: number;
+  private trailerLeft: number; // bytes of the \r\n still to come
+  private trailerOk: boolean;
+
+  // Partial-line bound, decided when a line is incomplete.
+  private pendingLimit: number;
+  /** Replies held back while a value block is incomplete (see holdOutput). */
+  private held: Buffer | null;
+
+  // -Y: the `set` line has been read; its data (user pass\r\n) is awaited.
+  private authValueBytes: number;
+  private authReplyStart: number;
+  private authReplyEnd: number;
+
+  constructor(session: Session) {
+    this.session = session;
+    this.ctx = session.ctx;
+    this.rt = runtimeState(session.ctx);
+    this.classicConsumer = null;
+    this.noreply = false;
+    this.flushMark = 0;
+    this.isWatching = false;
+    this.inValue = false;
+    this.valueOffset = 0;
+    this.trailerLeft = 0;
+    this.trailerOk = true;
+    this.pendingLimit = MAX_PARTIAL_LINE;
+    this.held = null;
+    this.authValueBytes = -1;
+    this.authReplyStart = -1;
+    this.authReplyEnd = -1;
+  }
+
+  maxPendingBytes(): number {
+    if (this.authValueBytes >= 0) return MAX_AUTH_PENDING;
+    return this.pendingLimit;
+  }
+
+  read(buf: Buffer, start: number, end: number): number {
+    const session = this.session;
+    // A batch starts with an empty reply buffer: nothing queued is left to cull.
+    if (session.out.length === 0) this.flushMark = 0;
+    if (this.inValue) return this.readValue(buf, start, end);
+    if (this.isWatching) return end - start;
+    if (!session.isAuthenticated && this.ctx.asciiAuth !== null) return this.readAuth(buf, start, end);
+
+    const nl = buf.indexOf(CH_LF, start);
+    if (nl < 0 || nl >= end) {
+      this.notePartialLine(buf, start, end);
+      return 0;
+    }
+    let lineEnd = nl;
+    // memcached strips a \r only when the line has at least two bytes before the \n.
+    if (nl - start > 1 && buf[nl - 1] === CH_CR) lineEnd = nl - 1;
+    // The C tokenizer stops at a NUL byte: the rest of the line is ignored.
+    for (let i = start; i < lineEnd; i++) {
+      if (buf[i] === 0) {
+        lineEnd = i;
+        break;
+      }
+    }
+    session.lastCommandTime = this.ctx.store.now();
+    this.noreply = false;
+    if (this.ctx.log.level >= 2) this.ctx.log.line('<' + session.conn.id + ' ' + buf.toString('latin1', start, lineEnd));
+    session.stateName = 'conn_parse_cmd';
+    dispatchCommand(this, buf, start, lineEnd);
+    let used = nl + 1 - start;
+    if (session.valueConsumer !== null && !this.inValue) {
+      // The command announced a value block: read what has already arrived into the item.
+      this.inValue = true;
+      this.valueOffset = 0;
+      this.trailerLeft = 2;
+      this.trailerOk = true;
+      session.stateName = session.isSwallowing ? 'conn_swallow' : 'conn_nread';
+      if (nl + 1 < end) used += this.readValue(buf, nl + 1, end);
+      else this.holdOutput();
+    } else {
+      session.stateName = 'conn_new_cmd';
+    }
+    return used;
+  }
+
+  /** Copies value bytes into the item (or skips them), then checks the \r\n and finishes. */
+  private readValue(buf: Buffer, start: number, end: number): number {
+    const session = this.session;
+    let pos = start;
+    const want = session.valueLen;
+    if (want > 0) {
+      const n = end - pos < want ? end - pos : want;
+      if (!session.isSwallowing) this.ctx.store.writeValue(session.valueRef, this.valueOffset, buf, pos, n);
+      this.valueOffset += n;
+      session.valueLen = want - n;
+      pos += n;
+      if (session.valueLen > 0) {
+        this.holdOutput();
+        return pos - start;
+      }
+    }
+    while (this.trailerLeft > 0 && pos < end) {
+      const b = buf[pos++];
+      if (this.trailerLeft === 2) {
+        if (b !== CH_CR) this.trailerOk = false;
+      } else if (b !== CH_LF) {
+        this.trailerOk = false;
+      }
+      this.trailerLeft--;
+    }
+    if (this.trailerLeft > 0) {
+      this.holdOutput();
+      return pos - start;
+    }
+    this.finishValue();
+    return pos - start;
+  }
+
+  private finishValue(): void {
+    const session = this.session;
+    const consumer = session.valueConsumer;
+    const ref = session.isSwallowing ? -1 : session.valueRef;
+    this.inValue = false;
+    session.valueRef = -1;
+    session.valueLen = 0;
+    session.valueConsumer = null;
+    session.isSwallowing = false;
+    session.stateName = 'conn_new_cmd';
+    if (this.held !== null) {
+      session.out.append(this.held);
+      this.held = null;
+    }
+    if (consumer !== null) consumer.finishValue(session, ref, this.trailerOk);
+  }
+
+  /**
+   * The input ran out inside a value block. memcached does not flush while it reads a value
+   * (conn_nread / conn_swallow), so replies queued since its last flush wait for the value to
+   * complete; we keep them aside so the socket sees the same bytes at the same moments.
+   */
+  private holdOutput(): void {
+    const out = this.session.out;
+    if (out.length <= this.flushMark) return;
+    const parts = out.take();
+    if (parts === null) return;
+    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    out.appendBytes(all, 0, this.flushMark);
+    const tail = all.subarray(this.flushMark);
+    this.held = this.held === null ? Buffer.from(tail) : Buffer.concat([this.held, tail]);
+  }
+
+  /** Decides how long an incomplete line may grow (memcached: only get/gets may pass 2048). */
+  private notePartialLine(buf: Buffer, start: number, end: number): void {
+    let i = start;
+    while (i < end && buf[i] === CH_SP && i - start <= 100) i++;
+    if (i - start <= 100 && isMultiGetPrefix(buf, i, end)) {
+      this.pendingLimit = this.ctx.settings.multigetLineMax;
+    } else {
+      this.pendingLimit = MAX_PARTIAL_LINE;
+    }
+  }
+
+  // --- -Y ascii authentication (memcached's try_read_command_asciiauth) ---------------------
+
+  private readAuth(buf: Buffer, start: number, end: number): number {
+    const session = this.session;
+    let pos = start;
+    if (this.authValueBytes < 0) {
+      if (end - start < 2) {
+        this.pendingLimit = MAX_PARTIAL_LINE;
+        return 0;
+      }
+      const nl = buf.indexOf(CH_LF, start);
+      if (nl < 0 || nl >= end) {
+        this.pendingLimit = MAX_PARTIAL_LINE;
+        return 0;
+      }
+      // Looking for `set <key> <flags> <exptime> <bytes>`: only the size matters.
+      const t = session.tokens;
+      let lineEnd = nl;
+      for (let i = start; i < lineEnd; i++) {
+        if (buf[i] === 0) {
+          lineEnd = i;
+          break;
+        }
+      }
+      const n = t.tokenize(buf, start, lineEnd);
+      pos = nl + 1;
+      let size = NaN;
+      if (n >= 5 && t.is(0, 'set')) size = parseU32(buf, t.start[4]!, t.end[4]!);
+      if (Number.isNaN(size)) {
+        this.authReply(ERR_UNAUTHENTICATED);
+        return pos - start;
+      }
+      this.authValueBytes = size + 2;
+    }
+    if (end - pos < this.authValueBytes) return pos - start; // wait for the whole token
+    const valueStart = pos;
+    const valueEnd = pos + this.authValueBytes;
+    this.authValueBytes = -1;
+    pos = valueEnd;
+    if (valueEnd - valueStart < 2 || buf[valueEnd - 2] !== CH_CR || buf[valueEnd - 1] !== CH_LF) {
+      this.authReply(ERR_AUTH_TERMINATION);
+      return pos - start;
+    }
+    const auth = this.ctx.asciiAuth!;
+    const verdict = auth.check(buf, valueStart, valueEnd - 2);
+    const counters = this.ctx.counters;
+    if (verdict === 'format') {
+      this.authReply(ERR_AUTH_TOKEN_FORMAT);
+    } else if (verdict === 'ok') {
+      counters.auth_cmds++;
+      this.authReply(REPLY_STORED);
+      session.isAuthenticated = true;
+    } else {
+      counters.auth_cmds++;
+      counters.auth_errors++;
+      this.authReply(ERR_AUTH_FAILURE);
+    }
+    return pos - start;
+  }
+
+  /**
+   * memcached reuses one response object for pre-auth replies until it is flushed, so within
+   * one batch only the last of consecutive pre-auth replies reaches the client.
+   */
+  private authReply(line: Buffer): void {
+    const out = this.session.out;
+    if (out.length > 0 && out.length === this.authReplyEnd && this.authReplyStart >= 0) {
+      out.truncateTo(this.authReplyStart);
+    }
+    if (this.ctx.log.level >= 2) {
+      this.ctx.log.line('>' + this.session.conn.id + ' ' + line.toString('latin1', 0, line.length - 2));
+    }
+    this.authReplyStart = out.length;
+    out.append(line);
+    this.authReplyEnd = out.length;
+  }
+
+  /** quit, HTTP/ lines: close once the replies so far are written. */
+  close(): void {
+    this.session.action = SessionAction.CloseAfterFlush;
+  }
+}
+
+function isMultiGetPrefix(buf: Buffer, i: number, end: number): boolean {
+  // `get `, `gets `, `gat `, `gats ` (memcached itself allows only get/gets; gat/gats lines
+  // are bounded the same way here).
+  if (end - i < 4 || buf[i] !== 0x67) return false;
+  const b1 = buf[i + 1];
+  const b2 = buf[i + 2];
+  if (b1 === 0x65 && b2 === 0x74) {
+    // get
+  } else if (b1 === 0x61 && b2 === 0x74) {
+    // gat
+  } else {
+    return false;
+  }
+  const b3 = buf[i + 3];
+  if (b3 === CH_SP) return true;
+  return b3 === 0x73 && end - i >= 5 && buf[i + 4] === CH_SP;
+}
+
+export function createTextReader(session: Session): ProtocolReader {
+  return new TextReader(session);
+}

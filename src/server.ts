@@ -1,0 +1,322 @@
+// The server: one store, one ServerContext, the listeners memcached would open for these
+// settings (TCP on every -l address, UDP with -U, or only a unix socket with -s), and an
+// orderly close. Bind failures throw an Error with code 'BIND' and memcached's wording, which
+// the CLI prints before exiting 71.
+
+import dns from 'node:dns';
+import net from 'node:net';
+import type { Settings, ListenAddress } from './config/settings.js';
+import type { Store } from './store/store.js';
+import { createStore } from './store/cache.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { AsciiAuthenticator, ListenerInfo, ServerContext } from './protocol/context.js';
+import type { VerboseLog } from './log/verbose.js';
+import { Counters } from './stats/counters.js';
+import { ConnectionHub } from './net/connection.js';
+import { listenTcp, type TcpListener } from './net/tcp.js';
+import { bindUdp, type UdpEndpoint } from './net/udp.js';
+import { listenUnix, type UnixListener } from './net/unix.js';
+
+export interface ServerDeps {
+  log: VerboseLog;
+  store?: Store;
+  sasl?: Authenticator | null;
+  asciiAuth?: AsciiAuthenticator | null;
+  /** `shutdown [graceful]` (with -A): the owner decides how to stop. */
+  onShutdownRequest?: (graceful: boolean) => void;
+}
+
+export interface BoundAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RunningServer {
+  readonly ctx: ServerContext;
+  readonly tcpAddresses: readonly BoundAddress[];
+  readonly udpAddresses: readonly BoundAddress[];
+  readonly unixPath: string | null;
+  /** Stops accepting, lets queued replies go out (bounded), closes sockets, the unix file, the store. */
+  close(graceful: boolean): Promise<void>;
+}
+
+/** A listener could not be opened; message is what memcached prints (one or two lines). */
+export class BindError extends Error {
+  readonly code = 'BIND';
+  constructor(message: string) {
+    super(message);
+    this.name = 'BindError';
+  }
+}
+
+/** How long close(true) waits for connections to take their last replies and go. */
+const GRACEFUL_WAIT_MS = 2000;
+const ABRUPT_WAIT_MS = 200;
+
+export async function startServer(settings: Settings, deps: ServerDeps): Promise<RunningServer> {
+  const store = deps.store ?? createStore(settings);
+  const listenerInfos: ListenerInfo[] = [];
+  const ctx: ServerContext = {
+    settings,
+    store,
+    counters: new Counters(),
+    sasl: deps.sasl ?? null,
+    asciiAuth: deps.asciiAuth ?? null,
+    log: deps.log,
+    sessions: new Set(),
+    startedAtMs: Date.now(),
+    requestShutdown(graceful: boolean): void {
+      deps.onShutdownRequest?.(graceful);
+    },
+    listeners: () => listenerInfos,
+  };
+  const hub = new ConnectionHub(ctx);
+  const tcp: TcpListener[] = [];
+  const udp: UdpEndpoint[] = [];
+  let unix: UnixListener | null = null;
+
+  const closeListeners = async (): Promise<void> => {
+    for (const l of tcp) l.server.close();
+    const pending: Array<Promise<void>> = udp.map((u) => u.close());
+    if (unix !== null) pending.push(unix.close());
+    await Promise.all(pending);
+  };
+
+  try {
+    if (settings.unixSocketPath !== null) {
+      unix = await bindUnix(hub, settings);
+      const id = hub.allocateId();
+      listenerInfos.push({ id, transport: 'unix', addr: 'unix:' + unix.path });
+      hub.countListenerConns(1);
+      logListening(ctx, id, protocolLabel(settings));
+    } else {
+      const groups = listenGroups(settings);
+      if (settings.port !== 0) {
+        for (const group of groups) {
+          for (const l of await bindGroup(group, settings, 'tcp', (host, port, isIpv6) => listenTcp(hub, host, port, isIpv6, settings.listenBacklog))) {
+            tcp.push(l);
+            const id = hub.allocateId();
+            listenerInfos.push({ id, transport: 'tcp', addr: l.addr });
+            hub.countListenerConns(1);
+            logListening(ctx, id, protocolLabel(settings));
+          }
+        }
+      }
+      if (settings.udpPort !== 0) {
+        // memcached: one UDP conn per worker thread, or one per socket when -l lists several.
+        const connsPerSocket = settings.listenSpec.includes(',') ? 1 : Math.max(1, settings.threads);
+        const allocateIds = (n: number): number[] => Array.from({ length: n }, () => hub.allocateId());
+        for (const group of groups) {
+          for (const u of await bindGroup(group, settings, 'udp', (host, port, isIpv6) => bindUdp(ctx, host, port, isIpv6, allocateIds, connsPerSocket))) {
+            udp.push(u);
+            listenerInfos.push(...u.listeners);
+            hub.countListenerConns(u.listeners.length);
+            for (const l of u.listeners) logListening(ctx, l.id, 'udp');
+          }
+        }
+      }
+    }
+  } catch (e: unknown) {
+    await closeListeners().catch(() => {});
+    if (deps.store === undefined) store.close();
+    throw e;
+  }
+
+  warnAboutExposure(ctx, tcp, udp);
+
+  let closing: Promise<void> | null = null;
+  return {
+    ctx,
+    tcpAddresses: tcp.map((l) => ({ host: l.host, port: l.port })),
+    udpAddresses: udp.map((u) => ({ host: u.host, port: u.port })),
+    unixPath: unix === null ? null : unix.path,
+    close(graceful: boolean): Promise<void> {
+      if (closing === null) {
+        closing = (async () => {
+          await closeListeners();
+          await hub.closeAll(true, graceful ? GRACEFUL_WAIT_MS : ABRUPT_WAIT_MS);
+          store.close();
+        })();
+      }
+      return closing;
+    },
+  };
+}
+
+// --- listen addresses -------------------------------------------------------------------------
+
+/**
+ * The -l entries as memcached's server_socket() calls see them: one group per entry, and `*`
+ * (or no -l at all) is one group of 0.0.0.0 and ::. Within a group, "address in use" on some
+ * addresses is tolerated when another one binds.
+ */
+function listenGroups(settings: Settings): ListenAddress[][] {
+  if (settings.listen.length === 0) {
+    return [[
+      { host: '0.0.0.0', port: settings.port, isIpv6: false },
+      { host: '::', port: settings.port, isIpv6: true },
+    ]];
+  }
+  const groups: ListenAddress[][] = [];
+  const list = settings.listen;
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
+    const b = list[i + 1];
+    if (a.host === '0.0.0.0' && b !== undefined && b.host === '::' && b.port === a.port) {
+      groups.push([a, b]);
+      i++;
+    } else {
+      groups.push([a]);
+    }
+  }
+  return groups;
+}
+
+type Binder<T> = (host: string, port: number, isIpv6: boolean) => Promise<T>;
+
+async function bindGroup<T>(group: readonly ListenAddress[], settings: Settings, kind: 'tcp' | 'udp', bind: Binder<T>): Promise<T[]> {
+  const targets: Array<{ host: string; port: number; isIpv6: boolean }> = [];
+  for (const a of group) {
+    const port = kind === 'udp' && a.explicitPort !== true ? settings.udpPort : a.port;
+    if (net.isIP(a.host) !== 0) {
+      targets.push({ host: a.host, port, isIpv6: net.isIPv6(a.host) });
+      continue;
+    }
+    let found: dns.LookupAddress[];
+    try {
+      found = await dns.promises.lookup(a.host, { all: true });
+    } catch (e: unknown) {
+      throw new BindError('getaddrinfo(): ' + strerror(e) + '\n' + failedLine(settings, kind) + ': ' + strerror(e));
+    }
+    for (const f of found) targets.push({ host: f.address, port, isIpv6: f.family === 6 });
+  }
+  const bound: T[] = [];
+  let lastError: unknown = null;
+  for (const t of targets) {
+    try {
+      bound.push(await bind(t.host, t.port, t.isIpv6));
+    } catch (e: unknown) {
+      const code = errCode(e);
+      // memcached skips EADDRINUSE (and families the host lacks) while another address binds.
+      if (code === 'EADDRINUSE' || (code === 'EAFNOSUPPORT' && targets.length > 1)) {
+        lastError = e;
+        continue;
+      }
+      // Release what this group already bound before failing.
+      for (const b of bound) await closeBound(b);
+      throw new BindError('bind(): ' + strerror(e) + '\n' + failedLine(settings, kind) + ': ' + strerror(e));
+    }
+  }
+  if (bound.length === 0) {
+    throw new BindError(failedLine(settings, kind) + ': ' + strerror(lastError));
+  }
+  return bound;
+}
+
+async function closeBound(b: unknown): Promise<void> {
+  const x = b as { server?: net.Server; close?: () => Promise<void> };
+  if (x.server !== undefined && x.close === undefined) x.server.close();
+  else if (x.close !== undefined) await x.close();
+}
+
+/** memcached's second line: the port without -l, the -l text with it. */
+function failedLine(settings: Settings, kind: 'tcp' | 'udp'): string {
+  if (settings.listen.length === 0) {
+    return kind === 'tcp' ? 'failed to listen on TCP port ' + settings.port : 'failed to listen on UDP port ' + settings.udpPort;
+  }
+  return 'failed to listen on one of interface(s) ' + settings.listenSpec;
+}
+
+async function bindUnix(hub: ConnectionHub, settings: Settings): Promise<UnixListener> {
+  const path = settings.unixSocketPath!;
+  try {
+    return await listenUnix(hub, path, settings.unixSocketMask, settings.listenBacklog);
+  } catch (e: unknown) {
+    if (errCode(e) === 'ENOTSOCK') {
+      // memcached: bind() fails with EADDRINUSE on the file it would not unlink.
+      throw new BindError('bind(): Address already in use\nfailed to listen on UNIX socket: ' + path + ': ' + (e as Error).message);
+    }
+    throw new BindError('bind(): ' + strerror(e) + '\nfailed to listen on UNIX socket: ' + path + ': ' + strerror(e));
+  }
+}
+
+// --- messages ---------------------------------------------------------------------------------
+
+function protocolLabel(settings: Settings): string {
+  switch (settings.bindingProtocol) {
+    case 'auto':
+      return 'auto-negotiate';
+    case 'ascii':
+      return 'ascii';
+    case 'binary':
+      return 'binary';
+  }
+}
+
+function logListening(ctx: ServerContext, id: number, label: string): void {
+  if (ctx.log.level >= 2) ctx.log.line('<' + id + ' server listening (' + label + ')');
+}
+
+function isLoopback(host: string): boolean {
+  if (net.isIPv4(host)) return host.startsWith('127.');
+  const h = host.toLowerCase();
+  return h === '::1' || h.startsWith('::ffff:127.');
+}
+
+/** Our own warnings (memcached 1.6.18 prints none): exposed listeners deserve a line on stderr. */
+function warnAboutExposure(ctx: ServerContext, tcp: readonly TcpListener[], udp: readonly UdpEndpoint[]): void {
+  const s = ctx.settings;
+  const exposedTcp = tcp.filter((l) => !isLoopback(l.host));
+  if (exposedTcp.length > 0 && !s.saslEnabled && s.authFile === null) {
+    const where = exposedTcp.map((l) => hostPort(l.host, l.port)).join(', ');
+    ctx.log.warn(
+      `WARNING: listening on ${where} (not loopback) with no authentication (-S or -Y): anyone who can reach ` +
+        'it can read, change and flush the cache. Bind to 127.0.0.1 with -l, or firewall the port.',
+    );
+  }
+  const exposedUdp = udp.filter((u) => !isLoopback(u.host));
+  if (exposedUdp.length > 0) {
+    const where = exposedUdp.map((u) => hostPort(u.host, u.port)).join(', ');
+    ctx.log.warn(
+      `WARNING: UDP is enabled on ${where} (not loopback). Open memcached UDP ports were used for the ` +
+        'February 2018 "Memcrashed" reflection/amplification DDoS attacks (1.3-1.7 Tbps): use -U 0 unless ' +
+        'you need UDP, and never expose it to the internet.',
+    );
+  }
+}
+
+function hostPort(host: string, port: number): string {
+  return (host.includes(':') ? '[' + host + ']' : host) + ':' + port;
+}
+
+function errCode(e: unknown): string | undefined {
+  if (typeof e === 'object' && e !== null && 'code' in e) {
+    const code = (e as { code: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+const STRERROR: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
+  EINVAL: 'Invalid argument',
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  ENAMETOOLONG: 'File name too long',
+  EROFS: 'Read-only file system',
+  EMFILE: 'Too many open files',
+  ENOTFOUND: 'Name or service not known',
+  EAI_AGAIN: 'Temporary failure in name resolution',
+  EAI_FAIL: 'Non-recoverable failure in name resolution',
+};
+
+/** The C library's text for an errno-style code (what memcached's perror prints). */
+function strerror(e: unknown): string {
+  const code = errCode(e);
+  if (code !== undefined && STRERROR[code] !== undefined) return STRERROR[code];
+  return e instanceof Error ? e.message : String(e);
+}

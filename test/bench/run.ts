@@ -1,0 +1,486 @@
+// `npm run bench`: memcachedts side by side with Debian's `memcached -t 1` on the same loads.
+//
+// Each server is pinned to core 0 and every load tool to core 1 (when taskset exists and there are
+// 2+ cores). For each scenario both servers are started fresh, warmed up, then measured in rounds
+// A B A B ...; the table shows the median over rounds and the ratio memcachedts/memcached.
+//
+// Environment:
+//   BENCH_SECONDS   seconds per scenario per server per round (default 5)
+//   BENCH_ROUNDS    rounds (default 3, minimum 1)
+//   BENCH_WARMUP    warm-up seconds per scenario per server (default 1; 0 = none)
+//   BENCH_ONLY      comma-separated scenario ids to run (default all)
+//   BENCH_OUT       JSON output path (default bench/results-<date>.json)
+//   BENCH_A/BENCH_B the two sides: memcachedts | memcached (default memcachedts / memcached;
+//                   BENCH_A=memcached checks the harness itself: the ratio should be ~1)
+//   BENCH_PROFILE=1 afterwards, profile memcachedts with --cpu-prof under the ascii 90/10 load and
+//                   print the top self-time functions (profile kept next to the JSON)
+//   BENCH_NO_PIN=1  do not use taskset
+//   BENCH_QUIET_PCT other people's CPU use (% of one core) above which the machine counts as busy:
+//                   before each run wait (up to BENCH_QUIET_WAIT s, default 5) for it to be quiet,
+//                   and redo a run (once) that had more than that going on beside it (default 25)
+//   BENCH_PIPELINE_INFLIGHT  batches outstanding in the pipelining scenario (default 4)
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../support/daemon.js';
+import { MEMCASLAP, runGenerator, runMemcaslap, type LoadResult } from './load.js';
+import { formatSummary, summarizeFile, type ProfileSummary } from './profile-summary.js';
+import { CLK_TCK, CPUS, LOAD_CPU, PIN, SERVER_CPU, command, machineBusyTicks, startServer, type BenchServer, type ServerKind } from './servers.js';
+import fsp from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/ports.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+const env = process.env;
+const SECONDS = Math.max(1, Number(env['BENCH_SECONDS'] ?? 5));
+const ROUNDS = Math.max(1, Math.floor(Number(env['BENCH_ROUNDS'] ?? 3)));
+const WARMUP = Math.max(0, Number(env['BENCH_WARMUP'] ?? 1));
+const ONLY = env['BENCH_ONLY'] ? new Set(env['BENCH_ONLY'].split(',').map((s) => s.trim())) : null;
+const INFLIGHT = Number(env['BENCH_PIPELINE_INFLIGHT'] ?? 4);
+const SIDE_A = (env['BENCH_A'] ?? 'memcachedts') as ServerKind;
+const SIDE_B = (env['BENCH_B'] ?? 'memcached') as ServerKind;
+const QUIET_PCT = Number(env['BENCH_QUIET_PCT'] ?? 25);
+const QUIET_WAIT = Number(env['BENCH_QUIET_WAIT'] ?? 5);
+const HAVE_MEMCACHED = fs.existsSync('/usr/bin/memcached');
+
+interface Scenario {
+  id: string;
+  title: string;
+  /** What the headline number is. */
+  metric: 'ops/s' | 'value B/s' | 'p50 latency';
+  needsMemcaslap: boolean;
+  run(port: number, seconds: number): Promise<LoadResult>;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    id: 'ascii-90-10',
+    title: 'text 90% get/10% set, 32 conns, 100 B values (memcaslap)',
+    metric: 'ops/s',
+    needsMemcaslap: true,
+    run: (port, s) => runMemcaslap({ port, seconds: s, conns: 32, valueBytes: 100 }),
+  },
+  {
+    id: 'multiget-10',
+    title: 'text multi-get of 10 keys, 90/10, 32 conns (memcaslap -d 10; ops = keys)',
+    metric: 'ops/s',
+    needsMemcaslap: true,
+    run: (port, s) => runMemcaslap({ port, seconds: s, conns: 32, valueBytes: 100, division: 10 }),
+  },
+  {
+    id: 'binary-90-10',
+    title: 'binary 90/10, 32 conns, 100 B values (memcaslap -B)',
+    metric: 'ops/s',
+    needsMemcaslap: true,
+    run: (port, s) => runMemcaslap({ port, seconds: s, conns: 32, valueBytes: 100, binary: true }),
+  },
+  {
+    id: 'conns-500',
+    title: 'text 90/10, 500 conns, 100 B values (memcaslap -c 500 -w 1k)',
+    metric: 'ops/s',
+    needsMemcaslap: true,
+    run: (port, s) => runMemcaslap({ port, seconds: s, conns: 500, valueBytes: 100, window: '1k' }),
+  },
+  {
+    id: 'pipeline-100',
+    title: `1 conn, batches of 100 gets per write, ${INFLIGHT} batches in flight (pipeline-load)`,
+    metric: 'ops/s',
+    needsMemcaslap: false,
+    run: (port, s) => runGenerator('pipeline-load.js', { port, seconds: s, batch: 100, inflight: INFLIGHT, keys: 1000, value: 100 }, s),
+  },
+  {
+    id: 'values-100k',
+    title: '100 KiB values, 50% set/50% get, 4 conns, 4096 keys (memcaslap -X 102400 -w 1k)',
+    metric: 'value B/s',
+    needsMemcaslap: true,
+    run: (port, s) => runMemcaslap({ port, seconds: s, conns: 4, valueBytes: 102400, getRatio: 0.5, window: '1k' }),
+  },
+  {
+    id: 'latency-5k',
+    title: 'fixed 5,000 req/s over 8 conns, 90/10, 100 B (rate-load; latency from due time)',
+    metric: 'p50 latency',
+    needsMemcaslap: false,
+    run: (port, s) => runGenerator('rate-load.js', { port, seconds: s, rate: 5000, conns: 8, keys: 1000, value: 100, set: 0.1 }, s),
+  },
+];
+
+interface RunRecord {
+  round: number;
+  side: ServerKind;
+  result: LoadResult;
+  wallSec: number;
+  serverCpuPct: number;
+  /** CPU used on the machine by anything but the server and the load tool (other people's work). */
+  otherCpuPct: number;
+  scavenges: number;
+  fullGcs: number;
+  heapMb: number;
+  rssKb: number;
+  serverAlive: boolean;
+}
+
+interface SideSummary {
+  kind: ServerKind;
+  runs: RunRecord[];
+  median: { opsPerSec: number; bytesPerSec: number; p50us: number; p99us: number; p999us: number; serverCpuPct: number; otherCpuPct: number; loadCpuPct: number };
+  scavengesPerMillion: number;
+  fullGcs: number;
+  heapMbMax: number;
+  rssKbEnd: number;
+  rssHwmKb: number;
+  crashes: number;
+  errors: number;
+  firstError: string;
+}
+
+interface ScenarioResult {
+  id: string;
+  title: string;
+  metric: Scenario['metric'];
+  a: SideSummary;
+  b: SideSummary | null;
+  /** a/b of the headline metric (for latency: p50 a/b, lower is better). */
+  ratio: number;
+  skipped?: string;
+}
+
+function median(xs: number[]): number {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((p, q) => p - q);
+  if (v.length === 0) return Number.NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function flush(port: number): Promise<void> {
+  try {
+    await command(port, 'flush_all\r\n', ['OK'], 5000);
+  } catch {
+    /* a server that can't flush still gets measured; the error shows up in the run */
+  }
+}
+
+/** Waits (bounded) until the machine's CPU use, servers idle, is under QUIET_PCT over 0.5 s. */
+async function waitQuiet(): Promise<number> {
+  const deadline = Date.now() + QUIET_WAIT * 1000;
+  let pct = 0;
+  for (;;) {
+    const b0 = machineBusyTicks();
+    await sleep(500);
+    pct = ((machineBusyTicks() - b0) / CLK_TCK / 0.5) * 100;
+    if (!(pct > QUIET_PCT) || Date.now() > deadline) return pct;
+  }
+}
+
+async function measureQuietly(srv: BenchServer, sc: Scenario, seconds: number, round: number): Promise<RunRecord> {
+  await waitQuiet();
+  const rec = await measure(srv, sc, seconds, round);
+  if (rec.otherCpuPct > QUIET_PCT && srv.alive()) {
+    process.stderr.write(`  (round ${round} ${srv.kind}: ${rec.otherCpuPct.toFixed(0)}% other CPU during the run; running it again)\n`);
+    await waitQuiet();
+    const again = await measure(srv, sc, seconds, round);
+    if (again.otherCpuPct < rec.otherCpuPct) return again;
+  }
+  return rec;
+}
+
+async function measure(srv: BenchServer, sc: Scenario, seconds: number, round: number): Promise<RunRecord> {
+  await flush(srv.port);
+  const scav0 = srv.scavenges();
+  const full0 = srv.fullGcs();
+  const cpu0 = srv.cpuTicks();
+  const busy0 = machineBusyTicks();
+  const t0 = process.hrtime.bigint();
+  let result: LoadResult;
+  try {
+    result = await sc.run(srv.port, seconds);
+  } catch (e) {
+    result = { ok: false, ops: 0, seconds: 0, opsPerSec: 0, p50us: Number.NaN, p99us: Number.NaN, errors: 0, loadCpuSec: 0, error: String(e) };
+  }
+  const wallSec = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu1 = srv.cpuTicks();
+  const busy1 = machineBusyTicks();
+  await sleep(150); // let the last --trace-gc lines arrive
+  const alive = srv.alive();
+  return {
+    round,
+    side: srv.kind,
+    result,
+    wallSec,
+    // over the tool's own run time: memcaslap spends ~1 s generating keys before it starts
+    serverCpuPct: (100 * (cpu1 - cpu0)) / CLK_TCK / (result.ok && result.seconds > 0 ? Math.min(result.seconds, wallSec) : wallSec),
+    otherCpuPct: Math.max(0, (100 * ((busy1 - busy0 - (cpu1 - cpu0)) / CLK_TCK - result.loadCpuSec)) / wallSec),
+    scavenges: srv.scavenges() - scav0,
+    fullGcs: srv.fullGcs() - full0,
+    heapMb: srv.heapMb(),
+    rssKb: srv.rssKb().rss,
+    serverAlive: alive,
+  };
+}
+
+function summarizeSide(kind: ServerKind, runs: RunRecord[], srvEnd: { rss: number; hwm: number }, crashes: number): SideSummary {
+  const ok = runs.filter((r) => r.result.ok);
+  let ops = 0;
+  let scav = 0;
+  for (const r of ok) {
+    ops += r.result.ops;
+    scav += r.scavenges;
+  }
+  const errors = runs.reduce((s, r) => s + r.result.errors, 0);
+  const firstError = runs.map((r) => r.result.error ?? r.result.firstError ?? '').find((e) => e !== '') ?? '';
+  return {
+    kind,
+    runs,
+    median: {
+      opsPerSec: median(ok.map((r) => r.result.opsPerSec)),
+      bytesPerSec: median(ok.map((r) => r.result.bytesPerSec ?? Number.NaN)),
+      p50us: median(ok.map((r) => r.result.p50us)),
+      p99us: median(ok.map((r) => r.result.p99us)),
+      p999us: median(ok.map((r) => r.result.p999us ?? Number.NaN)),
+      serverCpuPct: median(ok.map((r) => r.serverCpuPct)),
+      otherCpuPct: median(ok.map((r) => r.otherCpuPct)),
+      loadCpuPct: median(ok.map((r) => (100 * r.result.loadCpuSec) / r.wallSec)),
+    },
+    scavengesPerMillion: kind === 'memcachedts' && ops > 0 ? (scav / ops) * 1e6 : Number.NaN,
+    fullGcs: runs.reduce((s, r) => s + r.fullGcs, 0),
+    heapMbMax: Math.max(...runs.map((r) => (Number.isFinite(r.heapMb) ? r.heapMb : 0))),
+    rssKbEnd: srvEnd.rss,
+    rssHwmKb: srvEnd.hwm,
+    crashes,
+    errors,
+    firstError,
+  };
+}
+
+function headline(sc: Scenario, s: SideSummary): number {
+  if (sc.metric === 'value B/s') return s.median.bytesPerSec;
+  if (sc.metric === 'p50 latency') return s.median.p50us;
+  return s.median.opsPerSec;
+}
+
+async function runScenario(sc: Scenario): Promise<ScenarioResult> {
+  const sides: ServerKind[] = HAVE_MEMCACHED ? [SIDE_A, SIDE_B] : [SIDE_A];
+  const servers = new Map<number, BenchServer>();
+  const runs: RunRecord[][] = sides.map(() => []);
+  const crashes = sides.map(() => 0);
+  const ends = sides.map(() => ({ rss: Number.NaN, hwm: Number.NaN }));
+  try {
+    for (let i = 0; i < sides.length; i++) servers.set(i, await startServer(sides[i]!));
+    if (WARMUP > 0) {
+      for (let i = 0; i < sides.length; i++) await sc.run(servers.get(i)!.port, WARMUP).catch(() => undefined);
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (let i = 0; i < sides.length; i++) {
+        let srv = servers.get(i)!;
+        if (!srv.alive()) {
+          crashes[i]!++;
+          process.stderr.write(`  ! ${sides[i]} died (${srv.proc.exitCode ?? srv.proc.signalCode}); stderr: ${srv.stderr().slice(-400)}\n  restarting it\n`);
+          srv = await startServer(sides[i]!);
+          servers.set(i, srv);
+        }
+        const rec = await measureQuietly(srv, sc, SECONDS, round);
+        runs[i]!.push(rec);
+        const r = rec.result;
+        const fig = sc.metric === 'value B/s' ? `${fmtBytes(r.bytesPerSec ?? Number.NaN)}/s` : `${fmtNum(r.opsPerSec)} ops/s`;
+        process.stderr.write(
+          `  round ${round} ${sides[i]!.padEnd(11)} ${fig.padStart(14)}  p50 ${fmtUs(r.p50us)} p99 ${fmtUs(r.p99us)}  srv cpu ${rec.serverCpuPct.toFixed(0)}%  load cpu ${((100 * r.loadCpuSec) / rec.wallSec).toFixed(0)}%  other cpu ${rec.otherCpuPct.toFixed(0)}%` +
+            (sides[i] === 'memcachedts' ? `  scavenges ${rec.scavenges}` : '') +
+            (r.errors ? `  errors ${r.errors}` : '') +
+            (r.ok ? '' : `  FAILED: ${r.error ?? ''}`) +
+            (rec.serverAlive ? '' : '  SERVER DIED') +
+            '\n',
+        );
+        if (!rec.serverAlive) crashes[i]!++;
+      }
+    }
+  } finally {
+    for (const [i, srv] of servers) {
+      ends[i] = srv.rssKb();
+      await srv.stop();
+      if (srv.kind === 'memcachedts' && /Error|at .*\.js:\d+/.test(srv.stderr())) {
+        process.stderr.write(`  ${srv.kind} stderr: ${srv.stderr().slice(-600)}\n`);
+      }
+    }
+  }
+  const a = summarizeSide(sides[0]!, runs[0]!, ends[0]!, crashes[0]!);
+  const b = sides.length > 1 ? summarizeSide(sides[1]!, runs[1]!, ends[1]!, crashes[1]!) : null;
+  return { id: sc.id, title: sc.title, metric: sc.metric, a, b, ratio: b ? headline(sc, a) / headline(sc, b) : Number.NaN };
+}
+
+function fmtNum(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  if (n >= 1e6) return (n / 1e6).toFixed(2) + 'M';
+  if (n >= 1e4) return (n / 1e3).toFixed(1) + 'k';
+  return n.toFixed(0);
+}
+function fmtBytes(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  if (n >= 1e9) return (n / 1e9).toFixed(2) + ' GB';
+  if (n >= 1e6) return (n / 1e6).toFixed(0) + ' MB';
+  return (n / 1e3).toFixed(0) + ' kB';
+}
+function fmtUs(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  return n >= 1000 ? (n / 1000).toFixed(1) + 'ms' : n.toFixed(0) + 'us';
+}
+
+function table(results: ScenarioResult[]): string {
+  const head = ['scenario', 'metric', SIDE_A, HAVE_MEMCACHED ? SIDE_B : '-', 'ratio', 'p50 A/B', 'p99 A/B', 'srv cpu A/B', 'other cpu', 'GC/1M', 'heap MB', 'RSS MB'];
+  const rows: string[][] = [head];
+  for (const r of results) {
+    if (r.skipped) {
+      rows.push([r.id, 'skipped: ' + r.skipped]);
+      continue;
+    }
+    const sc = SCENARIOS.find((s) => s.id === r.id)!;
+    const fmt = (s: SideSummary | null): string => {
+      if (!s) return '-';
+      const v = headline(sc, s);
+      const base = sc.metric === 'value B/s' ? fmtBytes(v) + '/s' : sc.metric === 'p50 latency' ? fmtUs(v) : fmtNum(v);
+      return base + (s.crashes ? ` (${s.crashes} crash)` : '') + (s.errors ? ` (${s.errors} err)` : '');
+    };
+    const lat = (s: SideSummary | null, k: 'p50us' | 'p99us'): string => (s ? fmtUs(s.median[k]) : '-');
+    const p99 = sc.metric === 'p50 latency' ? `${lat(r.a, 'p99us')}/${lat(r.b, 'p99us')} p999 ${fmtUs(r.a.median.p999us)}/${fmtUs(r.b?.median.p999us ?? Number.NaN)}` : `${lat(r.a, 'p99us')}/${lat(r.b, 'p99us')}`;
+    const tsSide = r.a.kind === 'memcachedts' ? r.a : r.b?.kind === 'memcachedts' ? r.b : null;
+    rows.push([
+      r.id,
+      sc.metric,
+      fmt(r.a),
+      fmt(r.b),
+      Number.isFinite(r.ratio) ? r.ratio.toFixed(2) + 'x' : '-',
+      `${lat(r.a, 'p50us')}/${lat(r.b, 'p50us')}`,
+      p99,
+      `${r.a.median.serverCpuPct.toFixed(0)}/${r.b ? r.b.median.serverCpuPct.toFixed(0) : '-'}%`,
+      `${Math.max(r.a.median.otherCpuPct, r.b?.median.otherCpuPct ?? 0).toFixed(0)}%`,
+      tsSide && Number.isFinite(tsSide.scavengesPerMillion) ? tsSide.scavengesPerMillion.toFixed(1) : '-',
+      tsSide && tsSide.heapMbMax > 0 ? tsSide.heapMbMax.toFixed(1) : '-',
+      tsSide ? (tsSide.rssHwmKb / 1024).toFixed(0) : '-',
+    ]);
+  }
+  const widths = head.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]): string => '| ' + head.map((_, c) => (r[c] ?? '').padEnd(widths[c]!)).join(' | ') + ' |';
+  return [line(rows[0]!), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n');
+}
+
+async function profilePass(outDir: string, stamp: string): Promise<{ file: string; summary: ProfileSummary } | { error: string }> {
+  const dir = path.join(outDir, `profile-${stamp}`);
+  await fsp.mkdir(dir, { recursive: true });
+  const srv = await startServer('memcachedts', { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const sc = SCENARIOS[0]!;
+  process.stderr.write(`profile: memcachedts --cpu-prof under ${sc.id} for ${SECONDS}s\n`);
+  await sc.run(srv.port, 1).catch(() => undefined); // warm-up, not interesting
+  await sc.run(srv.port, SECONDS);
+  // --cpu-prof writes the profile only on a normal exit: SIGTERM first, then SIGINT.
+  srv.proc.kill('SIGTERM');
+  for (let i = 0; i < 50 && srv.alive(); i++) await sleep(100);
+  if (srv.alive()) {
+    srv.proc.kill('SIGINT');
+    for (let i = 0; i < 30 && srv.alive(); i++) await sleep(100);
+  }
+  await srv.stop();
+  const files = (await fsp.readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return { error: `no .cpuprofile written in ${dir} (does the server exit normally on SIGTERM?) stderr: ${srv.stderr().slice(-300)}` };
+  const file = path.join(dir, files[0]!);
+  return { file, summary: summarizeFile(file, 25) };
+}
+
+/** pipeline-load against fake-server.js: the most the pipelining scenario can measure. */
+async function generatorCeiling(): Promise<LoadResult | { error: string }> {
+  const port = await freePort();
+  let argv = [path.join(HERE, 'fake-server.js'), '--port', String(port)];
+  let cmd = process.execPath;
+  if (PIN) {
+    argv = ['-c', SERVER_CPU, cmd, ...argv];
+    cmd = 'taskset';
+  }
+  const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const ready = await new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), 10_000);
+      proc.stdout.once('data', () => {
+        clearTimeout(t);
+        resolve(true);
+      });
+      proc.once('exit', () => resolve(false));
+    });
+    if (!ready) return { error: 'fake-server did not start' };
+    return await runGenerator('pipeline-load.js', { port, seconds: SECONDS, batch: 100, inflight: INFLIGHT, keys: 1000, value: 100 }, SECONDS);
+  } finally {
+    proc.kill('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  if (PIN) spawnSync('taskset', ['-a', '-cp', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
+  const outFile = env['BENCH_OUT'] ?? path.join(PROJECT_ROOT, 'bench', `results-${stamp}.json`);
+  const scenarios = SCENARIOS.filter((s) => !ONLY || ONLY.has(s.id));
+  process.stderr.write(
+    `bench: ${scenarios.length} scenarios x ${ROUNDS} rounds x ${SECONDS}s (+${WARMUP}s warm-up); A=${SIDE_A} B=${HAVE_MEMCACHED ? SIDE_B : '(memcached not installed)'}; ` +
+      `${CPUS} cpus, ${PIN ? 'servers on cpu 0, load on cpu 1' : 'no pinning'}; memcaslap: ${MEMCASLAP ?? 'not installed'}\n`,
+  );
+  const results: ScenarioResult[] = [];
+  for (const sc of scenarios) {
+    process.stderr.write(`${sc.id}: ${sc.title}\n`);
+    if (sc.needsMemcaslap && MEMCASLAP === null) {
+      results.push({ id: sc.id, title: sc.title, metric: sc.metric, a: summarizeSide(SIDE_A, [], { rss: 0, hwm: 0 }, 0), b: null, ratio: Number.NaN, skipped: 'memcaslap not installed' });
+      continue;
+    }
+    try {
+      results.push(await runScenario(sc));
+    } catch (e) {
+      process.stderr.write(`  scenario failed: ${String(e)}\n`);
+      results.push({ id: sc.id, title: sc.title, metric: sc.metric, a: summarizeSide(SIDE_A, [], { rss: 0, hwm: 0 }, 0), b: null, ratio: Number.NaN, skipped: String(e).slice(0, 200) });
+    }
+  }
+  let ceiling: Awaited<ReturnType<typeof generatorCeiling>> | null = null;
+  if (scenarios.some((s) => s.id === 'pipeline-100')) {
+    ceiling = await generatorCeiling().catch((e: unknown) => ({ error: String(e) }));
+    process.stderr.write(`generator ceiling (pipeline-load vs a do-nothing fake server): ${'error' in ceiling ? ceiling.error : fmtNum(ceiling.opsPerSec) + ' ops/s'}\n`);
+  }
+  let profile: Awaited<ReturnType<typeof profilePass>> | null = null;
+  if (env['BENCH_PROFILE'] && MEMCASLAP !== null) {
+    try {
+      profile = await profilePass(path.dirname(outFile), stamp);
+    } catch (e) {
+      profile = { error: String(e) };
+    }
+  }
+  const tbl = table(results);
+  console.log('');
+  console.log(`ratio = ${SIDE_A}/${SIDE_B} of the median over ${ROUNDS} rounds (for latency-5k: p50 ratio, lower is better).`);
+  console.log('p50/p99 for memcaslap scenarios come from its log2 histogram (coarse); pipeline-100 shows a batch round trip.');
+  console.log('srv cpu = server CPU% (100 = one core; below ~90 the server was not the bottleneck); other cpu = CPU used by anything else on the machine (noise).');
+  console.log('GC/1M = young-generation GCs (Scavenge) per million ops; heap = V8 heap after the last GC; RSS = VmHWM.');
+  console.log(tbl);
+  if (ceiling && !('error' in ceiling)) console.log(`pipeline-load ceiling against a do-nothing fake server: ${fmtNum(ceiling.opsPerSec)} ops/s`);
+  if (profile) {
+    console.log('');
+    if ('error' in profile) console.log(`profile: ${profile.error}`);
+    else console.log(`profile (${profile.file}):\n${formatSummary(profile.summary)}`);
+  }
+  const json = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: CPUS,
+    pinned: PIN,
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    warmup: WARMUP,
+    sides: { a: SIDE_A, b: HAVE_MEMCACHED ? SIDE_B : null },
+    results,
+    table: tbl,
+    generatorCeiling: ceiling,
+    profile,
+  };
+  await fsp.mkdir(path.dirname(outFile), { recursive: true });
+  await fsp.writeFile(outFile, JSON.stringify(json, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  console.log(`\nresults: ${outFile}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

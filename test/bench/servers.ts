@@ -1,0 +1,224 @@
+// Starts the servers under test for the benchmark: memcachedts under `node --trace-gc` (so young
+// GCs can be counted from its stdout) and Debian's `memcached -t 1`, each pinned to core 0 when
+// taskset exists. test/support/daemon.ts passes args only to the bin, hence our own spawn here.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { BIN, MEMCACHED_BIN } from '../support/daemon.js';
+import { freePort } from '../support/ports.js';
+
+export type ServerKind = 'memcachedts' | 'memcached';
+
+export const HAVE_TASKSET = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+export const CPUS = (() => {
+  try {
+    return fs.readFileSync('/proc/cpuinfo', 'latin1').split('\n').filter((l) => l.startsWith('processor')).length || 1;
+  } catch {
+    return 1;
+  }
+})();
+/** Pinning needs taskset, at least 2 cores, and BENCH_NO_PIN unset. */
+export const PIN = HAVE_TASKSET && CPUS >= 2 && !process.env['BENCH_NO_PIN'];
+export const SERVER_CPU = '0';
+export const LOAD_CPU = '1';
+
+/** Prefix for a command that runs on the load generator's core. */
+export function onLoadCore(cmd: string, args: string[]): [string, string[]] {
+  return PIN ? ['taskset', ['-c', LOAD_CPU, cmd, ...args]] : [cmd, args];
+}
+
+export interface ServerOptions {
+  memoryMb?: number;
+  /** Extra node flags for memcachedts (e.g. --cpu-prof). */
+  nodeFlags?: string[];
+  /** Extra daemon args. */
+  args?: string[];
+}
+
+export interface BenchServer {
+  readonly kind: ServerKind;
+  readonly port: number;
+  readonly pid: number;
+  readonly proc: ChildProcess;
+  /** Scavenge lines seen on stdout so far (memcachedts only). */
+  scavenges(): number;
+  /** Mark-Compact / Mark-sweep lines so far. */
+  fullGcs(): number;
+  /** V8 heap used after the last traced GC, MB (NaN if no GC yet). */
+  heapMb(): number;
+  /** VmRSS and VmHWM in kB from /proc. */
+  rssKb(): { rss: number; hwm: number };
+  /** utime+stime in clock ticks from /proc/PID/stat. */
+  cpuTicks(): number;
+  stderr(): string;
+  alive(): boolean;
+  stop(): Promise<number | string>;
+}
+
+function readStatus(pid: number): { rss: number; hwm: number } {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+    const rss = /VmRSS:\s+(\d+)/.exec(s);
+    const hwm = /VmHWM:\s+(\d+)/.exec(s);
+    return { rss: rss ? Number(rss[1]) : Number.NaN, hwm: hwm ? Number(hwm[1]) : Number.NaN };
+  } catch {
+    return { rss: Number.NaN, hwm: Number.NaN };
+  }
+}
+
+export function cpuTicksOf(pid: number): number {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // comm may contain spaces: fields after the closing paren
+    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]); // utime, stime (fields 14, 15)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Busy jiffies of the whole machine (all CPUs) from /proc/stat: everything but idle and iowait. */
+export function machineBusyTicks(): number {
+  try {
+    const first = fs.readFileSync('/proc/stat', 'latin1').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = first;
+    return user + nice + system + irq + softirq + steal;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'latin1' });
+  const n = Number(r.stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+})();
+
+async function waitListening(port: number, proc: ChildProcess, err: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited (${proc.exitCode ?? proc.signalCode}): ${err()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`server did not listen on ${port}: ${err()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startServer(kind: ServerKind, opts: ServerOptions = {}): Promise<BenchServer> {
+  const port = await freePort();
+  const mem = String(opts.memoryMb ?? 1024);
+  const common = ['-p', String(port), '-l', '127.0.0.1', '-m', mem, ...(opts.args ?? [])];
+  if (process.getuid?.() === 0) common.unshift('-u', 'root');
+  let cmd: string;
+  let argv: string[];
+  if (kind === 'memcached') {
+    cmd = MEMCACHED_BIN;
+    argv = ['-t', '1', ...common];
+  } else {
+    cmd = process.execPath;
+    argv = ['--trace-gc', ...(opts.nodeFlags ?? []), BIN, ...common];
+  }
+  if (PIN) {
+    argv = ['-c', SERVER_CPU, cmd, ...argv];
+    cmd = 'taskset';
+  }
+  const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let scav = 0;
+  let full = 0;
+  let heap = Number.NaN;
+  let partial = '';
+  proc.stderr!.on('data', (d: Buffer) => {
+    if (err.length < 100_000) err += d.toString('latin1');
+  });
+  proc.stdout!.on('data', (d: Buffer) => {
+    const text = partial + d.toString('latin1');
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (l.includes('Scavenge')) scav++;
+      else if (l.includes('Mark-Compact') || l.includes('Mark-sweep') || l.includes('Mark-Sweep')) full++;
+      else continue;
+      // "... Scavenge 4.1 (5.6) -> 3.8 (6.6) MB, ..."
+      const m = /->\s*([\d.]+)\s*\(([\d.]+)\)\s*MB/.exec(l);
+      if (m) heap = Number(m[1]);
+    }
+  });
+  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+  await waitListening(port, proc, () => err);
+  const pid = proc.pid!;
+  return {
+    kind,
+    port,
+    pid,
+    proc,
+    scavenges: () => scav,
+    fullGcs: () => full,
+    heapMb: () => heap,
+    rssKb: () => readStatus(pid),
+    cpuTicks: () => cpuTicksOf(pid),
+    stderr: () => err,
+    alive: () => proc.exitCode === null && proc.signalCode === null,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        const r = await exited;
+        clearTimeout(t);
+        return r;
+      }
+      return exited;
+    },
+  };
+}
+
+/** Sends one text command and resolves with the reply up to a line in `ends` (bounded). */
+export function command(port: number, cmd: string, ends: string[] = ['OK', 'END'], timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let buf = '';
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no reply to ${cmd.trim()}: ${JSON.stringify(buf.slice(0, 200))}`));
+    }, timeoutMs);
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      const lines = buf.split('\r\n');
+      for (const l of lines.slice(0, -1)) {
+        if (ends.includes(l) || l.startsWith('ERROR') || l.startsWith('CLIENT_ERROR') || l.startsWith('SERVER_ERROR')) {
+          clearTimeout(t);
+          s.destroy();
+          resolve(buf);
+          return;
+        }
+      }
+    });
+    s.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    s.write(cmd);
+  });
+}
+
+/** `stats` as a record. */
+export async function stats(port: number): Promise<Record<string, string>> {
+  const text = await command(port, 'stats\r\n', ['END']);
+  const out: Record<string, string> = {};
+  for (const l of text.split('\r\n')) {
+    const m = /^STAT (\S+) (.*)$/.exec(l);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}

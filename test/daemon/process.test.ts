@@ -1,0 +1,150 @@
+// Process operations of the real bin: -d, -P, -u, logfile, signals.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, chmodSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runToExit, startDaemon } from '../support/daemon.js';
+import { freePort } from '../support/ports.js';
+import { RawClient } from '../support/client.js';
+
+const isRoot = process.getuid?.() === 0;
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'mcts-proc-'));
+  chmodSync(d, 0o777); // the daemon may run as nobody
+  return d;
+}
+
+function uidOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
+  assert.ok(m !== null, 'Uid line');
+  return Number(m[2]); // effective uid
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(what: string, cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('-P writes the pidfile once listening (without -d too) and SIGTERM removes it', async () => {
+  const dir = tempDir();
+  const pidFile = join(dir, 'mc.pid');
+  const d = await startDaemon({ args: ['-P', pidFile, '-u', 'nobody'] });
+  await waitFor('pidfile', () => existsSync(pidFile));
+  assert.equal(readFileSync(pidFile, 'utf8').trim(), String(d.proc.pid));
+  assert.equal(await d.stop(), 0);
+  assert.equal(existsSync(pidFile), false);
+});
+
+test('-d -P: the parent exits 0 once listening; the pidfile holds the daemon pid; SIGTERM removes it', async () => {
+  const dir = tempDir();
+  const pidFile = join(dir, 'mc.pid');
+  const port = await freePort();
+  const r = await runToExit(['-d', '-P', pidFile, '-p', String(port), '-l', '127.0.0.1', '-u', 'nobody']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(existsSync(pidFile), true, 'pidfile written before the parent exits');
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  try {
+    assert.ok(pid > 0 && alive(pid), 'daemon runs');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    assert.match(cmdline, /memcachedts/);
+    // detached: its own session (sid == pid)
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    assert.equal(Number(fields[3]), pid, 'session leader');
+    if (isRoot) assert.equal(uidOf(pid), 65534, 'runs as nobody');
+    const c = await RawClient.connect(port);
+    assert.equal(await c.request('set k 0 0 1\r\nv\r\n', 'STORED'), 'STORED\r\n');
+    c.close();
+  } finally {
+    if (alive(pid)) process.kill(pid, 'SIGTERM');
+  }
+  await waitFor('daemon exit', () => !alive(pid));
+  assert.equal(existsSync(pidFile), false, 'pidfile removed');
+});
+
+test('-d with a bind failure: the parent reports it and exits 71', async () => {
+  const net = await import('node:net');
+  const port = await freePort();
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+  try {
+    const r = await runToExit(['-d', '-p', String(port), '-l', '127.0.0.1', '-u', 'nobody']);
+    assert.equal(r.code, 71, r.stderr);
+    assert.match(r.stderr, /127\.0\.0\.1/);
+  } finally {
+    blocker.close();
+  }
+});
+
+test('--config-file with -d and logfile outside systemd: detaches and logs to the file', async () => {
+  const dir = tempDir();
+  const port = await freePort();
+  const logFile = join(dir, 'mc.log');
+  const pidFile = join(dir, 'mc.pid');
+  const conf = join(dir, 'memcached.conf');
+  writeFileSync(conf, `-d\nlogfile ${logFile}\n-p ${port}\n-l 127.0.0.1\n-u nobody\n-v\n-P ${pidFile}\n`);
+  const env = { INVOCATION_ID: '', JOURNAL_STREAM: '' };
+  const r = await runToExit(['--config-file', conf], env);
+  assert.equal(r.code, 0, r.stderr);
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  try {
+    assert.ok(alive(pid));
+  } finally {
+    process.kill(pid, 'SIGTERM');
+  }
+  await waitFor('daemon exit', () => !alive(pid));
+  assert.match(readFileSync(logFile, 'utf8'), /Exiting normally/);
+});
+
+test('--config-file under systemd: -d from the conf is ignored (stays in the foreground)', async () => {
+  const dir = tempDir();
+  const port = await freePort();
+  const conf = join(dir, 'memcached.conf');
+  writeFileSync(conf, `-d\nlogfile ${join(dir, 'never.log')}\n-p ${port}\n-l 127.0.0.1\n-u nobody\n`);
+  const d = await startDaemon({ args: ['--config-file', conf], port, env: { INVOCATION_ID: 'test-invocation' } });
+  try {
+    assert.equal(d.proc.exitCode, null, 'still in the foreground');
+    assert.equal(existsSync(join(dir, 'never.log')), false);
+  } finally {
+    assert.equal(await d.stop(), 0);
+  }
+});
+
+test('-u nobody: the process runs as nobody after binding', { skip: !isRoot && 'needs root' }, async () => {
+  const d = await startDaemon({ args: ['-u', 'nobody'] });
+  try {
+    assert.equal(uidOf(d.proc.pid ?? 0), 65534);
+  } finally {
+    assert.equal(await d.stop(), 0);
+  }
+});
+
+test('-s with -u: the unix socket belongs to the user, with the -a mode', { skip: !isRoot && 'needs root' }, async () => {
+  const dir = tempDir();
+  const sock = join(dir, 'mc.sock');
+  const d = await startDaemon({ args: ['-s', sock, '-a', '660', '-u', 'nobody'], waitUnix: sock });
+  try {
+    const { statSync } = await import('node:fs');
+    const st = statSync(sock);
+    assert.equal(st.uid, 65534);
+    assert.equal(st.mode & 0o777, 0o660);
+  } finally {
+    assert.equal(await d.stop(), 0);
+  }
+  assert.equal(existsSync(sock), false, 'socket removed on exit');
+});

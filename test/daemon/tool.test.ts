@@ -1,0 +1,73 @@
+// memcachedts-tool against the real daemon, and Debian's memcached-tool against memcachedts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDaemon, PROJECT_ROOT, type Daemon } from '../support/daemon.js';
+import { RawClient } from '../support/client.js';
+import { run } from '../support/tools.js';
+
+const TOOL = join(PROJECT_ROOT, 'bin/memcachedts-tool.js');
+const DEBIAN_TOOL = '/usr/share/memcached/scripts/memcached-tool';
+
+async function withDaemon(fn: (d: Daemon) => Promise<void>): Promise<void> {
+  const d = await startDaemon({ args: ['-u', 'nobody'] });
+  try {
+    const c = await RawClient.connect(d.port);
+    assert.equal(await c.request('set alpha 5 0 3\r\nabc\r\n', 'STORED'), 'STORED\r\n');
+    assert.equal(await c.request(`set beta 0 0 2000\r\n${'x'.repeat(2000)}\r\n`, 'STORED'), 'STORED\r\n');
+    c.close();
+    await fn(d);
+  } finally {
+    await d.stop();
+  }
+}
+
+test('memcachedts-tool display, stats, settings, dump', async () => {
+  await withDaemon(async (d) => {
+    const addr = `127.0.0.1:${d.port}`;
+    const display = await run(process.execPath, [TOOL, addr, 'display'], { timeoutMs: 15_000 });
+    assert.equal(display.code, 0, display.stderr);
+    assert.match(display.stdout, /Class\s+Chunk/);
+    assert.match(display.stdout, /Items: 2 /);
+    const stats = await run(process.execPath, [TOOL, addr, 'stats'], { timeoutMs: 15_000 });
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.match(stats.stdout, /curr_items\s+2/);
+    const settings = await run(process.execPath, [TOOL, addr, 'settings'], { timeoutMs: 15_000 });
+    assert.equal(settings.code, 0, settings.stderr);
+    assert.match(settings.stdout, /maxbytes\s+67108864/);
+    const dump = await run(process.execPath, [TOOL, addr, 'dump'], { timeoutMs: 15_000 });
+    assert.equal(dump.code, 0, dump.stderr);
+    assert.match(dump.stdout, /add alpha 5 0 3\r\nabc\r\n/);
+    assert.match(dump.stdout, /add beta 0 0 2000\r\nx{2000}\r\n/);
+  });
+});
+
+test('memcachedts-tool usage errors', async () => {
+  const r = await run(process.execPath, [TOOL], { timeoutMs: 15_000 });
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /^Usage: memcachedts-tool/);
+  const bad = await run(process.execPath, [TOOL, '127.0.0.1:1', 'nonsense'], { timeoutMs: 15_000 });
+  assert.equal(bad.code, 64);
+});
+
+test("Debian's memcached-tool works against memcachedts", async (t) => {
+  if (!existsSync(DEBIAN_TOOL) || !existsSync('/usr/bin/perl')) {
+    assert.notEqual(process.env['CI'], 'true', 'memcached-tool missing under CI=true');
+    t.skip('memcached-tool not installed');
+    return;
+  }
+  await withDaemon(async (d) => {
+    const addr = `127.0.0.1:${d.port}`;
+    const display = await run('/usr/bin/perl', [DEBIAN_TOOL, addr, 'display'], { timeoutMs: 15_000 });
+    assert.equal(display.code, 0, display.stderr);
+    assert.match(display.stdout, /#\s+Item_Size\s+Max_age/);
+    assert.match(display.stdout, /^\s+1\s+96B\s/m);
+    const stats = await run('/usr/bin/perl', [DEBIAN_TOOL, addr, 'stats'], { timeoutMs: 15_000 });
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.match(stats.stdout, /curr_items\s+2/);
+    const dump = await run('/usr/bin/perl', [DEBIAN_TOOL, addr, 'dump'], { timeoutMs: 15_000 });
+    assert.equal(dump.code, 0, dump.stderr);
+    assert.match(dump.stdout, /add alpha 5 0 3\r\nabc\r\n/);
+  });
+});

@@ -1,0 +1,119 @@
+// The meta flag grammar: one reused MetaFlags, memcached 1.6.18's errors and number rules.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Tokens } from '../../../../src/protocol/text/tokenizer.js';
+import {
+  MetaFlags, parseMetaFlags, Extra, parseInt32, parseUnsigned, lastNumber,
+} from '../../../../src/protocol/meta/flags.js';
+
+const f = new MetaFlags();
+const tokens = new Tokens();
+
+function parse(line: string, extra: number = Extra.None): { ok: boolean; error: string | null } {
+  const buf = Buffer.from(line, 'latin1');
+  tokens.tokenize(buf, 0, buf.length);
+  const ok = parseMetaFlags(tokens, 2, f, extra);
+  return { ok, error: f.error === null ? null : f.error.toString('latin1').trimEnd() };
+}
+
+test('plain return flags parse without side effects', () => {
+  assert.deepEqual(parse('mg foo s v t c f k h l O123 u q P/x L/y'), { ok: true, error: null });
+  assert.equal(f.wantValue, true);
+  assert.equal(f.noUpdate, true);
+  assert.equal(f.noReply, true);
+  assert.equal(f.isLocked, true, 'h and l delay the bump');
+  assert.equal(f.keyLen, 3);
+});
+
+test('token flags carry their numbers', () => {
+  assert.ok(parse('ms foo T30 N-1 R5 F4294967297 C12345678901234567890 MA J7 D18446744073709551615 I').ok);
+  assert.equal(f.exptime, 30);
+  assert.equal(f.hasNewTtl, true);
+  assert.equal(f.vivifyExptime, 2592001, 'a negative TTL means long ago');
+  assert.equal(f.recacheExptime, 5);
+  assert.equal(f.clientFlags, 1, 'F truncates to 32 bits like safe_strtoul');
+  assert.equal(f.hasCas, true);
+  assert.equal(f.mode, 0x41);
+  assert.equal(f.initial, 7n);
+  assert.equal(f.delta, 18446744073709551615n);
+  assert.equal(f.setStale, true);
+});
+
+test('reused object is reset between parses', () => {
+  parse('mg foo v q T5');
+  parse('mg bar');
+  assert.equal(f.wantValue, false);
+  assert.equal(f.noReply, false);
+  assert.equal(f.hasNewTtl, false);
+  assert.equal(f.delta, 1n);
+});
+
+test('errors use memcached 1.6.18 messages', () => {
+  assert.equal(parse('mg foo x').error, 'CLIENT_ERROR invalid flag');
+  assert.equal(parse('mg foo E5').error, 'CLIENT_ERROR invalid flag');
+  assert.equal(parse('mg foo k k').error, 'CLIENT_ERROR duplicate flag');
+  assert.equal(parse('mg foo \x7f').error, 'CLIENT_ERROR duplicate flag');
+  assert.equal(parse('mg foo T').error, 'CLIENT_ERROR bad token in command line format');
+  assert.equal(parse('mg foo T5x').error, 'CLIENT_ERROR bad token in command line format');
+  assert.equal(parse('mg foo F').error, 'CLIENT_ERROR bad command line format');
+  assert.equal(parse('mg foo F-1').error, 'CLIENT_ERROR bad command line format');
+  assert.equal(parse('mg foo Cx').error, 'CLIENT_ERROR bad token in command line format');
+  assert.equal(parse('mg foo MZZ').error, 'CLIENT_ERROR incorrect length for M token');
+  assert.equal(parse('mg foo Jx').error, 'CLIENT_ERROR invalid numeric initial value');
+  assert.equal(parse('mg foo D-1').error, 'CLIENT_ERROR invalid numeric delta value');
+  assert.equal(parse('mg foo b').error, 'CLIENT_ERROR error decoding key');
+});
+
+test('a later soft error overrides an earlier one; a hard one stops parsing', () => {
+  assert.equal(parse('mg foo T F').error, 'CLIENT_ERROR bad token in command line format', 'F keeps the message');
+  assert.equal(parse('mg foo b T').error, 'CLIENT_ERROR bad token in command line format');
+  assert.equal(parse('mg foo T Z').error, 'CLIENT_ERROR invalid flag');
+});
+
+test('later-memcached flags only where the command allows them', () => {
+  assert.ok(parse('ms foo E99', Extra.ExplicitCas).ok);
+  assert.equal(f.newCas, 99);
+  assert.ok(parse('md foo x', Extra.RemoveValue).ok);
+  assert.equal(f.removeValue, true);
+  assert.equal(parse('md foo x', Extra.ExplicitCas).error, 'CLIENT_ERROR invalid flag');
+});
+
+test('long opaque tokens are noted, not refused, by the parser', () => {
+  assert.ok(parse('mg foo O' + 'a'.repeat(31)).ok);
+  assert.equal(f.longOpaqueAt, -1);
+  assert.ok(parse('mg foo v O' + 'a'.repeat(32)).ok);
+  assert.equal(f.longOpaqueAt, 3);
+});
+
+test('base64 keys are decoded into the flags', () => {
+  assert.ok(parse('mg 44OG44K544OI b').ok);
+  assert.equal(f.isKeyBinary, true);
+  assert.equal(f.keyBuf.toString('utf8', f.keyStart, f.keyStart + f.keyLen), 'テスト');
+});
+
+function n32(s: string): number | null {
+  const b = Buffer.from(s, 'latin1');
+  return parseInt32(b, 0, b.length) ? lastNumber() : null;
+}
+function u(s: string, wide: boolean): number | null {
+  const b = Buffer.from(s, 'latin1');
+  return parseUnsigned(b, 0, b.length, wide) ? lastNumber() : null;
+}
+
+test('numbers follow C strtol/strtoul as memcached wraps them', () => {
+  assert.equal(n32('30'), 30);
+  assert.equal(n32('-1'), -1);
+  assert.equal(n32('+7'), 7);
+  assert.equal(n32('\t7'), 7);
+  assert.equal(n32('4294967297'), 1, 'int32 truncation');
+  assert.equal(n32('99999999999999999999'), null, 'ERANGE');
+  assert.equal(n32(''), null);
+  assert.equal(n32('-'), null);
+  assert.equal(n32('1a'), null);
+  assert.equal(u('4294967296', false), 0);
+  assert.equal(u('-0', false), 0);
+  assert.equal(u('-1', false), null);
+  assert.equal(u('-1', true), null);
+  assert.equal(u('18446744073709551615', true), 18446744073709551615);
+  assert.equal(u('18446744073709551616', true), null);
+});
