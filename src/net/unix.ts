@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import net from 'node:net';
+import nodePath from 'node:path';
 import type { ConnectionHub } from './connection.js';
 
 export interface UnixListener {
@@ -37,6 +38,8 @@ export function removeStaleSocket(path: string): void {
 export function listenUnix(hub: ConnectionHub, path: string, mode: number, backlog: number): Promise<UnixListener> {
   return new Promise((resolve, reject) => {
     try {
+      // libuv reports a missing directory as EACCES; ask first so the message says ENOENT.
+      fs.statSync(nodePath.dirname(path));
       removeStaleSocket(path);
     } catch (e: unknown) {
       reject(e);

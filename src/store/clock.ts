@@ -31,3 +31,57 @@ export const CLOCK_START_OFFSET_SEC = 62;
 export const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 /** An item's access time is refreshed at most this often (memcached ITEM_UPDATE_INTERVAL). */
 export const ITEM_UPDATE_INTERVAL = 60;
+
+/** How often the server clock is read from the system clock (memcached's clock_handler). */
+const CLOCK_TICK_MS = 100;
+
+/**
+ * memcached's current_time: server-relative seconds that never run backwards. With the system
+ * clock a timer refreshes it (no clock read per request); an injected clock is read on every
+ * now() so tests can move it at will.
+ */
+export class ServerClock {
+  /** Server-relative seconds as of the last read. */
+  current = CLOCK_START_OFFSET_SEC;
+  /** Unix time at which the server clock was 0. */
+  readonly processStarted: number;
+  private readonly source: Clock;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(source: Clock) {
+    this.source = source;
+    this.processStarted = Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC;
+    this.read();
+    if (source === systemClock) {
+      this.timer = setInterval(() => this.read(), CLOCK_TICK_MS);
+      this.timer.unref();
+    }
+  }
+
+  now(): number {
+    if (this.timer !== null) return this.current;
+    return this.read();
+  }
+
+  read(): number {
+    const t = Math.floor(this.source.nowUnixSec()) - this.processStarted;
+    if (t > this.current) this.current = t;
+    return this.current;
+  }
+
+  /** A client exptime as server-relative seconds: 0 = never, 1 = already past. */
+  realTime(exptime: number): number {
+    if (exptime === 0) return 0;
+    if (exptime < 0) return 1;
+    if (exptime > REALTIME_MAXDELTA) {
+      if (exptime <= this.processStarted) return 1;
+      return exptime - this.processStarted;
+    }
+    return exptime + this.current;
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

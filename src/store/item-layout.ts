@@ -16,7 +16,7 @@
 //   word  6 FLAGS  client flags (uint32)
 //   word  7 CASLO  cas, low 32 bits
 //   word  8 CASHI  cas, high bits (cas stays below 2^53)
-//   word  9 META   bits 0-7 key length, 8-15 slab class, 16-31 item flags (IF_*)
+//   word  9 META   bits 0-7 key length, 8-15 LRU id, 16-31 item flags (IF_*)
 //   word 10 CHAIN  next chunk of a chained (large) item, NIL otherwise
 //   word 11 HASH   murmur3 of the key (chain compares and rehash without rereading keys)
 //
@@ -24,6 +24,10 @@
 // the largest chunk are chained across chunks of the largest class: the head chunk holds the
 // header, the key and the start of the value; continuation chunks repeat the 48-byte header
 // region (META marks them IF_CONT, NEXT names the head) and carry the rest of the value.
+
+// The LRU id is memcached's slabs_clsid: the slab class (bits 8-13, 1..63) plus the LRU segment
+// (bits 14-15: HOT 0, WARM 64, COLD 128, TEMP 192). Free and continuation chunks carry the
+// class only. Flat mode (-o no_lru_maintainer) keeps every item in COLD, as memcached does.
 
 export const NIL = 0xffffffff;
 export const REF_PAGE_STRIDE = 131072; // 1 MiB / 8
@@ -57,6 +61,16 @@ export const IF_CONT = 128; // continuation chunk of a chained item
 export const IF_USED = 256; // chunk holds an item (allocated, maybe not linked yet)
 
 export const META_FLAG_SHIFT = 16;
+export const META_LRU_SHIFT = 8;
+
+export const LRU_HOT = 0;
+export const LRU_WARM = 64;
+export const LRU_COLD = 128;
+export const LRU_TEMP = 192;
+/** LRU ids: class | segment. */
+export const LRU_IDS = 256;
+export const CLASS_MASK = 63;
+export const SEGMENT_MASK = 192;
 
 export function refPage(ref: number): number {
   return (ref / REF_PAGE_STRIDE) | 0;

@@ -1,0 +1,163 @@
+// The hash index (memcached's assoc.c): buckets of item refs in a Uint32Array, chained through
+// each item's HNEXT header word. Past a load of 1.5 items per bucket the table doubles; items
+// move to the new table a few buckets at a time (on every insert, and on a timer in ~1 ms
+// slices), and lookups consult the old table for buckets not moved yet.
+
+import { HDR_BYTES, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_HASH, W_HNEXT, W_META } from './item-layout.js';
+
+export const HASH_SEED = 0;
+const HASHPOWER_DEFAULT = 16;
+const HASHPOWER_MAX = 32;
+const EXPAND_BUCKETS_PER_INSERT = 64;
+const EXPAND_SLICE_MS = 1;
+
+export class HashTable {
+  /** log2 of the bucket count (hash_power_level). */
+  hashPower: number;
+  private buckets: Uint32Array;
+  private oldBuckets: Uint32Array | null = null;
+  private expandBucket = 0;
+  private readonly expandDisabled: boolean;
+  private readonly pages: Buffer[];
+  private readonly words: Uint32Array[];
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(pages: Buffer[], words: Uint32Array[], hashPowerInit: number, expandDisabled: boolean) {
+    this.pages = pages;
+    this.words = words;
+    this.expandDisabled = expandDisabled;
+    this.hashPower = hashPowerInit > 0 ? hashPowerInit : HASHPOWER_DEFAULT;
+    this.buckets = new Uint32Array(2 ** this.hashPower).fill(NIL);
+  }
+
+  get isExpanding(): boolean {
+    return this.oldBuckets !== null;
+  }
+
+  /** hash_bytes: memcached counts 8-byte bucket pointers. */
+  get bytes(): number {
+    return 2 ** this.hashPower * 8;
+  }
+
+  private keyEquals(ref: number, key: Buffer, keyStart: number, keyLen: number): boolean {
+    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
+    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    if (keyLen <= 32) {
+      for (let i = 0; i < keyLen; i++) if (page[off + i] !== key[keyStart + i]) return false;
+      return true;
+    }
+    return key.compare(page, off, off + keyLen, keyStart, keyStart + keyLen) === 0;
+  }
+
+  private tableFor(hv: number): Uint32Array {
+    const old = this.oldBuckets;
+    if (old !== null && (hv & (old.length - 1)) >= this.expandBucket) return old;
+    return this.buckets;
+  }
+
+  /** The item with this key and hash, or NIL. */
+  find(hv: number, key: Buffer, keyStart: number, keyLen: number): number {
+    const table = this.tableFor(hv);
+    let it = table[hv & (table.length - 1)]!;
+    while (it !== NIL) {
+      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
+      const b = (it & REF_OFF_MASK) << 1;
+      if (w[b + W_HASH] === hv && (w[b + W_META]! & 0xff) === keyLen && this.keyEquals(it, key, keyStart, keyLen)) return it;
+      it = w[b + W_HNEXT]!;
+    }
+    return NIL;
+  }
+
+  /** Adds ref; itemCount (after adding) drives the doubling. */
+  insert(ref: number, hv: number, itemCount: number): void {
+    const table = this.tableFor(hv);
+    const idx = hv & (table.length - 1);
+    this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_HNEXT] = table[idx]!;
+    table[idx] = ref;
+    if (this.oldBuckets !== null) this.expandStep(EXPAND_BUCKETS_PER_INSERT);
+    else this.maybeStartExpand(itemCount);
+  }
+
+  remove(ref: number, hv: number): void {
+    const table = this.tableFor(hv);
+    const idx = hv & (table.length - 1);
+    let it = table[idx]!;
+    const next = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_HNEXT]!;
+    if (it === ref) {
+      table[idx] = next;
+      return;
+    }
+    while (it !== NIL) {
+      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
+      const b = ((it & REF_OFF_MASK) << 1) + W_HNEXT;
+      const n = w[b]!;
+      if (n === ref) {
+        w[b] = next;
+        return;
+      }
+      it = n;
+    }
+  }
+
+  private maybeStartExpand(itemCount: number): void {
+    if (this.expandDisabled || this.hashPower >= HASHPOWER_MAX) return;
+    if (itemCount <= (this.buckets.length * 3) / 2) return;
+    this.oldBuckets = this.buckets;
+    this.hashPower++;
+    this.buckets = new Uint32Array(2 ** this.hashPower).fill(NIL);
+    this.expandBucket = 0;
+    if (this.timer === null && !this.closed) {
+      this.timer = setTimeout(this.expandTick, 0);
+      this.timer.unref();
+    }
+  }
+
+  /** Moves up to n old buckets into the new table; memcached's assoc_maintenance_thread. */
+  expandStep(n: number): void {
+    const old = this.oldBuckets;
+    if (old === null) return;
+    const buckets = this.buckets;
+    const mask = buckets.length - 1;
+    const end = Math.min(old.length, this.expandBucket + n);
+    for (let i = this.expandBucket; i < end; i++) {
+      let it = old[i]!;
+      while (it !== NIL) {
+        const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
+        const b = (it & REF_OFF_MASK) << 1;
+        const next = w[b + W_HNEXT]!;
+        const idx = w[b + W_HASH]! & mask;
+        w[b + W_HNEXT] = buckets[idx]!;
+        buckets[idx] = it;
+        it = next;
+      }
+      old[i] = NIL;
+    }
+    this.expandBucket = end;
+    if (end >= old.length) {
+      this.oldBuckets = null;
+      this.expandBucket = 0;
+    }
+  }
+
+  private readonly expandTick = (): void => {
+    this.timer = null;
+    const deadline = performance.now() + EXPAND_SLICE_MS;
+    while (this.oldBuckets !== null && performance.now() < deadline) this.expandStep(4096);
+    if (this.oldBuckets !== null && !this.closed) {
+      this.timer = setTimeout(this.expandTick, 1);
+      this.timer.unref();
+    }
+  };
+
+  /** Runs a pending expansion to completion (tests). */
+  finishExpansion(): void {
+    while (this.oldBuckets !== null) this.expandStep(1 << 16);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

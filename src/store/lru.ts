@@ -1,0 +1,93 @@
+// The LRU lists: one doubly linked list per LRU id (slab class | segment, see item-layout.ts),
+// linked through the NEXT/PREV header words; head = most recently linked. Ends, item counts
+// and byte totals (memcached's heads, tails, sizes, sizes_bytes) are typed arrays.
+// Primitives only: which list an item belongs in is lru-maintainer.ts's business.
+
+import {
+  CLASS_MASK,
+  LRU_COLD,
+  LRU_HOT,
+  LRU_IDS,
+  LRU_TEMP,
+  LRU_WARM,
+  META_LRU_SHIFT,
+  NIL,
+  REF_OFF_MASK,
+  REF_PAGE_STRIDE,
+  W_META,
+  W_NEXT,
+  W_PREV,
+} from './item-layout.js';
+
+const LRU_ID_BITS = 0xff << META_LRU_SHIFT;
+
+export class LruLists {
+  readonly head = new Uint32Array(LRU_IDS).fill(NIL);
+  readonly tail = new Uint32Array(LRU_IDS).fill(NIL);
+  /** Items per list (memcached's sizes). */
+  readonly count = new Float64Array(LRU_IDS);
+  /** ITEM_ntotal bytes per list (memcached's sizes_bytes): the segment limits use it. */
+  readonly bytes = new Float64Array(LRU_IDS);
+  private readonly words: Uint32Array[];
+
+  constructor(words: Uint32Array[]) {
+    this.words = words;
+  }
+
+  /** Links ref at the head of list id and records id in the item's META. */
+  link(ref: number, id: number, total: number): void {
+    const words = this.words;
+    const w = words[(ref / REF_PAGE_STRIDE) | 0]!;
+    const b = (ref & REF_OFF_MASK) << 1;
+    const head = this.head[id]!;
+    w[b + W_META] = ((w[b + W_META]! & ~LRU_ID_BITS) | (id << META_LRU_SHIFT)) >>> 0;
+    w[b + W_PREV] = NIL;
+    w[b + W_NEXT] = head;
+    if (head !== NIL) words[(head / REF_PAGE_STRIDE) | 0]![((head & REF_OFF_MASK) << 1) + W_PREV] = ref;
+    else this.tail[id] = ref;
+    this.head[id] = ref;
+    this.count[id]!++;
+    this.bytes[id]! += total;
+  }
+
+  unlink(ref: number, id: number, total: number): void {
+    const words = this.words;
+    const w = words[(ref / REF_PAGE_STRIDE) | 0]!;
+    const b = (ref & REF_OFF_MASK) << 1;
+    const prev = w[b + W_PREV]!;
+    const next = w[b + W_NEXT]!;
+    if (prev !== NIL) words[(prev / REF_PAGE_STRIDE) | 0]![((prev & REF_OFF_MASK) << 1) + W_NEXT] = next;
+    else this.head[id] = next;
+    if (next !== NIL) words[(next / REF_PAGE_STRIDE) | 0]![((next & REF_OFF_MASK) << 1) + W_PREV] = prev;
+    else this.tail[id] = prev;
+    w[b + W_PREV] = NIL;
+    w[b + W_NEXT] = NIL;
+    this.count[id]!--;
+    this.bytes[id]! -= total;
+  }
+
+  /** Moves ref to the head of its own list. */
+  moveToHead(ref: number, id: number, total: number): void {
+    if (this.head[id] === ref) return;
+    this.unlink(ref, id, total);
+    this.link(ref, id, total);
+  }
+
+  /** Moves ref from list `from` to the head of list `to`. */
+  move(ref: number, from: number, to: number, total: number): void {
+    this.unlink(ref, from, total);
+    this.link(ref, to, total);
+  }
+
+  /** Items of a slab class, all segments together. */
+  itemsInClass(cls: number): number {
+    const c = cls & CLASS_MASK;
+    return this.count[c | LRU_HOT]! + this.count[c | LRU_WARM]! + this.count[c | LRU_COLD]! + this.count[c | LRU_TEMP]!;
+  }
+
+  /** Bytes of a slab class, all segments together (memcached's mem_requested). */
+  bytesInClass(cls: number): number {
+    const c = cls & CLASS_MASK;
+    return this.bytes[c | LRU_HOT]! + this.bytes[c | LRU_WARM]! + this.bytes[c | LRU_COLD]! + this.bytes[c | LRU_TEMP]!;
+  }
+}
