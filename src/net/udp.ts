@@ -56,7 +56,7 @@ export function bindUdp(
 class UdpHandler {
   private readonly ctx: ServerContext;
   private readonly socket: dgram.Socket;
-  private session: Session;
+  private readonly session: Session;
   /** Reply offsets where one request's replies end (reused). */
   private readonly bounds: number[];
 
@@ -105,12 +105,6 @@ class UdpHandler {
       s.out.take();
       s.resetInput();
       return;
-    }
-    if (s.valueConsumer !== null || s.valueLen > 0) {
-      // The datagram ended inside a value block: the rest can never come. A fresh session
-      // forgets the reader's half-read state (resetInput alone does not reach into readers).
-      s.onClose();
-      this.session = new Session(ctx, s.conn);
     }
     if (s.action === SessionAction.CloseNow) {
       s.out.take();

@@ -27,6 +27,8 @@ export interface ProtocolReader {
   read(buf: Buffer, start: number, end: number): number;
   /** Unconsumed bytes this reader will hold while waiting for the rest of a request. */
   maxPendingBytes(): number;
+  /** Forgets a half-read request (UDP: every datagram starts afresh). */
+  reset(): void;
 }
 
 /** Called by the text reader when a value block announced with expectValue() is complete. */
@@ -175,6 +177,8 @@ export class Session {
     this.valueLen = 0;
     this.valueConsumer = null;
     this.isSwallowing = false;
+    this.textReader?.reset();
+    this.binaryReader?.reset();
   }
 
   /** Called by net/ when the connection is gone: frees a half-received item. */
@@ -276,4 +280,6 @@ class NegotiateReader implements ProtocolReader {
   maxPendingBytes(): number {
     return 0;
   }
+
+  reset(): void {}
 }

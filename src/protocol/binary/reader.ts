@@ -122,10 +122,21 @@ export class BinaryReader implements ProtocolReader {
     this.sasl = new SaslState();
   }
 
+  reset(): void {
+    this.opcode = 0;
+    this.baseOpcode = 0;
+    this.isQuiet = false;
+    this.keyLen = 0;
+    this.extLen = 0;
+    this.bodyLen = 0;
+    this.body = Body.None;
+    this.valueOffset = 0;
+  }
+
   maxPendingBytes(): number {
-    // After a -R yield whole requests wait in the input; otherwise only one partial request
-    // (header + extras + key) is ever held, and memcached's read buffer bounds that.
-    return this.session.hasYielded ? Number.MAX_SAFE_INTEGER : READ_BUFFER_BYTES - 1;
+    // Only one partial request (header + extras + key) is ever held (the session does not
+    // check while yielded), and memcached's read buffer bounds that.
+    return READ_BUFFER_BYTES - 1;
   }
 
   read(buf: Buffer, start: number, end: number): number {

@@ -82,6 +82,20 @@ export class TextReader implements ProtocolReader {
     this.authReplyEnd = -1;
   }
 
+  reset(): void {
+    this.noreply = false;
+    this.flushMark = 0;
+    this.inValue = false;
+    this.valueOffset = 0;
+    this.trailerLeft = 0;
+    this.trailerOk = true;
+    this.pendingLimit = MAX_PARTIAL_LINE;
+    this.held = null;
+    this.authValueBytes = -1;
+    this.authReplyStart = -1;
+    this.authReplyEnd = -1;
+  }
+
   maxPendingBytes(): number {
     if (this.authValueBytes >= 0) return MAX_AUTH_PENDING;
     return this.pendingLimit;
