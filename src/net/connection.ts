@@ -176,6 +176,8 @@ export class Connection {
   /** Resolves when the socket has closed and the connection is forgotten. */
   readonly closed: Promise<void>;
   private isPaused: boolean;
+  /** Replies held back after a throttled auth failure (see delayBatch). */
+  private isDelayed: boolean;
   private isResumeScheduled: boolean;
   private isEnding: boolean;
   private isEof: boolean;
@@ -187,6 +189,7 @@ export class Connection {
     this.socket = socket;
     this.session = session;
     this.isPaused = false;
+    this.isDelayed = false;
     this.isResumeScheduled = false;
     this.isEnding = false;
     this.isEof = false;
@@ -227,6 +230,10 @@ export class Connection {
 
   /** After onData or resume: write the batch's replies, then close / yield / pause as asked. */
   private afterBatch(action: SessionAction): void {
+    if (this.session.replyDelayMs > 0 && action !== SessionAction.CloseNow) {
+      this.delayBatch(action);
+      return;
+    }
     if (action === SessionAction.CloseNow) {
       this.session.out.take(); // nothing more is written
       this.destroy();
@@ -245,6 +252,20 @@ export class Connection {
     }
     if (this.session.hasYielded) this.scheduleResume();
     else if (this.isEof) this.end();
+  }
+
+  /** A throttled auth failure (protocol/auth-throttle.ts): hold the replies, read nothing. */
+  private delayBatch(action: SessionAction): void {
+    const ms = this.session.replyDelayMs;
+    this.session.replyDelayMs = 0;
+    this.isDelayed = true;
+    this.socket.pause();
+    setTimeout(() => {
+      this.isDelayed = false;
+      if (this.isGone || this.isEnding) return;
+      if (!this.isPaused) this.socket.resume();
+      this.afterBatch(action);
+    }, ms).unref();
   }
 
   private flush(): void {
@@ -287,6 +308,7 @@ export class Connection {
   private onDrain(): void {
     if (!this.isPaused || this.isGone) return;
     this.isPaused = false;
+    if (this.isDelayed) return; // delayBatch's timer carries on
     this.socket.resume();
     if (this.session.hasYielded) this.scheduleResume();
     else if (this.isEof) this.end();
@@ -295,7 +317,7 @@ export class Connection {
   /** The peer closed its side: finish what is buffered (a -R yield), then close ours. */
   private onEnd(): void {
     this.isEof = true;
-    if (!this.session.hasYielded && !this.isPaused && !this.isResumeScheduled) this.end();
+    if (!this.session.hasYielded && !this.isPaused && !this.isResumeScheduled && !this.isDelayed) this.end();
   }
 
   /** A bug while handling this connection's bytes: log it, drop the connection, keep serving. */

@@ -7,6 +7,7 @@
 // server keeps serving everyone else.
 
 import type { ServerContext } from './context.js';
+import type { Session } from './session.js';
 
 export const AUTH_THROTTLE_DEFAULTS = {
   threshold: 5,
@@ -104,4 +105,32 @@ export function authThrottle(ctx: ServerContext): AuthThrottle {
 /** Replaces the server's throttle (tests use short delays). */
 export function setAuthThrottle(ctx: ServerContext, throttle: AuthThrottle): void {
   throttleByContext.set(ctx, throttle);
+}
+
+/**
+ * Called by the SASL and -Y paths on a failed attempt (after counting it in auth_errors):
+ * logs it with the peer (at -v, unless user is null: the caller logged it; the first throttled failure of a peer whatever the level) and
+ * asks net/ to hold back this connection's replies when the peer is over the threshold.
+ */
+export function noteAuthFailure(session: Session, user: string | null): void {
+  const ctx = session.ctx;
+  const throttle = authThrottle(ctx);
+  const delay = throttle.onFailure(session.conn.peer, Date.now());
+  const log = ctx.log;
+  if (log.level >= 1 && user !== null) {
+    log.line('<' + session.conn.id + ' authentication failed for user ' + JSON.stringify(user) + ' from ' + session.conn.peer);
+  }
+  if (delay > 0) {
+    if (delay === throttle.options.baseDelayMs) {
+      log.warn('repeated authentication failures from ' + peerAddress(session.conn.peer) + ': delaying replies up to ' +
+        throttle.options.maxDelayMs + ' ms');
+    }
+    // UDP has no connection to hold back (and -S refuses UDP); stream transports only.
+    if (session.conn.transport !== 'udp' && delay > session.replyDelayMs) session.replyDelayMs = delay;
+  }
+}
+
+/** Called on a successful authentication. */
+export function noteAuthSuccess(session: Session): void {
+  authThrottle(session.ctx).onSuccess(session.conn.peer);
 }

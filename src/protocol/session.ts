@@ -67,6 +67,11 @@ export class Session {
   stateName: string;
   /** True when the last onData/resume stopped at -R with input left; net/ calls resume() later. */
   hasYielded: boolean;
+  /**
+   * > 0: net/ holds this batch's replies back this many ms (and reads nothing meanwhile);
+   * set by a throttled authentication failure (auth-throttle.ts), cleared by net/.
+   */
+  replyDelayMs: number;
 
   // Pending text value block (set/ms): the text reader copies bytes into the item.
   valueRef: ItemRef;
@@ -92,6 +97,7 @@ export class Session {
     this.lastCommandTime = ctx.store.now();
     this.stateName = 'conn_new_cmd';
     this.hasYielded = false;
+    this.replyDelayMs = 0;
     this.valueRef = -1;
     this.valueLen = 0;
     this.valueConsumer = null;
@@ -214,6 +220,11 @@ export class Session {
         break;
       }
       pos += n;
+      if (this.replyDelayMs > 0) {
+        // A throttled auth failure: nothing more is handled until its delayed reply is out.
+        if (pos < end) this.hasYielded = true;
+        break;
+      }
       if (++requests >= limit && pos < end && this.valueLen === 0) {
         this.hasYielded = true;
         this.ctx.counters.conn_yields++;

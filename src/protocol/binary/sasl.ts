@@ -5,6 +5,7 @@
 
 import type { BinaryReader } from './reader.js';
 import { Opcode, Status, BODY_AUTHENTICATED } from './header.js';
+import { noteAuthFailure, noteAuthSuccess } from '../auth-throttle.js';
 
 /** memcached's MAX_SASL_MECH_LEN. */
 export const MAX_SASL_MECH_LEN = 32;
@@ -132,6 +133,7 @@ export function completeSaslAuth(r: BinaryReader): void {
     case SASL_OK:
       s.isAuthenticated = true;
       counters.auth_cmds++;
+      noteAuthSuccess(s);
       r.writeSuccess(BODY_AUTHENTICATED);
       return;
     case SASL_CONTINUE:
@@ -147,6 +149,7 @@ export function completeSaslAuth(r: BinaryReader): void {
           ') from ' + s.conn.peer);
       }
       r.writeError(Status.AuthError, null);
+      noteAuthFailure(s, null); // logged above; may delay this reply (auth-throttle.ts)
   }
 }
 

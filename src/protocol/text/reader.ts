@@ -11,6 +11,7 @@ import { runtimeState, type RuntimeState } from '../../stats/render.js';
 import { SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
 import { dispatchCommand } from './commands.js';
+import { noteAuthFailure, noteAuthSuccess } from '../auth-throttle.js';
 import { parseU32 } from './ascii-num.js';
 import {
   ERR_AUTH_FAILURE,
@@ -274,10 +275,12 @@ export class TextReader implements ProtocolReader {
       counters.auth_cmds++;
       this.authReply(REPLY_STORED);
       session.isAuthenticated = true;
+      noteAuthSuccess(session);
     } else {
       counters.auth_cmds++;
       counters.auth_errors++;
       this.authReply(ERR_AUTH_FAILURE);
+      noteAuthFailure(session, authUser(buf, valueStart, valueEnd - 2)); // may delay the reply
     }
     return pos - start;
   }
@@ -303,6 +306,13 @@ export class TextReader implements ProtocolReader {
   close(): void {
     this.session.action = SessionAction.CloseAfterFlush;
   }
+}
+
+/** The user part of a -Y `user pass` token, for the failure log line (never the password). */
+function authUser(buf: Buffer, start: number, end: number): string {
+  let sp = start;
+  while (sp < end && buf[sp] !== CH_SP) sp++;
+  return buf.toString('latin1', start, sp);
 }
 
 function isMultiGetPrefix(buf: Buffer, i: number, end: number): boolean {
