@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { chownSync, closeSync, openSync } from 'node:fs';
 import { ConfigError, ExitCode, StartupError, errorMessage } from '../errors.js';
-import { parseCommandLine, type ParsedCommandLine } from '../config/from-args.js';
+import { parseCommandLine, type ParsedCommandLine } from './from-args.js';
 import { underSystemd } from '../config/debian-conf.js';
 import type { Settings } from '../config/settings.js';
 import { createLogger, type AppLogger } from '../log/logger.js';

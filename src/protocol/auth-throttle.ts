@@ -2,9 +2,10 @@
 // -Y ascii auth). memcached has none; this slows password guessing without locking anyone out:
 // after THRESHOLD failures within WINDOW_MS from one address, each further failure reply is
 // held back BASE_DELAY_MS, growing by BASE_DELAY_MS per failure up to MAX_DELAY_MS. A success
-// forgets the peer. The table of peers is bounded (MAX_PEERS, least recently failed dropped).
-// The delay holds back only that connection's replies (and stops reading it meanwhile); the
-// server keeps serving everyone else.
+// does not forget the failures (a valid account must not reset the count while another is
+// being guessed); the window does, WINDOW_MS after its first failure. The table of peers is
+// bounded (MAX_PEERS, least recently failed dropped). The delay holds back only that
+// connection's replies (and stops reading it meanwhile); everyone else is served.
 
 import type { ServerContext } from './context.js';
 import type { Session } from './session.js';
@@ -68,10 +69,6 @@ export class AuthThrottle {
     return delay < o.maxDelayMs ? delay : o.maxDelayMs;
   }
 
-  /** A successful authentication forgets the peer's failures. */
-  onSuccess(peer: string): void {
-    this.peers.delete(peerAddress(peer));
-  }
 }
 
 /**
@@ -109,8 +106,8 @@ export function setAuthThrottle(ctx: ServerContext, throttle: AuthThrottle): voi
 
 /**
  * Called by the SASL and -Y paths on a failed attempt (after counting it in auth_errors):
- * logs it with the peer (at -v, unless user is null: the caller logged it; the first throttled failure of a peer whatever the level) and
- * asks net/ to hold back this connection's replies when the peer is over the threshold.
+ * logs it with the peer (at -v, unless user is null: the caller logged it; the first
+ * throttled failure of a peer whatever the level) and asks net/ to hold back this connection's replies when the peer is over the threshold.
  */
 export function noteAuthFailure(session: Session, user: string | null): void {
   const ctx = session.ctx;
@@ -130,7 +127,3 @@ export function noteAuthFailure(session: Session, user: string | null): void {
   }
 }
 
-/** Called on a successful authentication. */
-export function noteAuthSuccess(session: Session): void {
-  authThrottle(session.ctx).onSuccess(session.conn.peer);
-}

@@ -11,6 +11,19 @@ import { RawClient } from '../support/client.js';
 
 const isRoot = process.getuid?.() === 0;
 
+/** The exit code of a process that is expected to end by itself within a few seconds. */
+async function exitCodeOf(proc: import('node:child_process').ChildProcess): Promise<number | null> {
+  const deadline = Date.now() + 5000;
+  while (proc.exitCode === null && proc.signalCode === null) {
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error('process did not exit');
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return proc.exitCode;
+}
+
 test('-h prints the flag list and exits 0', async () => {
   const r = await runToExit(['-h']);
   assert.equal(r.code, 0);
@@ -148,4 +161,40 @@ test('--log-format json: stderr lines are pino JSON', async () => {
     assert.equal(typeof o.msg, 'string', l);
   }
   assert.ok(lines.some((l) => (JSON.parse(l) as { msg: string }).msg === 'Exiting normally'));
+});
+
+test('-c above the open-file limit: a warning, and the server starts', async () => {
+  const { readFileSync } = await import('node:fs');
+  const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  const limit = m === null ? 1_000_000 : Number(m[1]);
+  const d = await startDaemon({ args: ['-c', String(limit + 1), '-u', 'nobody'] });
+  try {
+    assert.match(d.stderr(), new RegExp(`WARNING: -c ${limit + 1} is above the open file limit`));
+  } finally {
+    assert.equal(await d.stop(), 0);
+  }
+  const ok = await startDaemon({ args: ['-c', '100', '-u', 'nobody'] });
+  try {
+    assert.ok(!ok.stderr().includes('open file limit'));
+  } finally {
+    await ok.stop();
+  }
+});
+
+test('shutdown with -A stops the daemon (exit 0); shutdown graceful prints "Gracefully stopping"', async () => {
+  const plain = await startDaemon({ args: ['-A', '-v', '-u', 'nobody'] });
+  const c1 = await RawClient.connect(plain.port);
+  c1.send('shutdown\r\n');
+  assert.ok(await c1.closedWithin(3000));
+  const exit1 = await exitCodeOf(plain.proc);
+  assert.equal(exit1, 0);
+  assert.match(plain.stderr(), /^Exiting normally$/m);
+
+  const graceful = await startDaemon({ args: ['-A', '-u', 'nobody'] });
+  const c2 = await RawClient.connect(graceful.port);
+  c2.send('shutdown graceful\r\n');
+  assert.ok(await c2.closedWithin(3000));
+  const exit2 = await exitCodeOf(graceful.proc);
+  assert.equal(exit2, 0);
+  assert.match(graceful.stderr(), /^Gracefully stopping$/m);
 });

@@ -5,7 +5,7 @@
 
 import type { BinaryReader } from './reader.js';
 import { Opcode, Status, BODY_AUTHENTICATED } from './header.js';
-import { noteAuthFailure, noteAuthSuccess } from '../auth-throttle.js';
+import { noteAuthFailure } from '../auth-throttle.js';
 
 /** memcached's MAX_SASL_MECH_LEN. */
 export const MAX_SASL_MECH_LEN = 32;
@@ -133,7 +133,6 @@ export function completeSaslAuth(r: BinaryReader): void {
     case SASL_OK:
       s.isAuthenticated = true;
       counters.auth_cmds++;
-      noteAuthSuccess(s);
       r.writeSuccess(BODY_AUTHENTICATED);
       return;
     case SASL_CONTINUE:

@@ -11,7 +11,7 @@ import { runtimeState, type RuntimeState } from '../../stats/render.js';
 import { SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
 import { dispatchCommand } from './commands.js';
-import { noteAuthFailure, noteAuthSuccess } from '../auth-throttle.js';
+import { noteAuthFailure } from '../auth-throttle.js';
 import { parseU32 } from './ascii-num.js';
 import {
   ERR_AUTH_FAILURE,
@@ -275,7 +275,6 @@ export class TextReader implements ProtocolReader {
       counters.auth_cmds++;
       this.authReply(REPLY_STORED);
       session.isAuthenticated = true;
-      noteAuthSuccess(session);
     } else {
       counters.auth_cmds++;
       counters.auth_errors++;

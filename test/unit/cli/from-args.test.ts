@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCommandLine, type ParsedCommandLine } from '../../../src/config/from-args.js';
+import { parseCommandLine, type ParsedCommandLine } from '../../../src/cli/from-args.js';
 import { parseDebianConf, type DebianConf } from '../../../src/config/debian-conf.js';
 import { DEFAULT_SETTINGS, MIB, type Settings } from '../../../src/config/settings.js';
 import { ConfigError } from '../../../src/errors.js';

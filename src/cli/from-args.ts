@@ -4,11 +4,11 @@
 // (EX_USAGE) for every bad flag or value so that scripts see one code for "bad command line".
 
 import { ConfigError, ExitCode } from '../errors.js';
-import { parseRawOptions, type RawOptions } from '../cli/program.js';
-import { readDebianConf, underSystemd, type DebianConf } from './debian-conf.js';
-import { joinListenArgs, parseListenSpec } from './listen-spec.js';
-import { DEFAULT_SETTINGS, MEMCACHED_VERSION, MIB, type BindingProtocol, type Settings } from './settings.js';
-import { atof, atoi, parseItemSize, safeStrtol, safeStrtoul, strtolOctal } from './sizes.js';
+import { parseRawOptions, type RawOptions } from './program.js';
+import { readDebianConf, underSystemd, type DebianConf } from '../config/debian-conf.js';
+import { joinListenArgs, parseListenSpec } from '../config/listen-spec.js';
+import { DEFAULT_SETTINGS, MEMCACHED_VERSION, MIB, type BindingProtocol, type Settings } from '../config/settings.js';
+import { atof, atoi, parseItemSize, safeStrtol, safeStrtoul, strtolOctal } from '../config/sizes.js';
 
 const ITEM_SIZE_MAX_LOWER_LIMIT = 1024;
 const ITEM_SIZE_MAX_UPPER_LIMIT = 1024 * MIB;

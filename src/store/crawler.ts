@@ -1,0 +1,295 @@
+// The LRU crawler: a timer walks the slab pages chunk by chunk in slices of at most ~1 ms and
+// reclaims expired and flushed items (a (page, offset) cursor survives any change to the
+// lists). Also `lru_crawler ...` commands and `lru_crawler metadump`. The same timer drives the
+// store's other slow chores through onTick (page give-back, the automover).
+
+import type { ServerClock } from './clock.js';
+import type { Expiry } from './expiry.js';
+import type { LruLists } from './lru.js';
+import type { Slabs } from './slabs.js';
+import type { StoreCounters } from './stats.js';
+import { MAX_SLAB_CLASSES } from './slab-classes.js';
+import {
+  HDR_BYTES,
+  IF_CONT,
+  IF_FETCHED,
+  IF_LINKED,
+  LRU_COLD,
+  LRU_HOT,
+  LRU_TEMP,
+  LRU_WARM,
+  mcItemTotal,
+  META_FLAG_SHIFT,
+  META_LRU_SHIFT,
+  NIL,
+  REF_OFF_MASK,
+  REF_PAGE_STRIDE,
+  W_CASHI,
+  W_CASLO,
+  W_EXP,
+  W_FLAGS,
+  W_META,
+  W_PREV,
+  W_TIME,
+  W_VLEN,
+} from './item-layout.js';
+
+const CRAWL_SLICE_MS = 1;
+const CRAWL_TICK_MS = 10;
+const CRAWL_IDLE_TICK_MS = 1000;
+const CRAWL_AUTO_INTERVAL_SEC = 60;
+const TWO_32 = 4294967296;
+const SEGMENTS = [LRU_HOT, LRU_WARM, LRU_COLD, LRU_TEMP] as const;
+
+export interface CrawlerHost {
+  unlinkItem(ref: number): void;
+  /** Called on every timer turn before crawling (the store's background chores). */
+  onTick(): void;
+}
+
+export interface CrawlerOptions {
+  enabled: boolean;
+  sleepUs: number;
+  toCrawl: number;
+  dumpEnabled: boolean;
+  casEnabled: boolean;
+}
+
+export class Crawler {
+  enabled: boolean;
+  sleepUs: number;
+  toCrawl: number;
+  running = false;
+  starts = 0;
+  private readonly dumpEnabled: boolean;
+  private readonly casEnabled: boolean;
+  private readonly classes = new Uint8Array(MAX_SLAB_CLASSES);
+  private page = 0;
+  private offset = 0;
+  private lastStart: number;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly slabs: Slabs;
+  private readonly lists: LruLists;
+  private readonly counters: StoreCounters;
+  private readonly clock: ServerClock;
+  private readonly expiry: Expiry;
+  private readonly host: CrawlerHost;
+
+  constructor(opts: CrawlerOptions, parts: {
+    slabs: Slabs; lists: LruLists; counters: StoreCounters; clock: ServerClock; expiry: Expiry; host: CrawlerHost;
+  }) {
+    this.enabled = opts.enabled;
+    this.sleepUs = opts.sleepUs;
+    this.toCrawl = opts.toCrawl;
+    this.dumpEnabled = opts.dumpEnabled;
+    this.casEnabled = opts.casEnabled;
+    this.slabs = parts.slabs;
+    this.lists = parts.lists;
+    this.counters = parts.counters;
+    this.clock = parts.clock;
+    this.expiry = parts.expiry;
+    this.host = parts.host;
+    this.lastStart = this.clock.current;
+  }
+
+  /** `lru_crawler <args>` reply line (metadump: the whole block). */
+  command(args: readonly string[]): string {
+    const a = args[0] === 'lru_crawler' ? args.slice(1) : args;
+    const sub = a[0];
+    if (a.length === 2 && sub === 'crawl') {
+      if (!this.enabled) return 'CLIENT_ERROR lru crawler disabled';
+      return this.startCrawl(a[1]!);
+    }
+    if (a.length === 2 && sub === 'metadump') {
+      // the whole reply: lines (LF-terminated, as memcached) then END\r\n; or an error line
+      const lines: string[] = [];
+      const err = this.metadump(a[1]!, (l) => lines.push(l));
+      if (err !== '') return err;
+      lines.push('END\r\n');
+      return lines.join('');
+    }
+    if (a.length === 2 && (sub === 'tocrawl' || sub === 'sleep')) {
+      const v = parseU32(a[1]!);
+      if (v < 0) return 'CLIENT_ERROR bad command line format';
+      if (sub === 'tocrawl') {
+        this.toCrawl = v;
+        return 'OK';
+      }
+      if (v > 1000000) return 'CLIENT_ERROR sleep must be one second or less';
+      this.sleepUs = v;
+      return 'OK';
+    }
+    if (a.length === 1) {
+      if (sub === 'enable') {
+        this.enabled = true;
+        return 'OK';
+      }
+      if (sub === 'disable') {
+        this.enabled = false;
+        this.running = false;
+        return 'OK';
+      }
+    }
+    return 'ERROR';
+  }
+
+  metadump(spec: string, each: (line: string) => void): string {
+    if (!this.enabled) return 'CLIENT_ERROR lru crawler disabled';
+    if (!this.dumpEnabled) return 'ERROR metadump not allowed';
+    const classes = new Uint8Array(MAX_SLAB_CLASSES);
+    if (spec === 'all' || spec === 'hash') classes.fill(1);
+    else {
+      for (const part of spec.split(',')) {
+        const id = parseU32(part);
+        if (id < 1 || id >= MAX_SLAB_CLASSES) return 'BADCLASS invalid class id';
+        classes[id] = 1;
+      }
+    }
+    const now = this.clock.now();
+    const started = this.clock.processStarted;
+    const { pages, words } = this.slabs;
+    for (let c = 1; c <= this.slabs.largest; c++) {
+      if (classes[c] !== 1) continue;
+      for (const seg of SEGMENTS) {
+        for (let it = this.lists.tail[c | seg]!; it !== NIL;) {
+          const w = words[(it / REF_PAGE_STRIDE) | 0]!;
+          const b = (it & REF_OFF_MASK) << 1;
+          const prev = w[b + W_PREV]!;
+          const exp = w[b + W_EXP]!;
+          if (!((exp !== 0 && exp < now) || this.expiry.isFlushed(it))) {
+            const meta = w[b + W_META]!;
+            const keyLen = meta & 0xff;
+            const keyOff = ((it & REF_OFF_MASK) << 3) + HDR_BYTES;
+            const flags = meta >>> META_FLAG_SHIFT;
+            const cas = w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
+            const size = mcItemTotal(keyLen, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
+            each(`key=${uriEncode(pages[(it / REF_PAGE_STRIDE) | 0]!, keyOff, keyLen)} ` +
+              `exp=${exp === 0 ? -1 : exp + started} la=${w[b + W_TIME]! + started} cas=${cas} ` +
+              `fetch=${(flags & IF_FETCHED) !== 0 ? 'yes' : 'no'} cls=${c} size=${size}\n`);
+          }
+          it = prev;
+        }
+      }
+    }
+    return '';
+  }
+
+  private startCrawl(spec: string): string {
+    if (this.running) return 'BUSY currently processing crawler request';
+    this.classes.fill(0);
+    if (spec === 'all' || spec === 'hash') this.classes.fill(1);
+    else {
+      for (const part of spec.split(',')) {
+        const id = parseU32(part);
+        if (id < 1 || id >= MAX_SLAB_CLASSES) return 'BADCLASS invalid class id';
+        this.classes[id] = 1;
+      }
+    }
+    let starts = 0;
+    for (let c = 1; c <= this.slabs.largest; c++) if (this.classes[c] === 1 && this.lists.itemsInClass(c) > 0) starts++;
+    if (starts === 0) return 'NOTSTARTED no items to crawl';
+    this.beginScan();
+    return 'OK';
+  }
+
+  private beginScan(): void {
+    this.running = true;
+    this.starts++;
+    this.page = 0;
+    this.offset = 0;
+    this.lastStart = this.clock.current;
+    this.schedule(0);
+  }
+
+  /** Starts the timer (an idle tick once a second). */
+  start(): void {
+    this.schedule(CRAWL_IDLE_TICK_MS);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(this.tick, ms);
+    this.timer.unref();
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    if (this.closed) return;
+    this.host.onTick();
+    this.schedule(this.running ? CRAWL_TICK_MS : CRAWL_IDLE_TICK_MS);
+  };
+
+  /** The crawler's part of a background turn: the periodic start, then one ~1 ms slice. */
+  turn(itemCount: number): void {
+    if (!this.running && this.enabled && itemCount > 0 &&
+      this.clock.current - this.lastStart >= CRAWL_AUTO_INTERVAL_SEC) {
+      this.classes.fill(1);
+      this.beginScan();
+    }
+    if (this.running) this.slice(performance.now() + CRAWL_SLICE_MS);
+  }
+
+  /** Crawls until done or the deadline (performance.now() ms) passes. */
+  slice(deadline: number): void {
+    this.clock.now();
+    const slabs = this.slabs;
+    const k = this.counters;
+    let checked = 0;
+    while (this.page < slabs.pages.length) {
+      const page = this.page;
+      const cls = slabs.classOfPage(page);
+      if (!slabs.isLive(page) || cls === 0 || this.classes[cls] !== 1) {
+        this.page++;
+        this.offset = 0;
+        continue;
+      }
+      const size = slabs.chunkSize[cls]!;
+      const limit = slabs.perSlab[cls]! * size;
+      const w = slabs.words[page]!;
+      while (this.offset < limit) {
+        const ref = page * REF_PAGE_STRIDE + (this.offset >>> 3);
+        this.offset += size;
+        const meta = w[((ref & REF_OFF_MASK) << 1) + W_META]!;
+        const flags = meta >>> META_FLAG_SHIFT;
+        if ((flags & IF_LINKED) === 0 || (flags & IF_CONT) !== 0) continue;
+        const id = (meta >>> META_LRU_SHIFT) & 0xff;
+        k.crawlerItemsChecked[id]!++;
+        if (this.expiry.isDead(ref)) {
+          k.crawlerReclaimed[id]!++;
+          this.host.unlinkItem(ref);
+          if (!slabs.isLive(page)) break; // released under a lowered limit
+        }
+        if ((++checked & 255) === 0 && performance.now() >= deadline) return;
+      }
+      this.page++;
+      this.offset = 0;
+    }
+    this.running = false;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+/** memcached's uriencode: everything but [A-Za-z0-9~._-] as %XX. */
+function uriEncode(buf: Buffer, start: number, len: number): string {
+  let out = '';
+  for (let i = start; i < start + len; i++) {
+    const c = buf[i]!;
+    const plain = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
+      c === 0x7e || c === 0x2d || c === 0x2e || c === 0x5f;
+    out += plain ? String.fromCharCode(c) : '%' + (c < 16 ? '0' : '') + c.toString(16).toUpperCase();
+  }
+  return out;
+}
+
+function parseU32(s: string): number {
+  if (!/^\d+$/.test(s)) return -1;
+  const v = Number(s);
+  return v > 0xffffffff ? -1 : v;
+}

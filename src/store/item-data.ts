@@ -1,0 +1,108 @@
+// Key and value bytes of items, in one chunk or chained across chunks of the largest class.
+// A cursor remembers the last chunk reached in a chained item so that a sequential read of a
+// big value (a socket writer copying it piece by piece) does not rewalk the chain.
+
+import type { Slabs } from './slabs.js';
+import { HDR_BYTES, IF_CHAINED, META_FLAG_SHIFT, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_CHAIN, W_META, W_VLEN } from './item-layout.js';
+
+export class ItemData {
+  private readonly slabs: Slabs;
+  private readonly pages: Buffer[];
+  private readonly words: Uint32Array[];
+  private cursorRef = NIL;
+  private cursorIndex = 0;
+  private cursorChunk = NIL;
+
+  constructor(slabs: Slabs) {
+    this.slabs = slabs;
+    this.pages = slabs.pages;
+    this.words = slabs.words;
+  }
+
+  /** The item's chunks are being freed: drop the cursor if it points into them. */
+  forget(ref: number): void {
+    if (ref === this.cursorRef) this.cursorRef = NIL;
+  }
+
+  /** Byte capacity after the header in one chunk of a chained item. */
+  chainPayload(): number {
+    return this.slabs.chunkSize[this.slabs.largest]! - HDR_BYTES;
+  }
+
+  /** Chunk number index of chained item head (0 = head). */
+  private chainChunk(head: number, index: number): number {
+    let ref: number;
+    let i: number;
+    if (this.cursorRef === head && this.cursorIndex <= index) {
+      ref = this.cursorChunk;
+      i = this.cursorIndex;
+    } else {
+      ref = head;
+      i = 0;
+    }
+    while (i < index) {
+      ref = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_CHAIN]!;
+      i++;
+    }
+    this.cursorRef = head;
+    this.cursorIndex = index;
+    this.cursorChunk = ref;
+    return ref;
+  }
+
+  copyKey(ref: number, dst: Buffer, dstStart: number): number {
+    const keyLen = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_META]! & 0xff;
+    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    this.pages[(ref / REF_PAGE_STRIDE) | 0]!.copy(dst, dstStart, off, off + keyLen);
+    return keyLen;
+  }
+
+  /** Copies value bytes out of (toItem=false) or into (toItem=true) an item. */
+  copy(ref: number, valueOffset: number, buf: Buffer, bufStart: number, len: number, toItem: boolean): void {
+    const meta = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_META]!;
+    const keyLen = meta & 0xff;
+    if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) === 0) {
+      const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
+      const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + keyLen + valueOffset;
+      if (toItem) buf.copy(page, off, bufStart, bufStart + len);
+      else page.copy(buf, bufStart, off, off + len);
+      return;
+    }
+    const cap = this.chainPayload();
+    let s = keyLen + valueOffset; // position in the key+value stream
+    while (len > 0) {
+      const idx = Math.floor(s / cap);
+      const within = s - idx * cap;
+      const chunk = this.chainChunk(ref, idx);
+      const n = Math.min(len, cap - within);
+      const page = this.pages[(chunk / REF_PAGE_STRIDE) | 0]!;
+      const off = ((chunk & REF_OFF_MASK) << 3) + HDR_BYTES + within;
+      if (toItem) buf.copy(page, off, bufStart, bufStart + n);
+      else page.copy(buf, bufStart, off, off + n);
+      bufStart += n;
+      s += n;
+      len -= n;
+    }
+  }
+
+  /** Copies the whole value of src into dst at dstValueOffset (append/prepend). */
+  copyItemValue(src: number, dst: number, dstValueOffset: number): void {
+    const w = this.words[(src / REF_PAGE_STRIDE) | 0]!;
+    const b = (src & REF_OFF_MASK) << 1;
+    const len = w[b + W_VLEN]!;
+    const meta = w[b + W_META]!;
+    if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) === 0) {
+      const page = this.pages[(src / REF_PAGE_STRIDE) | 0]!;
+      const off = ((src & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff);
+      this.copy(dst, dstValueOffset, page, off, len, true);
+      return;
+    }
+    const tmp = Buffer.allocUnsafe(Math.min(len, 64 * 1024));
+    for (let done = 0; done < len; ) {
+      const n = Math.min(tmp.length, len - done);
+      this.copy(src, done, tmp, 0, n, false);
+      this.copy(dst, dstValueOffset + done, tmp, 0, n, true);
+      done += n;
+    }
+  }
+}

@@ -1,0 +1,387 @@
+// Which LRU an item lives in, and the work at the LRU tails (memcached's segmented LRU in
+// items.c: do_item_bump, lru_pull_tail, do_item_alloc_pull, lru_maintainer_juggle and the
+// maintainer thread's sleep/back-off loop, here a timer).
+//
+// Segmented mode (default): new items enter HOT. An item hit twice is ACTIVE. The maintainer
+// keeps HOT at hot_lru_pct and WARM at warm_lru_pct of the class's bytes, moving the tails on
+// to COLD (or by age: hot_max_factor / warm_max_factor times the age of COLD's tail); ACTIVE
+// items at the HOT tail go to WARM, at the WARM tail back to WARM's head; a COLD item that
+// turns ACTIVE moves to WARM at once. Stores that need a chunk evict from the COLD tail.
+// Flat mode (-o no_lru_maintainer): one list per class (COLD), items hit twice get one second
+// chance at the head before eviction.
+
+import type { Settings } from '../config/settings.js';
+import type { ServerClock } from './clock.js';
+import type { Expiry } from './expiry.js';
+import type { LruLists } from './lru.js';
+import type { Slabs } from './slabs.js';
+import type { StoreCounters } from './stats.js';
+import {
+  CLASS_MASK,
+  IF_ACTIVE,
+  IF_FETCHED,
+  LRU_COLD,
+  LRU_HOT,
+  LRU_TEMP,
+  LRU_WARM,
+  mcItemTotal,
+  META_FLAG_SHIFT,
+  META_LRU_SHIFT,
+  NIL,
+  REF_OFF_MASK,
+  REF_PAGE_STRIDE,
+  SEGMENT_MASK,
+  W_EXP,
+  W_FLAGS,
+  W_META,
+  W_PREV,
+  W_TIME,
+  W_VLEN,
+} from './item-layout.js';
+
+/** lru_pull_tail flags. */
+export const PULL_EVICT = 1;
+/** A store needs one chunk: stop at the first reclaimed item instead of reaping on. */
+const PULL_ONE_RECLAIM = 8;
+
+const TAIL_TRIES = 5; // items looked at from a tail per pull (memcached: 5)
+const FLAT_SECOND_CHANCES = 5;
+const ALLOC_TRIES = 10;
+const JUGGLE_ROUNDS = 500;
+const MIN_SLEEP_US = 1000;
+const MAX_SLEEP_US = 1000000 - 1;
+/** One maintainer wake-up works at most this long before yielding to the event loop. */
+const WAKE_SLICE_MS = 1;
+
+/** What tail pulls need from the item layer. */
+export interface LruHost {
+  /** Removes a linked item from the index and its LRU and frees its chunks. */
+  unlinkItem(ref: number): void;
+  /** An item a running verb still reads (NIL if none): never evicted. */
+  pinnedRef(): number;
+}
+
+export class LruMaintainer {
+  readonly segmented: boolean;
+  readonly tempLru: boolean;
+  private readonly lists: LruLists;
+  private readonly words: Uint32Array[];
+  private readonly slabs: Slabs;
+  private readonly counters: StoreCounters;
+  private readonly clock: ServerClock;
+  private readonly expiry: Expiry;
+  private readonly host: LruHost;
+  private readonly casEnabled: boolean;
+  private readonly evictionsDisabled: boolean;
+  private readonly hotLruPct: number;
+  private readonly warmLruPct: number;
+  private readonly hotMaxFactor: number;
+  private readonly warmMaxFactor: number;
+  private readonly tempTtl: number;
+  // maintainer loop state (microseconds, as memcached's)
+  private readonly nextJuggle = new Float64Array(64);
+  private readonly backoff = new Float64Array(64);
+  private lastSleepUs = MIN_SLEEP_US;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(settings: Settings, parts: {
+    lists: LruLists; slabs: Slabs; counters: StoreCounters; clock: ServerClock; expiry: Expiry; host: LruHost;
+  }) {
+    this.segmented = settings.lruSegmented;
+    this.tempLru = settings.lruSegmented && settings.tempLru;
+    this.casEnabled = settings.casEnabled;
+    this.evictionsDisabled = settings.evictionsDisabled;
+    this.hotLruPct = settings.hotLruPct;
+    this.warmLruPct = settings.warmLruPct;
+    this.hotMaxFactor = settings.hotMaxFactor;
+    this.warmMaxFactor = settings.warmMaxFactor;
+    this.tempTtl = settings.temporaryTtl;
+    this.lists = parts.lists;
+    this.slabs = parts.slabs;
+    this.words = parts.slabs.words;
+    this.counters = parts.counters;
+    this.clock = parts.clock;
+    this.expiry = parts.expiry;
+    this.host = parts.host;
+  }
+
+  /** The segment a newly stored item enters (exptimeRel server-relative, 0 = never). */
+  entrySegment(exptimeRel: number): number {
+    if (!this.segmented) return LRU_COLD;
+    if (this.tempLru && exptimeRel !== 0 && exptimeRel - this.clock.current <= this.tempTtl) return LRU_TEMP;
+    return LRU_HOT;
+  }
+
+  private totalOf(w: Uint32Array, b: number): number {
+    return mcItemTotal(w[b + W_META]! & 0xff, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
+  }
+
+  /**
+   * do_item_bump on a fetch: the first hit marks the item fetched, the second active. Segmented:
+   * an active HOT/WARM item only gets a fresh access time; a COLD one moves to WARM at once.
+   * Flat: the active item goes to the head of its list.
+   */
+  bump(ref: number, markFetched: boolean): void {
+    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
+    const b = (ref & REF_OFF_MASK) << 1;
+    const meta = w[b + W_META]!;
+    const flags = meta >>> META_FLAG_SHIFT;
+    if ((flags & IF_ACTIVE) !== 0) return;
+    if ((flags & IF_FETCHED) === 0) {
+      if (markFetched) w[b + W_META] = (meta | (IF_FETCHED << META_FLAG_SHIFT)) >>> 0;
+      return;
+    }
+    const id = (meta >>> META_LRU_SHIFT) & 0xff;
+    w[b + W_TIME] = this.clock.current;
+    if (this.segmented && (id & SEGMENT_MASK) === LRU_COLD) {
+      // memcached queues this for its maintainer thread, which moves it to WARM, not active
+      const warm = (id & CLASS_MASK) | LRU_WARM;
+      this.lists.move(ref, id, warm, this.totalOf(w, b));
+      this.counters.movesToWarm[warm]!++;
+      return;
+    }
+    w[b + W_META] = (meta | (IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
+    if (!this.segmented) this.lists.moveToHead(ref, id, this.totalOf(w, b));
+  }
+
+  /**
+   * do_item_alloc_pull after the free list came up empty: evict or reclaim from the tails and
+   * retry, up to 10 times. Returns a chunk of cls or NIL.
+   */
+  allocPull(cls: number): number {
+    let ref = NIL;
+    if (!this.segmented) {
+      for (let tries = 0; tries < ALLOC_TRIES; tries++) {
+        if (!this.pullTailFlat(cls)) break;
+        ref = this.slabs.takeChunk(cls);
+        if (ref !== NIL) return ref;
+      }
+      return NIL;
+    }
+    let i = 1;
+    for (; i < ALLOC_TRIES; i++) {
+      if (this.pullTail(cls, LRU_COLD, 0, PULL_EVICT | PULL_ONE_RECLAIM, 0) <= 0) {
+        // COLD had nothing to give: push HOT's tail down (memcached). When HOT is empty too,
+        // WARM's (our addition: a starved maintainer timer must not turn into NoMemory).
+        if (this.pullTail(cls, LRU_HOT, 0, PULL_ONE_RECLAIM, 0) <= 0) this.pullTail(cls, LRU_WARM, 0, PULL_ONE_RECLAIM, 0);
+      }
+      ref = this.slabs.takeChunk(cls);
+      if (ref !== NIL) break;
+    }
+    this.counters.directReclaims[cls]! += i;
+    return ref;
+  }
+
+  /**
+   * memcached's lru_pull_tail over list cls|seg: reclaims expired/flushed tail items, and
+   * moves (HOT/WARM over their limit or age), rescues (ACTIVE) or evicts (COLD with
+   * PULL_EVICT) the tail. Returns the number of items removed or moved.
+   */
+  pullTail(cls: number, seg: number, totalBytes: number, flags: number, maxAge: number): number {
+    const id = cls | seg;
+    const lists = this.lists;
+    const k = this.counters;
+    const pinned = this.host.pinnedRef();
+    let removed = 0;
+    let it = lists.tail[id]!;
+    for (let tries = TAIL_TRIES; tries > 0 && it !== NIL; tries--) {
+      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
+      const b = (it & REF_OFF_MASK) << 1;
+      const prev = w[b + W_PREV]!;
+      if (it === pinned) {
+        it = prev;
+        continue;
+      }
+      const itFlags = w[b + W_META]! >>> META_FLAG_SHIFT;
+      if (this.expiry.isDead(it)) {
+        k.reclaimed[id]!++;
+        if ((itFlags & IF_FETCHED) === 0) k.expiredUnfetched[id]!++;
+        this.host.unlinkItem(it);
+        removed++;
+        if ((flags & PULL_ONE_RECLAIM) !== 0) return removed;
+        it = prev;
+        continue; // all expired so far: keep reaping
+      }
+      switch (seg) {
+        case LRU_HOT:
+        case LRU_WARM: {
+          let limit = seg === LRU_HOT ? Math.floor((totalBytes * this.hotLruPct) / 100) : 0;
+          if (limit === 0) limit = Math.floor((totalBytes * this.warmLruPct) / 100);
+          if ((itFlags & IF_ACTIVE) !== 0) {
+            // rescue active items aggressively
+            w[b + W_META] = (w[b + W_META]! & ~(IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
+            removed++;
+            if (seg === LRU_WARM) {
+              k.movesWithinLru[id]!++;
+              lists.moveToHead(it, id, this.totalOf(w, b));
+            } else {
+              k.movesToWarm[id]!++;
+              lists.move(it, id, cls | LRU_WARM, this.totalOf(w, b));
+            }
+          } else if (lists.bytes[id]! > limit || this.clock.current - w[b + W_TIME]! > maxAge) {
+            k.movesToCold[id]!++;
+            lists.move(it, id, cls | LRU_COLD, this.totalOf(w, b));
+            removed++;
+          }
+          return removed;
+        }
+        case LRU_COLD:
+          if ((flags & PULL_EVICT) !== 0) {
+            if (this.evictionsDisabled) return removed;
+            k.evicted[id]!++;
+            k.evictedTime[id] = this.clock.current - w[b + W_TIME]!;
+            if (w[b + W_EXP] !== 0) k.evictedNonzero[id]!++;
+            if ((itFlags & IF_FETCHED) === 0) k.evictedUnfetched[id]!++;
+            if ((itFlags & IF_ACTIVE) !== 0) k.evictedActive[id]!++;
+            this.host.unlinkItem(it);
+            removed++;
+          } else if ((itFlags & IF_ACTIVE) !== 0 && this.segmented) {
+            w[b + W_META] = (w[b + W_META]! & ~(IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
+            k.movesToWarm[id]!++;
+            lists.move(it, id, cls | LRU_WARM, this.totalOf(w, b));
+            removed++;
+          }
+          return removed;
+        default: // TEMP: only reclaims matter
+          return removed;
+      }
+    }
+    return removed;
+  }
+
+  /** The flat LRU's tail pull: reclaim, else evict (active items get a second chance). */
+  private pullTailFlat(cls: number): boolean {
+    const id = cls | LRU_COLD;
+    const lists = this.lists;
+    const k = this.counters;
+    const pinned = this.host.pinnedRef();
+    let it = lists.tail[id]!;
+    let secondChances = 0;
+    while (it !== NIL) {
+      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
+      const b = (it & REF_OFF_MASK) << 1;
+      const prev = w[b + W_PREV]!;
+      if (it === pinned) {
+        it = prev;
+        continue;
+      }
+      const flags = w[b + W_META]! >>> META_FLAG_SHIFT;
+      if (this.expiry.isDead(it)) {
+        k.reclaimed[id]!++;
+        if ((flags & IF_FETCHED) === 0) k.expiredUnfetched[id]!++;
+        this.host.unlinkItem(it);
+        return true;
+      }
+      if (this.evictionsDisabled) return false;
+      if ((flags & IF_ACTIVE) !== 0 && secondChances < FLAT_SECOND_CHANCES && lists.count[id]! > 1) {
+        w[b + W_META] = (w[b + W_META]! & ~(IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
+        lists.moveToHead(it, id, this.totalOf(w, b));
+        k.movesToWarm[id]!++;
+        secondChances++;
+        it = prev;
+        continue;
+      }
+      k.evicted[id]!++;
+      k.evictedTime[id] = this.clock.current - w[b + W_TIME]!;
+      if (w[b + W_EXP] !== 0) k.evictedNonzero[id]!++;
+      if ((flags & IF_FETCHED) === 0) k.evictedUnfetched[id]!++;
+      if ((flags & IF_ACTIVE) !== 0) k.evictedActive[id]!++;
+      this.host.unlinkItem(it);
+      return true;
+    }
+    return false;
+  }
+
+  /** lru_maintainer_juggle: up to 500 rounds of HOT, WARM and COLD tail pulls for one class. */
+  juggle(cls: number): number {
+    let did = 0;
+    if (this.tempLru) {
+      for (let i = 0; i < JUGGLE_ROUNDS; i++) {
+        if (this.pullTail(cls, LRU_TEMP, 0, 0, 0) <= 0) break;
+        did++;
+      }
+    }
+    const lists = this.lists;
+    const coldTail = lists.tail[cls | LRU_COLD]!;
+    const coldAge = coldTail === NIL
+      ? 0
+      : this.clock.current - this.words[(coldTail / REF_PAGE_STRIDE) | 0]![((coldTail & REF_OFF_MASK) << 1) + W_TIME]!;
+    const hotAge = Math.floor(coldAge * this.hotMaxFactor);
+    const warmAge = Math.floor(coldAge * this.warmMaxFactor);
+    const total = lists.bytes[cls | LRU_HOT]! + lists.bytes[cls | LRU_WARM]! + lists.bytes[cls | LRU_COLD]!;
+    for (let i = 0; i < JUGGLE_ROUNDS; i++) {
+      let more = 0;
+      if (this.pullTail(cls, LRU_HOT, total, 0, hotAge) > 0 || this.pullTail(cls, LRU_WARM, total, 0, warmAge) > 0) more++;
+      more += this.pullTail(cls, LRU_COLD, total, 0, 0);
+      if (more === 0) break;
+      did++;
+    }
+    return did;
+  }
+
+  /**
+   * One wake-up of the maintainer (memcached's lru_maintainer_thread loop body): juggles every
+   * class whose back-off has run out, within a ~1 ms slice. Returns the sleep before the next
+   * wake-up, in microseconds.
+   */
+  runOnce(): number {
+    this.clock.now();
+    this.counters.juggles++;
+    const lastSleep = this.lastSleepUs;
+    let toSleep = MAX_SLEEP_US;
+    const deadline = performance.now() + WAKE_SLICE_MS;
+    const largest = this.slabs.largest;
+    for (let c = 1; c <= largest; c++) {
+      const next = this.nextJuggle[c]!;
+      this.nextJuggle[c] = next > lastSleep ? next - lastSleep : 0;
+      if (this.nextJuggle[c]! > 0) {
+        if (this.nextJuggle[c]! < toSleep) toSleep = this.nextJuggle[c]!;
+        continue;
+      }
+      if (performance.now() >= deadline) {
+        toSleep = 0; // out of time this turn: come back for the rest at once
+        continue;
+      }
+      const did = this.juggle(c);
+      let back = this.backoff[c]!;
+      if (did === 0) {
+        back = back !== 0 ? back + Math.floor(back / 8) : MIN_SLEEP_US;
+        if (back > MAX_SLEEP_US) back = MAX_SLEEP_US;
+      } else if (back > 0) {
+        back = Math.floor(back / 2);
+        if (back < MIN_SLEEP_US) back = 0;
+      }
+      this.backoff[c] = back;
+      this.nextJuggle[c] = back;
+      if (back < toSleep) toSleep = back;
+    }
+    // a sleep of zero counts as the minimum of 1 ms (a timer cannot do better anyway)
+    this.lastSleepUs = toSleep > MIN_SLEEP_US ? toSleep : MIN_SLEEP_US;
+    return toSleep;
+  }
+
+  /** Starts the timer (segmented mode only: flat mode has no maintainer, as in memcached). */
+  start(): void {
+    if (!this.segmented || this.closed) return;
+    this.schedule(MIN_SLEEP_US);
+  }
+
+  private schedule(us: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(this.tick, Math.max(1, Math.round(us / 1000)));
+    this.timer.unref();
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    if (this.closed) return;
+    this.schedule(this.runOnce());
+  };
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
