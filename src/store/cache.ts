@@ -322,7 +322,7 @@ export class Cache implements Store {
     k.currItems++;
     k.totalItems++;
     if (this.sizesHist !== null) this.sizesHist[Math.ceil(total / 32)]!++;
-    this.lists.link(ref, cls | this.lru.entrySegment(w[b + W_EXP]!), total);
+    this.lists.link(ref, cls | (this.lru.tempLru ? this.lru.entrySegment(w[b + W_EXP]!) : this.lru.plainEntry), total);
     this.hash.insert(ref, w[b + W_HASH]!, k.currItems);
   }
 

@@ -47,6 +47,8 @@ const PULL_ONE_RECLAIM = 8;
 const TAIL_TRIES = 5; // items looked at from a tail per pull (memcached: 5)
 const FLAT_SECOND_CHANCES = 5;
 const ALLOC_TRIES = 10;
+/** HOT tail items pushed to COLD at once when a store finds COLD empty. */
+const ALLOC_HOT_SLICE = 32;
 const JUGGLE_ROUNDS = 500;
 const MIN_SLEEP_US = 1000;
 const MAX_SLEEP_US = 1000000 - 1;
@@ -64,6 +66,8 @@ export interface LruHost {
 export class LruMaintainer {
   readonly segmented: boolean;
   readonly tempLru: boolean;
+  /** The segment new items enter when temp_lru is off. */
+  readonly plainEntry: number;
   private readonly lists: LruLists;
   private readonly words: Uint32Array[];
   private readonly slabs: Slabs;
@@ -90,6 +94,7 @@ export class LruMaintainer {
   }) {
     this.segmented = settings.lruSegmented;
     this.tempLru = settings.lruSegmented && settings.tempLru;
+    this.plainEntry = settings.lruSegmented ? LRU_HOT : LRU_COLD;
     this.casEnabled = settings.casEnabled;
     this.evictionsDisabled = settings.evictionsDisabled;
     this.hotLruPct = settings.hotLruPct;
@@ -162,9 +167,16 @@ export class LruMaintainer {
     let i = 1;
     for (; i < ALLOC_TRIES; i++) {
       if (this.pullTail(cls, LRU_COLD, 0, PULL_EVICT | PULL_ONE_RECLAIM, 0) <= 0) {
-        // COLD had nothing to give: push HOT's tail down (memcached). When HOT is empty too,
-        // WARM's (our addition: a starved maintainer timer must not turn into NoMemory).
-        if (this.pullTail(cls, LRU_HOT, 0, PULL_ONE_RECLAIM, 0) <= 0) this.pullTail(cls, LRU_WARM, 0, PULL_ONE_RECLAIM, 0);
+        // COLD had nothing to give: push HOT's tail down (memcached moves one item; we move a
+        // small slice, so the next stores evict straight from COLD while the maintainer timer
+        // cannot run). When HOT is empty too, WARM's tail (our addition: a starved maintainer
+        // must not turn into NoMemory).
+        for (let j = 0; j < ALLOC_HOT_SLICE; j++) {
+          if (this.pullTail(cls, LRU_HOT, 0, PULL_ONE_RECLAIM, 0) <= 0) {
+            if (j === 0) this.pullTail(cls, LRU_WARM, 0, PULL_ONE_RECLAIM, 0);
+            break;
+          }
+        }
       }
       ref = this.slabs.takeChunk(cls);
       if (ref !== NIL) break;
