@@ -50,6 +50,8 @@ export interface ConnInfo {
 }
 
 const INPUT_INITIAL_BYTES = 16 * 1024;
+/** Replies queued in one batch past this make the session yield (see run()). */
+export const OUT_YIELD_BYTES = 1024 * 1024;
 
 export class Session {
   readonly ctx: ServerContext;
@@ -225,9 +227,12 @@ export class Session {
         if (pos < end) this.hasYielded = true;
         break;
       }
-      if (++requests >= limit && pos < end && this.valueLen === 0) {
+      // Also yield once a batch's replies pass OUT_YIELD_BYTES: net/ writes them and stops
+      // reading from a client that does not read its replies (bounded output per connection).
+      const isOutFull = this.out.length >= OUT_YIELD_BYTES;
+      if ((isOutFull || ++requests >= limit) && pos < end && this.valueLen === 0) {
         this.hasYielded = true;
-        this.ctx.counters.conn_yields++;
+        if (!isOutFull) this.ctx.counters.conn_yields++;
         break;
       }
     }

@@ -270,7 +270,8 @@ export function emitSettingsStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('growth_factor', fixed(s.growthFactor, 2));
   emit('chunk_size', s.chunkSizeMin);
   emit('num_threads', s.threads);
-  emit('num_threads_per_udp', s.threads);
+  // memcached gives each UDP socket one thread when -l lists several addresses.
+  emit('num_threads_per_udp', s.listenSpec.includes(',') ? 1 : s.threads);
   emit('stat_key_prefix', s.prefixDelimiter);
   emit('detail_enabled', yesNo(rt.detailEnabled));
   emit('reqs_per_event', s.reqsPerEvent);
@@ -340,12 +341,13 @@ export function emitSettingsStats(ctx: ServerContext, emit: StatEmitter): void {
 /** `stats conns`: addr, listen_addr, state, secs_since_last_cmd per client connection. */
 export function emitConnsStats(ctx: ServerContext, emit: StatEmitter): void {
   const now = ctx.store.now();
+  const listenerAgeSec = Math.floor((Date.now() - ctx.startedAtMs) / 1000);
   const listeners = ctx.listeners === undefined ? [] : [...ctx.listeners()].sort((a, b) => a.id - b.id);
   for (const l of listeners) {
     if (l.transport === 'udp') emit(l.id + ':UDP', 'UDP');
     emit(l.id + ':addr', l.addr);
     emit(l.id + ':state', l.transport === 'udp' ? 'conn_read' : 'conn_listening');
-    emit(l.id + ':secs_since_last_cmd', now);
+    emit(l.id + ':secs_since_last_cmd', listenerAgeSec); // since the listener was opened
   }
   const list = [...ctx.sessions].sort((a, b) => a.conn.id - b.conn.id);
   for (const session of list) {

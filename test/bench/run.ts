@@ -331,7 +331,7 @@ function table(results: ScenarioResult[]): string {
   const rows: string[][] = [head];
   for (const r of results) {
     if (r.skipped) {
-      rows.push([r.id, 'skipped: ' + r.skipped]);
+      rows.push([r.id, 'skipped: ' + r.skipped.replace(/\s+/g, ' ').slice(0, 120)]);
       continue;
     }
     const sc = SCENARIOS.find((s) => s.id === r.id)!;

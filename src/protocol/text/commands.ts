@@ -263,15 +263,7 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
 // ------------------------------------------------------------------------------------------
 
 function processGet(r: TextReader, buf: Buffer, lineEnd: number, returnCas: boolean, shouldTouch: boolean): void {
-  const session = r.session;
-  const t = session.tokens;
-  const ctx = r.ctx;
-  const store = ctx.store;
-  const out = session.out;
-  const view = session.view;
-  const log = ctx.log;
-  const counters = ctx.counters;
-  const rt = r.rt;
+  const t = r.session.tokens;
   let exptime = 0;
   let p: number;
   if (shouldTouch) {
@@ -284,6 +276,27 @@ function processGet(r: TextReader, buf: Buffer, lineEnd: number, returnCas: bool
   } else {
     p = t.start[1]!;
   }
+  getKeys(r, buf, p, lineEnd, returnCas, shouldTouch, exptime);
+}
+
+/**
+ * A multiget whose replies pass this many bytes in one batch stops after the current key and
+ * continues in the next batch (TextReader.suspendGet), so net/ can write them out and stop
+ * reading from a client that does not read: the replies of one get line are not all held
+ * in memory at once.
+ */
+export const MULTIGET_YIELD_BYTES = 1024 * 1024;
+
+/** The keys of a get line from p on (also the continuation of a suspended one). */
+export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, returnCas: boolean, shouldTouch: boolean, exptime: number): void {
+  const session = r.session;
+  const ctx = r.ctx;
+  const store = ctx.store;
+  const out = session.out;
+  const view = session.view;
+  const log = ctx.log;
+  const counters = ctx.counters;
+  const rt = r.rt;
   const opts = shouldTouch ? GetOpt.Touch | GetOpt.CountAsTouch : GetOpt.None;
   // Keys are scanned straight off the line: any number of them, not bounded by MAX_TOKENS.
   let failLength = false;
@@ -316,6 +329,10 @@ function processGet(r: TextReader, buf: Buffer, lineEnd: number, returnCas: bool
     appendValue(r, view.ref, view.valueLen);
     out.appendCrlf();
     if (log.level >= 2) log.line('>' + session.conn.id + ' sending key ' + buf.toString('latin1', keyStart, p));
+    if (out.length >= MULTIGET_YIELD_BYTES && p < lineEnd) {
+      r.suspendGet(p, returnCas, shouldTouch, exptime);
+      return;
+    }
   }
   if (log.level >= 2) log.line('>' + session.conn.id + ' END');
   if (failLength) {

@@ -10,7 +10,7 @@ import type { ProtocolReader, Session, ValueConsumer } from '../session.js';
 import { runtimeState, type RuntimeState } from '../../stats/render.js';
 import { SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
-import { dispatchCommand } from './commands.js';
+import { dispatchCommand, getKeys } from './commands.js';
 import { noteAuthFailure } from '../auth-throttle.js';
 import { parseU32 } from './ascii-num.js';
 import {
@@ -59,6 +59,14 @@ export class TextReader implements ProtocolReader {
   /** Replies held back while a value block is incomplete (see holdOutput). */
   private held: Buffer | null;
 
+  // A multiget suspended past MULTIGET_YIELD_BYTES (commands.ts): the rest of its line stays
+  // in the input and the next read() continues it with these arguments.
+  private isGetSuspended: boolean;
+  private suspendedAt: number; // buffer offset where the line was left, during one read()
+  private getReturnsCas: boolean;
+  private getTouches: boolean;
+  private getExptime: number;
+
   // -Y: the `set` line has been read; its data (user pass\r\n) is awaited.
   private authValueBytes: number;
   private authReplyStart: number;
@@ -81,9 +89,25 @@ export class TextReader implements ProtocolReader {
     this.authValueBytes = -1;
     this.authReplyStart = -1;
     this.authReplyEnd = -1;
+    this.isGetSuspended = false;
+    this.suspendedAt = -1;
+    this.getReturnsCas = false;
+    this.getTouches = false;
+    this.getExptime = 0;
+  }
+
+  /** Called by getKeys: stop this get line at buffer offset p; the next read() resumes it. */
+  suspendGet(p: number, returnCas: boolean, shouldTouch: boolean, exptime: number): void {
+    this.isGetSuspended = true;
+    this.suspendedAt = p;
+    this.getReturnsCas = returnCas;
+    this.getTouches = shouldTouch;
+    this.getExptime = exptime;
   }
 
   reset(): void {
+    this.isGetSuspended = false;
+    this.suspendedAt = -1;
     this.noreply = false;
     this.flushMark = 0;
     this.inValue = false;
@@ -125,11 +149,22 @@ export class TextReader implements ProtocolReader {
         break;
       }
     }
-    session.lastCommandTime = this.ctx.store.now();
-    this.noreply = false;
-    if (this.ctx.log.level >= 2) this.ctx.log.line('<' + session.conn.id + ' ' + buf.toString('latin1', start, lineEnd));
-    session.stateName = 'conn_parse_cmd';
-    dispatchCommand(this, buf, start, lineEnd);
+    if (this.isGetSuspended) {
+      // The rest of a multiget line: the same command, from the next key on.
+      this.isGetSuspended = false;
+      getKeys(this, buf, start, lineEnd, this.getReturnsCas, this.getTouches, this.getExptime);
+    } else {
+      session.lastCommandTime = this.ctx.store.now();
+      this.noreply = false;
+      if (this.ctx.log.level >= 2) this.ctx.log.line('<' + session.conn.id + ' ' + buf.toString('latin1', start, lineEnd));
+      session.stateName = 'conn_parse_cmd';
+      dispatchCommand(this, buf, start, lineEnd);
+    }
+    if (this.isGetSuspended) {
+      const used = this.suspendedAt - start;
+      this.suspendedAt = -1;
+      return used;
+    }
     let used = nl + 1 - start;
     if (session.valueConsumer !== null && !this.inValue) {
       // The command announced a value block: read what has already arrived into the item.
