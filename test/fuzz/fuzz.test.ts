@@ -34,7 +34,9 @@ for (const proto of ['text', 'meta', 'binary'] as const) {
     const rng = new Rng(SEED ^ proto.length);
     for (let it = 0; it < ITERATIONS; it++) {
       const input = validSequence(rng, proto, seqLen(proto));
-      const whole = drive(freshContext(), [input]);
+      const wholeCtx = freshContext();
+      const whole = drive(wholeCtx, [input]);
+      wholeCtx.store.close();
       assert.equal(whole.action, 0, `valid input closed the connection: ${JSON.stringify(input.toString('latin1'))}`);
       for (let k = 1; k < input.length; k++) {
         const ctx = freshContext();
