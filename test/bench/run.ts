@@ -132,6 +132,8 @@ interface SideSummary {
   crashes: number;
   errors: number;
   firstError: string;
+  /** Runs with at most QUIET_PCT of other CPU beside them (the medians use only these, if any). */
+  quietRuns: number;
 }
 
 interface ScenarioResult {
@@ -221,7 +223,10 @@ async function measure(srv: BenchServer, sc: Scenario, seconds: number, round: n
 }
 
 function summarizeSide(kind: ServerKind, runs: RunRecord[], srvEnd: { rss: number; hwm: number }, crashes: number): SideSummary {
-  const ok = runs.filter((r) => r.result.ok);
+  const done = runs.filter((r) => r.result.ok);
+  // Runs with other work going on beside them are noise: when there are quiet ones, use only those.
+  const quiet = done.filter((r) => !(r.otherCpuPct > QUIET_PCT));
+  const ok = quiet.length > 0 ? quiet : done;
   let ops = 0;
   let scav = 0;
   for (const r of ok) {
@@ -251,6 +256,7 @@ function summarizeSide(kind: ServerKind, runs: RunRecord[], srvEnd: { rss: numbe
     crashes,
     errors,
     firstError,
+    quietRuns: quiet.length,
   };
 }
 
@@ -450,7 +456,7 @@ async function main(): Promise<void> {
   }
   const tbl = table(results);
   console.log('');
-  console.log(`ratio = ${SIDE_A}/${SIDE_B} of the median over ${ROUNDS} rounds (for latency-5k: p50 ratio, lower is better).`);
+  console.log(`ratio = ${SIDE_A}/${SIDE_B} of the median over ${ROUNDS} rounds (over the quiet rounds only, when there are any) (for latency-5k: p50 ratio, lower is better).`);
   console.log('p50/p99 for memcaslap scenarios come from its log2 histogram (coarse); pipeline-100 shows a batch round trip.');
   console.log('srv cpu = server CPU% (100 = one core; below ~90 the server was not the bottleneck); other cpu = CPU used by anything else on the machine (noise).');
   console.log('GC/1M = young-generation GCs (Scavenge) per million ops; heap = V8 heap after the last GC; RSS = VmHWM.');
