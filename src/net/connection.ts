@@ -4,7 +4,7 @@
 
 import type net from 'node:net';
 import type { ServerContext } from '../protocol/context.js';
-import { Session, SessionAction, type ConnInfo, type Transport } from '../protocol/session.js';
+import { OUT_YIELD_BYTES, Session, SessionAction, type ConnInfo, type Transport } from '../protocol/session.js';
 
 /** Replies queued in the socket beyond this stop reading from it until 'drain'. */
 export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
@@ -200,6 +200,9 @@ export class Connection {
     });
     const ctx = session.ctx;
     ctx.sessions.add(session);
+    // Large values go out as pinned views of their slab pages (no copy); this connection
+    // releases the pins once the socket holds no queued bytes (flush, drain) or on close.
+    session.out.pinReleaser = ctx.store;
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
     const idleSec = ctx.settings.idleTimeoutSec;
@@ -218,9 +221,22 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.isEnding || this.isGone) return; // closing: input is read and dropped
+    const session = this.session;
     let action: SessionAction;
     try {
-      action = this.session.onData(chunk);
+      action = session.onData(chunk);
+      // -R: a yield is for fairness between connections. With no other client connection
+      // there is nobody to yield to, so the batch carries on at once and its replies still go
+      // out in one write (a yield because the replies passed OUT_YIELD_BYTES is honoured).
+      while (
+        session.hasYielded &&
+        action === SessionAction.Continue &&
+        this.hub.clientCount === 1 &&
+        session.replyDelayMs === 0 &&
+        session.out.length < OUT_YIELD_BYTES
+      ) {
+        action = session.resume();
+      }
     } catch (e: unknown) {
       this.fail(e);
       return;
@@ -269,23 +285,24 @@ export class Connection {
   }
 
   private flush(): void {
-    const parts = this.session.out.take();
-    if (parts === null) return;
+    const out = this.session.out;
+    const bytes = out.length;
+    if (bytes === 0) return;
     const socket = this.socket;
-    let bytes = 0;
-    if (parts.length === 1) {
-      const only = parts[0]!;
-      bytes = only.length;
-      socket.write(only);
+    const one = out.takeSingle();
+    if (one !== null) {
+      socket.write(one);
     } else {
+      const parts = out.take();
+      if (parts === null) return;
       socket.cork();
-      for (const p of parts) {
-        bytes += p.length;
-        socket.write(p);
-      }
+      for (const p of parts) socket.write(p);
       socket.uncork();
     }
     this.session.ctx.counters.bytes_written += bytes;
+    // Nothing queued in the socket: the kernel has copied every byte handed out so far, so
+    // the reply chunks can be filled again (no fresh chunk per batch, no garbage).
+    if (socket.writableLength === 0 && !socket.destroyed) out.recycle();
   }
 
   private scheduleResume(): void {
@@ -306,7 +323,9 @@ export class Connection {
   }
 
   private onDrain(): void {
-    if (!this.isPaused || this.isGone) return;
+    if (this.isGone) return;
+    if (this.socket.writableLength === 0) this.session.out.recycle();
+    if (!this.isPaused) return;
     this.isPaused = false;
     if (this.isDelayed) return; // delayBatch's timer carries on
     this.socket.resume();
@@ -359,6 +378,7 @@ export class Connection {
     const session = this.session;
     const ctx = session.ctx;
     ctx.sessions.delete(session);
+    session.out.releaseAll(); // the socket is closed: it holds none of the pinned bytes now
     try {
       session.onClose();
     } catch (e: unknown) {

@@ -1,38 +1,148 @@
 // Replies are appended here during one read batch and handed to the socket in one write.
-// Chunks handed out by take() are never written again (a fresh chunk follows).
+// Bytes handed out by take()/takeSingle() are never written again: filling goes on after them
+// in the same chunk, or in another chunk. A chunk comes back for reuse only when net/ calls
+// recycle(), which it does when the socket holds no queued bytes (writableLength 0 right after
+// a write: the kernel has copied everything), so the steady state allocates no chunks at all.
 
 const CHUNK_BYTES = 64 * 1024;
+/** A chunk with less room than this after a take is retired (a fresh one follows). */
+const MIN_TAIL_BYTES = 4096;
+/** Whole chunks kept for reuse per connection once the socket is done with them. */
+const MAX_SPARE_CHUNKS = 2;
+/** Retired chunks remembered until recycle(); past this the oldest are left to the GC. */
+const MAX_LENT_CHUNKS = 8;
+/** Below this many bytes a JS loop beats TypedArray.set on a fresh view (and allocates nothing). */
+const LOOP_COPY_MAX = 32;
 const DIGITS = Buffer.alloc(20);
+
+/**
+ * Values at least this long go out as a pinned view of the slab page (Store.valueSlice) instead
+ * of a copy, when the connection supports it (pinReleaser set: TCP and unix sockets).
+ */
+export const ZERO_COPY_MIN = 16 * 1024;
+
+/** Releases the pin on an item whose value a zero-copy piece referenced (Store.unpin). */
+export interface PinReleaser {
+  unpin(ref: number): void;
+}
 // A connection holds no chunk until it first replies (1,000 idle connections cost nothing).
 const NO_CHUNK = Buffer.alloc(0);
 
 export class OutBuffer {
-  cur: Buffer; // the chunk being filled
+  cur: Buffer; // the chunk being filled (always a whole chunk)
   pos: number; // next free byte in cur
-  private full: Buffer[]; // chunks already filled, in order
+  private base: number; // cur[base, pos) is appended and not yet taken; cur[0, base) was handed out
+  private full: Buffer[]; // pieces of retired chunks not yet taken, in order
   private fullBytes: number;
+  private readonly lent: Buffer[]; // retired chunks whose bytes were (or will be) handed out
+  private readonly spare: Buffer[]; // whole CHUNK_BYTES chunks free for reuse
+  /**
+   * Set by net/ for stream connections (which call recycle() and releaseAll()): enables
+   * appendPinned. null (UDP, tests): values are copied.
+   */
+  pinReleaser: PinReleaser | null;
+  // The last view takeSingle() made of the start of a chunk: a batch of the same length from
+  // the start of the same (recycled) chunk gets the same view again (no Buffer per write).
+  private lastView: Buffer;
+  private lastViewChunk: Buffer;
+  private readonly pendingPins: number[]; // pinned refs appended, not yet taken
+  private readonly takenPins: number[]; // pinned refs taken, possibly still in the socket
 
   constructor() {
     this.cur = NO_CHUNK;
     this.pos = 0;
+    this.base = 0;
     this.full = [];
     this.fullBytes = 0;
+    this.lent = [];
+    this.spare = [];
+    this.pinReleaser = null;
+    this.lastView = NO_CHUNK;
+    this.lastViewChunk = NO_CHUNK;
+    this.pendingPins = [];
+    this.takenPins = [];
   }
 
   /** Bytes appended and not yet taken. */
   get length(): number {
-    return this.fullBytes + this.pos;
+    return this.fullBytes + this.pos - this.base;
   }
 
   /** Makes room for n contiguous bytes at cur[pos]. */
   ensure(n: number): void {
     if (this.cur.length - this.pos >= n) return;
-    if (this.pos > 0) {
-      this.full.push(this.cur.subarray(0, this.pos));
-      this.fullBytes += this.pos;
+    if (this.pos > this.base) {
+      this.full.push(this.cur.subarray(this.base, this.pos));
+      this.fullBytes += this.pos - this.base;
     }
-    this.cur = Buffer.allocUnsafe(n > CHUNK_BYTES ? n : CHUNK_BYTES);
+    this.retire();
+    this.cur = n > CHUNK_BYTES ? Buffer.allocUnsafe(n) : this.freshChunk();
     this.pos = 0;
+    this.base = 0;
+  }
+
+  /** cur is done with: remember it for recycle() if any of its bytes go (or went) out. */
+  private retire(): void {
+    const c = this.cur;
+    if (c.length === 0) return;
+    if (this.pos === 0) {
+      // Nothing of it was ever handed out: reusable at once.
+      if (c.length === CHUNK_BYTES && this.spare.length < MAX_SPARE_CHUNKS) this.spare.push(c);
+      return;
+    }
+    if (this.lent.length >= MAX_LENT_CHUNKS) this.lent.shift();
+    this.lent.push(c);
+  }
+
+  private freshChunk(): Buffer {
+    const s = this.spare.pop();
+    return s !== undefined ? s : Buffer.allocUnsafe(CHUNK_BYTES);
+  }
+
+  /**
+   * The socket holds none of the bytes handed out so far (net/ checked writableLength === 0):
+   * their chunks may be filled again. Only with nothing appended since the last take.
+   */
+  recycle(): void {
+    if (this.full.length !== 0 || this.pos !== this.base) return;
+    if (this.takenPins.length > 0) this.releasePins(this.takenPins);
+    this.pos = 0;
+    this.base = 0;
+    const lent = this.lent;
+    while (lent.length > 0) {
+      const c = lent.pop()!;
+      if (c.length === CHUNK_BYTES && this.spare.length < MAX_SPARE_CHUNKS) this.spare.push(c);
+    }
+  }
+
+  /**
+   * Appends a view of pinned item bytes without copying (a large value straight from its slab
+   * page). The caller has pinned ref; the pin is released once the socket is done with the
+   * view (recycle) or the connection is gone (releaseAll). Only when pinReleaser is set.
+   */
+  appendPinned(view: Buffer, ref: number): void {
+    if (this.pos > this.base) {
+      this.full.push(this.cur.subarray(this.base, this.pos));
+      this.fullBytes += this.pos - this.base;
+      this.base = this.pos;
+    }
+    this.full.push(view);
+    this.fullBytes += view.length;
+    this.pendingPins.push(ref);
+  }
+
+  /** The connection is gone: every pin goes, whatever the socket did with its bytes. */
+  releaseAll(): void {
+    if (this.pendingPins.length > 0) this.releasePins(this.pendingPins);
+    if (this.takenPins.length > 0) this.releasePins(this.takenPins);
+  }
+
+  private releasePins(refs: number[]): void {
+    const r = this.pinReleaser;
+    while (refs.length > 0) {
+      const ref = refs.pop()!;
+      if (r !== null) r.unpin(ref);
+    }
   }
 
   appendBytes(src: Buffer | Uint8Array, start: number, end: number): void {
@@ -47,7 +157,7 @@ export class OutBuffer {
         room = this.cur.length - this.pos;
       }
       const take = end - from < room ? end - from : room;
-      if (take < 64) {
+      if (take <= LOOP_COPY_MAX) {
         const dst = this.cur;
         let p = this.pos;
         for (let i = from; i < from + take; i++) dst[p++] = src[i]!;
@@ -93,8 +203,10 @@ export class OutBuffer {
       DIGITS[--i] = 48 + (n - q * 10);
       n = q;
     }
-    this.cur.set(DIGITS.subarray(i, 20), this.pos);
-    this.pos += 20 - i;
+    const dst = this.cur;
+    let p = this.pos;
+    while (i < 20) dst[p++] = DIGITS[i++]!;
+    this.pos = p;
   }
 
   /** Decimal digits of a uint64 (incr/decr results). */
@@ -128,7 +240,7 @@ export class OutBuffer {
   /** Drops everything appended since a mark taken with length (quiet binary replies, UDP). */
   truncateTo(mark: number): void {
     if (mark >= this.fullBytes) {
-      this.pos = mark - this.fullBytes;
+      this.pos = this.base + mark - this.fullBytes;
       return;
     }
     // Rare: the mark is in an earlier chunk; rebuild from the kept prefix.
@@ -145,24 +257,51 @@ export class OutBuffer {
 
   /** Hands over the appended bytes (one Buffer in the common case); null when empty. */
   take(): Buffer[] | null {
-    if (this.pos === 0 && this.full.length === 0) return null;
+    if (this.pos === this.base && this.full.length === 0) return null;
     let out: Buffer[];
     if (this.full.length === 0) {
-      out = [this.cur.subarray(0, this.pos)];
+      out = [this.cur.subarray(this.base, this.pos)];
     } else {
       out = this.full;
-      if (this.pos > 0) out.push(this.cur.subarray(0, this.pos));
+      if (this.pos > this.base) out.push(this.cur.subarray(this.base, this.pos));
       this.full = [];
       this.fullBytes = 0;
     }
-    const leftover = this.cur.length - this.pos;
-    // Reuse the tail of the chunk if plenty is left; never the bytes already handed out.
-    if (leftover >= 4096) {
-      this.cur = this.cur.subarray(this.pos);
-    } else {
-      this.cur = Buffer.allocUnsafe(CHUNK_BYTES);
-    }
-    this.pos = 0;
+    this.afterTake();
     return out;
+  }
+
+  /**
+   * The appended bytes as one Buffer when they are in one piece (the common case: no array);
+   * null when empty or in several pieces (then take()).
+   */
+  takeSingle(): Buffer | null {
+    if (this.full.length !== 0 || this.pos === this.base) return null;
+    let b: Buffer;
+    if (this.base !== 0) {
+      b = this.cur.subarray(this.base, this.pos);
+    } else if (this.lastViewChunk === this.cur && this.lastView.length === this.pos) {
+      b = this.lastView; // same bytes range: a view is only offsets, reusing it is safe
+    } else {
+      b = this.cur.subarray(0, this.pos);
+      this.lastView = b;
+      this.lastViewChunk = this.cur;
+    }
+    this.afterTake();
+    return b;
+  }
+
+  private afterTake(): void {
+    const pp = this.pendingPins;
+    while (pp.length > 0) this.takenPins.push(pp.pop()!);
+    // Filling goes on after the bytes handed out; never over them (until recycle()).
+    if (this.cur.length - this.pos >= MIN_TAIL_BYTES) {
+      this.base = this.pos;
+      return;
+    }
+    this.retire();
+    this.cur = this.freshChunk();
+    this.pos = 0;
+    this.base = 0;
   }
 }

@@ -209,7 +209,17 @@ export class Session {
     }
   }
 
-  /** The read loop: returns bytes consumed of buf[start, end). */
+  /**
+   * The read loop: returns bytes consumed of buf[start, end).
+   *
+   * -R (reqsPerEvent): after that many requests with input left, the session yields
+   * (hasYielded, conn_yields++, as memcached). What net/ makes of a yield: with other client
+   * connections it writes the replies so far and continues on a later turn (setImmediate), so
+   * one deep pipeline cannot starve them; as the only client connection it resumes at once and
+   * the whole batch is answered in one write (there is no one to be fair to, and splitting a
+   * batch of 100 gets into 5 writes costs 4 extra send calls). A yield because the replies
+   * passed OUT_YIELD_BYTES always goes back to net/ (bounded output per connection).
+   */
   private run(buf: Buffer, start: number, end: number): number {
     let pos = start;
     let requests = 0;

@@ -103,6 +103,14 @@ export class Cache implements Store {
   deltaValue = 0n;
   /** An item a running verb still reads: eviction and page moves skip it. */
   private pinned = NIL;
+  /**
+   * Items whose value bytes a zero-copy reply still sends (pin/unpin), with their pin counts:
+   * never evicted, their pages never moved, and their chunks not freed until the last unpin
+   * (memcached's refcount held by mc_resp).
+   */
+  private readonly pins = new Map<number, number>();
+  /** Pinned items unlinked meanwhile (deleted, replaced, evicted by expiry): freed at unpin. */
+  private readonly zombies = new Set<number>();
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
 
@@ -113,7 +121,7 @@ export class Cache implements Store {
     this.clock = new ServerClock(clock);
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
-      pinnedRef: (): number => this.pinned,
+      isPinned: (ref: number): boolean => this.isPinned(ref),
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): void => this.maintain(),
     };
@@ -296,8 +304,16 @@ export class Cache implements Store {
     return ref;
   }
 
-  /** Frees every chunk of an unlinked item. */
+  private isPinned(ref: number): boolean {
+    return ref === this.pinned || (this.pins.size > 0 && this.pins.has(ref));
+  }
+
+  /** Frees every chunk of an unlinked item (once no zero-copy reply still sends from it). */
   private freeItem(ref: number): void {
+    if (this.pins.size > 0 && this.pins.has(ref)) {
+      this.zombies.add(ref);
+      return;
+    }
     this.data.forget(ref);
     this.slabs.freeItemChunks(ref);
   }
@@ -419,6 +435,30 @@ export class Cache implements Store {
 
   copyKey(ref: ItemRef, dst: Buffer, dstStart: number): number {
     return this.data.copyKey(ref, dst, dstStart);
+  }
+
+  valueSlice(ref: ItemRef, withCrlf: boolean): Buffer | null {
+    const w = this.w(ref);
+    const b = (ref & REF_OFF_MASK) << 1;
+    const meta = w[b + W_META]!;
+    if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) !== 0) return null;
+    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff);
+    return this.pages[(ref / REF_PAGE_STRIDE) | 0]!.subarray(off, off + w[b + W_VLEN]! + (withCrlf ? 2 : 0));
+  }
+
+  pin(ref: ItemRef): void {
+    this.pins.set(ref, (this.pins.get(ref) ?? 0) + 1);
+  }
+
+  unpin(ref: ItemRef): void {
+    const n = this.pins.get(ref);
+    if (n === undefined) return;
+    if (n > 1) {
+      this.pins.set(ref, n - 1);
+      return;
+    }
+    this.pins.delete(ref);
+    if (this.zombies.delete(ref)) this.freeItem(ref);
   }
 
   // =====================================================================================

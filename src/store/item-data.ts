@@ -5,6 +5,9 @@
 import type { Slabs } from './slabs.js';
 import { HDR_BYTES, IF_CHAINED, META_FLAG_SHIFT, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_CHAIN, W_META, W_VLEN } from './item-layout.js';
 
+/** Up to this many bytes a JS loop copies without allocating (and beats a native call). */
+const LOOP_COPY_MAX = 32;
+
 export class ItemData {
   private readonly slabs: Slabs;
   private readonly pages: Buffer[];
@@ -53,7 +56,8 @@ export class ItemData {
   copyKey(ref: number, dst: Buffer, dstStart: number): number {
     const keyLen = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_META]! & 0xff;
     const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
-    this.pages[(ref / REF_PAGE_STRIDE) | 0]!.copy(dst, dstStart, off, off + keyLen);
+    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
+    for (let i = 0; i < keyLen; i++) dst[dstStart + i] = page[off + i]!;
     return keyLen;
   }
 
@@ -64,8 +68,15 @@ export class ItemData {
     if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) === 0) {
       const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
       const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + keyLen + valueOffset;
-      if (toItem) buf.copy(page, off, bufStart, bufStart + len);
-      else page.copy(buf, bufStart, off, off + len);
+      if (len <= LOOP_COPY_MAX) {
+        // Buffer.copy of a range builds a Uint8Array view per call: garbage on every get/set.
+        if (toItem) for (let i = 0; i < len; i++) page[off + i] = buf[bufStart + i]!;
+        else for (let i = 0; i < len; i++) buf[bufStart + i] = page[off + i]!;
+      } else if (toItem) {
+        buf.copy(page, off, bufStart, bufStart + len);
+      } else {
+        page.copy(buf, bufStart, off, off + len);
+      }
       return;
     }
     const cap = this.chainPayload();

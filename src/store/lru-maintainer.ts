@@ -59,8 +59,8 @@ const WAKE_SLICE_MS = 1;
 export interface LruHost {
   /** Removes a linked item from the index and its LRU and frees its chunks. */
   unlinkItem(ref: number): void;
-  /** An item a running verb still reads (NIL if none): never evicted. */
-  pinnedRef(): number;
+  /** An item a running verb still reads, or a zero-copy reply still sends: never evicted. */
+  isPinned(ref: number): boolean;
 }
 
 export class LruMaintainer {
@@ -194,14 +194,14 @@ export class LruMaintainer {
     const id = cls | seg;
     const lists = this.lists;
     const k = this.counters;
-    const pinned = this.host.pinnedRef();
+    const host = this.host;
     let removed = 0;
     let it = lists.tail[id]!;
     for (let tries = TAIL_TRIES; tries > 0 && it !== NIL; tries--) {
       const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
       const b = (it & REF_OFF_MASK) << 1;
       const prev = w[b + W_PREV]!;
-      if (it === pinned) {
+      if (host.isPinned(it)) {
         it = prev;
         continue;
       }
@@ -267,14 +267,14 @@ export class LruMaintainer {
     const id = cls | LRU_COLD;
     const lists = this.lists;
     const k = this.counters;
-    const pinned = this.host.pinnedRef();
+    const host = this.host;
     let it = lists.tail[id]!;
     let secondChances = 0;
     while (it !== NIL) {
       const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
       const b = (it & REF_OFF_MASK) << 1;
       const prev = w[b + W_PREV]!;
-      if (it === pinned) {
+      if (host.isPinned(it)) {
         it = prev;
         continue;
       }

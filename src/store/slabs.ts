@@ -29,8 +29,8 @@ const EMPTY_PAGE = Buffer.alloc(0);
 export interface SlabHooks {
   /** Unlinks a linked item (its head chunk) from the index and its LRU and frees its chunks. */
   unlinkItem(head: number): void;
-  /** An item a running verb still reads (NIL if none): its pages are not emptied. */
-  pinnedRef(): number;
+  /** An item a running verb still reads, or a zero-copy reply still sends: its page stays. */
+  isPinned(ref: number): boolean;
   /** Items linked in a class, all LRU segments. */
   itemsInClass(cls: number): number;
 }
@@ -101,7 +101,8 @@ export class Slabs {
     }
     let buf: Buffer;
     try {
-      buf = Buffer.allocUnsafeSlow(SLAB_PAGE_SIZE);
+      // Zeroed by the allocator (calloc: fresh mmap pages are zero already), so no fill pass.
+      buf = Buffer.alloc(SLAB_PAGE_SIZE);
     } catch {
       this.mallocFails++;
       this.freePageSlots.push(page);
@@ -110,14 +111,14 @@ export class Slabs {
     this.pages[page] = buf;
     this.words[page] = new Uint32Array(buf.buffer, buf.byteOffset, SLAB_PAGE_SIZE >>> 2);
     this.pageCount++;
-    this.assignPage(page, cls);
+    this.assignPage(page, cls, true);
     return true;
   }
 
   /** Gives an empty page to cls: carved lazily when the class has no carve running. */
-  private assignPage(page: number, cls: number): void {
-    // chunk headers must not be read from stale bytes (fresh memory or another geometry)
-    this.pages[page]!.fill(0);
+  private assignPage(page: number, cls: number, isZeroed: boolean): void {
+    // chunk headers must not be read from stale bytes (another geometry)
+    if (!isZeroed) this.pages[page]!.fill(0);
     this.pageClass[page] = cls;
     this.pageUsed[page] = 0;
     this.classPages[cls]!++;
@@ -196,14 +197,14 @@ export class Slabs {
     const size = this.chunkSize[cls]!;
     const per = this.perSlab[cls]!;
     const w = this.words[page]!;
-    const pinned = this.hooks.pinnedRef();
+    const hooks = this.hooks;
     // first pass: refuse busy pages (allocated but not linked yet, or pinned)
     for (let i = 0; i < per; i++) {
       const ref = page * REF_PAGE_STRIDE + ((i * size) >>> 3);
       const flags = w[((ref & REF_OFF_MASK) << 1) + W_META]! >>> META_FLAG_SHIFT;
       if ((flags & IF_USED) === 0) continue;
       const head = (flags & IF_CONT) !== 0 ? w[((ref & REF_OFF_MASK) << 1) + W_NEXT]! : ref;
-      if (head === pinned) return false;
+      if (hooks.isPinned(head)) return false;
       const hw = this.words[(head / REF_PAGE_STRIDE) | 0]!;
       if (((hw[((head & REF_OFF_MASK) << 1) + W_META]! >>> META_FLAG_SHIFT) & IF_LINKED) === 0) return false;
       if (evictOnly) return false;
@@ -267,7 +268,7 @@ export class Slabs {
     if (page < 0) return false;
     if (this.pageUsed[page] !== 0 && !this.evacuatePage(page, emptyOnly)) return false;
     this.detachPage(page);
-    this.assignPage(page, dst);
+    this.assignPage(page, dst, false);
     this.slabsMoved++;
     return true;
   }

@@ -152,6 +152,16 @@ export interface Store {
   copyValue(ref: ItemRef, valueOffset: number, dst: Buffer, dstStart: number, len: number): void;
   /** Copies the key of ref into dst; returns key length. */
   copyKey(ref: ItemRef, dst: Buffer, dstStart: number): number;
+  /**
+   * Zero-copy replies of large values: the value of ref (plus its stored \r\n when withCrlf)
+   * as a view of the slab page, or null when the value spans several chunks. The bytes stay
+   * put only while ref is pinned: pin() before handing the view to a socket, unpin() once the
+   * socket no longer holds it. A pinned item is not evicted, its page not moved, and if it is
+   * deleted or replaced meanwhile its chunk is freed only at the last unpin.
+   */
+  valueSlice(ref: ItemRef, withCrlf: boolean): Buffer | null;
+  pin(ref: ItemRef): void;
+  unpin(ref: ItemRef): void;
 
   // --- two-phase storage (alloc -> fill value -> link | release) -------------------------
   /** exptime as the client sent it (memcached's rules applied inside). Counts cmd_set. */

@@ -5,6 +5,7 @@ import type { BinaryReader } from './reader.js';
 import { GetOpt, StoreMode, StoreResult, DeleteResult, DeltaResult, AllocError } from '../../store/store.js';
 import { Opcode, Status, BODY_ENOMEM_ALLOCATING, BODY_ENOMEM_INCR, BODY_ENOMEM_NEW_ITEM } from './header.js';
 import { emitBinaryStats } from './stats.js';
+import { ZERO_COPY_MIN } from '../out-buffer.js';
 import { recordPrefixDelete, recordPrefixGet, recordPrefixSet } from '../../stats/render.js';
 
 const UINT32_MAX = 0xffffffff;
@@ -41,6 +42,14 @@ export function processGetOrTouch(r: BinaryReader, buf: Buffer, extStart: number
     const out = r.out;
     out.appendUint32(view.flags);
     if (kl > 0) out.appendBytes(buf, keyStart, keyStart + kl);
+    if (valueLen >= ZERO_COPY_MIN && out.pinReleaser !== null) {
+      const slice = store.valueSlice(view.ref, false);
+      if (slice !== null) {
+        store.pin(view.ref);
+        out.appendPinned(slice, view.ref);
+        return;
+      }
+    }
     if (valueLen > 0) {
       out.ensure(valueLen);
       store.copyValue(view.ref, 0, out.cur, out.pos, valueLen);

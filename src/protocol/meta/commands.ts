@@ -35,7 +35,7 @@
 import type { Session, ValueConsumer } from '../session.js';
 import type { ItemRef, ItemView } from '../../store/store.js';
 import { AllocError, DeltaResult, GetOpt, ItemBit, StoreMode, StoreResult } from '../../store/store.js';
-import type { OutBuffer } from '../out-buffer.js';
+import { ZERO_COPY_MIN, type OutBuffer } from '../out-buffer.js';
 import { Extra, MAX_KEY_LENGTH, MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags, parseInt32, lastNumber, ERR_BAD_FORMAT } from './flags.js';
 import { appendBase64, decodeBase64 } from './key-b64.js';
 
@@ -280,10 +280,17 @@ function mgHit(session: Session, f: MetaFlags, view: ItemView, created: boolean,
   out.appendCrlf();
   if (f.wantValue) {
     const len = view.valueLen;
-    out.ensure(len);
-    store.copyValue(ref, 0, out.cur, out.pos, len);
-    out.pos += len;
-    out.appendCrlf();
+    const slice = len >= ZERO_COPY_MIN && out.pinReleaser !== null ? store.valueSlice(ref, true) : null;
+    if (slice !== null) {
+      // A large value: a pinned view of its slab page with its \r\n, no copy.
+      store.pin(ref);
+      out.appendPinned(slice, ref);
+    } else {
+      out.ensure(len);
+      store.copyValue(ref, 0, out.cur, out.pos, len);
+      out.pos += len;
+      out.appendCrlf();
+    }
   }
   const ctx = session.ctx;
   if (ttlSet) {

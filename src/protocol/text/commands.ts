@@ -15,6 +15,7 @@ import type { TextReader } from './reader.js';
 import { executeMeta } from '../meta/commands.js';
 import { parseDouble, parseI32, parseU32, parseU64, parseU64Big } from './ascii-num.js';
 import * as R from './replies.js';
+import { ZERO_COPY_MIN } from '../out-buffer.js';
 import {
   emitConnsStats,
   emitExtraStats,
@@ -62,6 +63,22 @@ function replyText(r: TextReader, text: string): void {
   if (log.level >= 2) log.line('>' + r.session.conn.id + ' ' + text);
   const out = r.session.out;
   out.appendAscii(text);
+  out.appendCrlf();
+}
+
+/** A value and its \r\n from the store into the reply: a pinned view when large, else a copy. */
+function appendValueCrlf(r: TextReader, ref: ItemRef, len: number): void {
+  const out = r.session.out;
+  if (len >= ZERO_COPY_MIN && out.pinReleaser !== null) {
+    const store = r.ctx.store;
+    const view = store.valueSlice(ref, true);
+    if (view !== null) {
+      store.pin(ref);
+      out.appendPinned(view, ref);
+      return;
+    }
+  }
+  appendValue(r, ref, len);
   out.appendCrlf();
 }
 
@@ -326,8 +343,7 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
       out.appendUint(view.cas);
     }
     out.appendCrlf();
-    appendValue(r, view.ref, view.valueLen);
-    out.appendCrlf();
+    appendValueCrlf(r, view.ref, view.valueLen);
     if (log.level >= 2) log.line('>' + session.conn.id + ' sending key ' + buf.toString('latin1', keyStart, p));
     if (out.length >= MULTIGET_YIELD_BYTES && p < lineEnd) {
       r.suspendGet(p, returnCas, shouldTouch, exptime);
