@@ -13,8 +13,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, ExitCode, errorMessage } from '../errors.js';
 
-export const DEFAULT_DEBIAN_CONF = '/etc/memcached.conf';
-
 export interface DebianConf {
   /** argv tokens for the flags in the file. */
   readonly args: readonly string[];

@@ -34,16 +34,3 @@ export function listenTcp(hub: ConnectionHub, host: string, port: number, isIpv6
     });
   });
 }
-
-/** Stops accepting (live connections are the hub's business). */
-export function closeListener(server: net.Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    // close() calls back only when every connection has ended; we only need the listen socket gone.
-    server.close();
-    resolve();
-  });
-}

@@ -99,11 +99,6 @@ export function authThrottle(ctx: ServerContext): AuthThrottle {
   return t;
 }
 
-/** Replaces the server's throttle (tests use short delays). */
-export function setAuthThrottle(ctx: ServerContext, throttle: AuthThrottle): void {
-  throttleByContext.set(ctx, throttle);
-}
-
 /**
  * Called by the SASL and -Y paths on a failed attempt (after counting it in auth_errors):
  * logs it with the peer (at -v, unless user is null: the caller logged it; the first

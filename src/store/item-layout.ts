@@ -72,19 +72,6 @@ export const LRU_IDS = 256;
 export const CLASS_MASK = 63;
 export const SEGMENT_MASK = 192;
 
-export function refPage(ref: number): number {
-  return (ref / REF_PAGE_STRIDE) | 0;
-}
-export function refWord(ref: number): number {
-  return (ref & REF_OFF_MASK) << 1;
-}
-export function refByte(ref: number): number {
-  return (ref & REF_OFF_MASK) << 3;
-}
-export function makeRef(page: number, byteOffset: number): number {
-  return page * REF_PAGE_STRIDE + (byteOffset >>> 3);
-}
-
 /** memcached's ITEM_ntotal for these fields (what `bytes`, mem_requested and `me size=` count). */
 export function mcItemTotal(keyLen: number, valueLen: number, flags: number, casEnabled: boolean): number {
   return 48 + keyLen + 1 + (flags !== 0 ? 4 : 0) + valueLen + 2 + (casEnabled ? 8 : 0);

@@ -207,9 +207,7 @@ export class LruMaintainer {
       }
       const itFlags = w[b + W_META]! >>> META_FLAG_SHIFT;
       if (this.expiry.isDead(it)) {
-        k.reclaimed[id]!++;
-        if ((itFlags & IF_FETCHED) === 0) k.expiredUnfetched[id]!++;
-        this.host.unlinkItem(it);
+        this.reclaimTail(it, id, itFlags);
         removed++;
         if ((flags & PULL_ONE_RECLAIM) !== 0) return removed;
         it = prev;
@@ -241,12 +239,7 @@ export class LruMaintainer {
         case LRU_COLD:
           if ((flags & PULL_EVICT) !== 0) {
             if (this.evictionsDisabled) return removed;
-            k.evicted[id]!++;
-            k.evictedTime[id] = this.clock.current - w[b + W_TIME]!;
-            if (w[b + W_EXP] !== 0) k.evictedNonzero[id]!++;
-            if ((itFlags & IF_FETCHED) === 0) k.evictedUnfetched[id]!++;
-            if ((itFlags & IF_ACTIVE) !== 0) k.evictedActive[id]!++;
-            this.host.unlinkItem(it);
+            this.evictTail(it, id, w, b, itFlags);
             removed++;
           } else if ((itFlags & IF_ACTIVE) !== 0 && this.segmented) {
             w[b + W_META] = (w[b + W_META]! & ~(IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
@@ -280,9 +273,7 @@ export class LruMaintainer {
       }
       const flags = w[b + W_META]! >>> META_FLAG_SHIFT;
       if (this.expiry.isDead(it)) {
-        k.reclaimed[id]!++;
-        if ((flags & IF_FETCHED) === 0) k.expiredUnfetched[id]!++;
-        this.host.unlinkItem(it);
+        this.reclaimTail(it, id, flags);
         return true;
       }
       if (this.evictionsDisabled) return false;
@@ -294,15 +285,29 @@ export class LruMaintainer {
         it = prev;
         continue;
       }
-      k.evicted[id]!++;
-      k.evictedTime[id] = this.clock.current - w[b + W_TIME]!;
-      if (w[b + W_EXP] !== 0) k.evictedNonzero[id]!++;
-      if ((flags & IF_FETCHED) === 0) k.evictedUnfetched[id]!++;
-      if ((flags & IF_ACTIVE) !== 0) k.evictedActive[id]!++;
-      this.host.unlinkItem(it);
+      this.evictTail(it, id, w, b, flags);
       return true;
     }
     return false;
+  }
+
+  /** A dead (expired or flushed) tail item of list id: counted as reclaimed and freed. */
+  private reclaimTail(it: number, id: number, itFlags: number): void {
+    const k = this.counters;
+    k.reclaimed[id]!++;
+    if ((itFlags & IF_FETCHED) === 0) k.expiredUnfetched[id]!++;
+    this.host.unlinkItem(it);
+  }
+
+  /** A live tail item of list id (its words at w[b]): counted as evicted and freed. */
+  private evictTail(it: number, id: number, w: Uint32Array, b: number, itFlags: number): void {
+    const k = this.counters;
+    k.evicted[id]!++;
+    k.evictedTime[id] = this.clock.current - w[b + W_TIME]!;
+    if (w[b + W_EXP] !== 0) k.evictedNonzero[id]!++;
+    if ((itFlags & IF_FETCHED) === 0) k.evictedUnfetched[id]!++;
+    if ((itFlags & IF_ACTIVE) !== 0) k.evictedActive[id]!++;
+    this.host.unlinkItem(it);
   }
 
   /** lru_maintainer_juggle: up to 500 rounds of HOT, WARM and COLD tail pulls for one class. */

@@ -7,8 +7,7 @@
 // Loads the keys with `set` first, then keeps `inflight` batches outstanding: each time a whole
 // batch has been answered, the next pre-built batch Buffer is written (one write per batch).
 // Prints one JSON line: { ops, seconds, opsPerSec, batchP50us, batchP99us, hits, errors, ... }.
-import net from 'node:net';
-import { TextReplyCounter, buildSets, makeValue, numArg, parseArgs, percentile } from './text-replies.js';
+import { TextReplyCounter, buildSets, connectCounting, makeValue, numArg, parseArgs, percentile } from './text-replies.js';
 
 const args = parseArgs(process.argv.slice(2));
 const port = numArg(args, 'port', 0);
@@ -52,18 +51,7 @@ let runEnd = 0;
 let nextBatch = 0;
 let stopSending = false;
 
-const sock = net.connect({
-  port,
-  host,
-  noDelay: true,
-  onread: {
-    buffer: readBuf,
-    callback: (n: number, buf: Uint8Array): boolean => {
-      counter.feed(buf, 0, n);
-      return true;
-    },
-  },
-});
+const sock = connectCounting(port, host, counter, readBuf);
 sock.on('error', (e) => {
   console.log(JSON.stringify({ error: String(e), ops: counter.completed - repliesAtRunStart }));
   process.exit(2);

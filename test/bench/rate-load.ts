@@ -9,7 +9,7 @@
 //
 // Prints one JSON line: { ops, seconds, opsPerSec, p50us, p99us, p999us, maxus, maxSendLagUs, ... }.
 import net from 'node:net';
-import { TextReplyCounter, buildSets, makeValue, numArg, parseArgs, percentile } from './text-replies.js';
+import { TextReplyCounter, buildSets, connectCounting, makeValue, numArg, parseArgs, percentile } from './text-replies.js';
 
 const args = parseArgs(process.argv.slice(2));
 const port = numArg(args, 'port', 0);
@@ -76,18 +76,7 @@ function onAllConnected(): void {
 
 for (let i = 0; i < nconns; i++) {
   const counter = new TextReplyCounter();
-  const sock = net.connect({
-    port,
-    host,
-    noDelay: true,
-    onread: {
-      buffer: Buffer.alloc(1 << 16),
-      callback: (n: number, buf: Uint8Array): boolean => {
-        counter.feed(buf, 0, n);
-        return true;
-      },
-    },
-  });
+  const sock = connectCounting(port, host, counter, Buffer.alloc(1 << 16));
   conns.push({ sock, counter, due: new Float64Array(RING), head: 0, tail: 0 });
   sock.on('error', (e) => {
     console.log(JSON.stringify({ error: String(e), ops: latN }));

@@ -4,6 +4,7 @@
 // Every reply ends in one line that is not a VALUE header: END (get), STORED, NOT_STORED,
 // EXISTS, NOT_FOUND, DELETED, ERROR, CLIENT_ERROR ..., SERVER_ERROR .... A VALUE header is
 // followed by <bytes>\r\n of data, which we skip without looking at it.
+import net from 'node:net';
 
 const CH_V = 0x56; // V
 const CH_E = 0x45; // E
@@ -97,6 +98,22 @@ export class TextReplyCounter {
     this.completed++;
     this.onReply?.();
   }
+}
+
+/** A no-delay connection whose bytes go straight from readBuf into counter (onread: no Buffer per read). */
+export function connectCounting(port: number, host: string, counter: TextReplyCounter, readBuf: Buffer): net.Socket {
+  return net.connect({
+    port,
+    host,
+    noDelay: true,
+    onread: {
+      buffer: readBuf,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        counter.feed(buf, 0, n);
+        return true;
+      },
+    },
+  });
 }
 
 /** Percentile (0..1) of an ascending-sorted array; NaN when empty. */

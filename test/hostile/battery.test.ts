@@ -2,26 +2,13 @@
 // connection, stored data is intact, RSS stays bounded, and its answers match memcached's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { rssKb, seeded } from '../support/proc.js';
 
 const useMemcached = process.env.HOSTILE_TEST_MEMCACHED === '1';
 const RSS_BOUND_KB = 64 * 1024 + 160 * 1024; // -m 64 + runtime + per-connection caps
-
-function rssKb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 async function sentinelIntact(d: Daemon): Promise<void> {
   const c = await RawClient.connect(d.port);

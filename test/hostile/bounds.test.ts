@@ -5,14 +5,10 @@
 // connections are closed with -o idle_timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
-
-function rssKb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-}
+import { rssKb } from '../support/proc.js';
 
 async function extraStat(port: number, name: string): Promise<number> {
   const c = await RawClient.connect(port);

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { seeded } from '../support/proc.js';
 
 function rssKb(pid: number): number {
   try {
@@ -15,18 +16,29 @@ function rssKb(pid: number): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function rand(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 4294967296);
-}
 
 type Attack = (d: Daemon) => Promise<string>;
+
+/** Stores a 500 KB value `big`, writes request on a socket that never reads, waits 3 s. */
+async function neverReading(d: Daemon, request: string): Promise<string> {
+  const c = await RawClient.connect(d.port);
+  await c.request(`set big 0 0 500000\r\n${'x'.repeat(500_000)}\r\n`, 'STORED');
+  const sock = net.connect(d.port, '127.0.0.1');
+  sock.on('error', () => {});
+  await new Promise((r) => sock.once('connect', r));
+  sock.pause();
+  sock.write(request);
+  await sleep(3000);
+  sock.destroy();
+  c.close();
+  return '1.5 GB of replies unread';
+}
 
 const attacks: Record<string, { args: string[]; run: Attack }> = {
   'garbage 20 x 8 KiB': {
     args: [],
     run: async (d) => {
-      const r = rand(42);
+      const r = seeded(42);
       for (let i = 0; i < 20; i++) {
         const c = await RawClient.connect(d.port);
         const junk = Buffer.alloc(8192);
@@ -125,35 +137,11 @@ const attacks: Record<string, { args: string[]; run: Attack }> = {
   },
   'never-reading client, get of 3000 x 500 KB': {
     args: [],
-    run: async (d) => {
-      const c = await RawClient.connect(d.port);
-      await c.request(`set big 0 0 500000\r\n${'x'.repeat(500_000)}\r\n`, 'STORED');
-      const sock = net.connect(d.port, '127.0.0.1');
-      sock.on('error', () => {});
-      await new Promise((r) => sock.once('connect', r));
-      sock.pause();
-      sock.write('get ' + Array(3000).fill('big').join(' ') + '\r\n');
-      await sleep(3000);
-      sock.destroy();
-      c.close();
-      return '1.5 GB of replies unread';
-    },
+    run: (d) => neverReading(d, 'get ' + Array(3000).fill('big').join(' ') + '\r\n'),
   },
   'never-reading client, 3000 pipelined gets of 500 KB': {
     args: [],
-    run: async (d) => {
-      const c = await RawClient.connect(d.port);
-      await c.request(`set big 0 0 500000\r\n${'x'.repeat(500_000)}\r\n`, 'STORED');
-      const sock = net.connect(d.port, '127.0.0.1');
-      sock.on('error', () => {});
-      await new Promise((r) => sock.once('connect', r));
-      sock.pause();
-      sock.write('get big\r\n'.repeat(3000));
-      await sleep(3000);
-      sock.destroy();
-      c.close();
-      return '1.5 GB of replies unread';
-    },
+    run: (d) => neverReading(d, 'get big\r\n'.repeat(3000)),
   },
 };
 

@@ -3,26 +3,14 @@
 // stayed bounded, and every acknowledged write is readable (nothing is evicted: -m is ample).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { startDaemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { rssKb, seeded } from '../support/proc.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CONNS = Number(process.env.SOAK_CONNS ?? 1000);
 const KEYS_PER_CONN = 20;
 const useMemcached = process.env.HOSTILE_TEST_MEMCACHED === '1';
-
-function rssKb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-}
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 test(`soak: ${CONNS} connections, mixed commands and faults for ${SECONDS}s`, { timeout: (SECONDS + 120) * 1000 }, async () => {
   const d = await startDaemon({ args: ['-m', '256', '-c', String(CONNS + 200)], memcached: useMemcached });

@@ -80,6 +80,8 @@ const CH_b = 0x62;
 // One MetaFlags for every command: a command finishes before the next starts (single thread).
 // ms keeps what its reply needs in its per-session MsState until the data block arrives.
 const flags = new MetaFlags();
+/** A lookup that leaves the item as it was: no stats, no LRU bump, no fetched mark. */
+const PEEK = GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark;
 const KEY_COPY = Buffer.alloc(256);
 
 /** Runs the meta command on buf[lineStart, lineEnd) (no CR/LF); the reply goes to session.out. */
@@ -143,6 +145,15 @@ function appendKeyFlag(out: OutBuffer, key: Buffer, keyStart: number, keyLen: nu
 /** Seconds as memcached prints them with itoa_u32 (a negative difference wraps). */
 function appendU32(out: OutBuffer, n: number): void {
   out.appendUint(n >>> 0);
+}
+
+/** ` t<seconds left>`, ` t-1` for an item that never expires (mg and ma). */
+function appendTtlFlag(out: OutBuffer, exptime: number, now: number): void {
+  appendSpaceChar(out, 0x74);
+  if (exptime === 0) {
+    out.appendByte(0x2d);
+    out.appendByte(0x31);
+  } else appendU32(out, exptime - now);
 }
 
 function appendInt(out: OutBuffer, n: number): void {
@@ -309,11 +320,7 @@ function appendMgReturnFlag(out: OutBuffer, c: number, f: MetaFlags, view: ItemV
       out.appendUint(view.valueLen);
       break;
     case 0x74: // t
-      appendSpaceChar(out, c);
-      if (exptime === 0) {
-        out.appendByte(0x2d);
-        out.appendByte(0x31);
-      } else appendU32(out, exptime - now);
+      appendTtlFlag(out, exptime, now);
       break;
     case 0x63: // c
       appendSpaceChar(out, c);
@@ -386,7 +393,7 @@ class MsState implements ValueConsumer {
         cas = store.lastCas;
         if (this.hasNewCas) {
           // The stored item is the one under the key now.
-          if (store.get(this.key, 0, this.keyLen, session.view, GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark, 0)) {
+          if (store.get(this.key, 0, this.keyLen, session.view, PEEK, 0)) {
             store.setCas(session.view.ref, this.newCas);
             cas = this.newCas;
           }
@@ -540,7 +547,7 @@ function metaDelete(session: Session): void {
   const store = session.ctx.store;
   const view = session.view;
   let code: Buffer;
-  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark, 0)) {
+  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) {
     store.adjustStat('delete_misses', 0, 1);
     code = NF;
   } else if (f.hasCas && view.cas !== f.reqCas) {
@@ -580,7 +587,7 @@ function emptyValue(session: Session, f: MetaFlags, view: ItemView): void {
   const ref = store.allocate(f.keyBuf, f.keyStart, f.keyLen, view.flags, exptime, 0);
   if (ref < 0) return;
   if (store.link(ref, StoreMode.Set, 0) !== StoreResult.Stored) return;
-  if (store.get(f.keyBuf, f.keyStart, f.keyLen, view, GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark, 0)) {
+  if (store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) {
     store.adjustStat('cmd_set', view.slabClass, -1);
     if (bits !== 0) store.setItemBits(view.ref, bits);
     if (f.hasNewCas) store.setCas(view.ref, f.newCas);
@@ -626,7 +633,7 @@ function metaArithmetic(session: Session): void {
   // When a number outgrows its item, memcached links a copy but keeps working on the old,
   // unlinked item: a T in the same command then changes nothing that stays. Know which it was.
   let oldRef = -1;
-  if (f.hasNewTtl && store.get(f.keyBuf, f.keyStart, f.keyLen, view, GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark, 0)) {
+  if (f.hasNewTtl && store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) {
     oldRef = view.ref;
   }
   switch (store.delta(f.keyBuf, f.keyStart, f.keyLen, isIncr, f.delta, f.hasCas ? f.reqCas : 0, 0n, null, view)) {
@@ -692,13 +699,7 @@ function metaArithmetic(session: Session): void {
         }
         break;
       case 0x74: // t
-        if (writing) {
-          appendSpaceChar(out, 0x74);
-          if (exptime === 0) {
-            out.appendByte(0x2d);
-            out.appendByte(0x31);
-          } else appendU32(out, exptime - now);
-        }
+        if (writing) appendTtlFlag(out, exptime, now);
         break;
       case 0x54: // T
         exptime = store.realTime(f.exptime);
@@ -744,7 +745,7 @@ function vivifyNumber(session: Session, f: MetaFlags): boolean {
   store.writeValue(ref, 0, NUM_SCRATCH, NUM_SCRATCH.length - digits, digits);
   if (store.link(ref, StoreMode.Add, 0) !== StoreResult.Stored) return false;
   const view = session.view;
-  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark, 0)) return false;
+  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) return false;
   store.adjustStat('cmd_set', view.slabClass, -1);
   return true;
 }
@@ -790,7 +791,7 @@ function metaDebug(session: Session): void {
   const store = ctx.store;
   const view = session.view;
   ctx.counters.cmd_meta++;
-  if (!store.get(key, keyStart, keyLen, view, GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark, 0)) {
+  if (!store.get(key, keyStart, keyLen, view, PEEK, 0)) {
     return writeLine(session, EN_LINE);
   }
   const out = session.out;

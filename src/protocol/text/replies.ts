@@ -17,7 +17,6 @@ export const REPLY_OK = line('OK');
 export const REPLY_RESET = line('RESET');
 export const REPLY_ERROR = line('ERROR');
 export const REPLY_VERSION = line('VERSION 1.6.18');
-export const REPLY_MN = line('MN');
 
 export const ERR_BAD_FORMAT = line('CLIENT_ERROR bad command line format');
 export const ERR_BAD_COMMAND_LINE = line('CLIENT_ERROR bad command line');
