@@ -140,11 +140,15 @@ export class Crawler {
     const classes = new Uint8Array(MAX_SLAB_CLASSES);
     if (spec === 'all' || spec === 'hash') classes.fill(1);
     else {
+      let any = false;
       for (const part of spec.split(',')) {
+        if (part === '') continue; // strtok_r: empty fields are skipped
         const id = parseU32(part);
         if (id < 1 || id >= MAX_SLAB_CLASSES) return 'BADCLASS invalid class id';
         classes[id] = 1;
+        any = true;
       }
+      if (!any) return 'NOTSTARTED no items to crawl';
     }
     const now = this.clock.now();
     const started = this.clock.processStarted;
@@ -176,19 +180,25 @@ export class Crawler {
   }
 
   private startCrawl(spec: string): string {
-    if (this.running) return 'BUSY currently processing crawler request';
-    this.classes.fill(0);
-    if (spec === 'all' || spec === 'hash') this.classes.fill(1);
-    else {
+    // As memcached: the class list is checked first (BADCLASS), then a running crawl (BUSY).
+    const wanted = new Uint8Array(MAX_SLAB_CLASSES);
+    let any = spec === 'all';
+    if (any) wanted.fill(1);
+    else if (spec !== 'hash') {
       for (const part of spec.split(',')) {
+        if (part === '') continue; // strtok_r: empty fields are skipped
         const id = parseU32(part);
         if (id < 1 || id >= MAX_SLAB_CLASSES) return 'BADCLASS invalid class id';
-        this.classes[id] = 1;
+        wanted[id] = 1;
+        any = true;
       }
     }
-    let starts = 0;
-    for (let c = 1; c <= this.slabs.largest; c++) if (this.classes[c] === 1 && this.lists.itemsInClass(c) > 0) starts++;
-    if (starts === 0) return 'NOTSTARTED no items to crawl';
+    if (this.running) return 'BUSY currently processing crawler request';
+    // memcached walks the hash table only for metadump: a `crawl hash` fails to start.
+    if (spec === 'hash') return 'ERROR an unknown error happened';
+    if (!any) return 'NOTSTARTED no items to crawl';
+    this.classes.set(wanted);
+    // memcached starts a crawler on every requested LRU, empty or not: OK even with no items.
     this.beginScan();
     return 'OK';
   }
@@ -288,8 +298,15 @@ function uriEncode(buf: Buffer, start: number, len: number): string {
   return out;
 }
 
+/** memcached's safe_strtoul into a uint32_t: strtoul's syntax (+/-), wrapped to 32 bits; -1 if bad. */
 function parseU32(s: string): number {
-  if (!/^\d+$/.test(s)) return -1;
-  const v = Number(s);
-  return v > 0xffffffff ? -1 : v;
+  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)(?:[\t\n\v\f\r ].*)?$/s.exec(s);
+  if (m === null) return -1;
+  let v = BigInt(m[2]!);
+  if (v > 0xffffffffffffffffn) return -1; // ERANGE
+  if (m[1] === '-') {
+    v = BigInt.asUintN(64, -v);
+    if (v >= 1n << 63n) return -1; // a negative long with a '-' sign
+  }
+  return Number(v & 0xffffffffn);
 }

@@ -353,12 +353,13 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
   if (log.level >= 2) log.line('>' + session.conn.id + ' END');
   if (failLength) {
     // memcached drops every reply queued since its last flush, then reports the error.
+    // out_string: conn_new_cmd, not a flush point, so a second such get culls this error too.
     out.truncateTo(r.flushMark);
     reply(r, R.ERR_BAD_FORMAT);
   } else {
     out.append(R.REPLY_END);
+    r.flushMark = out.length; // a get flushes (conn_mwrite)
   }
-  r.flushMark = out.length; // a get flushes (conn_mwrite)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -736,6 +737,13 @@ function processLruCrawler(r: TextReader): void {
   const args: string[] = [];
   for (let i = 1; i < t.count; i++) args.push(t.text(i));
   const ctx = r.ctx;
+  if (args.length === 2 && args[0] === 'metadump' && r.session.out.length > r.flushMark) {
+    // memcached refuses a metadump behind unflushed replies, after its disabled / not-allowed
+    // checks: probe those with class 0 (always BADCLASS, no dump, no side effect).
+    const probe = ctx.store.lruCrawlerCommand(['metadump', '0']);
+    replyText(r, probe.startsWith('BADCLASS') ? 'ERROR cannot pipeline other commands before metadump' : probe);
+    return;
+  }
   const answer = ctx.store.lruCrawlerCommand(args);
   if (answer === 'OK' && args.length === 2) {
     const v = Number(args[1]);
