@@ -237,6 +237,11 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   clearTimeout(timer);
   cleanup();
   unhook();
+  // A late SIGTERM/SIGINT (a second Ctrl-C, systemd's after an SIGINT) while the process winds
+  // down must not turn a clean exit into death by signal.
+  const exitNow = (): void => process.exit(process.exitCode ?? ExitCode.Ok);
+  process.on('SIGTERM', exitNow);
+  process.on('SIGINT', exitNow);
   // Anything left holding the event loop (a stuck socket) must not keep a stopped daemon alive.
   setTimeout(() => process.exit(process.exitCode ?? ExitCode.Ok), 2000).unref();
   return ExitCode.Ok;

@@ -29,6 +29,11 @@ export interface ProtocolReader {
   maxPendingBytes(): number;
   /** Forgets a half-read request (UDP: every datagram starts afresh). */
   reset(): void;
+  /**
+   * Called when the session continues after a -R yield: memcached flushed its replies at the
+   * yield (conn_new_cmd -> conn_mwrite), whether or not net/ wrote them out in between.
+   */
+  onResume?(): void;
 }
 
 /** Called by the text reader when a value block announced with expectValue() is complete. */
@@ -85,6 +90,8 @@ export class Session {
   private inBuf: Buffer;
   private inStart: number;
   private inEnd: number;
+  /** 1 when this turn began with a fresh read at a command line (see onData), else 0. */
+  private turnExtra: number;
   private textReader: ProtocolReader | null;
   private binaryReader: ProtocolReader | null;
 
@@ -99,6 +106,7 @@ export class Session {
     this.lastCommandTime = ctx.store.now();
     this.stateName = 'conn_new_cmd';
     this.hasYielded = false;
+    this.turnExtra = 0;
     this.replyDelayMs = 0;
     this.valueRef = -1;
     this.valueLen = 0;
@@ -147,6 +155,10 @@ export class Session {
   onData(chunk: Buffer): SessionAction {
     this.ctx.counters.bytes_read += chunk.length;
     if (this.action !== SessionAction.Continue) return this.action;
+    // memcached counts -R down from conn_new_cmd: a read event that starts at a command line
+    // handles reqs_per_event + 1 requests before its first yield, a resumed turn (or one that
+    // completes a value block first) reqs_per_event.
+    this.turnExtra = this.valueConsumer === null ? 1 : 0;
     if (this.inEnd === this.inStart) {
       // Fast path: parse straight from the socket's chunk, keep only the leftover.
       const used = this.run(chunk, 0, chunk.length);
@@ -162,6 +174,8 @@ export class Session {
   /** Continues after a -R yield. */
   resume(): SessionAction {
     this.hasYielded = false;
+    this.turnExtra = 0;
+    this.reader.onResume?.();
     if (this.action === SessionAction.Continue && this.inEnd > this.inStart) {
       this.runBuffered();
       this.checkPendingBound();
@@ -223,7 +237,7 @@ export class Session {
   private run(buf: Buffer, start: number, end: number): number {
     let pos = start;
     let requests = 0;
-    const limit = this.ctx.settings.reqsPerEvent;
+    const limit = this.ctx.settings.reqsPerEvent + this.turnExtra;
     while (pos < end && this.action === SessionAction.Continue) {
       const reader = this.reader;
       const n = reader.read(buf, pos, end);

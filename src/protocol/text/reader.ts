@@ -41,8 +41,8 @@ export class TextReader implements ProtocolReader {
   /** noreply seen on the current command (memcached's c->noreply, reset per line). */
   noreply: boolean;
   /**
-   * out.length at memcached's last flush point in this batch (after a get, mn, or when input
-   * ran dry). A get with a too-long key drops the replies queued since then, as memcached does.
+   * out.length at memcached's last flush point in this batch (after a get, mn, a -R yield, or
+   * when input ran dry). A get with a too-long key drops the replies queued since then, as memcached does.
    */
   flushMark: number;
   /** `watch`: the connection only streams (here: nothing) and reads no more commands. */
@@ -119,6 +119,11 @@ export class TextReader implements ProtocolReader {
     this.authValueBytes = -1;
     this.authReplyStart = -1;
     this.authReplyEnd = -1;
+  }
+
+  /** A -R yield is a flush point: a later too-long-key get no longer culls what came before. */
+  onResume(): void {
+    this.flushMark = this.session.out.length;
   }
 
   maxPendingBytes(): number {
