@@ -23,6 +23,17 @@ function uidOf(pid: number): number {
   return Number(m[2]); // effective uid
 }
 
+/** The uid once privileges are dropped: the daemon binds (and is reachable) before it drops. */
+async function settledUidOf(pid: number, want: number): Promise<number> {
+  const deadline = Date.now() + 3000;
+  let uid = uidOf(pid);
+  while (uid !== want && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    uid = uidOf(pid);
+  }
+  return uid;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -66,7 +77,7 @@ test('-d -P: the parent exits 0 once listening; the pidfile holds the daemon pid
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     assert.equal(Number(fields[3]), pid, 'session leader');
-    if (isRoot) assert.equal(uidOf(pid), 65534, 'runs as nobody');
+    if (isRoot) assert.equal(await settledUidOf(pid, 65534), 65534, 'runs as nobody');
     const c = await RawClient.connect(port);
     assert.equal(await c.request('set k 0 0 1\r\nv\r\n', 'STORED'), 'STORED\r\n');
     c.close();
@@ -128,7 +139,7 @@ test('--config-file under systemd: -d from the conf is ignored (stays in the for
 test('-u nobody: the process runs as nobody after binding', { skip: !isRoot && 'needs root' }, async () => {
   const d = await startDaemon({ args: ['-u', 'nobody'] });
   try {
-    assert.equal(uidOf(d.proc.pid ?? 0), 65534);
+    assert.equal(await settledUidOf(d.proc.pid ?? 0, 65534), 65534);
   } finally {
     assert.equal(await d.stop(), 0);
   }
@@ -140,6 +151,9 @@ test('-s with -u: the unix socket belongs to the user, with the -a mode', { skip
   const d = await startDaemon({ args: ['-s', sock, '-a', '660', '-u', 'nobody'], waitUnix: sock });
   try {
     const { statSync } = await import('node:fs');
+    // The socket is chowned just after it starts listening: give it a moment.
+    const deadline = Date.now() + 3000;
+    while (statSync(sock).uid !== 65534 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const st = statSync(sock);
     assert.equal(st.uid, 65534);
     assert.equal(st.mode & 0o777, 0o660);
