@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
-import { rssKb, seeded } from '../support/proc.js';
+import { rssKb } from '../support/proc.js';
+import { sendGarbage } from './attacks.js';
 
 const useMemcached = process.env.HOSTILE_TEST_MEMCACHED === '1';
 const RSS_BOUND_KB = 64 * 1024 + 160 * 1024; // -m 64 + runtime + per-connection caps
@@ -32,16 +33,7 @@ async function withDaemon(args: string[], body: (d: Daemon) => Promise<void>): P
 
 test('garbage bytes: replies or closes, never crashes', async () => {
   await withDaemon(['-m', '64'], async (d) => {
-    const rand = seeded(42);
-    for (let round = 0; round < 20; round++) {
-      const c = await RawClient.connect(d.port);
-      const junk = Buffer.alloc(8192);
-      for (let i = 0; i < junk.length; i++) junk[i] = rand() < 0.02 ? 10 : Math.floor(rand() * 256);
-      if (junk[0] === 0x80) junk[0] = 0x81;
-      c.send(junk);
-      await c.drain(30);
-      c.close();
-    }
+    await sendGarbage(d.port, 20, 42);
   });
 });
 

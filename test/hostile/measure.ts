@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
-import { seeded } from '../support/proc.js';
+import { sendGarbage } from './attacks.js';
 
 function rssKb(pid: number): number {
   try {
@@ -38,16 +38,7 @@ const attacks: Record<string, { args: string[]; run: Attack }> = {
   'garbage 20 x 8 KiB': {
     args: [],
     run: async (d) => {
-      const r = seeded(42);
-      for (let i = 0; i < 20; i++) {
-        const c = await RawClient.connect(d.port);
-        const junk = Buffer.alloc(8192);
-        for (let j = 0; j < junk.length; j++) junk[j] = r() < 0.02 ? 10 : Math.floor(r() * 256);
-        if (junk[0] === 0x80) junk[0] = 0x81;
-        c.send(junk);
-        await c.drain(30);
-        c.close();
-      }
+      await sendGarbage(d.port, 20, 42);
       return 'ERROR / CLIENT_ERROR lines, closes';
     },
   },
