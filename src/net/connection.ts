@@ -5,6 +5,8 @@
 import type net from 'node:net';
 import type { ServerContext } from '../protocol/context.js';
 import { OUT_YIELD_BYTES, Session, SessionAction, type ConnInfo, type Transport } from '../protocol/session.js';
+import { SocketWriter } from './socket-writer.js';
+import { setReadTarget, type ReadTarget } from './static-read.js';
 
 /** Replies queued in the socket beyond this stop reading from it until 'drain'. */
 export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
@@ -28,7 +30,7 @@ export class ConnectionHub {
   private listenerConns: number;
   private readonly conns: Set<Connection>;
   /** Sockets accepted beyond -c with maxconns_fast off: they wait, unread, for a free slot. */
-  private readonly waiting: Array<{ socket: net.Socket; transport: Transport; listenAddr: string }>;
+  private readonly waiting: Array<{ socket: net.Socket; transport: Transport; listenAddr: string; isStaticRead: boolean }>;
   private isClosing: boolean;
 
   constructor(ctx: ServerContext) {
@@ -67,7 +69,11 @@ export class ConnectionHub {
     return this.clients;
   }
 
-  accept(socket: net.Socket, transport: Transport, listenAddr: string): void {
+  /**
+   * A new socket from a listener. isStaticRead: built by static-read.ts (bytes arrive through
+   * onBytes with a shared buffer) rather than an ordinary socket emitting 'data'.
+   */
+  accept(socket: net.Socket, transport: Transport, listenAddr: string, isStaticRead = false): void {
     if (this.isClosing) {
       socket.destroy();
       return;
@@ -88,20 +94,20 @@ export class ConnectionHub {
         ctx.counters.listen_disabled_num++;
         ctx.counters.accepting_conns = 0;
       }
-      this.waiting.push({ socket, transport, listenAddr });
+      this.waiting.push({ socket, transport, listenAddr, isStaticRead });
       return;
     }
-    this.start(socket, transport, listenAddr);
+    this.start(socket, transport, listenAddr, isStaticRead);
   }
 
-  private start(socket: net.Socket, transport: Transport, listenAddr: string): void {
+  private start(socket: net.Socket, transport: Transport, listenAddr: string, isStaticRead: boolean): void {
     const ctx = this.ctx;
     const id = this.allocateId();
     const info: ConnInfo = { id, transport, peer: peerName(socket, transport), listenAddr };
     this.clients++;
     ctx.counters.total_connections++;
     this.syncCurrConnections();
-    const conn = new Connection(this, socket, new Session(ctx, info));
+    const conn = new Connection(this, socket, new Session(ctx, info), isStaticRead);
     this.conns.add(conn);
     if (ctx.log.level >= 2) {
       switch (ctx.settings.bindingProtocol) {
@@ -128,8 +134,8 @@ export class ConnectionHub {
       if (next === undefined) break;
       if (next.socket.destroyed) continue;
       next.socket.off('error', ignore);
+      this.start(next.socket, next.transport, next.listenAddr, next.isStaticRead);
       next.socket.resume();
-      this.start(next.socket, next.transport, next.listenAddr);
       break;
     }
     if (this.waiting.length === 0) this.ctx.counters.accepting_conns = 1;
@@ -169,10 +175,11 @@ function peerName(socket: net.Socket, transport: Transport): string {
 }
 
 /** One client connection. */
-export class Connection {
+export class Connection implements ReadTarget {
   readonly hub: ConnectionHub;
   readonly socket: net.Socket;
   readonly session: Session;
+  private readonly writer: SocketWriter;
   /** Resolves when the socket has closed and the connection is forgotten. */
   readonly closed: Promise<void>;
   private isPaused: boolean;
@@ -184,10 +191,11 @@ export class Connection {
   private isGone: boolean;
   private resolveClosed: () => void;
 
-  constructor(hub: ConnectionHub, socket: net.Socket, session: Session) {
+  constructor(hub: ConnectionHub, socket: net.Socket, session: Session, isStaticRead: boolean) {
     this.hub = hub;
     this.socket = socket;
     this.session = session;
+    this.writer = new SocketWriter(socket, () => this.onDrain());
     this.isPaused = false;
     this.isDelayed = false;
     this.isResumeScheduled = false;
@@ -212,19 +220,21 @@ export class Connection {
         socket.destroy();
       });
     }
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (isStaticRead) setReadTarget(socket, this);
+    else socket.on('data', (chunk: Buffer) => this.onBytes(chunk, chunk.length));
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.onDrain());
     socket.on('error', ignore); // ECONNRESET and friends: 'close' follows
     socket.on('close', () => this.onClose());
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes buf[0, len) arrived; buf may be shared and reused once this returns. */
+  onBytes(buf: Buffer, len: number): void {
     if (this.isEnding || this.isGone) return; // closing: input is read and dropped
     const session = this.session;
     let action: SessionAction;
     try {
-      action = session.onData(chunk);
+      action = session.onData(buf, len);
       // -R: a yield is for fairness between connections. With no other client connection
       // there is nobody to yield to, so the batch carries on at once and its replies still go
       // out in one write (a yield because the replies passed OUT_YIELD_BYTES is honoured).
@@ -260,7 +270,7 @@ export class Connection {
       this.end();
       return;
     }
-    if (this.socket.writableLength > OUT_PAUSE_BYTES && !this.isPaused) {
+    if (this.writer.queuedBytes > OUT_PAUSE_BYTES && !this.isPaused) {
       this.isPaused = true;
       this.session.ctx.counters.out_buffer_pauses++;
       this.socket.pause();
@@ -288,21 +298,19 @@ export class Connection {
     const out = this.session.out;
     const bytes = out.length;
     if (bytes === 0) return;
-    const socket = this.socket;
+    const writer = this.writer;
     const one = out.takeSingle();
     if (one !== null) {
-      socket.write(one);
+      writer.write(one);
     } else {
       const parts = out.take();
       if (parts === null) return;
-      socket.cork();
-      for (const p of parts) socket.write(p);
-      socket.uncork();
+      writer.writeMany(parts);
     }
     this.session.ctx.counters.bytes_written += bytes;
     // Nothing queued in the socket: the kernel has copied every byte handed out so far, so
     // the reply chunks can be filled again (no fresh chunk per batch, no garbage).
-    if (socket.writableLength === 0 && !socket.destroyed) out.recycle();
+    if (writer.queuedBytes === 0 && !this.socket.destroyed) out.recycle();
   }
 
   private scheduleResume(): void {
@@ -323,8 +331,8 @@ export class Connection {
   }
 
   private onDrain(): void {
-    if (this.isGone) return;
-    if (this.socket.writableLength === 0) this.session.out.recycle();
+    if (this.isGone || this.writer.queuedBytes !== 0) return;
+    this.session.out.recycle();
     if (!this.isPaused) return;
     this.isPaused = false;
     if (this.isDelayed) return; // delayBatch's timer carries on

@@ -3,6 +3,7 @@
 
 import net from 'node:net';
 import type { ConnectionHub } from './connection.js';
+import { acceptWithStaticReads } from './static-read.js';
 
 export interface TcpListener {
   readonly server: net.Server;
@@ -30,6 +31,13 @@ export function listenTcp(hub: ConnectionHub, host: string, port: number, isIpv6
       server.on('error', (err: Error) => hub.ctx.log.error('TCP listener ' + addr + ': ' + err.message));
       const bound = server.address() as net.AddressInfo;
       addr = (isIpv6 ? 'tcp6:[' + bound.address + ']:' : 'tcp:' + bound.address + ':') + bound.port;
+      // From here on sockets come from static-read.ts where it can (the 'connection' above is
+      // the fallback).
+      acceptWithStaticReads(
+        server,
+        (socket) => hub.accept(socket, 'tcp', addr, true),
+        (message) => hub.ctx.log.error('TCP listener ' + addr + ': ' + message),
+      );
       resolve({ server, host: bound.address, port: bound.port, isIpv6, addr });
     });
   });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import nodePath from 'node:path';
 import type { ConnectionHub } from './connection.js';
+import { acceptWithStaticReads } from './static-read.js';
 
 export interface UnixListener {
   readonly server: net.Server;
@@ -58,6 +59,11 @@ export function listenUnix(hub: ConnectionHub, path: string, mode: number, backl
       server.listen({ path, backlog }, () => {
         server.off('error', onError);
         server.on('error', (err: Error) => hub.ctx.log.error('unix listener ' + path + ': ' + err.message));
+        acceptWithStaticReads(
+          server,
+          (socket) => hub.accept(socket, 'unix', listenAddr, true),
+          (message) => hub.ctx.log.error('unix listener ' + path + ': ' + message),
+        );
         try {
           fs.chmodSync(path, mode & 0o7777);
         } catch {

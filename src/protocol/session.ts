@@ -151,9 +151,13 @@ export class Session {
     this.isSwallowing = ref < 0;
   }
 
-  /** Bytes arrived. Returns what net/ should do after writing out.take(). */
-  onData(chunk: Buffer): SessionAction {
-    this.ctx.counters.bytes_read += chunk.length;
+  /**
+   * Bytes chunk[0, len) arrived (len defaults to the whole chunk). The chunk may be a buffer
+   * that net/ reuses for the next read: whatever is not consumed now is copied. Returns what
+   * net/ should do after writing out.take().
+   */
+  onData(chunk: Buffer, len: number = chunk.length): SessionAction {
+    this.ctx.counters.bytes_read += len;
     if (this.action !== SessionAction.Continue) return this.action;
     // memcached counts -R down from conn_new_cmd: a read event that starts at a command line
     // handles reqs_per_event + 1 requests before its first yield, a resumed turn (or one that
@@ -161,10 +165,10 @@ export class Session {
     this.turnExtra = this.valueConsumer === null ? 1 : 0;
     if (this.inEnd === this.inStart) {
       // Fast path: parse straight from the socket's chunk, keep only the leftover.
-      const used = this.run(chunk, 0, chunk.length);
-      if (used < chunk.length && this.action === SessionAction.Continue) this.keep(chunk, used, chunk.length);
+      const used = this.run(chunk, 0, len);
+      if (used < len && this.action === SessionAction.Continue) this.keep(chunk, used, len);
     } else {
-      this.keep(chunk, 0, chunk.length);
+      this.keep(chunk, 0, len);
       this.runBuffered();
     }
     this.checkPendingBound();

@@ -1,0 +1,183 @@
+// Writes a connection's reply batches to its socket, straight to the stream handle when it can.
+//
+// socket.write() goes through Node's Writable stream: a write request object, the write
+// callback, and a nextTick per write (whose tick drain also allocates), even when the kernel
+// takes every byte at once, which is nearly always the case for a cache's replies. Here a batch
+// goes to the handle's own writeBuffer/writev with one reused request object: when the kernel
+// takes it all (the common case) nothing is allocated and nothing is scheduled. When it does
+// not, libuv queues the rest in order and calls back once it is written; that request is then
+// left to the handle and a new one is made for the next write.
+//
+// The ordinary socket.write() is used whenever the stream itself holds bytes (so the two never
+// overtake each other), when the socket is ending or gone, and on a Node whose handle does not
+// look as expected (then every write takes that path).
+
+import type net from 'node:net';
+
+interface StreamHandle {
+  writeBuffer(req: WriteReq, buf: Uint8Array): number;
+  writev(req: WriteReq, chunks: Uint8Array[], allBuffers: boolean): number;
+}
+
+/** Node's WriteWrap: the fields its stream code sets, plus ours. */
+interface WriteReq {
+  handle: StreamHandle | null;
+  oncomplete: (this: WriteReq, status: number) => void;
+  async: boolean;
+  bytes: number;
+  buffer: unknown;
+  callback: unknown;
+  writer: SocketWriter | null;
+}
+
+interface StreamBinding {
+  WriteWrap: new () => WriteReq;
+  streamBaseState: Int32Array;
+  kBytesWritten: number;
+  kLastWriteWasAsync: number;
+}
+
+/** Set MEMCACHEDTS_PLAIN_SOCKETS=1 to write through socket.write() only (for comparison). */
+const isDisabled = process.env['MEMCACHEDTS_PLAIN_SOCKETS'] === '1';
+
+function loadBinding(): StreamBinding | null {
+  if (isDisabled) return null;
+  try {
+    const binding = (process as unknown as { binding?: (name: string) => unknown }).binding;
+    if (typeof binding !== 'function') return null;
+    const b = binding.call(process, 'stream_wrap') as Partial<StreamBinding> | null;
+    if (b === null || typeof b.WriteWrap !== 'function' || !(b.streamBaseState instanceof Int32Array)) return null;
+    if (typeof b.kBytesWritten !== 'number' || typeof b.kLastWriteWasAsync !== 'number') return null;
+    return b as StreamBinding;
+  } catch {
+    return null;
+  }
+}
+
+const BINDING = loadBinding();
+
+function isStreamHandle(h: unknown): h is StreamHandle {
+  return (
+    typeof h === 'object' &&
+    h !== null &&
+    typeof (h as StreamHandle).writeBuffer === 'function' &&
+    typeof (h as StreamHandle).writev === 'function'
+  );
+}
+
+/** Called by libuv (through Node) when a write that did not complete at once is done. */
+function onAsyncWriteDone(this: WriteReq, status: number): void {
+  const writer = this.writer;
+  this.writer = null;
+  this.buffer = null;
+  this.handle = null;
+  if (writer !== null) writer.asyncWriteDone(this.bytes, status);
+}
+
+export class SocketWriter {
+  private readonly socket: net.Socket;
+  /** Called when the last write left in the kernel's queue by this writer is done. */
+  private readonly onWritten: () => void;
+  private req: WriteReq | null;
+  /** Bytes of writes that did not complete at once (libuv holds them, in order). */
+  private asyncBytes: number;
+  private asyncWrites: number;
+
+  constructor(socket: net.Socket, onWritten: () => void) {
+    this.socket = socket;
+    this.onWritten = onWritten;
+    this.req = null;
+    this.asyncBytes = 0;
+    this.asyncWrites = 0;
+  }
+
+  /** Bytes handed over and not yet taken by the kernel (ours and the stream's). */
+  get queuedBytes(): number {
+    return this.asyncBytes + this.socket.writableLength;
+  }
+
+  write(buf: Buffer): void {
+    const handle = this.directHandle();
+    if (handle === null) {
+      this.socket.write(buf);
+      return;
+    }
+    const req = this.takeReq(handle);
+    const err = handle.writeBuffer(req, buf);
+    this.afterWrite(req, err, buf);
+  }
+
+  /** Several pieces in order, one system call where the kernel takes them all. */
+  writeMany(parts: Buffer[]): void {
+    const handle = this.directHandle();
+    if (handle === null) {
+      const socket = this.socket;
+      socket.cork();
+      for (const p of parts) socket.write(p);
+      socket.uncork();
+      return;
+    }
+    const req = this.takeReq(handle);
+    const err = handle.writev(req, parts, true);
+    this.afterWrite(req, err, parts);
+  }
+
+  /** The handle to write to directly, or null to go through socket.write(). */
+  private directHandle(): StreamHandle | null {
+    if (BINDING === null) return null;
+    const socket = this.socket;
+    if (socket.writableLength !== 0 || socket.destroyed || socket.writableEnded) return null;
+    const handle = (socket as unknown as { _handle?: unknown })._handle;
+    return isStreamHandle(handle) ? handle : null;
+  }
+
+  private takeReq(handle: StreamHandle): WriteReq {
+    let req = this.req;
+    if (req === null) {
+      req = new BINDING!.WriteWrap();
+      req.oncomplete = onAsyncWriteDone;
+      req.async = false;
+      req.bytes = 0;
+      req.buffer = null;
+      req.callback = null;
+      req.writer = null;
+      this.req = req;
+    }
+    req.handle = handle;
+    return req;
+  }
+
+  private afterWrite(req: WriteReq, err: number, data: unknown): void {
+    const state = BINDING!.streamBaseState;
+    if (err !== 0) {
+      // EPIPE, ECONNRESET...: the peer is gone; as with a failed socket.write, close.
+      req.handle = null;
+      this.socket.destroy();
+      return;
+    }
+    if (state[BINDING!.kLastWriteWasAsync] === 0) {
+      req.handle = null; // done: the request object is ours again
+      return;
+    }
+    // libuv holds the rest: the request (and the bytes) stay with it until onAsyncWriteDone.
+    const bytes = state[BINDING!.kBytesWritten]!;
+    req.async = true;
+    req.bytes = bytes;
+    req.buffer = data;
+    req.writer = this;
+    this.req = null;
+    this.asyncBytes += bytes;
+    this.asyncWrites++;
+  }
+
+  /** From onAsyncWriteDone. */
+  asyncWriteDone(bytes: number, status: number): void {
+    this.asyncBytes -= bytes;
+    this.asyncWrites--;
+    if (status < 0) {
+      this.socket.destroy(); // ECANCELED when closed meanwhile; else the peer went away
+      return;
+    }
+    if (this.asyncWrites === 0 && this.socket.writableLength === 0) this.onWritten();
+  }
+}
