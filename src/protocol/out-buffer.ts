@@ -4,6 +4,8 @@
 // recycle(), which it does when the socket holds no queued bytes (writableLength 0 right after
 // a write: the kernel has copied everything), so the steady state allocates no chunks at all.
 
+import { copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../store/store.js';
+
 const CHUNK_BYTES = 64 * 1024;
 /** A chunk with less room than this after a take is retired (a fresh one follows). */
 const MIN_TAIL_BYTES = 4096;
@@ -11,6 +13,8 @@ const MIN_TAIL_BYTES = 4096;
 const MAX_SPARE_CHUNKS = 2;
 /** Retired chunks remembered until recycle(); past this the oldest are left to the GC. */
 const MAX_LENT_CHUNKS = 8;
+/** Views of a chunk's start kept by length for takeSingle() (a power of two). */
+const RECENT_VIEW_SLOTS = 16;
 /** Below this many bytes a JS loop beats TypedArray.set on a fresh view (and allocates nothing). */
 const LOOP_COPY_MAX = 32;
 const DIGITS = Buffer.alloc(20);
@@ -30,6 +34,8 @@ const NO_CHUNK = Buffer.alloc(0);
 
 export class OutBuffer {
   cur: Buffer; // the chunk being filled (always a whole chunk)
+  curView: DataView; // a DataView of cur, for copies that allocate nothing (store/byte-copy.ts)
+  private readonly srcViews: LastViewCache; // of the buffers appended from (the read buffer, mostly)
   pos: number; // next free byte in cur
   private base: number; // cur[base, pos) is appended and not yet taken; cur[0, base) was handed out
   private full: Buffer[]; // pieces of retired chunks not yet taken, in order
@@ -41,15 +47,16 @@ export class OutBuffer {
    * appendPinned. null (UDP, tests): values are copied.
    */
   pinReleaser: PinReleaser | null;
-  // The last view takeSingle() made of the start of a chunk: a batch of the same length from
-  // the start of the same (recycled) chunk gets the same view again (no Buffer per write).
-  private lastView: Buffer;
-  private lastViewChunk: Buffer;
+  // Views takeSingle() made of the start of recentViewsChunk, by length (see viewFromStart).
+  private readonly recentViews: Buffer[];
+  private recentViewsChunk: Buffer;
   private readonly pendingPins: number[]; // pinned refs appended, not yet taken
   private readonly takenPins: number[]; // pinned refs taken, possibly still in the socket
 
   constructor() {
     this.cur = NO_CHUNK;
+    this.curView = NO_VIEW;
+    this.srcViews = new LastViewCache();
     this.pos = 0;
     this.base = 0;
     this.full = [];
@@ -57,8 +64,8 @@ export class OutBuffer {
     this.lent = [];
     this.spare = [];
     this.pinReleaser = null;
-    this.lastView = NO_CHUNK;
-    this.lastViewChunk = NO_CHUNK;
+    this.recentViews = [];
+    this.recentViewsChunk = NO_CHUNK;
     this.pendingPins = [];
     this.takenPins = [];
   }
@@ -76,7 +83,7 @@ export class OutBuffer {
       this.fullBytes += this.pos - this.base;
     }
     this.retire();
-    this.cur = n > CHUNK_BYTES ? Buffer.allocUnsafe(n) : this.freshChunk();
+    this.setCur(n > CHUNK_BYTES ? Buffer.allocUnsafe(n) : this.freshChunk());
     this.pos = 0;
     this.base = 0;
   }
@@ -161,6 +168,8 @@ export class OutBuffer {
         const dst = this.cur;
         let p = this.pos;
         for (let i = from; i < from + take; i++) dst[p++] = src[i]!;
+      } else if (take <= WORD_COPY_MAX) {
+        copyBytes(src, this.srcViews.of(src), from, this.cur, this.curView, this.pos, take);
       } else {
         this.cur.set(src.subarray(from, from + take), this.pos);
       }
@@ -280,14 +289,30 @@ export class OutBuffer {
     let b: Buffer;
     if (this.base !== 0) {
       b = this.cur.subarray(this.base, this.pos);
-    } else if (this.lastViewChunk === this.cur && this.lastView.length === this.pos) {
-      b = this.lastView; // same bytes range: a view is only offsets, reusing it is safe
     } else {
-      b = this.cur.subarray(0, this.pos);
-      this.lastView = b;
-      this.lastViewChunk = this.cur;
+      b = this.viewFromStart(this.pos);
     }
     this.afterTake();
+    return b;
+  }
+
+  /**
+   * cur[0, len) as a Buffer: reused when a view of that length was made of the same chunk
+   * (a view is only offsets, so handing the same one out again is safe). A batch's replies
+   * come in a few lengths (a hit, a miss, STORED...), so a few views serve nearly every write.
+   */
+  private viewFromStart(len: number): Buffer {
+    const views = this.recentViews;
+    if (this.recentViewsChunk !== this.cur) {
+      views.length = 0;
+      this.recentViewsChunk = this.cur;
+    }
+    const slot = len & (RECENT_VIEW_SLOTS - 1);
+    const hit = views[slot];
+    if (hit !== undefined && hit.length === len) return hit;
+    const b = this.cur.subarray(0, len);
+    while (views.length < slot) views.push(NO_CHUNK);
+    views[slot] = b;
     return b;
   }
 
@@ -300,8 +325,13 @@ export class OutBuffer {
       return;
     }
     this.retire();
-    this.cur = this.freshChunk();
+    this.setCur(this.freshChunk());
     this.pos = 0;
     this.base = 0;
+  }
+
+  private setCur(chunk: Buffer): void {
+    this.cur = chunk;
+    this.curView = dataViewOf(chunk);
   }
 }

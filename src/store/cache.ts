@@ -339,7 +339,7 @@ export class Cache implements Store {
     k.totalItems++;
     if (this.sizesHist !== null) this.sizesHist[Math.ceil(total / 32)]!++;
     this.lists.link(ref, cls | (this.lru.tempLru ? this.lru.entrySegment(w[b + W_EXP]!) : this.lru.plainEntry), total);
-    this.hash.insert(ref, w[b + W_HASH]!, k.currItems);
+    this.hash.insert(ref, w[b + W_HASH]! | 0, k.currItems);
   }
 
   /** Removes a linked item from the index and its LRU and frees its chunks. */
@@ -353,7 +353,7 @@ export class Cache implements Store {
     k.currBytes -= total;
     k.currItems--;
     if (this.sizesHist !== null) this.sizesHist[Math.ceil(total / 32)]!--;
-    this.hash.remove(ref, w[b + W_HASH]!);
+    this.hash.remove(ref, w[b + W_HASH]! | 0);
     this.lists.unlink(ref, (meta >>> META_LRU_SHIFT) & 0xff, total);
     w[b + W_META] = (w[b + W_META]! & ~(IF_LINKED << META_FLAG_SHIFT)) >>> 0;
     this.freeItem(ref);
@@ -429,8 +429,8 @@ export class Cache implements Store {
     return true;
   }
 
-  copyValue(ref: ItemRef, valueOffset: number, dst: Buffer, dstStart: number, len: number): void {
-    this.data.copy(ref, valueOffset, dst, dstStart, len, false);
+  copyValue(ref: ItemRef, valueOffset: number, dst: Buffer, dstStart: number, len: number, dstView?: DataView): void {
+    this.data.copy(ref, valueOffset, dst, dstStart, len, false, dstView ?? null);
   }
 
   copyKey(ref: ItemRef, dst: Buffer, dstStart: number): number {
@@ -489,7 +489,7 @@ export class Cache implements Store {
     const w = this.w(ref);
     const b = (ref & REF_OFF_MASK) << 1;
     const keyLen = w[b + W_META]! & 0xff;
-    const hv = w[b + W_HASH]!;
+    const hv = w[b + W_HASH]! | 0;
     const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
     const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
     const old = this.lookup(page, keyStart, keyLen, hv);

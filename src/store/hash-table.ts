@@ -63,7 +63,7 @@ export class HashTable {
     while (it !== NIL) {
       const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
       const b = (it & REF_OFF_MASK) << 1;
-      if (w[b + W_HASH] === hv && (w[b + W_META]! & 0xff) === keyLen && this.keyEquals(it, key, keyStart, keyLen)) return it;
+      if ((w[b + W_HASH]! | 0) === hv && (w[b + W_META]! & 0xff) === keyLen && this.keyEquals(it, key, keyStart, keyLen)) return it;
       it = w[b + W_HNEXT]!;
     }
     return NIL;

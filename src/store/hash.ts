@@ -33,5 +33,6 @@ export function murmur3(buf: Buffer, start: number, len: number, seed: number): 
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  // int32, not uint32: a uint32 of 2^31 or more would be a heap number (garbage) in V8
+  return h | 0;
 }

@@ -2,16 +2,17 @@
 // A cursor remembers the last chunk reached in a chained item so that a sequential read of a
 // big value (a socket writer copying it piece by piece) does not rewalk the chain.
 
+import { BYTE_LOOP_MAX, copyBytes, LastViewCache, NO_VIEW } from './byte-copy.js';
 import type { Slabs } from './slabs.js';
 import { HDR_BYTES, IF_CHAINED, META_FLAG_SHIFT, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_CHAIN, W_META, W_VLEN } from './item-layout.js';
-
-/** Up to this many bytes a JS loop copies without allocating (and beats a native call). */
-const LOOP_COPY_MAX = 32;
 
 export class ItemData {
   private readonly slabs: Slabs;
   private readonly pages: Buffer[];
   private readonly words: Uint32Array[];
+  private readonly views: DataView[];
+  /** DataViews of callers' buffers that come without one (the read buffer, mostly). */
+  private readonly callerViews = new LastViewCache();
   private cursorRef = NIL;
   private cursorIndex = 0;
   private cursorChunk = NIL;
@@ -20,6 +21,7 @@ export class ItemData {
     this.slabs = slabs;
     this.pages = slabs.pages;
     this.words = slabs.words;
+    this.views = slabs.views;
   }
 
   /** The item's chunks are being freed: drop the cursor if it points into them. */
@@ -61,22 +63,21 @@ export class ItemData {
     return keyLen;
   }
 
-  /** Copies value bytes out of (toItem=false) or into (toItem=true) an item. */
-  copy(ref: number, valueOffset: number, buf: Buffer, bufStart: number, len: number, toItem: boolean): void {
-    const meta = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_META]!;
+  /**
+   * Copies value bytes out of (toItem=false) or into (toItem=true) an item. bufView: a DataView
+   * of the whole of buf when the caller keeps one (else one is made when buf changes).
+   */
+  copy(ref: number, valueOffset: number, buf: Buffer, bufStart: number, len: number, toItem: boolean, bufView: DataView | null = null): void {
+    const pageIndex = (ref / REF_PAGE_STRIDE) | 0;
+    const meta = this.words[pageIndex]![((ref & REF_OFF_MASK) << 1) + W_META]!;
     const keyLen = meta & 0xff;
     if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) === 0) {
-      const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
+      const page = this.pages[pageIndex]!;
+      const pageView = this.views[pageIndex]!;
       const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + keyLen + valueOffset;
-      if (len <= LOOP_COPY_MAX) {
-        // Buffer.copy of a range builds a Uint8Array view per call: garbage on every get/set.
-        if (toItem) for (let i = 0; i < len; i++) page[off + i] = buf[bufStart + i]!;
-        else for (let i = 0; i < len; i++) buf[bufStart + i] = page[off + i]!;
-      } else if (toItem) {
-        buf.copy(page, off, bufStart, bufStart + len);
-      } else {
-        page.copy(buf, bufStart, off, off + len);
-      }
+      const view = bufView !== null ? bufView : len > BYTE_LOOP_MAX ? this.callerViews.of(buf) : NO_VIEW;
+      if (toItem) copyBytes(buf, view, bufStart, page, pageView, off, len);
+      else copyBytes(page, pageView, off, buf, view, bufStart, len);
       return;
     }
     const cap = this.chainPayload();

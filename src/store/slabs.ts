@@ -4,6 +4,7 @@
 // class that starves) and page release when the limit is lowered.
 
 import type { Settings } from '../config/settings.js';
+import { dataViewOf } from './byte-copy.js';
 import { computeSlabClasses, describeSlabClass, MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
 import {
   IF_CHAINED,
@@ -24,6 +25,7 @@ import {
 const MAX_PAGES = 32767; // refs stay below 2^32 (NIL excluded)
 const EMPTY_WORDS = new Uint32Array(0);
 const EMPTY_PAGE = Buffer.alloc(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
 /** What page moves need from the item layer. */
 export interface SlabHooks {
@@ -39,6 +41,8 @@ export class Slabs {
   /** Page buffers and their Uint32Array views; these arrays are shared, never replaced. */
   readonly pages: Buffer[] = [];
   readonly words: Uint32Array[] = [];
+  /** DataViews of the pages, for copies that allocate nothing (byte-copy.ts). */
+  readonly views: DataView[] = [];
   readonly chunkSize = new Int32Array(MAX_SLAB_CLASSES);
   readonly perSlab = new Int32Array(MAX_SLAB_CLASSES);
   readonly largest: number;
@@ -98,6 +102,7 @@ export class Slabs {
       page = this.pages.length;
       this.pages.push(EMPTY_PAGE);
       this.words.push(EMPTY_WORDS);
+      this.views.push(EMPTY_VIEW);
     }
     let buf: Buffer;
     try {
@@ -110,6 +115,7 @@ export class Slabs {
     }
     this.pages[page] = buf;
     this.words[page] = new Uint32Array(buf.buffer, buf.byteOffset, SLAB_PAGE_SIZE >>> 2);
+    this.views[page] = dataViewOf(buf);
     this.pageCount++;
     this.assignPage(page, cls, true);
     return true;
@@ -242,6 +248,7 @@ export class Slabs {
     this.detachPage(page);
     this.pages[page] = EMPTY_PAGE;
     this.words[page] = EMPTY_WORDS;
+    this.views[page] = EMPTY_VIEW;
     this.pageClass[page] = 0;
     this.pageCount--;
     this.freePageSlots.push(page);

@@ -52,7 +52,7 @@ export function processGetOrTouch(r: BinaryReader, buf: Buffer, extStart: number
     }
     if (valueLen > 0) {
       out.ensure(valueLen);
-      store.copyValue(view.ref, 0, out.cur, out.pos, valueLen);
+      store.copyValue(view.ref, 0, out.cur, out.pos, valueLen, out.curView);
       out.pos += valueLen;
     }
     return;

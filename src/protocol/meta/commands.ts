@@ -298,7 +298,7 @@ function mgHit(session: Session, f: MetaFlags, view: ItemView, created: boolean,
       out.appendPinned(slice, ref);
     } else {
       out.ensure(len);
-      store.copyValue(ref, 0, out.cur, out.pos, len);
+      store.copyValue(ref, 0, out.cur, out.pos, len, out.curView);
       out.pos += len;
       out.appendCrlf();
     }

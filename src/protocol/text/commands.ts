@@ -94,7 +94,7 @@ function appendValue(r: TextReader, ref: ItemRef, len: number): void {
       room = out.cur.length - out.pos;
     }
     const n = len - off < room ? len - off : room;
-    store.copyValue(ref, off, out.cur, out.pos, n);
+    store.copyValue(ref, off, out.cur, out.pos, n, out.curView);
     out.pos += n;
     off += n;
   }
