@@ -310,7 +310,7 @@ export class Connection implements ReadTarget {
     this.session.ctx.counters.bytes_written += bytes;
     // Nothing queued in the socket: the kernel has copied every byte handed out so far, so
     // the reply chunks can be filled again (no fresh chunk per batch, no garbage).
-    if (writer.queuedBytes === 0 && !this.socket.destroyed) out.recycle();
+    if (writer.queuedBytes === 0) out.recycle();
   }
 
   private scheduleResume(): void {
@@ -361,6 +361,7 @@ export class Connection implements ReadTarget {
   private end(): void {
     if (this.isEnding || this.isGone) return;
     this.isEnding = true;
+    this.writer.close();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
@@ -377,6 +378,7 @@ export class Connection implements ReadTarget {
 
   destroy(): void {
     if (this.isGone) return;
+    this.writer.close();
     this.socket.destroy();
   }
 

@@ -8,9 +8,15 @@
 // not, libuv queues the rest in order and calls back once it is written; that request is then
 // left to the handle and a new one is made for the next write.
 //
-// The ordinary socket.write() is used whenever the stream itself holds bytes (so the two never
-// overtake each other), when the socket is ending or gone, and on a Node whose handle does not
-// look as expected (then every write takes that path).
+// Every write to the socket must go through its writer (socket.end() with no data aside, which
+// libuv orders after the writes it holds). The ordinary socket.write() is used whenever the
+// stream itself holds bytes the writer gave it (so the two never overtake each other), once the
+// socket's handle is gone, and on a Node whose handle does not look as expected (then every
+// write takes that path).
+//
+// With hundreds of connections each event touches a different connection's objects, so the
+// writer keeps what it needs to decide (the handle, whether the stream was ever written to)
+// itself rather than asking the socket's stream state on every write.
 
 import type net from 'node:net';
 
@@ -78,6 +84,12 @@ export class SocketWriter {
   private readonly socket: net.Socket;
   /** Called when the last write left in the kernel's queue by this writer is done. */
   private readonly onWritten: () => void;
+  /** The socket's stream handle when direct writes are possible, else null. */
+  private readonly handle: StreamHandle | null;
+  /** socket.write() was used: from then on its queue is checked before each direct write. */
+  private isStreamUsed: boolean;
+  /** The connection is ending or gone: writes are dropped. */
+  private isClosed: boolean;
   private req: WriteReq | null;
   /** Bytes of writes that did not complete at once (libuv holds them, in order). */
   private asyncBytes: number;
@@ -86,19 +98,36 @@ export class SocketWriter {
   constructor(socket: net.Socket, onWritten: () => void) {
     this.socket = socket;
     this.onWritten = onWritten;
+    const handle = BINDING !== null ? (socket as unknown as { _handle?: unknown })._handle : null;
+    this.handle = isStreamHandle(handle) ? handle : null;
+    this.isStreamUsed = false;
+    this.isClosed = false;
     this.req = null;
     this.asyncBytes = 0;
     this.asyncWrites = 0;
   }
 
-  /** Bytes handed over and not yet taken by the kernel (ours and the stream's). */
+  /**
+   * Bytes handed over and not yet taken by the kernel: the writes libuv holds, plus the stream's
+   * queue once the writer has used socket.write() (no binding, or a handle gone).
+   */
   get queuedBytes(): number {
-    return this.asyncBytes + this.socket.writableLength;
+    return this.isStreamUsed ? this.asyncBytes + this.socket.writableLength : this.asyncBytes;
+  }
+
+  /**
+   * The connection is ending (socket.end) or being destroyed: later writes are dropped (a write
+   * after end() would make the stream destroy the socket and cut off the replies still queued).
+   */
+  close(): void {
+    this.isClosed = true;
   }
 
   write(buf: Buffer): void {
+    if (this.isClosed) return;
     const handle = this.directHandle();
     if (handle === null) {
+      this.isStreamUsed = true;
       this.socket.write(buf);
       return;
     }
@@ -109,8 +138,10 @@ export class SocketWriter {
 
   /** Several pieces in order, one system call where the kernel takes them all. */
   writeMany(parts: Buffer[]): void {
+    if (this.isClosed) return;
     const handle = this.directHandle();
     if (handle === null) {
+      this.isStreamUsed = true;
       const socket = this.socket;
       socket.cork();
       for (const p of parts) socket.write(p);
@@ -124,11 +155,13 @@ export class SocketWriter {
 
   /** The handle to write to directly, or null to go through socket.write(). */
   private directHandle(): StreamHandle | null {
-    if (BINDING === null) return null;
+    const handle = this.handle;
+    if (handle === null) return null;
     const socket = this.socket;
-    if (socket.writableLength !== 0 || socket.destroyed || socket.writableEnded) return null;
-    const handle = (socket as unknown as { _handle?: unknown })._handle;
-    return isStreamHandle(handle) ? handle : null;
+    if (this.isStreamUsed && socket.writableLength !== 0) return null;
+    // destroy() drops the socket's handle at once (and closes it): never write to a closed one
+    if ((socket as unknown as { _handle?: unknown })._handle !== handle) return null;
+    return handle;
   }
 
   private takeReq(handle: StreamHandle): WriteReq {
