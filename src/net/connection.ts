@@ -228,6 +228,12 @@ export class Connection implements ReadTarget {
     socket.on('close', () => this.onClose());
   }
 
+  /** static-read.ts: a large value in progress is read straight into the item. */
+  nextReadBuffer(): Buffer | null {
+    if (this.isEnding || this.isGone) return null;
+    return this.session.nextReadBuffer();
+  }
+
   /** Bytes buf[0, len) arrived; buf may be shared and reused once this returns. */
   onBytes(buf: Buffer, len: number): void {
     if (this.isEnding || this.isGone) return; // closing: input is read and dropped

@@ -12,11 +12,21 @@
 // other read happens (JavaScript runs one callback at a time), and Session copies whatever it
 // keeps. When the handle does not look as expected (another Node), nothing is changed and the
 // server's ordinary 'connection' event is used instead.
+//
+// A connection may also ask for its next read to land somewhere else: while a large value is
+// arriving, straight into the item's memory (memcached's conn_nread does the same), so those
+// bytes are never copied. Node's `onread.buffer` may be a function, called after every read;
+// what it returns (a Uint8Array) becomes the socket's buffer, anything else keeps the current
+// one, so in the common case it returns nothing and costs nothing more.
 
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 
-/** One read's worth: the size of Node's own per-read allocation. */
+/**
+ * One read's worth: the size of Node's own per-read allocation (memcached starts at 16 KiB; a
+ * smaller buffer measured no faster for large values here). A large value's first read holds
+ * at most this much of it, the rest is read straight into the item.
+ */
 const READ_BUFFER_BYTES = 64 * 1024;
 const READ_BUFFER = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
@@ -25,23 +35,54 @@ const isDisabled = process.env['MEMCACHEDTS_PLAIN_SOCKETS'] === '1';
 
 /** What a stream connection does with the bytes of one read. */
 export interface ReadTarget {
+  /** buf[0, len) arrived: the shared buffer, or the buffer nextReadBuffer() asked for. */
   onBytes(buf: Buffer, len: number): void;
+  /** Where the next read should land; null: the shared read buffer. */
+  nextReadBuffer(): Buffer | null;
 }
 
-/** The socket's reader: set by the connection once it exists; unset, reading stops. */
-const TARGET = Symbol('memcachedts.readTarget');
-type TargetedSocket = net.Socket & { [TARGET]?: ReadTarget };
+/** One socket's reading state; the onread functions of that socket close over it. */
+class ReadSlot {
+  /** Set by the connection once it exists; unset, reading stops. */
+  target: ReadTarget | null = null;
+  /** The buffer the socket reads into now. */
+  current: Buffer = READ_BUFFER;
+}
+
+const SLOT = Symbol('memcachedts.readSlot');
+type SlottedSocket = net.Socket & { [SLOT]?: ReadSlot };
 
 export function setReadTarget(socket: net.Socket, target: ReadTarget): void {
-  (socket as TargetedSocket)[TARGET] = target;
+  const slot = (socket as SlottedSocket)[SLOT];
+  if (slot !== undefined) slot.target = target;
 }
 
-// Node calls the onread callback with the socket as `this`; returning false stops reading.
-function onStaticRead(this: TargetedSocket, nread: number, buf: Buffer): boolean {
-  const target = this[TARGET];
-  if (target === undefined) return false;
-  target.onBytes(buf, nread);
-  return true;
+function onreadFor(slot: ReadSlot): { buffer: () => Buffer | undefined; callback: (nread: number, buf: Buffer) => boolean } {
+  return {
+    // After every read (and once at the start): a Buffer to switch to, or undefined to stay.
+    buffer: (): Buffer | undefined => {
+      const target = slot.target;
+      if (target === null) {
+        slot.current = READ_BUFFER;
+        return READ_BUFFER;
+      }
+      const next = target.nextReadBuffer();
+      if (next === null) {
+        if (slot.current === READ_BUFFER) return undefined; // the common case: no change
+        slot.current = READ_BUFFER;
+        return READ_BUFFER;
+      }
+      slot.current = next;
+      return next;
+    },
+    // Returning false stops reading (no connection yet: it is paused before any read anyway).
+    callback: (nread: number, buf: Buffer): boolean => {
+      const target = slot.target;
+      if (target === null) return false;
+      target.onBytes(buf, nread);
+      return true;
+    },
+  };
 }
 
 interface ListenHandle {
@@ -64,14 +105,16 @@ export function acceptWithStaticReads(server: net.Server, onSocket: (socket: net
       onError('accept(): ' + (status < 0 ? getSystemErrorName(status) : String(status)));
       return;
     }
+    const slot = new ReadSlot();
     const socket = new net.Socket({
       handle: clientHandle,
       // A client's FIN must not cut off replies to requests it already sent.
       allowHalfOpen: true,
       readable: true,
       writable: true,
-      onread: { buffer: READ_BUFFER, callback: onStaticRead },
+      onread: onreadFor(slot),
     } as unknown as net.SocketConstructorOpts);
+    (socket as SlottedSocket)[SLOT] = slot;
     onSocket(socket);
   };
   return true;

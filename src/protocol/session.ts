@@ -23,6 +23,9 @@ export type SessionAction = (typeof SessionAction)[keyof typeof SessionAction];
  * Offsets move only on progress. Errors go on the wire as values; a fatal one sets
  * session.action. Readers keep no reference to buf after returning.
  */
+/** A value with at least this much still to come is read straight into its item. */
+export const DIRECT_READ_MIN = 8 * 1024;
+
 export interface ProtocolReader {
   read(buf: Buffer, start: number, end: number): number;
   /** Unconsumed bytes this reader will hold while waiting for the rest of a request. */
@@ -34,6 +37,13 @@ export interface ProtocolReader {
    * yield (conn_new_cmd -> conn_mwrite), whether or not net/ wrote them out in between.
    */
   onResume?(): void;
+  /**
+   * Where the rest of a large value in progress (and its \r\n) should be read to: a view of
+   * the item's own memory; null when there is none. See Session.nextReadBuffer.
+   */
+  directTarget?(): Buffer | null;
+  /** len bytes arrived at the start of the buffer directTarget() gave (already in place). */
+  readInPlace?(buf: Buffer, len: number): void;
 }
 
 /** Called by the text reader when a value block announced with expectValue() is complete. */
@@ -94,6 +104,8 @@ export class Session {
   private turnExtra: number;
   private textReader: ProtocolReader | null;
   private binaryReader: ProtocolReader | null;
+  /** The buffer nextReadBuffer() handed out for the next read, if any. */
+  private directView: Buffer | null;
 
   constructor(ctx: ServerContext, conn: ConnInfo) {
     this.ctx = ctx;
@@ -117,6 +129,7 @@ export class Session {
     this.inEnd = 0;
     this.textReader = null;
     this.binaryReader = null;
+    this.directView = null;
     this.reader = this.initialReader();
   }
 
@@ -159,6 +172,12 @@ export class Session {
   onData(chunk: Buffer, len: number = chunk.length): SessionAction {
     this.ctx.counters.bytes_read += len;
     if (this.action !== SessionAction.Continue) return this.action;
+    if (chunk === this.directView) {
+      // Read straight into the item (nextReadBuffer): the bytes are in place already.
+      this.directView = null;
+      this.reader.readInPlace!(chunk, len);
+      return this.action;
+    }
     // memcached counts -R down from conn_new_cmd: a read event that starts at a command line
     // handles reqs_per_event + 1 requests before its first yield, a resumed turn (or one that
     // completes a value block first) reqs_per_event.
@@ -173,6 +192,25 @@ export class Session {
     }
     this.checkPendingBound();
     return this.action;
+  }
+
+  /**
+   * net/ asks, after each read, where the next one should land: into the item while a large
+   * value is arriving (and nothing else is pending), so its bytes are never copied; null: the
+   * usual read buffer. The view is exactly the rest of the value and its \r\n, so a read into
+   * it cannot take bytes of the next request.
+   */
+  nextReadBuffer(): Buffer | null {
+    if (this.valueLen < DIRECT_READ_MIN) {
+      this.directView = null; // no large value in progress (nearly always)
+      return null;
+    }
+    let view: Buffer | null = null;
+    if (this.action === SessionAction.Continue && !this.hasYielded && this.inEnd === this.inStart && this.reader.directTarget !== undefined) {
+      view = this.reader.directTarget();
+    }
+    this.directView = view;
+    return view;
   }
 
   /** Continues after a -R yield. */

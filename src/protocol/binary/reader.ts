@@ -4,7 +4,7 @@
 // each to a command in commands.ts / sasl.ts. Replies go into session.out.
 
 import type { ProtocolReader, Session } from '../session.js';
-import { SessionAction } from '../session.js';
+import { DIRECT_READ_MIN, SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
 import type { OutBuffer } from '../out-buffer.js';
 import type { RuntimeState } from '../../stats/render.js';
@@ -94,6 +94,7 @@ export class BinaryReader implements ProtocolReader {
   // Value streaming: session.valueRef / session.valueLen hold the item and bytes left.
   body: Body;
   valueOffset: number;
+  private isInPlace: boolean; // readBody on bytes already in the item (readInPlace)
   storeMode: number;
   storeCasIn: number;
 
@@ -117,6 +118,7 @@ export class BinaryReader implements ProtocolReader {
     this.replyCas = 0;
     this.body = Body.None;
     this.valueOffset = 0;
+    this.isInPlace = false;
     this.storeMode = 0;
     this.storeCasIn = 0;
     this.sasl = new SaslState();
@@ -131,6 +133,7 @@ export class BinaryReader implements ProtocolReader {
     this.bodyLen = 0;
     this.body = Body.None;
     this.valueOffset = 0;
+    this.isInPlace = false;
   }
 
   maxPendingBytes(): number {
@@ -343,6 +346,23 @@ export class BinaryReader implements ProtocolReader {
     this.body = Body.Sasl;
   }
 
+  /** The rest of a large value being stored, as a view of the item (Session.nextReadBuffer). */
+  directTarget(): Buffer | null {
+    const s = this.session;
+    if (this.body !== Body.Value || s.valueRef < 0 || s.valueLen < DIRECT_READ_MIN) return null;
+    const whole = this.ctx.store.valueSlice(s.valueRef, false);
+    return whole === null ? null : whole.subarray(this.valueOffset);
+  }
+
+  readInPlace(buf: Buffer, len: number): void {
+    this.isInPlace = true;
+    try {
+      this.readBody(buf, 0, len);
+    } finally {
+      this.isInPlace = false;
+    }
+  }
+
   private readBody(buf: Buffer, start: number, end: number): number {
     const s = this.session;
     const avail = end - start;
@@ -350,7 +370,7 @@ export class BinaryReader implements ProtocolReader {
     switch (this.body) {
       case Body.Value: {
         const ref = s.valueRef;
-        this.ctx.store.writeValue(ref, this.valueOffset, buf, start, n);
+        if (!this.isInPlace) this.ctx.store.writeValue(ref, this.valueOffset, buf, start, n);
         this.valueOffset += n;
         s.valueLen -= n;
         if (s.valueLen === 0) {

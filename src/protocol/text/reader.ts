@@ -8,7 +8,7 @@
 
 import type { ProtocolReader, Session, ValueConsumer } from '../session.js';
 import { runtimeState, type RuntimeState } from '../../stats/render.js';
-import { SessionAction } from '../session.js';
+import { DIRECT_READ_MIN, SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
 import { dispatchCommand, getKeys } from './commands.js';
 import { noteAuthFailure } from '../auth-throttle.js';
@@ -52,6 +52,7 @@ export class TextReader implements ProtocolReader {
   private inValue: boolean;
   private valueOffset: number;
   private trailerLeft: number; // bytes of the \r\n still to come
+  private isInPlace: boolean; // readValue on bytes already in the item (readInPlace)
   private trailerOk: boolean;
 
   // Partial-line bound, decided when a line is incomplete.
@@ -83,6 +84,7 @@ export class TextReader implements ProtocolReader {
     this.inValue = false;
     this.valueOffset = 0;
     this.trailerLeft = 0;
+    this.isInPlace = false;
     this.trailerOk = true;
     this.pendingLimit = MAX_PARTIAL_LINE;
     this.held = null;
@@ -113,6 +115,7 @@ export class TextReader implements ProtocolReader {
     this.inValue = false;
     this.valueOffset = 0;
     this.trailerLeft = 0;
+    this.isInPlace = false;
     this.trailerOk = true;
     this.pendingLimit = MAX_PARTIAL_LINE;
     this.held = null;
@@ -186,6 +189,24 @@ export class TextReader implements ProtocolReader {
     return used;
   }
 
+  /** The rest of a large value being stored, as a view of the item (Session.nextReadBuffer). */
+  directTarget(): Buffer | null {
+    const session = this.session;
+    if (!this.inValue || session.isSwallowing || session.valueRef < 0 || session.valueLen < DIRECT_READ_MIN) return null;
+    // value bytes still to come, then the \r\n (the item keeps it, as memcached's does)
+    const whole = this.ctx.store.valueSlice(session.valueRef, true);
+    return whole === null ? null : whole.subarray(this.valueOffset);
+  }
+
+  readInPlace(buf: Buffer, len: number): void {
+    this.isInPlace = true;
+    try {
+      this.readValue(buf, 0, len);
+    } finally {
+      this.isInPlace = false;
+    }
+  }
+
   /** Copies value bytes into the item (or skips them), then checks the \r\n and finishes. */
   private readValue(buf: Buffer, start: number, end: number): number {
     const session = this.session;
@@ -193,7 +214,7 @@ export class TextReader implements ProtocolReader {
     const want = session.valueLen;
     if (want > 0) {
       const n = end - pos < want ? end - pos : want;
-      if (!session.isSwallowing) this.ctx.store.writeValue(session.valueRef, this.valueOffset, buf, pos, n);
+      if (!session.isSwallowing && !this.isInPlace) this.ctx.store.writeValue(session.valueRef, this.valueOffset, buf, pos, n);
       this.valueOffset += n;
       session.valueLen = want - n;
       pos += n;

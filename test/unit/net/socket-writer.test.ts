@@ -66,7 +66,7 @@ async function makePair(kind: Kind): Promise<Pair> {
     const ok = acceptWithStaticReads(
       server,
       (s) => {
-        setReadTarget(s, { onBytes: (_buf, len) => (pair.serverRead += len) });
+        setReadTarget(s, { onBytes: (_buf, len) => (pair.serverRead += len), nextReadBuffer: () => null });
         accepted.push(s);
       },
       () => {},
