@@ -3,7 +3,7 @@
 // socket.write() goes through Node's Writable stream: a write request object, the write
 // callback, and a nextTick per write (whose tick drain also allocates), even when the kernel
 // takes every byte at once, which is nearly always the case for a cache's replies. Here a batch
-// goes to the handle's own writeBuffer/writev with one reused request object: when the kernel
+// goes to the handle's own writeBuffer/writev with one shared request object: when the kernel
 // takes it all (the common case) nothing is allocated and nothing is scheduled. When it does
 // not, libuv queues the rest in order and calls back once it is written; that request is then
 // left to the handle and a new one is made for the next write.
@@ -62,6 +62,13 @@ function loadBinding(): StreamBinding | null {
 
 const BINDING = loadBinding();
 
+/**
+ * The request object for writes the kernel takes at once. One serves every connection: such a
+ * write is over before the call returns; a write that is not hands it over to libuv, and the
+ * next write makes a new one.
+ */
+let sharedReq: WriteReq | null = null;
+
 function isStreamHandle(h: unknown): h is StreamHandle {
   return (
     typeof h === 'object' &&
@@ -90,7 +97,6 @@ export class SocketWriter {
   private isStreamUsed: boolean;
   /** The connection is ending or gone: writes are dropped. */
   private isClosed: boolean;
-  private req: WriteReq | null;
   /** Bytes of writes that did not complete at once (libuv holds them, in order). */
   private asyncBytes: number;
   private asyncWrites: number;
@@ -102,7 +108,6 @@ export class SocketWriter {
     this.handle = isStreamHandle(handle) ? handle : null;
     this.isStreamUsed = false;
     this.isClosed = false;
-    this.req = null;
     this.asyncBytes = 0;
     this.asyncWrites = 0;
   }
@@ -165,7 +170,7 @@ export class SocketWriter {
   }
 
   private takeReq(handle: StreamHandle): WriteReq {
-    let req = this.req;
+    let req = sharedReq;
     if (req === null) {
       req = new BINDING!.WriteWrap();
       req.oncomplete = onAsyncWriteDone;
@@ -174,7 +179,7 @@ export class SocketWriter {
       req.buffer = null;
       req.callback = null;
       req.writer = null;
-      this.req = req;
+      sharedReq = req;
     }
     req.handle = handle;
     return req;
@@ -198,7 +203,7 @@ export class SocketWriter {
     req.bytes = bytes;
     req.buffer = data;
     req.writer = this;
-    this.req = null;
+    sharedReq = null;
     this.asyncBytes += bytes;
     this.asyncWrites++;
   }

@@ -27,7 +27,7 @@ import { getSystemErrorName } from 'node:util';
  * smaller buffer measured no faster for large values here). A large value's first read holds
  * at most this much of it, the rest is read straight into the item.
  */
-const READ_BUFFER_BYTES = 64 * 1024;
+const READ_BUFFER_BYTES = 16 * 1024;
 const READ_BUFFER = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
 /** Set MEMCACHEDTS_PLAIN_SOCKETS=1 to use Node's ordinary accepted sockets (for comparison). */

@@ -33,6 +33,7 @@ import {
   W_TIME,
   W_VLEN,
 } from './item-layout.js';
+import { RearmTimer } from './rearm-timer.js';
 
 const CRAWL_SLICE_MS = 1;
 const CRAWL_TICK_MS = 10;
@@ -67,7 +68,7 @@ export class Crawler {
   private page = 0;
   private offset = 0;
   private lastStart: number;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timer = new RearmTimer(() => this.tick());
   private closed = false;
   private readonly slabs: Slabs;
   private readonly lists: LruLists;
@@ -219,17 +220,14 @@ export class Crawler {
 
   private schedule(ms: number): void {
     if (this.closed) return;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(this.tick, ms);
-    this.timer.unref();
+    this.timer.arm(ms);
   }
 
-  private readonly tick = (): void => {
-    this.timer = null;
+  private tick(): void {
     if (this.closed) return;
     this.host.onTick();
     this.schedule(this.running ? CRAWL_TICK_MS : CRAWL_IDLE_TICK_MS);
-  };
+  }
 
   /** The crawler's part of a background turn: the periodic start, then one ~1 ms slice. */
   turn(itemCount: number): void {
@@ -281,8 +279,7 @@ export class Crawler {
 
   close(): void {
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.timer.cancel();
   }
 }
 

@@ -14,6 +14,7 @@ import type { Settings } from '../config/settings.js';
 import type { ServerClock } from './clock.js';
 import type { Expiry } from './expiry.js';
 import type { LruLists } from './lru.js';
+import { RearmTimer } from './rearm-timer.js';
 import type { Slabs } from './slabs.js';
 import type { StoreCounters } from './stats.js';
 import {
@@ -86,7 +87,7 @@ export class LruMaintainer {
   private readonly nextJuggle = new Float64Array(64);
   private readonly backoff = new Float64Array(64);
   private lastSleepUs = MIN_SLEEP_US;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timer = new RearmTimer(() => this.tick());
   private closed = false;
 
   constructor(settings: Settings, parts: {
@@ -386,19 +387,16 @@ export class LruMaintainer {
 
   private schedule(us: number): void {
     if (this.closed) return;
-    this.timer = setTimeout(this.tick, Math.max(1, Math.round(us / 1000)));
-    this.timer.unref();
+    this.timer.arm(Math.max(1, Math.round(us / 1000)));
   }
 
-  private readonly tick = (): void => {
-    this.timer = null;
+  private tick(): void {
     if (this.closed) return;
     this.schedule(this.runOnce());
-  };
+  }
 
   close(): void {
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.timer.cancel();
   }
 }
