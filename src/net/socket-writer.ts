@@ -19,6 +19,7 @@
 // itself rather than asking the socket's stream state on every write.
 
 import type net from 'node:net';
+import { STREAM_BINDING } from './stream-binding.js';
 
 interface StreamHandle {
   writeBuffer(req: WriteReq, buf: Uint8Array): number;
@@ -36,31 +37,14 @@ interface WriteReq {
   writer: SocketWriter | null;
 }
 
-interface StreamBinding {
+interface WriteBinding {
   WriteWrap: new () => WriteReq;
   streamBaseState: Int32Array;
   kBytesWritten: number;
   kLastWriteWasAsync: number;
 }
 
-/** Set MEMCACHEDTS_PLAIN_SOCKETS=1 to write through socket.write() only (for comparison). */
-const isDisabled = process.env['MEMCACHEDTS_PLAIN_SOCKETS'] === '1';
-
-function loadBinding(): StreamBinding | null {
-  if (isDisabled) return null;
-  try {
-    const binding = (process as unknown as { binding?: (name: string) => unknown }).binding;
-    if (typeof binding !== 'function') return null;
-    const b = binding.call(process, 'stream_wrap') as Partial<StreamBinding> | null;
-    if (b === null || typeof b.WriteWrap !== 'function' || !(b.streamBaseState instanceof Int32Array)) return null;
-    if (typeof b.kBytesWritten !== 'number' || typeof b.kLastWriteWasAsync !== 'number') return null;
-    return b as StreamBinding;
-  } catch {
-    return null;
-  }
-}
-
-const BINDING = loadBinding();
+const BINDING = STREAM_BINDING as WriteBinding | null;
 
 /**
  * The request object for writes the kernel takes at once. One serves every connection: such a

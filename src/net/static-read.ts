@@ -21,6 +21,7 @@
 
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import { isPlainSockets } from './stream-binding.js';
 
 /**
  * One read's worth: the size of Node's own per-read allocation (memcached starts at 16 KiB; a
@@ -30,8 +31,6 @@ import { getSystemErrorName } from 'node:util';
 const READ_BUFFER_BYTES = 16 * 1024;
 const READ_BUFFER = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
-/** Set MEMCACHEDTS_PLAIN_SOCKETS=1 to use Node's ordinary accepted sockets (for comparison). */
-const isDisabled = process.env['MEMCACHEDTS_PLAIN_SOCKETS'] === '1';
 
 /** What a stream connection does with the bytes of one read. */
 export interface ReadTarget {
@@ -97,7 +96,7 @@ export type AcceptError = (message: string) => void;
  * possible; the caller then listens to 'connection' and gets ordinary sockets.
  */
 export function acceptWithStaticReads(server: net.Server, onSocket: (socket: net.Socket) => void, onError: AcceptError): boolean {
-  if (isDisabled) return false;
+  if (isPlainSockets) return false;
   const handle = (server as unknown as { _handle?: ListenHandle | null })._handle;
   if (handle === null || handle === undefined || typeof handle.onconnection !== 'function') return false;
   handle.onconnection = (status: number, clientHandle: unknown): void => {
