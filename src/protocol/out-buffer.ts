@@ -41,13 +41,15 @@ const NO_CHUNK = Buffer.alloc(0);
 class Chunk {
   readonly buf: Buffer;
   readonly view: DataView;
-  /** Views of buf[0, len) by len & (RECENT_VIEW_SLOTS - 1) (see OutBuffer.viewFromStart). */
-  readonly starts: Buffer[];
+  /** Views of buf handed out, and where each starts (see OutBuffer.piece). */
+  readonly pieces: Buffer[];
+  readonly pieceStarts: Int32Array;
 
   constructor(buf: Buffer) {
     this.buf = buf;
     this.view = dataViewOf(buf);
-    this.starts = [];
+    this.pieces = [];
+    this.pieceStarts = new Int32Array(RECENT_VIEW_SLOTS);
   }
 }
 
@@ -72,6 +74,10 @@ export class OutBuffer {
   pos: number; // next free byte in cur
   private base: number; // cur[base, pos) is appended and not yet taken; cur[0, base) was handed out
   private full: Buffer[]; // pieces of retired chunks not yet taken, in order
+  /** The array take() last handed out: emptied and kept as spareFull at recycle(). */
+  private takenFull: Buffer[] | null;
+  /** An empty array for `full` after the next take() (two arrays take turns: no garbage). */
+  private spareFull: Buffer[] | null;
   private fullBytes: number;
   private readonly lent: Chunk[]; // retired chunks whose bytes were (or will be) handed out
   /**
@@ -90,6 +96,8 @@ export class OutBuffer {
     this.pos = 0;
     this.base = 0;
     this.full = [];
+    this.takenFull = null;
+    this.spareFull = null;
     this.fullBytes = 0;
     this.lent = [];
     this.pinReleaser = null;
@@ -106,7 +114,7 @@ export class OutBuffer {
   ensure(n: number): void {
     if (this.cur.length - this.pos >= n) return;
     if (this.pos > this.base) {
-      this.full.push(this.cur.subarray(this.base, this.pos));
+      this.full.push(this.piece(this.base, this.pos));
       this.fullBytes += this.pos - this.base;
     }
     this.retire();
@@ -136,6 +144,13 @@ export class OutBuffer {
     if (this.takenPins.length > 0) this.releasePins(this.takenPins);
     const lent = this.lent;
     while (lent.length > 0) giveToPool(lent.pop()!);
+    const taken = this.takenFull;
+    if (taken !== null) {
+      // the socket is done with it too: a later batch of several pieces reuses the array
+      taken.length = 0;
+      this.spareFull = taken;
+      this.takenFull = null;
+    }
     const c = this.curChunk;
     this.setCur(NO_CHUNK_ENTRY);
     if (c !== NO_CHUNK_ENTRY) giveToPool(c);
@@ -148,7 +163,7 @@ export class OutBuffer {
    */
   appendPinned(view: Buffer, ref: number): void {
     if (this.pos > this.base) {
-      this.full.push(this.cur.subarray(this.base, this.pos));
+      this.full.push(this.piece(this.base, this.pos));
       this.fullBytes += this.pos - this.base;
       this.base = this.pos;
     }
@@ -288,11 +303,13 @@ export class OutBuffer {
     if (this.pos === this.base && this.full.length === 0) return null;
     let out: Buffer[];
     if (this.full.length === 0) {
-      out = [this.cur.subarray(this.base, this.pos)];
+      out = [this.piece(this.base, this.pos)];
     } else {
       out = this.full;
-      if (this.pos > this.base) out.push(this.cur.subarray(this.base, this.pos));
-      this.full = [];
+      if (this.pos > this.base) out.push(this.piece(this.base, this.pos));
+      this.takenFull = out;
+      this.full = this.spareFull !== null ? this.spareFull : [];
+      this.spareFull = null;
       this.fullBytes = 0;
     }
     this.afterTake();
@@ -305,29 +322,28 @@ export class OutBuffer {
    */
   takeSingle(): Buffer | null {
     if (this.full.length !== 0 || this.pos === this.base) return null;
-    let b: Buffer;
-    if (this.base !== 0) {
-      b = this.cur.subarray(this.base, this.pos);
-    } else {
-      b = this.viewFromStart(this.pos);
-    }
+    const b = this.piece(this.base, this.pos);
     this.afterTake();
     return b;
   }
 
   /**
-   * cur[0, len) as a Buffer: reused when a view of that length was made of the same chunk
-   * (a view is only offsets, so handing the same one out again is safe). A batch's replies
-   * come in a few lengths (a hit, a miss, STORED...), so a few views serve nearly every write.
+   * cur[from, to) as a Buffer: reused when a view of that range was made of the same chunk
+   * before (a view is only offsets, so handing the same one out again is safe). A batch's
+   * replies come in a few shapes (a hit, a miss, STORED, a header before a zero-copy value, the
+   * END after it...), so a few views serve nearly every write.
    */
-  private viewFromStart(len: number): Buffer {
-    const views = this.curChunk.starts;
-    const slot = len & (RECENT_VIEW_SLOTS - 1);
+  private piece(from: number, to: number): Buffer {
+    const c = this.curChunk;
+    const len = to - from;
+    const slot = (from * 7 + len) & (RECENT_VIEW_SLOTS - 1);
+    const views = c.pieces;
     const hit = views[slot];
-    if (hit !== undefined && hit.length === len) return hit;
-    const b = this.cur.subarray(0, len);
+    if (hit !== undefined && hit.length === len && c.pieceStarts[slot] === from) return hit;
+    const b = this.cur.subarray(from, to);
     while (views.length < slot) views.push(NO_CHUNK);
     views[slot] = b;
+    c.pieceStarts[slot] = from;
     return b;
   }
 

@@ -106,9 +106,13 @@ export class Cache implements Store {
   /**
    * Items whose value bytes a zero-copy reply still sends (pin/unpin), with their pin counts:
    * never evicted, their pages never moved, and their chunks not freed until the last unpin
-   * (memcached's refcount held by mc_resp).
+   * (memcached's refcount held by mc_resp). An entry stays (at 0) once its last pin goes:
+   * deleting it would make the Map shrink and grow again (garbage on every large get); the
+   * entries are bounded by the number of chunks.
    */
   private readonly pins = new Map<number, number>();
+  /** Items with a pin count above 0. */
+  private pinnedItems = 0;
   /** Pinned items unlinked meanwhile (deleted, replaced, evicted by expiry): freed at unpin. */
   private readonly zombies = new Set<number>();
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
@@ -305,12 +309,12 @@ export class Cache implements Store {
   }
 
   private isPinned(ref: number): boolean {
-    return ref === this.pinned || (this.pins.size > 0 && this.pins.has(ref));
+    return ref === this.pinned || (this.pinnedItems > 0 && (this.pins.get(ref) ?? 0) > 0);
   }
 
   /** Frees every chunk of an unlinked item (once no zero-copy reply still sends from it). */
   private freeItem(ref: number): void {
-    if (this.pins.size > 0 && this.pins.has(ref)) {
+    if (this.pinnedItems > 0 && (this.pins.get(ref) ?? 0) > 0) {
       this.zombies.add(ref);
       return;
     }
@@ -437,28 +441,28 @@ export class Cache implements Store {
     return this.data.copyKey(ref, dst, dstStart);
   }
 
-  valueSlice(ref: ItemRef, withCrlf: boolean): Buffer | null {
+  valueSlice(ref: ItemRef, withCrlf: boolean, from = 0): Buffer | null {
     const w = this.w(ref);
     const b = (ref & REF_OFF_MASK) << 1;
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) !== 0) return null;
     const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff);
-    return this.pages[(ref / REF_PAGE_STRIDE) | 0]!.subarray(off, off + w[b + W_VLEN]! + (withCrlf ? 2 : 0));
+    return this.pages[(ref / REF_PAGE_STRIDE) | 0]!.subarray(off + from, off + w[b + W_VLEN]! + (withCrlf ? 2 : 0));
   }
 
   pin(ref: ItemRef): void {
-    this.pins.set(ref, (this.pins.get(ref) ?? 0) + 1);
+    const n = this.pins.get(ref) ?? 0;
+    this.pins.set(ref, n + 1);
+    if (n === 0) this.pinnedItems++;
   }
 
   unpin(ref: ItemRef): void {
-    const n = this.pins.get(ref);
-    if (n === undefined) return;
-    if (n > 1) {
-      this.pins.set(ref, n - 1);
-      return;
-    }
-    this.pins.delete(ref);
-    if (this.zombies.delete(ref)) this.freeItem(ref);
+    const n = this.pins.get(ref) ?? 0;
+    if (n === 0) return;
+    this.pins.set(ref, n - 1);
+    if (n > 1) return;
+    this.pinnedItems--;
+    if (this.zombies.size > 0 && this.zombies.delete(ref)) this.freeItem(ref);
   }
 
   // =====================================================================================

@@ -163,9 +163,10 @@ export interface Store {
    * as a view of the slab page, or null when the value spans several chunks. The bytes stay
    * put only while ref is pinned: pin() before handing the view to a socket, unpin() once the
    * socket no longer holds it. A pinned item is not evicted, its page not moved, and if it is
-   * deleted or replaced meanwhile its chunk is freed only at the last unpin.
+   * deleted or replaced meanwhile its chunk is freed only at the last unpin. from: skip that
+   * many value bytes (the rest of a value being read straight into an allocated item).
    */
-  valueSlice(ref: ItemRef, withCrlf: boolean): Buffer | null;
+  valueSlice(ref: ItemRef, withCrlf: boolean, from?: number): Buffer | null;
   pin(ref: ItemRef): void;
   unpin(ref: ItemRef): void;
 

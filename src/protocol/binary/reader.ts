@@ -350,8 +350,7 @@ export class BinaryReader implements ProtocolReader {
   directTarget(): Buffer | null {
     const s = this.session;
     if (this.body !== Body.Value || s.valueRef < 0 || s.valueLen < DIRECT_READ_MIN) return null;
-    const whole = this.ctx.store.valueSlice(s.valueRef, false);
-    return whole === null ? null : whole.subarray(this.valueOffset);
+    return this.ctx.store.valueSlice(s.valueRef, false, this.valueOffset);
   }
 
   readInPlace(buf: Buffer, len: number): void {

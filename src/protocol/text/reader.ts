@@ -194,8 +194,7 @@ export class TextReader implements ProtocolReader {
     const session = this.session;
     if (!this.inValue || session.isSwallowing || session.valueRef < 0 || session.valueLen < DIRECT_READ_MIN) return null;
     // value bytes still to come, then the \r\n (the item keeps it, as memcached's does)
-    const whole = this.ctx.store.valueSlice(session.valueRef, true);
-    return whole === null ? null : whole.subarray(this.valueOffset);
+    return this.ctx.store.valueSlice(session.valueRef, true, this.valueOffset);
   }
 
   readInPlace(buf: Buffer, len: number): void {
