@@ -8,10 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+import { sleep } from '../support/wait.js';
 
 /** Printable bytes (no CR/LF) that differ from position to position and seed to seed. */
 function valueOf(n: number, seed: number): Buffer {

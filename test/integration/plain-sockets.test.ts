@@ -9,15 +9,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
 
 const MODES = [
   { name: 'MEMCACHEDTS_PLAIN_SOCKETS=1', env: { MEMCACHEDTS_PLAIN_SOCKETS: '1' } },
   { name: 'default (static reads, direct writes)', env: { MEMCACHEDTS_PLAIN_SOCKETS: '' } },
 ] as const;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 function valueOf(n: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(n);

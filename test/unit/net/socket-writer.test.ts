@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { SocketWriter } from '../../../src/net/socket-writer.js';
 import { acceptWithStaticReads, setReadTarget } from '../../../src/net/static-read.js';
+import { sleep, waitFor, within } from '../../support/wait.js';
 
 const PLAIN = process.env['MEMCACHEDTS_PLAIN_SOCKETS'] === '1';
 const KIB = 1024;
@@ -23,18 +24,6 @@ interface Pair {
   /** Bytes the accepted side read (static-read sockets only). */
   serverRead: number;
   close(): Promise<void>;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
-    await sleep(5);
-  }
 }
 
 async function makePair(kind: Kind): Promise<Pair> {
@@ -84,19 +73,6 @@ async function makePair(kind: Kind): Promise<Pair> {
   pair.s.on('error', () => {});
   c.on('error', () => {});
   return pair;
-}
-
-/** p, or a rejection after ms (the timer does not outlive p). */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out waiting for ' + what)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Collects everything the client reads into one Buffer (for small streams). */

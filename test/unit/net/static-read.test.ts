@@ -10,49 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acceptWithStaticReads, setReadTarget } from '../../../src/net/static-read.js';
+import { sleep, waitFor, within } from '../../support/wait.js';
+import { seededBytes } from '../../support/bytes.js';
 
 const PLAIN = process.env['MEMCACHEDTS_PLAIN_SOCKETS'] === '1';
 const MODULE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/net/static-read.js');
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
-    await sleep(5);
-  }
-}
-
-/** p, or a rejection after ms (the timer does not outlive p). */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out waiting for ' + what)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Deterministic bytes for client i. */
-function payload(n: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  let x = seed * 2654435761 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 /** What the server side saw of one accepted socket. */
 interface Accepted {
@@ -152,8 +114,8 @@ async function twoClientsExchange(h: Harness, connectOpts: net.NetConnectOpts, i
   const c2 = await connect(connectOpts);
   try {
     await waitFor(() => h.accepted.length === 2, 'two accepted sockets');
-    const d1 = payload(300 * 1024, 1);
-    const d2 = payload(257 * 1024 + 3, 2);
+    const d1 = seededBytes(300 * 1024, 1);
+    const d2 = seededBytes(257 * 1024 + 3, 2);
     await Promise.all([sendInPieces(c1, d1, 11), sendInPieces(c2, d2, 22)]);
     const [a1, a2] = h.accepted as [Accepted, Accepted];
     // Accept order may differ from connect order: match by bytes received.
@@ -179,7 +141,7 @@ async function twoClientsExchange(h: Harness, connectOpts: net.NetConnectOpts, i
     const before = sa.received;
     const clientOfSa = sa.chunks.length > 0 && Buffer.concat(sa.chunks).equals(d1) ? c1 : c2;
     sa.socket.pause();
-    const more = payload(5000, 3);
+    const more = seededBytes(5000, 3);
     await new Promise<void>((resolve) => clientOfSa.write(more, () => resolve()));
     await sleep(150);
     assert.equal(sa.received, before, 'nothing delivered while paused');

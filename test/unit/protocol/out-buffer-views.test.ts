@@ -5,35 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutBuffer } from '../../../src/protocol/out-buffer.js';
-
-/** xorshift32: the same sequence on every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
-
-function bytesOf(n: number, seed: number): Buffer {
-  const r = rng(seed * 7919 + 1);
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = r() & 0xff;
-  return b;
-}
-
-/** n bytes at byteOffset shift of a larger ArrayBuffer whose other bytes are noise. */
-function sliceOf(n: number, shift: number, seed: number): Buffer {
-  const ab = new ArrayBuffer(n + shift + 13);
-  new Uint8Array(ab).set(bytesOf(ab.byteLength, seed + 50_000));
-  const b = Buffer.from(ab, shift, n);
-  b.set(bytesOf(n, seed));
-  return b;
-}
+import { seededBytes, seededSlice, xorshift } from '../../support/bytes.js';
 
 interface HandedOut {
   buf: Buffer;
@@ -48,7 +20,7 @@ function concat(parts: Buffer[] | null): Buffer {
 
 test('takeSingle: colliding slots and repeated lengths hand out exactly each batch, never mutated before recycle', () => {
   const out = new OutBuffer();
-  const r = rng(12345);
+  const r = xorshift(12345);
   // 5, 21, 37, 53 share slot 5; 16 and 32 share slot 0; 5 comes back often.
   const lengths = [5, 21, 5, 5, 37, 53, 21, 16, 32, 16, 1, 17, 33, 200, 5, 4096, 15, 31];
   const all: HandedOut[] = [];
@@ -58,7 +30,7 @@ test('takeSingle: colliding slots and repeated lengths hand out exactly each bat
   const seen = new Set<Buffer>();
   for (let batch = 0; batch < 3000; batch++) {
     const len = lengths[r() % lengths.length]!;
-    const want = bytesOf(len, batch);
+    const want = seededBytes(len, batch);
     // Appended in a few pieces, the way replies are built (bytes, a CRLF, digits...).
     let p = 0;
     while (p < len) {
@@ -100,17 +72,17 @@ test('takeSingle: colliding slots and repeated lengths hand out exactly each bat
 
 test('takeSingle: the same length twice in a row after recycle, then a colliding length', () => {
   const out = new OutBuffer();
-  const a = bytesOf(5, 1);
+  const a = seededBytes(5, 1);
   out.append(a);
   const v1 = out.takeSingle();
   assert.ok(v1 !== null && v1.equals(a));
   out.recycle();
-  const b = bytesOf(5, 2);
+  const b = seededBytes(5, 2);
   out.append(b);
   const v2 = out.takeSingle();
   assert.ok(v2 !== null && v2.equals(b), 'same length again: holds the new batch');
   out.recycle();
-  const c = bytesOf(21, 3);
+  const c = seededBytes(21, 3);
   out.append(c);
   const v3 = out.takeSingle();
   assert.ok(v3 !== null);
@@ -120,7 +92,7 @@ test('takeSingle: the same length twice in a row after recycle, then a colliding
   assert.equal(v1.length, 5);
   assert.equal(v2.length, 5);
   out.recycle();
-  const d = bytesOf(5, 4);
+  const d = seededBytes(5, 4);
   out.append(d);
   const v4 = out.takeSingle();
   assert.ok(v4 !== null);
@@ -132,11 +104,11 @@ test('takeSingle: the same length twice in a row after recycle, then a colliding
 test('without recycle, later batches never overwrite earlier hand-outs (several chunks)', () => {
   const out = new OutBuffer();
   const kept: HandedOut[] = [];
-  const r = rng(99);
+  const r = xorshift(99);
   let total = 0;
   for (let batch = 0; batch < 400; batch++) {
     const len = [5, 21, 37, 100, 1500, 3000, 9000][r() % 7]!;
-    const want = bytesOf(len, batch + 10_000);
+    const want = seededBytes(len, batch + 10_000);
     out.append(want);
     const one = out.takeSingle();
     const got = one !== null ? one : concat(out.take());
@@ -151,11 +123,11 @@ test('without recycle, later batches never overwrite earlier hand-outs (several 
 
 test('appendBytes of 33..192-byte pieces from slices of other buffers is byte-exact', () => {
   const out = new OutBuffer();
-  const r = rng(4242);
-  const sources = [sliceOf(4000, 0, 1), sliceOf(4000, 3, 2), sliceOf(4000, 7, 3), sliceOf(4000, 1, 4)];
+  const r = xorshift(4242);
+  const sources = [seededSlice(4000, 0, 1), seededSlice(4000, 3, 2), seededSlice(4000, 7, 3), seededSlice(4000, 1, 4)];
   // Also a plain Uint8Array that is not a Buffer.
   const u8 = new Uint8Array(new ArrayBuffer(5000), 5, 4000);
-  u8.set(bytesOf(4000, 5));
+  u8.set(seededBytes(4000, 5));
   for (let round = 0; round < 60; round++) {
     const expected: Buffer[] = [];
     const pieces = 1 + (r() % 400); // up to ~50 KB: some rounds cross into a new chunk
@@ -188,7 +160,7 @@ test('appendBytes of 33..192-byte pieces from slices of other buffers is byte-ex
 
 test('appendBytes pieces at the word-copy bounds, at the end of a chunk', () => {
   const out = new OutBuffer();
-  const src = sliceOf(70_000, 3, 9);
+  const src = seededSlice(70_000, 3, 9);
   // Fill a chunk up to a few bytes short of 64 KiB, then pieces of 32, 33, 192, 193 bytes
   // that do not fit in what is left: they must continue correctly in the next chunk.
   for (const n of [32, 33, 100, 192, 193]) {
@@ -209,13 +181,13 @@ test('several OutBuffers (connections) interleaved: one never overwrites what an
   // stay intact until it recycles, whatever the others do meanwhile.
   const outs = [new OutBuffer(), new OutBuffer(), new OutBuffer()];
   const live: HandedOut[][] = [[], [], []];
-  const r = rng(777);
+  const r = xorshift(777);
   const lengths = [5, 21, 37, 16, 300, 5000, 60_000, 70_000];
   for (let step = 0; step < 3000; step++) {
     const k = r() % outs.length;
     const out = outs[k]!;
     const len = lengths[r() % lengths.length]!;
-    const want = bytesOf(len, step + 90_000);
+    const want = seededBytes(len, step + 90_000);
     out.appendBytes(want, 0, len);
     const one = out.takeSingle();
     const got = one !== null ? one : concat(out.take());

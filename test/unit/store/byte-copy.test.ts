@@ -4,33 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BYTE_LOOP_MAX, copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../../../src/store/byte-copy.js';
+import { seededBytes, seededSlice } from '../../support/bytes.js';
 
 const MAX_LEN = 400;
 const OFFSETS = [0, 1, 2, 3, 4, 5, 7, 8, 13];
-
-/** Deterministic bytes that differ from position to position (and from another seed). */
-function pattern(n: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-
-/** A Buffer of n bytes that starts at byteOffset `shift` of a larger ArrayBuffer, filled from seed. */
-function sliceOfLarger(n: number, shift: number, seed: number): Buffer {
-  const ab = new ArrayBuffer(n + shift + 11);
-  new Uint8Array(ab).set(pattern(ab.byteLength, seed + 1000));
-  const b = Buffer.from(ab, shift, n);
-  b.set(pattern(n, seed));
-  return b;
-}
 
 test('the thresholds are what the strategies assume', () => {
   assert.ok(BYTE_LOOP_MAX >= 0 && BYTE_LOOP_MAX < WORD_COPY_MAX);
@@ -43,9 +20,9 @@ test('copyBytes equals Buffer.copy for every length 0..400, unaligned offsets, s
   // Sources and destinations at several byteOffsets of their ArrayBuffers (odd ones included).
   for (const srcShift of [0, 3]) {
     for (const dstShift of [0, 1, 6]) {
-      const src = sliceOfLarger(size, srcShift, 7 + srcShift);
+      const src = seededSlice(size, srcShift, 7 + srcShift);
       const srcView = dataViewOf(src);
-      const dstBase = sliceOfLarger(size, dstShift, 99 + dstShift);
+      const dstBase = seededSlice(size, dstShift, 99 + dstShift);
       const dst = Buffer.from(dstBase.buffer, dstBase.byteOffset, dstBase.byteLength);
       const dstView = dataViewOf(dst);
       const expected = Buffer.alloc(size);
@@ -80,9 +57,9 @@ test('copyBytes equals Buffer.copy for every length 0..400, unaligned offsets, s
 
 test('bytes just outside the destination range stay untouched at every length', () => {
   const size = MAX_LEN + 40;
-  const src = sliceOfLarger(size, 5, 3);
+  const src = seededSlice(size, 5, 3);
   const srcView = dataViewOf(src);
-  const dst = sliceOfLarger(size, 3, 4);
+  const dst = seededSlice(size, 3, 4);
   const dstView = dataViewOf(dst);
   const FILL = Buffer.alloc(size, 0xa5);
   for (let len = 0; len <= MAX_LEN; len++) {
@@ -99,7 +76,7 @@ test('bytes just outside the destination range stay untouched at every length', 
 test('plain Uint8Arrays (not Buffers) as source and destination', () => {
   const ab = new ArrayBuffer(1024);
   const src = new Uint8Array(ab, 7, 500);
-  src.set(pattern(500, 21));
+  src.set(seededBytes(500, 21));
   const dst = new Uint8Array(new ArrayBuffer(600), 1, 520);
   for (const len of [0, 1, BYTE_LOOP_MAX, BYTE_LOOP_MAX + 1, 100, WORD_COPY_MAX, WORD_COPY_MAX + 1, 450]) {
     dst.fill(0x11);
@@ -112,7 +89,7 @@ test('plain Uint8Arrays (not Buffers) as source and destination', () => {
 
 test('source and destination in the same ArrayBuffer (disjoint ranges, different Buffer objects)', () => {
   const ab = new ArrayBuffer(2048);
-  new Uint8Array(ab).set(pattern(2048, 55));
+  new Uint8Array(ab).set(seededBytes(2048, 55));
   const a = Buffer.from(ab, 3, 900); // source part
   const b = Buffer.from(ab, 1000, 1000); // destination part
   const ref = Buffer.from(new Uint8Array(ab).slice(0)); // copy of the whole thing for the expectation
@@ -128,7 +105,7 @@ test('source and destination in the same ArrayBuffer (disjoint ranges, different
 test('word copies use the views given (the offsets are relative to the Buffers, not their ArrayBuffers)', () => {
   // A view of the wrong window would copy shifted bytes: this pins down that the DataViews from
   // dataViewOf start at the Buffer's byteOffset.
-  const src = sliceOfLarger(300, 9, 77);
+  const src = seededSlice(300, 9, 77);
   const dst = Buffer.alloc(300);
   const v = dataViewOf(src);
   assert.equal(v.byteOffset, src.byteOffset);
@@ -140,8 +117,8 @@ test('word copies use the views given (the offsets are relative to the Buffers, 
 
 test('LastViewCache: same view for the same buffer, a new correct one when the buffer changes', () => {
   const cache = new LastViewCache();
-  const a = sliceOfLarger(64, 3, 1);
-  const b = sliceOfLarger(80, 5, 2);
+  const a = seededSlice(64, 3, 1);
+  const b = seededSlice(80, 5, 2);
   const va = cache.of(a);
   assert.equal(va.buffer, a.buffer);
   assert.equal(va.byteOffset, a.byteOffset);
