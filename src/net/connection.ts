@@ -216,6 +216,12 @@ export class Connection implements ReadTarget {
     const idleSec = ctx.settings.idleTimeoutSec;
     if (idleSec > 0) {
       socket.setTimeout(idleSec * 1000, () => {
+        // memcached kicks only connections waiting for a command; one still sending replies
+        // (direct writes do not refresh Node's socket timer) gets another period.
+        if (this.writer.queuedBytes > 0 || this.isPaused) {
+          socket.setTimeout(idleSec * 1000);
+          return;
+        }
         ctx.counters.conns_closed_idle++;
         socket.destroy();
       });
@@ -230,8 +236,13 @@ export class Connection implements ReadTarget {
 
   /** static-read.ts: a large value in progress is read straight into the item. */
   nextReadBuffer(): Buffer | null {
-    if (this.isEnding || this.isGone) return null;
-    return this.session.nextReadBuffer();
+    if (this.isEnding || this.isGone || this.socket.destroyed) return null;
+    try {
+      return this.session.nextReadBuffer();
+    } catch (e: unknown) {
+      this.fail(e); // a bug: never let it escape into Node's read callback
+      return null;
+    }
   }
 
   /** Bytes buf[0, len) arrived; buf may be shared and reused once this returns. */

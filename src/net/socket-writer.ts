@@ -172,8 +172,10 @@ export class SocketWriter {
   private afterWrite(req: WriteReq, err: number, data: unknown): void {
     const state = BINDING!.streamBaseState;
     if (err !== 0) {
-      // EPIPE, ECONNRESET...: the peer is gone; as with a failed socket.write, close.
+      // EPIPE, ECONNRESET...: the peer is gone; as with a failed socket.write, close. The request
+      // may have been half used by Node (a partial write, then a failed queued one): not reused.
       req.handle = null;
+      sharedReq = null;
       this.socket.destroy();
       return;
     }

@@ -46,19 +46,25 @@ export function copyBytes(
   for (; i < len; i++) dst[dstStart + i] = src[srcStart + i]!;
 }
 
+/** Buffers larger than this are not remembered by LastViewCache (it would keep them alive). */
+const CACHE_MAX_BYTES = 64 * 1024;
+
 /**
  * The DataView of the last buffer asked for: for callers whose source is nearly always the same
- * buffer (the static read buffer), so a view is made only when it changes.
+ * buffer (the static read buffer), so a view is made only when it changes. A large buffer gets a
+ * view but is not remembered: a connection's grown input buffer must not outlive its use.
  */
 export class LastViewCache {
   private buf: Uint8Array | null = null;
-  private view: DataView = new DataView(new ArrayBuffer(0));
+  private view: DataView = NO_VIEW;
 
   of(buf: Uint8Array): DataView {
-    if (buf !== this.buf) {
+    if (buf === this.buf) return this.view;
+    const view = dataViewOf(buf);
+    if (buf.byteLength <= CACHE_MAX_BYTES) {
       this.buf = buf;
-      this.view = dataViewOf(buf);
+      this.view = view;
     }
-    return this.view;
+    return view;
   }
 }

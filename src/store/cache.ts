@@ -77,6 +77,9 @@ const CRLF_BUF = Buffer.from('\r\n', 'latin1');
 const CRLF0 = 0x0d;
 const CRLF1 = 0x0a;
 
+/** Pin-count entries kept at 0 for reuse; past this many, finished ones are deleted. */
+const PINS_KEPT_MAX = 4096;
+
 export function createStore(settings: Settings, clock?: Clock): Store {
   return new Cache(settings, clock ?? systemClock);
 }
@@ -108,7 +111,7 @@ export class Cache implements Store {
    * never evicted, their pages never moved, and their chunks not freed until the last unpin
    * (memcached's refcount held by mc_resp). An entry stays (at 0) once its last pin goes:
    * deleting it would make the Map shrink and grow again (garbage on every large get); the
-   * entries are bounded by the number of chunks.
+   * entries are bounded by the number of chunks and by PINS_KEPT_MAX.
    */
   private readonly pins = new Map<number, number>();
   /** Items with a pin count above 0. */
@@ -459,8 +462,13 @@ export class Cache implements Store {
   unpin(ref: ItemRef): void {
     const n = this.pins.get(ref) ?? 0;
     if (n === 0) return;
-    this.pins.set(ref, n - 1);
-    if (n > 1) return;
+    if (n > 1) {
+      this.pins.set(ref, n - 1);
+      return;
+    }
+    // kept at 0 (no Map shrinking per large get) unless the Map has grown large (page churn)
+    if (this.pins.size > PINS_KEPT_MAX) this.pins.delete(ref);
+    else this.pins.set(ref, 0);
     this.pinnedItems--;
     if (this.zombies.size > 0 && this.zombies.delete(ref)) this.freeItem(ref);
   }

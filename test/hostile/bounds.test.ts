@@ -139,3 +139,42 @@ test('-o idle_timeout closes idle connections, not busy ones', async () => {
     await d.stop();
   }
 });
+
+test('-o idle_timeout leaves a connection alone while its replies are still being sent', async () => {
+  // memcached kicks only connections waiting for a command: a client that reads a big reply
+  // slowly for longer than idle_timeout gets all of it.
+  const d = await startDaemon({ args: ['-o', 'idle_timeout=1', '-m', '64'] });
+  try {
+    const value = Buffer.alloc(1000 * 1000, 0x61);
+    const setup = await RawClient.connect(d.port);
+    for (let i = 0; i < 8; i++) {
+      setup.send(Buffer.concat([Buffer.from(`set big${i} 0 0 ${value.length}\r\n`), value, Buffer.from('\r\n')]));
+      assert.equal(await setup.line(), 'STORED');
+    }
+    setup.close();
+    const keys = Array.from({ length: 24 }, (_, i) => `big${i % 8}`).join(' ');
+    const want = 24 * (value.length + 2) + 24 * `VALUE big0 0 ${value.length}\r\n`.length + 5;
+    const s = net.connect({ host: '127.0.0.1', port: d.port });
+    await new Promise<void>((resolve, reject) => {
+      s.once('connect', () => resolve());
+      s.once('error', reject);
+    });
+    let got = 0;
+    let closed = false;
+    s.on('close', () => (closed = true));
+    s.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      s.pause(); // read slowly: a pause after every chunk
+      setTimeout(() => s.resume(), 8);
+    });
+    s.write(`get ${keys}\r\n`);
+    const t0 = Date.now();
+    while (got < want && !closed && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(closed, false, `closed after ${Date.now() - t0} ms with ${got} of ${want} bytes`);
+    assert.equal(got, want);
+    assert.ok(Date.now() - t0 > 1200, 'the transfer outlasted idle_timeout (else the test proves nothing)');
+    s.destroy();
+  } finally {
+    await d.stop();
+  }
+});
