@@ -236,13 +236,16 @@ export class Connection implements ReadTarget {
 
   /** static-read.ts: a large value in progress is read straight into the item. */
   nextReadBuffer(): Buffer | null {
-    if (this.isEnding || this.isGone || this.socket.destroyed) return null;
+    if (this.isEnding || this.isGone) return null;
+    let view: Buffer | null;
     try {
-      return this.session.nextReadBuffer();
+      view = this.session.nextReadBuffer();
     } catch (e: unknown) {
       this.fail(e); // a bug: never let it escape into Node's read callback
       return null;
     }
+    // (asked after every read, even one that made this connection destroy its socket)
+    return view !== null && this.socket.destroyed ? null : view;
   }
 
   /** Bytes buf[0, len) arrived; buf may be shared and reused once this returns. */
