@@ -9,6 +9,7 @@ import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { sleep } from '../support/wait.js';
+import { binaryPacket } from '../fuzz/gen.js';
 
 /** Printable bytes (no CR/LF) that differ from position to position and seed to seed. */
 function valueOf(n: number, seed: number): Buffer {
@@ -161,15 +162,7 @@ test('a connection closed in the middle of a large value: nothing stored, memory
 });
 
 function binaryRequest(opcode: number, key: string, extras: Buffer, value: Buffer, opaque: number): Buffer {
-  const k = Buffer.from(key, 'latin1');
-  const h = Buffer.alloc(24);
-  h[0] = 0x80;
-  h[1] = opcode;
-  h.writeUInt16BE(k.length, 2);
-  h[4] = extras.length;
-  h.writeUInt32BE(extras.length + k.length + value.length, 8);
-  h.writeUInt32BE(opaque, 12);
-  return Buffer.concat([h, extras, k, value]);
+  return binaryPacket(opcode, Buffer.from(key, 'latin1'), extras, value, opaque);
 }
 
 async function binaryReply(c: RawClient): Promise<{ status: number; opaque: number; value: Buffer }> {
