@@ -158,7 +158,8 @@ class Side {
         skipData = false;
         return line;
       }
-      if (/^(HD|VA|EN|NS|EX|NF)\b/.test(line)) {
+      // (a line starting with a space is the rest of a header whose returned key held \r\n)
+      if (/^(HD|VA|EN|NS|EX|NF)\b/.test(line) || line.startsWith(' ')) {
         if (line.startsWith('VA')) skipData = true;
         return line
           .split(' ')
