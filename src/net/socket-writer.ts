@@ -83,7 +83,6 @@ export class SocketWriter {
   private isClosed: boolean;
   /** Bytes of writes that did not complete at once (libuv holds them, in order). */
   private asyncBytes: number;
-  private asyncWrites: number;
 
   constructor(socket: net.Socket, onWritten: () => void) {
     this.socket = socket;
@@ -93,7 +92,6 @@ export class SocketWriter {
     this.isStreamUsed = false;
     this.isClosed = false;
     this.asyncBytes = 0;
-    this.asyncWrites = 0;
   }
 
   /**
@@ -191,17 +189,15 @@ export class SocketWriter {
     req.writer = this;
     sharedReq = null;
     this.asyncBytes += bytes;
-    this.asyncWrites++;
   }
 
   /** From onAsyncWriteDone. */
   asyncWriteDone(bytes: number, status: number): void {
     this.asyncBytes -= bytes;
-    this.asyncWrites--;
     if (status < 0) {
       this.socket.destroy(); // ECANCELED when closed meanwhile; else the peer went away
       return;
     }
-    if (this.asyncWrites === 0 && this.socket.writableLength === 0) this.onWritten();
+    if (this.asyncBytes === 0 && this.socket.writableLength === 0) this.onWritten();
   }
 }

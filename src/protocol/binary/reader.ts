@@ -94,7 +94,6 @@ export class BinaryReader implements ProtocolReader {
   // Value streaming: session.valueRef / session.valueLen hold the item and bytes left.
   body: Body;
   valueOffset: number;
-  private isInPlace: boolean; // readBody on bytes already in the item (readInPlace)
   storeMode: number;
   storeCasIn: number;
 
@@ -118,7 +117,6 @@ export class BinaryReader implements ProtocolReader {
     this.replyCas = 0;
     this.body = Body.None;
     this.valueOffset = 0;
-    this.isInPlace = false;
     this.storeMode = 0;
     this.storeCasIn = 0;
     this.sasl = new SaslState();
@@ -133,7 +131,6 @@ export class BinaryReader implements ProtocolReader {
     this.bodyLen = 0;
     this.body = Body.None;
     this.valueOffset = 0;
-    this.isInPlace = false;
   }
 
   maxPendingBytes(): number {
@@ -354,22 +351,18 @@ export class BinaryReader implements ProtocolReader {
   }
 
   readInPlace(buf: Buffer, len: number): void {
-    this.isInPlace = true;
-    try {
-      this.readBody(buf, 0, len);
-    } finally {
-      this.isInPlace = false;
-    }
+    this.readBody(buf, 0, len, true);
   }
 
-  private readBody(buf: Buffer, start: number, end: number): number {
+  /** inPlace: the bytes were read straight into the item (readInPlace): nothing to copy. */
+  private readBody(buf: Buffer, start: number, end: number, inPlace = false): number {
     const s = this.session;
     const avail = end - start;
     const n = avail < s.valueLen ? avail : s.valueLen;
     switch (this.body) {
       case Body.Value: {
         const ref = s.valueRef;
-        if (!this.isInPlace) this.ctx.store.writeValue(ref, this.valueOffset, buf, start, n);
+        if (!inPlace) this.ctx.store.writeValue(ref, this.valueOffset, buf, start, n);
         this.valueOffset += n;
         s.valueLen -= n;
         if (s.valueLen === 0) {

@@ -52,7 +52,6 @@ export class TextReader implements ProtocolReader {
   private inValue: boolean;
   private valueOffset: number;
   private trailerLeft: number; // bytes of the \r\n still to come
-  private isInPlace: boolean; // readValue on bytes already in the item (readInPlace)
   private trailerOk: boolean;
 
   // Partial-line bound, decided when a line is incomplete.
@@ -84,7 +83,6 @@ export class TextReader implements ProtocolReader {
     this.inValue = false;
     this.valueOffset = 0;
     this.trailerLeft = 0;
-    this.isInPlace = false;
     this.trailerOk = true;
     this.pendingLimit = MAX_PARTIAL_LINE;
     this.held = null;
@@ -115,7 +113,6 @@ export class TextReader implements ProtocolReader {
     this.inValue = false;
     this.valueOffset = 0;
     this.trailerLeft = 0;
-    this.isInPlace = false;
     this.trailerOk = true;
     this.pendingLimit = MAX_PARTIAL_LINE;
     this.held = null;
@@ -198,22 +195,18 @@ export class TextReader implements ProtocolReader {
   }
 
   readInPlace(buf: Buffer, len: number): void {
-    this.isInPlace = true;
-    try {
-      this.readValue(buf, 0, len);
-    } finally {
-      this.isInPlace = false;
-    }
+    this.readValue(buf, 0, len, true);
   }
 
   /** Copies value bytes into the item (or skips them), then checks the \r\n and finishes. */
-  private readValue(buf: Buffer, start: number, end: number): number {
+  /** inPlace: the bytes were read straight into the item (readInPlace): nothing to copy. */
+  private readValue(buf: Buffer, start: number, end: number, inPlace = false): number {
     const session = this.session;
     let pos = start;
     const want = session.valueLen;
     if (want > 0) {
       const n = end - pos < want ? end - pos : want;
-      if (!session.isSwallowing && !this.isInPlace) this.ctx.store.writeValue(session.valueRef, this.valueOffset, buf, pos, n);
+      if (!session.isSwallowing && !inPlace) this.ctx.store.writeValue(session.valueRef, this.valueOffset, buf, pos, n);
       this.valueOffset += n;
       session.valueLen = want - n;
       pos += n;
