@@ -10,8 +10,14 @@ import { setReadTarget, type ReadTarget } from './static-read.js';
 
 /** Replies queued in the socket beyond this stop reading from it until 'drain'. */
 export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
-/** After we half-close a connection, how long the peer gets to close its side. */
-const LINGER_MS = 5000;
+/**
+ * Unparsed input a connection may hold while it has yielded (-R) before its socket is no longer
+ * read: the kernel's buffers and TCP push back on the client, as memcached reads only what it
+ * has room to parse. Bounds a pipelining client's backlog, authenticated or not.
+ */
+export const INPUT_HOLD_BYTES = 64 * 1024;
+/** How long a closing connection's queued replies may take to leave before the socket is destroyed. */
+const CLOSE_FLUSH_MS = 5000;
 
 /** memcached's answer to a connection beyond -c (maxconns_fast), then it closes. */
 const REPLY_TOO_MANY_CONNECTIONS = Buffer.from('ERROR Too many open connections\r\n', 'latin1');
@@ -83,8 +89,9 @@ export class ConnectionHub {
       if (ctx.settings.maxconnsFast) {
         ctx.counters.rejected_connections++;
         socket.on('error', ignore);
-        socket.end(REPLY_TOO_MANY_CONNECTIONS);
-        setTimeout(() => socket.destroy(), LINGER_MS).unref();
+        // memcached writes the line and closes the descriptor at once.
+        socket.end(REPLY_TOO_MANY_CONNECTIONS, () => socket.destroy());
+        setTimeout(() => socket.destroy(), CLOSE_FLUSH_MS).unref();
         return;
       }
       // memcached stops accepting until a connection closes; the kernel backlog holds the rest.
@@ -182,9 +189,16 @@ export class Connection implements ReadTarget {
   private readonly writer: SocketWriter;
   /** Resolves when the socket has closed and the connection is forgotten. */
   readonly closed: Promise<void>;
+  /** Replies queued in the socket passed OUT_PAUSE_BYTES: not read until they drain. */
   private isPaused: boolean;
   /** Replies held back after a throttled auth failure (see delayBatch). */
   private isDelayed: boolean;
+  /** Yielded with INPUT_HOLD_BYTES or more unparsed: not read until the backlog is parsed. */
+  private isInputHeld: boolean;
+  /** Whether the socket is being read (the last pause/resume done by syncReading). */
+  private isReading: boolean;
+  /** Closing: the socket is destroyed once the queued replies have left. */
+  private isClosingAfterFlush: boolean;
   private isResumeScheduled: boolean;
   private isEnding: boolean;
   private isEof: boolean;
@@ -198,6 +212,9 @@ export class Connection implements ReadTarget {
     this.writer = new SocketWriter(socket, () => this.onDrain());
     this.isPaused = false;
     this.isDelayed = false;
+    this.isInputHeld = false;
+    this.isReading = true;
+    this.isClosingAfterFlush = false;
     this.isResumeScheduled = false;
     this.isEnding = false;
     this.isEof = false;
@@ -287,13 +304,19 @@ export class Connection implements ReadTarget {
     }
     this.flush();
     if (action === SessionAction.CloseAfterFlush) {
-      this.end();
+      this.closeAfterFlush();
       return;
+    }
+    const session = this.session;
+    const isHeld = session.hasYielded && session.pendingInputBytes >= INPUT_HOLD_BYTES;
+    if (isHeld !== this.isInputHeld) {
+      this.isInputHeld = isHeld;
+      this.syncReading();
     }
     if (this.writer.queuedBytes > OUT_PAUSE_BYTES && !this.isPaused) {
       this.isPaused = true;
-      this.session.ctx.counters.out_buffer_pauses++;
-      this.socket.pause();
+      session.ctx.counters.out_buffer_pauses++;
+      this.syncReading();
       return;
     }
     if (this.session.hasYielded) this.scheduleResume();
@@ -305,13 +328,22 @@ export class Connection implements ReadTarget {
     const ms = this.session.replyDelayMs;
     this.session.replyDelayMs = 0;
     this.isDelayed = true;
-    this.socket.pause();
+    this.syncReading();
     setTimeout(() => {
       this.isDelayed = false;
       if (this.isGone || this.isEnding) return;
-      if (!this.isPaused) this.socket.resume();
+      this.syncReading();
       this.afterBatch(action);
     }, ms).unref();
+  }
+
+  /** Reads the socket unless replies are queued, a reply is delayed, or the backlog is full. */
+  private syncReading(): void {
+    const shouldRead = !this.isPaused && !this.isDelayed && !this.isInputHeld;
+    if (shouldRead === this.isReading) return;
+    this.isReading = shouldRead;
+    if (shouldRead) this.socket.resume();
+    else this.socket.pause();
   }
 
   private flush(): void {
@@ -353,10 +385,14 @@ export class Connection implements ReadTarget {
   private onDrain(): void {
     if (this.isGone || this.writer.queuedBytes !== 0) return;
     this.session.out.recycle();
+    if (this.isClosingAfterFlush) {
+      this.destroy();
+      return;
+    }
     if (!this.isPaused) return;
     this.isPaused = false;
+    this.syncReading();
     if (this.isDelayed) return; // delayBatch's timer carries on
-    this.socket.resume();
     if (this.session.hasYielded) this.scheduleResume();
     else if (this.isEof) this.end();
   }
@@ -377,22 +413,41 @@ export class Connection implements ReadTarget {
     this.destroy();
   }
 
-  /** Half-close after the queued replies; the peer gets LINGER_MS to close its side. */
+  /**
+   * memcached's conn_closing after a write: once the queued replies have left, the descriptor
+   * is closed (not half-closed), so a client that goes on writing gets a reset and reconnects.
+   */
+  private closeAfterFlush(): void {
+    if (this.isEnding || this.isGone) return;
+    this.isEnding = true;
+    this.writer.close();
+    if (this.writer.queuedBytes === 0) {
+      this.destroy();
+      return;
+    }
+    this.isClosingAfterFlush = true;
+    setTimeout(() => this.destroy(), CLOSE_FLUSH_MS).unref();
+  }
+
+  /**
+   * The peer sent FIN, or the server shuts down: queued replies go out, then our FIN; the
+   * socket is destroyed CLOSE_FLUSH_MS later if the peer has not closed by then.
+   */
   private end(): void {
     if (this.isEnding || this.isGone) return;
     this.isEnding = true;
     this.writer.close();
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+    setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_MS).unref();
   }
 
   /** Shutdown: queued replies go out, then FIN. */
   endGracefully(): void {
     if (this.isGone) return;
-    if (this.isPaused) {
-      this.isPaused = false;
-      this.socket.resume();
-    }
+    this.isPaused = false;
+    this.isDelayed = false;
+    this.isInputHeld = false;
+    this.syncReading();
     this.end();
   }
 

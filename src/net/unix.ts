@@ -65,7 +65,7 @@ export function listenUnix(hub: ConnectionHub, path: string, mode: number, backl
           (message) => hub.ctx.log.error('unix listener ' + path + ': ' + message),
         );
         try {
-          fs.chmodSync(path, mode & 0o7777);
+          fs.chmodSync(path, mode & 0o777); // memcached masks -a to 0777: no sticky or set-id bits
         } catch {
           // the umask already gave the mode; chmod only repairs an unusual filesystem
         }

@@ -328,7 +328,7 @@ export class Session {
   /** A reader waiting for more than it allows closes the connection (bounded input). */
   private checkPendingBound(): void {
     // After a -R yield the input holds whole requests not yet handled, not a partial one;
-    // net/ stops reading from the socket until resume() has caught up.
+    // net/ stops reading the socket once that backlog reaches INPUT_HOLD_BYTES (connection.ts).
     if (this.action !== SessionAction.Continue || this.hasYielded) return;
     if (this.inEnd - this.inStart > this.reader.maxPendingBytes()) {
       this.ctx.counters.conns_closed_line_too_long++;
