@@ -58,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
     else process.stdout.write(LICENSE_TEXT);
     return ExitCode.Ok;
   }
+  // ps, top, ss -p and journalctl show the daemon's name, not "node" (the kernel's comm is also set).
+  process.title = 'memcachedts';
   const { settings } = parsed;
   const log = createLogger({ format: settings.logFormat, verbosity: settings.verbosity });
   if (!isDaemonChild) for (const w of parsed.warnings) log.warn(w);
