@@ -3,6 +3,10 @@
 
 import saslprep from 'saslprep';
 import type { PasswordSource } from './password-source.js';
+import type { SourceStatus } from './source-status.js';
+
+/** One password source as the SIGHUP log and `stats memcachedts` report it. */
+export type SourceReport = { readonly path: string; readonly status: SourceStatus };
 
 export interface Authenticator {
   readonly mechanisms: readonly string[];
@@ -10,6 +14,10 @@ export interface Authenticator {
   checkPlain(authzid: string, authcid: string, password: string): boolean;
   /** Re-read every password source (SIGHUP). Never throws. */
   reload(): void;
+  /** What each password source holds now, without re-reading. */
+  sources(): readonly SourceReport[];
+  /** Times a password source became unusable, summed over sources (`auth_source_errors`). */
+  sourceErrors(): number;
 }
 
 /** The only mechanism implemented; ANONYMOUS is never offered. */
@@ -54,6 +62,16 @@ export class PasswordAuthenticator implements Authenticator {
 
   reload(): void {
     for (const source of this.#sources) source.reload();
+  }
+
+  sources(): readonly SourceReport[] {
+    return this.#sources.map((source) => ({ path: source.path, status: source.status() }));
+  }
+
+  sourceErrors(): number {
+    let n = 0;
+    for (const source of this.#sources) n += source.errorCount;
+    return n;
   }
 }
 

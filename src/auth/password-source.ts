@@ -6,6 +6,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { errnoCode, errorMessage } from '../errors.js';
+import { describeFileError } from './source-error.js';
+import { describeStatus } from './source-status.js';
+import type { SourceStatus } from './source-status.js';
 import { prepareStored } from './authenticator.js';
 import { parseSasldb } from './sasldb.js';
 import {
@@ -20,13 +23,16 @@ import type { PasswordFileFormat, ScryptHash } from './password-file.js';
 
 export interface PasswordSource {
   readonly path: string;
-  /** Re-read now (SIGHUP). Never throws: problems go to the warning sink. */
-  reload(): void;
+  /** Re-read now (SIGHUP) and say what the source holds. Never throws. */
+  reload(): SourceStatus;
   /**
    * `authcid` and `password` are already SASLprep'd. true = match, false = wrong password,
-   * undefined = this source does not know the user.
+   * undefined = this source does not know the user (or cannot be read: it knows nobody).
    */
   check(authcid: string, password: string): boolean | undefined;
+  status(): SourceStatus;
+  /** Times the source became unusable (or its reason changed): `auth_source_errors`. */
+  readonly errorCount: number;
 }
 
 export type FilePasswordSourceOptions = {
@@ -35,8 +41,9 @@ export type FilePasswordSourceOptions = {
   format: PasswordFileFormat | 'auto';
   /** Realm for a bare sasldb user: memcached passes gethostname() to Cyrus. */
   hostname: string;
+  /** Problems with the file, once per change: a failure, a recovery, the realm pitfall. */
   logWarn: (msg: string) => void;
-  /** Do not warn when the file does not exist (an optional source). */
+  /** A missing file is no error (an optional source): it simply knows nobody. */
   missingOk?: boolean;
 };
 
@@ -47,6 +54,7 @@ type Loaded =
 
 const SASLDB_PASSWORD_PROPERTY = 'userPassword';
 const NONE: Loaded = { kind: 'none' };
+const ABSENT: SourceStatus = { state: 'absent' };
 // Verified against when the user is unknown, so a scrypt file does not reveal who exists.
 const DUMMY_SCRYPT: ScryptHash = {
   N: SCRYPT_DEFAULTS.N,
@@ -56,6 +64,12 @@ const DUMMY_SCRYPT: ScryptHash = {
   hash: Buffer.alloc(SCRYPT_DEFAULTS.keyLen),
 };
 
+/**
+ * A password file, failing closed: when it cannot be stat'ed, read or parsed, the users loaded
+ * before are dropped and the source knows nobody until the file is usable again. Keeping them
+ * would let a deleted user or a changed password keep working (issue #14 C), e.g. once `-u`
+ * has made the file unreadable to us.
+ */
 export class FilePasswordSource implements PasswordSource {
   readonly path: string;
   readonly #format: PasswordFileFormat | 'auto';
@@ -63,7 +77,10 @@ export class FilePasswordSource implements PasswordSource {
   readonly #logWarn: (msg: string) => void;
   readonly #missingOk: boolean;
   #loaded: Loaded = NONE;
+  #status: SourceStatus = ABSENT;
+  /** stat() fields of the copy in #loaded; '' forces a re-read. */
   #signature = '';
+  #errorCount = 0;
 
   constructor(options: FilePasswordSourceOptions) {
     this.path = options.path;
@@ -74,9 +91,18 @@ export class FilePasswordSource implements PasswordSource {
     this.reload();
   }
 
-  reload(): void {
+  get errorCount(): number {
+    return this.#errorCount;
+  }
+
+  status(): SourceStatus {
+    return this.#status;
+  }
+
+  reload(): SourceStatus {
     this.#signature = '';
     this.#refresh();
+    return this.#status;
   }
 
   check(authcid: string, password: string): boolean | undefined {
@@ -108,33 +134,57 @@ export class FilePasswordSource implements PasswordSource {
     return sasldbKey(authcid.slice(0, at), authcid.slice(at + 1));
   }
 
+  /** Re-reads the file when its stat() fields changed (a stat per attempt, like Cyrus's open). */
   #refresh(): void {
     let signature: string;
     try {
       const st = statSync(this.path, { bigint: true });
       signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
     } catch (e: unknown) {
-      if (errnoCode(e) === 'ENOENT') {
-        // A removed file revokes everyone (fail closed).
-        if (this.#signature !== 'missing' && !this.#missingOk) this.#logWarn(`${this.path}: file not found`);
-        this.#signature = 'missing';
-        this.#loaded = NONE;
-        return;
-      }
-      signature = 'stat-error';
+      signature = `stat-error:${errnoCode(e) ?? '?'}`;
+      if (signature === this.#signature) return;
+      this.#signature = signature;
+      if (errnoCode(e) === 'ENOENT' && this.#missingOk) {
+        if (this.#status.state === 'loaded') this.#logWarn(`${this.path}: removed; its users can no longer authenticate`);
+        this.#become(NONE, ABSENT);
+      } else this.#fail(describeFileError(this.path, e, 'stat'));
+      return;
     }
     if (signature === this.#signature) return;
     this.#signature = signature;
-    let buf: Buffer | null = null;
+    let buf: Buffer;
     try {
       buf = readFileSync(this.path);
-      this.#loaded = this.#load(buf);
     } catch (e: unknown) {
-      // Keep the last good copy; warn once per change of the file.
-      this.#logWarn(`${this.path}: ${errorMessage(e)}; ${this.#loaded.kind === 'none' ? 'no users loaded' : 'keeping the previous users'}`);
-    } finally {
-      buf?.fill(0); // the file may hold plaintext passwords
+      this.#fail(describeFileError(this.path, e, 'read'));
+      return;
     }
+    try {
+      const loaded = this.#load(buf);
+      this.#become(loaded, { state: 'loaded', users: loaded.kind === 'none' ? 0 : loaded.users.size });
+    } catch (e: unknown) {
+      this.#fail(errorMessage(e));
+    } finally {
+      buf.fill(0); // the file may hold plaintext passwords
+    }
+  }
+
+  #fail(reason: string): void {
+    const before = this.#status;
+    this.#loaded = NONE; // fail closed: the old users go too
+    this.#status = { state: 'failed', reason };
+    if (before.state === 'failed' && before.reason === reason) return; // said once per change
+    this.#errorCount++;
+    this.#logWarn(`${this.path}: ${reason}; no one can authenticate with this file until it is fixed`);
+  }
+
+  #become(loaded: Loaded, status: SourceStatus): void {
+    const before = this.#status;
+    this.#loaded = loaded;
+    this.#status = status;
+    if (status.state !== 'loaded') return;
+    if (before.state === 'failed') this.#logWarn(`${this.path}: usable now, ${describeStatus(status)}`);
+    else if (status.users === 0 && !(before.state === 'loaded' && before.users === 0)) this.#logWarn(`${this.path}: holds no users`);
   }
 
   #load(buf: Buffer): Loaded {
@@ -215,7 +265,15 @@ export class MemoryPasswordSource implements PasswordSource {
     }
   }
 
-  reload(): void {}
+  readonly errorCount = 0;
+
+  reload(): SourceStatus {
+    return this.status();
+  }
+
+  status(): SourceStatus {
+    return { state: 'loaded', users: this.#users.size };
+  }
 
   check(authcid: string, password: string): boolean | undefined {
     const stored = this.#users.get(authcid);

@@ -15,6 +15,7 @@ import { underSystemd } from '../config/debian-conf.js';
 import type { Settings } from '../config/settings.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import { describeStatus } from '../auth/source-status.js';
 import type { AsciiAuthenticator } from '../protocol/context.js';
 import { startServer } from '../server.js';
 import { createStore } from '../store/cache.js';
@@ -159,7 +160,12 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   const onHup = (): void => {
     opts.sasl?.reload();
     opts.asciiAuth?.reload();
-    if (log.level > 0) log.line('Reloaded authentication data (SIGHUP).');
+    // Always said: after `systemctl reload` the journal tells whether the new users are in.
+    const sources = opts.sasl?.sources() ?? [];
+    const summary = sources.map((r) => `${r.path}: ${describeStatus(r.status)}`).join('; ');
+    const text = summary === '' ? 'Reloaded authentication data (SIGHUP).' : `Reloaded authentication data (SIGHUP): ${summary}`;
+    if (sources.some((r) => r.status.state === 'failed')) log.error(text);
+    else if (summary !== '' || log.level > 0) log.info(text);
   };
   const onFatal = (err: unknown): void => {
     log.fatal('memcachedts: uncaught exception, exiting', err);
@@ -210,7 +216,14 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
       if (err !== null) log.error(err);
       else pidWritten = true;
     }
-    if (opts.runAs !== null) dropPrivileges(opts.runAs);
+    if (opts.runAs !== null) {
+      dropPrivileges(opts.runAs);
+      // The password files were first read as root; every later read runs as the -u user, so
+      // read them again now: one that user cannot read fails closed here, at start, with the
+      // chown/chmod to run, instead of at the first change after hours of serving.
+      opts.sasl?.reload();
+      opts.asciiAuth?.reload();
+    }
   } catch (e: unknown) {
     unhook();
     cleanup();

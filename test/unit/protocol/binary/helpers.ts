@@ -1,7 +1,7 @@
 // Helpers for the binary protocol unit tests: a server context over a real store, a Session
 // fed directly, and request / response codecs for expected bytes.
 import type { ServerContext } from '../../../../src/protocol/context.js';
-import type { Authenticator } from '../../../../src/auth/authenticator.js';
+import type { Authenticator, SourceReport } from '../../../../src/auth/authenticator.js';
 import type { Settings } from '../../../../src/config/settings.js';
 import type { VerboseLog } from '../../../../src/log/verbose.js';
 import { makeSettings } from '../../../../src/config/settings.js';
@@ -40,6 +40,12 @@ export class FakeAuth implements Authenticator {
     return this.users.get(authcid) === password;
   }
   reload(): void {}
+  sources(): readonly SourceReport[] {
+    return [];
+  }
+  sourceErrors(): number {
+    return 0;
+  }
 }
 
 export interface TestCtx {

@@ -1,0 +1,164 @@
+// Issue #14 C, the admin's scenario: started as root with `-u nobody`, a sasldb written by the
+// real saslpasswd2 (root:root 0640). The daemon reads its password files as the -u user, so a
+// file that user cannot read authenticates nobody (with a message that names the file and the
+// chown/chmod to run), and a deleted user or a changed password never keeps working. Each step
+// runs against Debian's memcached 1.6.18 too: the verdicts must be the same.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { RawClient } from '../support/client.js';
+import { haveTool } from '../support/tools.js';
+import { SASLPASSWD2, saslpasswd2Delete, saslpasswd2Set } from '../unit/auth/sasl-tools.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
+import { req } from '../unit/protocol/binary/helpers.js';
+
+const NOBODY_UID = 65534;
+
+let probes = 0;
+
+/**
+ * SASL_AUTH PLAIN on a fresh connection: the status (0 = authenticated, 0x20 = refused). Each
+ * probe comes from its own 127.0.0.x so that the failure throttle (auth-throttle.ts) never
+ * delays a reply: this test is about verdicts, not about guessing.
+ */
+async function authStatus(port: number, user: string, pass: string): Promise<number> {
+  const c = await RawClient.connectTo({ port, host: '127.0.0.1', localAddress: `127.0.${1 + Math.floor(++probes / 250)}.${2 + (probes % 250)}` });
+  try {
+    c.send(req(Opcode.SaslAuth, { key: 'PLAIN', value: `\0${user}\0${pass}` }));
+    const h = await c.read(24);
+    await c.read(h.readUInt32BE(8));
+    return h.readUInt16BE(6);
+  } finally {
+    c.close();
+  }
+}
+
+/** `stats memcachedts` over binary, after authenticating. */
+async function extraStats(port: number, user: string, pass: string): Promise<Map<string, string>> {
+  const c = await RawClient.connect(port);
+  try {
+    c.send(req(Opcode.SaslAuth, { key: 'PLAIN', value: `\0${user}\0${pass}` }));
+    const h = await c.read(24);
+    await c.read(h.readUInt32BE(8));
+    assert.equal(h.readUInt16BE(6), 0, 'authenticated for stats');
+    c.send(req(Opcode.Stat, { key: 'memcachedts' }));
+    const stats = new Map<string, string>();
+    for (;;) {
+      const sh = await c.read(24);
+      const keyLen = sh.readUInt16BE(2);
+      const body = await c.read(sh.readUInt32BE(8));
+      if (keyLen === 0) break;
+      stats.set(body.toString('latin1', 0, keyLen), body.toString('latin1', keyLen));
+    }
+    return stats;
+  } finally {
+    c.close();
+  }
+}
+
+/** Polls until ok() or ms pass (what happened is asserted afterwards, from the log). */
+async function until(ms: number, ok: () => boolean): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+}
+
+type Step = { name: string; verdicts: number[] };
+
+/**
+ * The scenario against one server; returns what each step answered for
+ * [alice old, alice new, bob]. `hup` sends SIGHUP and waits until it was handled.
+ */
+async function scenario(d: Daemon, db: string, tool: string, hup: () => Promise<void>): Promise<Step[]> {
+  const steps: Step[] = [];
+  const probe = async (name: string): Promise<void> => {
+    steps.push({
+      name,
+      verdicts: [await authStatus(d.port, 'alice', 'alice-old'), await authStatus(d.port, 'alice', 'alice-new'), await authStatus(d.port, 'bob', 'bob-pw')],
+    });
+  };
+  await probe('root:root 0640 at start');
+  chownSync(db, NOBODY_UID, statSync(db).gid);
+  await probe('after chown nobody');
+  saslpasswd2Delete(tool, db, 'bob');
+  saslpasswd2Set(tool, db, 'alice', 'alice-new');
+  await hup();
+  await probe('bob deleted, alice changed, SIGHUP');
+  chownSync(db, 0, 0);
+  saslpasswd2Set(tool, db, 'bob', 'bob-pw');
+  await hup();
+  await probe('root:root again, bob back, SIGHUP');
+  return steps;
+}
+
+function makeSetup(): { dir: string; db: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mcts-failclosed-'));
+  chmodSync(dir, 0o755); // nobody may search it; the file's own mode decides
+  const db = join(dir, 'sasldb2');
+  writeFileSync(join(dir, 'memcached.conf'), `mech_list: plain\nsasldb_path: ${db}\n`);
+  return { dir, db };
+}
+
+test('a sasldb the -u user cannot read authenticates nobody; a revoked or changed password stops working, as in memcached', async (t) => {
+  if (!haveTool(t, SASLPASSWD2, 'saslpasswd2 (sasl2-bin)') || !haveTool(t, MEMCACHED_BIN, 'memcached')) return;
+  if (process.getuid?.() !== 0) {
+    if (process.env['CI'] === 'true') assert.fail('this test needs root (it starts the daemon with -u nobody)');
+    t.skip('needs root');
+    return;
+  }
+  const results: Record<'ours' | 'memcached', Step[]> = { ours: [], memcached: [] };
+  let oursStderr = '';
+  let stats = new Map<string, string>();
+  for (const which of ['memcached', 'ours'] as const) {
+    const { dir, db } = makeSetup();
+    saslpasswd2Set(SASLPASSWD2, db, 'alice', 'alice-old');
+    saslpasswd2Set(SASLPASSWD2, db, 'bob', 'bob-pw');
+    assert.equal(statSync(db).mode & 0o777, 0o640, 'saslpasswd2 makes the file 0640');
+    const d = await startDaemon({ args: ['-S', '-u', 'nobody'], env: { SASL_CONF_PATH: dir }, memcached: which === 'memcached' });
+    try {
+      let hups = 0;
+      const hup = async (): Promise<void> => {
+        d.proc.kill('SIGHUP');
+        hups++;
+        if (which === 'ours') await until(3000, () => d.stderr().split('Reloaded authentication data').length - 1 >= hups);
+        else await new Promise((r) => setTimeout(r, 100));
+      };
+      try {
+        results[which] = await scenario(d, db, SASLPASSWD2, hup);
+      } catch (e) {
+        throw new Error(`${which}: ${String(e)}\n${d.stderr()}`);
+      }
+      if (which === 'ours') {
+        chownSync(db, NOBODY_UID, 0);
+        stats = await extraStats(d.port, 'alice', 'alice-new');
+        oursStderr = d.stderr();
+      }
+    } finally {
+      await d.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const OK = 0;
+  const REFUSED = 0x20;
+  assert.deepEqual(results.memcached, [
+    { name: 'root:root 0640 at start', verdicts: [REFUSED, REFUSED, REFUSED] },
+    { name: 'after chown nobody', verdicts: [OK, REFUSED, OK] },
+    { name: 'bob deleted, alice changed, SIGHUP', verdicts: [REFUSED, OK, REFUSED] },
+    { name: 'root:root again, bob back, SIGHUP', verdicts: [REFUSED, REFUSED, REFUSED] },
+  ]);
+  assert.deepEqual(results.ours, results.memcached, oursStderr);
+
+  // The start-up message names the file, the reason and the fix; each failure is said once.
+  const db = /(\S+sasldb2): permission denied: nobody \(uid 65534\) cannot read it; run: chown nobody: (\S+) && chmod 640 (\S+); no one can authenticate/.exec(oursStderr);
+  assert.ok(db !== null, oursStderr);
+  assert.equal(db[2], db[1]);
+  assert.equal(oursStderr.split('no one can authenticate with this file').length - 1, 2, 'said at start and once after ownership went back to root');
+  assert.match(oursStderr, /Reloaded authentication data \(SIGHUP\): \S+sasldb2: 1 user\n/);
+  assert.match(oursStderr, /Reloaded authentication data \(SIGHUP\): \S+sasldb2: failed: permission denied/);
+  assert.ok(!oursStderr.includes('alice-old') && !oursStderr.includes('alice-new') && !oursStderr.includes('bob-pw'), 'no password in the log');
+  assert.equal(stats.get('auth_source_errors'), '2');
+  assert.equal(stats.get('auth_sources_failing'), '0');
+});
