@@ -115,9 +115,10 @@ export async function main(argv: string[]): Promise<number> {
   if (settings.authFile !== null) {
     try {
       const { createAsciiAuth } = await import('../auth/ascii-auth.js');
-      asciiAuth = createAsciiAuth(settings.authFile);
+      asciiAuth = createAsciiAuth(settings.authFile, (m) => log.warn(m));
     } catch (e: unknown) {
-      return fail(errorMessage(e), ExitCode.Failure);
+      const { asciiAuthStartupMessage } = await import('../auth/ascii-auth.js');
+      return fail(asciiAuthStartupMessage(e), ExitCode.Failure);
     }
   }
 
@@ -161,7 +162,9 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
     opts.sasl?.reload();
     opts.asciiAuth?.reload();
     // Always said: after `systemctl reload` the journal tells whether the new users are in.
-    const sources = opts.sasl?.sources() ?? [];
+    const sources = [...(opts.sasl?.sources() ?? [])];
+    const asciiStatus = opts.asciiAuth?.status?.();
+    if (settings.authFile !== null && asciiStatus !== undefined) sources.push({ path: settings.authFile, status: asciiStatus });
     const summary = sources.map((r) => `${r.path}: ${describeStatus(r.status)}`).join('; ');
     const text = summary === '' ? 'Reloaded authentication data (SIGHUP).' : `Reloaded authentication data (SIGHUP): ${summary}`;
     if (sources.some((r) => r.status.state === 'failed')) log.error(text);
@@ -222,7 +225,16 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
       // read them again now: one that user cannot read fails closed here, at start, with the
       // chown/chmod to run, instead of at the first change after hours of serving.
       opts.sasl?.reload();
-      opts.asciiAuth?.reload();
+      if (settings.authFile !== null) {
+        // memcached reads the -Y file only after the drop and exits when it cannot: so do we.
+        const { asciiAuthStartupMessage, checkAsciiAuthFile } = await import('../auth/ascii-auth.js');
+        try {
+          checkAsciiAuthFile(settings.authFile);
+        } catch (e: unknown) {
+          throw new StartupError(asciiAuthStartupMessage(e), ExitCode.Failure);
+        }
+        opts.asciiAuth?.reload();
+      }
     }
   } catch (e: unknown) {
     unhook();

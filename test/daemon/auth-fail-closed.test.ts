@@ -1,14 +1,17 @@
-// Issue #14 C, the admin's scenario: started as root with `-u nobody`, a sasldb written by the
+// Issue #14 C. SASL: the admin's scenario: started as root with `-u nobody`, a sasldb written by the
 // real saslpasswd2 (root:root 0640). The daemon reads its password files as the -u user, so a
 // file that user cannot read authenticates nobody (with a message that names the file and the
 // chown/chmod to run), and a deleted user or a changed password never keeps working. Each step
-// runs against Debian's memcached 1.6.18 too: the verdicts must be the same.
+// runs against Debian's memcached 1.6.18 too: the verdicts must be the same. -Y: a file the -u
+// user cannot read stops the start as in memcached, and a reload that fails drops the users.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { startDaemon, runToExit, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { freePort } from '../support/ports.js';
 import { RawClient } from '../support/client.js';
 import { haveTool } from '../support/tools.js';
 import { SASLPASSWD2, saslpasswd2Delete, saslpasswd2Set } from '../unit/auth/sasl-tools.js';
@@ -102,12 +105,7 @@ function makeSetup(): { dir: string; db: string } {
 }
 
 test('a sasldb the -u user cannot read authenticates nobody; a revoked or changed password stops working, as in memcached', async (t) => {
-  if (!haveTool(t, SASLPASSWD2, 'saslpasswd2 (sasl2-bin)') || !haveTool(t, MEMCACHED_BIN, 'memcached')) return;
-  if (process.getuid?.() !== 0) {
-    if (process.env['CI'] === 'true') assert.fail('this test needs root (it starts the daemon with -u nobody)');
-    t.skip('needs root');
-    return;
-  }
+  if (!haveTool(t, SASLPASSWD2, 'saslpasswd2 (sasl2-bin)') || !haveTool(t, MEMCACHED_BIN, 'memcached') || !needRoot(t)) return;
   const results: Record<'ours' | 'memcached', Step[]> = { ours: [], memcached: [] };
   let oursStderr = '';
   let stats = new Map<string, string>();
@@ -161,4 +159,71 @@ test('a sasldb the -u user cannot read authenticates nobody; a revoked or change
   assert.ok(!oursStderr.includes('alice-old') && !oursStderr.includes('alice-new') && !oursStderr.includes('bob-pw'), 'no password in the log');
   assert.equal(stats.get('auth_source_errors'), '2');
   assert.equal(stats.get('auth_sources_failing'), '0');
+});
+
+function needRoot(t: import('node:test').TestContext): boolean {
+  if (process.getuid?.() === 0) return true;
+  if (process.env['CI'] === 'true') assert.fail('this test needs root (it starts the daemon with -u nobody)');
+  t.skip('needs root');
+  return false;
+}
+
+test('-Y: a file the -u user cannot read stops the start with memcached\'s message, plus the fix', async (t) => {
+  if (!haveTool(t, MEMCACHED_BIN, 'memcached') || !needRoot(t)) return;
+  const { dir } = makeSetup();
+  try {
+    const file = join(dir, 'authfile');
+    writeFileSync(file, 'alice:pw\n', { mode: 0o600 });
+    const port = String(await freePort());
+    const args = ['-Y', file, '-u', 'nobody', '-p', port, '-l', '127.0.0.1'];
+    const mc = spawnSync(MEMCACHED_BIN, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const theirs = { code: mc.status, stderr: mc.stderr };
+    const ours = await runToExit(args);
+    assert.equal(theirs.code, 1);
+    assert.equal(ours.code, theirs.code);
+    const first = `Could not open authfile [${file}] for reading, error Permission denied: Permission denied`;
+    assert.equal(theirs.stderr.trim(), first);
+    assert.deepEqual(ours.stderr.trim().split('\n'), [first, `${file}: permission denied: nobody (uid 65534) cannot read it; run: chown nobody: ${file} && chmod 640 ${file}`]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('-Y: a reload that cannot read the file leaves nobody authenticated until it can (memcached keeps the old users)', async (t) => {
+  if (!needRoot(t)) return;
+  const { dir } = makeSetup();
+  const file = join(dir, 'authfile');
+  writeFileSync(file, 'alice:pw\nbob:b0b\n', { mode: 0o644 });
+  const d = await startDaemon({ args: ['-Y', file, '-u', 'nobody'] });
+  const login = async (user: string, pass: string): Promise<string> => {
+    const c = await RawClient.connectTo({ port: d.port, host: '127.0.0.1', localAddress: `127.0.${1 + Math.floor(++probes / 250)}.${2 + (probes % 250)}` });
+    const token = `${user} ${pass}`;
+    c.send(`set auth 0 0 ${token.length}\r\n${token}\r\n`);
+    const line = await c.line(3000);
+    c.close();
+    return line;
+  };
+  let hups = 0;
+  const hup = async (): Promise<void> => {
+    d.proc.kill('SIGHUP');
+    hups++;
+    await until(3000, () => d.stderr().split('Reloaded authentication data').length - 1 >= hups);
+  };
+  try {
+    assert.equal(await login('bob', 'b0b'), 'STORED');
+    writeFileSync(file, 'alice:pw\n'); // bob removed...
+    chmodSync(file, 0o600); // ...and, as root 0600, out of the daemon's reach
+    await hup();
+    assert.equal(await login('bob', 'b0b'), 'CLIENT_ERROR authentication failure');
+    assert.equal(await login('alice', 'pw'), 'CLIENT_ERROR authentication failure');
+    assert.match(d.stderr(), /Reloaded authentication data \(SIGHUP\): \S+authfile: failed: permission denied: nobody \(uid 65534\) cannot read it; run: chown nobody: /);
+    chownSync(file, NOBODY_UID, 0);
+    await hup();
+    assert.equal(await login('alice', 'pw'), 'STORED');
+    assert.equal(await login('bob', 'b0b'), 'CLIENT_ERROR authentication failure');
+    assert.match(d.stderr(), /Reloaded authentication data \(SIGHUP\): \S+authfile: 1 user\n/);
+  } finally {
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
