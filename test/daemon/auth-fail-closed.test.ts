@@ -227,3 +227,25 @@ test('-Y: a reload that cannot read the file leaves nobody authenticated until i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a sasldb created after the start is used at once, without SIGHUP, as in memcached (t/binary-sasl.t does this)', async (t) => {
+  if (!haveTool(t, SASLPASSWD2, 'saslpasswd2 (sasl2-bin)') || !haveTool(t, MEMCACHED_BIN, 'memcached')) return;
+  for (const which of ['memcached', 'ours'] as const) {
+    const { dir, db } = makeSetup();
+    const d = await startDaemon({ args: ['-S'], env: { SASL_CONF_PATH: dir }, memcached: which === 'memcached' });
+    try {
+      assert.equal(await authStatus(d.port, 'alice', 'pw'), 0x20, `${which}: no file yet`);
+      saslpasswd2Set(SASLPASSWD2, db, 'alice', 'pw');
+      chmodSync(db, 0o644);
+      assert.equal(await authStatus(d.port, 'alice', 'pw'), 0, `${which}: the new file is read`);
+      assert.equal(await authStatus(d.port, 'alice', 'wrong'), 0x20, which);
+      if (which === 'ours') {
+        assert.match(d.stderr(), /sasldb2: file not found; no one can authenticate with this file until it is fixed\n/);
+        assert.match(d.stderr(), /sasldb2: usable now, 1 user\n/);
+      }
+    } finally {
+      await d.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
