@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { errnoCode, errorMessage } from '../errors.js';
+import { cramDigestMatches } from './cram-md5.js';
 import { describeFileError } from './source-error.js';
 import { describeStatus } from './source-status.js';
 import type { SourceStatus } from './source-status.js';
@@ -30,6 +31,11 @@ export interface PasswordSource {
    * undefined = this source does not know the user (or cannot be read: it knows nobody).
    */
   check(authcid: string, password: string): boolean | undefined;
+  /**
+   * CRAM-MD5: whether data[start, end) is the user's HMAC-MD5 of `challenge` (see cram-md5.ts);
+   * undefined when the user is unknown here or the source keeps no plaintext.
+   */
+  checkCram(authcid: string, challenge: Buffer, data: Buffer, start: number, end: number): boolean | undefined;
   status(): SourceStatus;
   /** Times the source became unusable (or its reason changed): `auth_source_errors`. */
   readonly errorCount: number;
@@ -45,11 +51,13 @@ export type FilePasswordSourceOptions = {
   logWarn: (msg: string) => void;
   /** A missing file is no error (an optional source): it simply knows nobody. */
   missingOk?: boolean;
+  /** Keep the stored plaintext passwords in memory too: CRAM-MD5 is keyed with them. */
+  keepPlaintext?: boolean;
 };
 
 type Loaded =
   | { kind: 'none' }
-  | { kind: 'digest'; realmed: boolean; users: Map<string, Buffer> }
+  | { kind: 'digest'; realmed: boolean; users: Map<string, Buffer>; plain: Map<string, Buffer> | null }
   | { kind: 'scrypt'; users: Map<string, ScryptHash> };
 
 const SASLDB_PASSWORD_PROPERTY = 'userPassword';
@@ -63,6 +71,8 @@ const DUMMY_SCRYPT: ScryptHash = {
   salt: Buffer.alloc(SCRYPT_DEFAULTS.saltLen, 0x5a),
   hash: Buffer.alloc(SCRYPT_DEFAULTS.keyLen),
 };
+// CRAM-MD5 key for an unknown user: the same HMAC is computed, so timing does not tell.
+const DUMMY_PLAINTEXT = Buffer.alloc(16, 0x5a);
 
 /**
  * A password file, failing closed: when it cannot be stat'ed, read or parsed, the users loaded
@@ -76,7 +86,9 @@ export class FilePasswordSource implements PasswordSource {
   readonly #hostname: string;
   readonly #logWarn: (msg: string) => void;
   readonly #missingOk: boolean;
+  readonly #keepPlaintext: boolean;
   #loaded: Loaded = NONE;
+  #loadedFormat: PasswordFileFormat | null = null;
   #status: SourceStatus = ABSENT;
   /** stat() fields of the copy in #loaded; '' forces a re-read. */
   #signature = '';
@@ -88,7 +100,13 @@ export class FilePasswordSource implements PasswordSource {
     this.#hostname = options.hostname;
     this.#logWarn = options.logWarn;
     this.#missingOk = options.missingOk ?? false;
+    this.#keepPlaintext = options.keepPlaintext ?? false;
     this.reload();
+  }
+
+  /** The format of the copy in memory (sasldb_path may name any of the three); null: none. */
+  get loadedFormat(): PasswordFileFormat | null {
+    return this.#loadedFormat;
   }
 
   get errorCount(): number {
@@ -125,6 +143,15 @@ export class FilePasswordSource implements PasswordSource {
         return verifyScryptPassword(stored, password);
       }
     }
+  }
+
+  checkCram(authcid: string, challenge: Buffer, data: Buffer, start: number, end: number): boolean | undefined {
+    this.#refresh();
+    const loaded = this.#loaded;
+    if (loaded.kind !== 'digest' || loaded.plain === null) return undefined;
+    const stored = loaded.plain.get(loaded.realmed ? this.#sasldbKey(authcid) : authcid);
+    const matches = cramDigestMatches(stored ?? DUMMY_PLAINTEXT, challenge, data, start, end);
+    return stored === undefined ? undefined : matches;
   }
 
   /** Cyrus splits `user@realm` at the first `@`; a bare user gets the server's hostname. */
@@ -171,6 +198,7 @@ export class FilePasswordSource implements PasswordSource {
 
   #fail(reason: string): void {
     const before = this.#status;
+    wipe(this.#loaded);
     this.#loaded = NONE; // fail closed: the old users go too
     this.#status = { state: 'failed', reason };
     if (before.state === 'failed' && before.reason === reason) return; // said once per change
@@ -180,6 +208,7 @@ export class FilePasswordSource implements PasswordSource {
 
   #become(loaded: Loaded, status: SourceStatus): void {
     const before = this.#status;
+    if (loaded !== this.#loaded) wipe(this.#loaded);
     this.#loaded = loaded;
     this.#status = status;
     if (status.state !== 'loaded') return;
@@ -189,6 +218,7 @@ export class FilePasswordSource implements PasswordSource {
 
   #load(buf: Buffer): Loaded {
     const format = this.#format === 'auto' ? detectPasswordFileFormat(buf) : this.#format;
+    this.#loadedFormat = format;
     switch (format) {
       case 'sasldb':
         return this.#loadSasldb(buf);
@@ -205,23 +235,29 @@ export class FilePasswordSource implements PasswordSource {
           throw new Error('not a Berkeley DB hash, memcachedts-passwd or user:password file');
         }
         const users = new Map<string, Buffer>();
+        const plain = this.#keepPlaintext ? new Map<string, Buffer>() : null;
         for (const [user, password] of parsePlainPasswordFile(buf)) {
           const key = prepareStored(user);
-          if (!users.has(key)) users.set(key, digestStoredPassword(password));
+          if (users.has(key)) continue;
+          plain?.set(key, Buffer.from(password));
+          users.set(key, digestStoredPassword(password));
         }
-        return { kind: 'digest', realmed: false, users };
+        return { kind: 'digest', realmed: false, users, plain };
       }
     }
   }
 
   #loadSasldb(buf: Buffer): Loaded {
     const users = new Map<string, Buffer>();
+    const plain = this.#keepPlaintext ? new Map<string, Buffer>() : null;
     const realms = new Set<string>();
     for (const entry of parseSasldb(buf)) {
       if (entry.property !== SASLDB_PASSWORD_PROPERTY) continue;
       const realm = prepareStored(entry.realm);
       realms.add(realm);
-      users.set(sasldbKey(prepareStored(entry.user), realm), digestStoredPassword(entry.value));
+      const key = sasldbKey(prepareStored(entry.user), realm);
+      plain?.set(key, Buffer.from(entry.value));
+      users.set(key, digestStoredPassword(entry.value));
     }
     if (realms.size > 0 && !realms.has(this.#hostname)) {
       // The classic sasldb pitfall (memcached#263): users made under another host name or FQDN.
@@ -230,8 +266,14 @@ export class FilePasswordSource implements PasswordSource {
           `use user@realm (realms: ${[...realms].slice(0, 5).join(', ')})`,
       );
     }
-    return { kind: 'digest', realmed: true, users };
+    return { kind: 'digest', realmed: true, users, plain };
   }
+}
+
+/** Zeroes the plaintext copies of a copy being dropped. */
+function wipe(loaded: Loaded): void {
+  if (loaded.kind !== 'digest' || loaded.plain === null) return;
+  for (const password of loaded.plain.values()) password.fill(0);
 }
 
 function sasldbKey(user: string, realm: string): string {
@@ -258,11 +300,20 @@ export function sha256(bytes: Buffer): Buffer {
 export class MemoryPasswordSource implements PasswordSource {
   readonly path = '(memory)';
   readonly #users = new Map<string, Buffer>();
+  readonly #plain = new Map<string, Buffer>();
 
   constructor(users: Iterable<readonly [string, string]>) {
     for (const [user, password] of users) {
-      this.#users.set(prepareStored(user), digestStoredPassword(Buffer.from(password, 'utf8')));
+      const key = prepareStored(user);
+      this.#plain.set(key, Buffer.from(password, 'utf8'));
+      this.#users.set(key, digestStoredPassword(Buffer.from(password, 'utf8')));
     }
+  }
+
+  checkCram(authcid: string, challenge: Buffer, data: Buffer, start: number, end: number): boolean | undefined {
+    const stored = this.#plain.get(authcid);
+    if (stored === undefined) return undefined;
+    return cramDigestMatches(stored, challenge, data, start, end);
   }
 
   readonly errorCount = 0;

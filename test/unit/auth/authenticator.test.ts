@@ -92,6 +92,7 @@ describe('PasswordAuthenticator.checkPlain', () => {
       errorCount: 0,
       reload: () => ({ state: 'absent' }),
       status: () => ({ state: 'absent' }),
+      checkCram: () => undefined,
       check() {
         throw new Error('boom');
       },

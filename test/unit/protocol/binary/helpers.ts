@@ -39,6 +39,9 @@ export class FakeAuth implements Authenticator {
     if (authzid !== '' && authzid !== authcid) return false;
     return this.users.get(authcid) === password;
   }
+  checkCramMd5(): boolean | undefined {
+    return undefined;
+  }
   reload(): void {}
   sources(): readonly SourceReport[] {
     return [];
