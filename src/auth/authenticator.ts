@@ -1,24 +1,43 @@
-// What protocol/ sees of authentication: the mechanisms to offer and a PLAIN check that never
-// throws. SASLprep (RFC 4013) runs here; a prohibited character is a failed attempt.
+// What protocol/ sees of authentication: the mechanisms to offer, and PLAIN and CRAM-MD5 checks
+// that never throw. SASLprep (RFC 4013) runs here; a prohibited character is a failed attempt.
 
 import saslprep from 'saslprep';
 import type { PasswordSource } from './password-source.js';
+import type { SourceStatus } from './source-status.js';
+
+/** One password source as the SIGHUP log and `stats memcachedts` report it. */
+export type SourceReport = { readonly path: string; readonly status: SourceStatus };
 
 export interface Authenticator {
   readonly mechanisms: readonly string[];
   /** RFC 4616 PLAIN: true when `authcid` may log in with `password` (acting as itself). */
   checkPlain(authzid: string, authcid: string, password: string): boolean;
+  /**
+   * CRAM-MD5 (RFC 2195): whether data[start, end) is `authcid`'s HMAC-MD5 of `challenge` in hex;
+   * undefined when no source knows the user (Cyrus: SASL_NOUSER).
+   */
+  checkCramMd5(authcid: string, challenge: Buffer, data: Buffer, start: number, end: number): boolean | undefined;
   /** Re-read every password source (SIGHUP). Never throws. */
   reload(): void;
+  /** What each password source holds now, without re-reading. */
+  sources(): readonly SourceReport[];
+  /** Times a password source became unusable, summed over sources (`auth_source_errors`). */
+  sourceErrors(): number;
 }
 
-/** The only mechanism implemented; ANONYMOUS is never offered. */
-export const SUPPORTED_MECHANISMS = ['PLAIN'] as const;
+/** The mechanisms implemented; ANONYMOUS is never offered. */
+export const SUPPORTED_MECHANISMS = ['PLAIN', 'CRAM-MD5'] as const;
 
 export type PasswordAuthenticatorOptions = {
   /** Consulted in order; the first source that knows the user decides. */
   sources: readonly PasswordSource[];
+  /** `mech_list`, in its order (Cyrus lists mechanisms in that order); default PLAIN. */
   mechanisms?: readonly string[];
+  /**
+   * Whether the sources keep plaintext passwords, which CRAM-MD5 needs (sasldb, PWDB files;
+   * never a memcachedts-passwd file). Without it CRAM-MD5 is not offered.
+   */
+  hasPlaintext?: boolean;
 };
 
 export class PasswordAuthenticator implements Authenticator {
@@ -27,8 +46,13 @@ export class PasswordAuthenticator implements Authenticator {
 
   constructor(options: PasswordAuthenticatorOptions) {
     this.#sources = options.sources;
-    const wanted = options.mechanisms ?? SUPPORTED_MECHANISMS;
-    this.mechanisms = Object.freeze(SUPPORTED_MECHANISMS.filter((m) => wanted.includes(m)));
+    const usable: readonly string[] = options.hasPlaintext === true ? SUPPORTED_MECHANISMS : ['PLAIN'];
+    const offered: string[] = [];
+    for (const m of options.mechanisms ?? ['PLAIN']) {
+      const name = m.toUpperCase();
+      if (usable.includes(name) && !offered.includes(name)) offered.push(name);
+    }
+    this.mechanisms = Object.freeze(offered);
   }
 
   checkPlain(authzid: string, authcid: string, password: string): boolean {
@@ -52,8 +76,33 @@ export class PasswordAuthenticator implements Authenticator {
     return false;
   }
 
+  checkCramMd5(authcid: string, challenge: Buffer, data: Buffer, start: number, end: number): boolean | undefined {
+    if (!this.mechanisms.includes('CRAM-MD5')) return false;
+    const user = prepare(authcid);
+    if (user === null || user === '') return undefined;
+    try {
+      for (const source of this.#sources) {
+        const verdict = source.checkCram(user, challenge, data, start, end);
+        if (verdict !== undefined) return verdict;
+      }
+    } catch {
+      return false; // as in checkPlain: a source failing mid-check fails closed
+    }
+    return undefined;
+  }
+
   reload(): void {
     for (const source of this.#sources) source.reload();
+  }
+
+  sources(): readonly SourceReport[] {
+    return this.#sources.map((source) => ({ path: source.path, status: source.status() }));
+  }
+
+  sourceErrors(): number {
+    let n = 0;
+    for (const source of this.#sources) n += source.errorCount;
+    return n;
   }
 }
 

@@ -15,6 +15,7 @@ import { underSystemd } from '../config/debian-conf.js';
 import type { Settings } from '../config/settings.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import { describeStatus } from '../auth/source-status.js';
 import type { AsciiAuthenticator } from '../protocol/context.js';
 import { startServer } from '../server.js';
 import { createStore } from '../store/cache.js';
@@ -116,9 +117,10 @@ export async function main(argv: string[]): Promise<number> {
   if (settings.authFile !== null) {
     try {
       const { createAsciiAuth } = await import('../auth/ascii-auth.js');
-      asciiAuth = createAsciiAuth(settings.authFile);
+      asciiAuth = createAsciiAuth(settings.authFile, (m) => log.warn(m));
     } catch (e: unknown) {
-      return fail(errorMessage(e), ExitCode.Failure);
+      const { asciiAuthStartupMessage } = await import('../auth/ascii-auth.js');
+      return fail(asciiAuthStartupMessage(e), ExitCode.Failure);
     }
   }
 
@@ -161,7 +163,14 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   const onHup = (): void => {
     opts.sasl?.reload();
     opts.asciiAuth?.reload();
-    if (log.level > 0) log.line('Reloaded authentication data (SIGHUP).');
+    // Always said: after `systemctl reload` the journal tells whether the new users are in.
+    const sources = [...(opts.sasl?.sources() ?? [])];
+    const asciiStatus = opts.asciiAuth?.status?.();
+    if (settings.authFile !== null && asciiStatus !== undefined) sources.push({ path: settings.authFile, status: asciiStatus });
+    const summary = sources.map((r) => `${r.path}: ${describeStatus(r.status)}`).join('; ');
+    const text = summary === '' ? 'Reloaded authentication data (SIGHUP).' : `Reloaded authentication data (SIGHUP): ${summary}`;
+    if (sources.some((r) => r.status.state === 'failed')) log.error(text);
+    else if (summary !== '' || log.level > 0) log.info(text);
   };
   const onFatal = (err: unknown): void => {
     log.fatal('memcachedts: uncaught exception, exiting', err);
@@ -212,7 +221,23 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
       if (err !== null) log.error(err);
       else pidWritten = true;
     }
-    if (opts.runAs !== null) dropPrivileges(opts.runAs);
+    if (opts.runAs !== null) {
+      dropPrivileges(opts.runAs);
+      // The password files were first read as root; every later read runs as the -u user, so
+      // read them again now: one that user cannot read fails closed here, at start, with the
+      // chown/chmod to run, instead of at the first change after hours of serving.
+      opts.sasl?.reload();
+      if (settings.authFile !== null) {
+        // memcached reads the -Y file only after the drop and exits when it cannot: so do we.
+        const { asciiAuthStartupMessage, checkAsciiAuthFile } = await import('../auth/ascii-auth.js');
+        try {
+          checkAsciiAuthFile(settings.authFile);
+        } catch (e: unknown) {
+          throw new StartupError(asciiAuthStartupMessage(e), ExitCode.Failure);
+        }
+        opts.asciiAuth?.reload();
+      }
+    }
   } catch (e: unknown) {
     unhook();
     cleanup();

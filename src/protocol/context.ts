@@ -4,6 +4,7 @@ import type { Settings } from '../config/settings.js';
 import type { Store } from '../store/store.js';
 import type { Counters } from '../stats/counters.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { SourceStatus } from '../auth/source-status.js';
 import type { VerboseLog } from '../log/verbose.js';
 import type { Session } from './session.js';
 
@@ -11,7 +12,10 @@ import type { Session } from './session.js';
 export interface AsciiAuthenticator {
   /** Checks a `user pass` token; returns 'ok', 'fail' or 'format' (bad token). */
   check(token: Buffer, start: number, end: number): 'ok' | 'fail' | 'format';
+  /** Re-read the file (SIGHUP); a failure leaves nobody authenticated until it is readable. */
   reload(): void;
+  /** How many users the file holds, or why it authenticates nobody (absent: not tracked). */
+  status?(): SourceStatus;
 }
 
 export interface ServerContext {

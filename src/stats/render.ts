@@ -365,7 +365,8 @@ export function emitConnsStats(ctx: ServerContext, emit: StatEmitter): void {
 
 /**
  * `stats memcachedts`: our own figures, clearly apart from memcached's groups (which stay
- * byte-for-byte memcached's): the multiget line cap and the connection-close reasons.
+ * byte-for-byte memcached's): the multiget line cap, the connection-close reasons and the
+ * health of the password files.
  */
 export function emitExtraStats(ctx: ServerContext, emit: StatEmitter): void {
   const c = ctx.counters;
@@ -374,6 +375,11 @@ export function emitExtraStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('conns_closed_line_too_long', c.conns_closed_line_too_long);
   emit('conns_closed_protocol_error', c.conns_closed_protocol_error);
   emit('conns_closed_idle', c.conns_closed_idle);
+  // Password files that could not be read or parsed (each failure counted once, when it
+  // starts or its reason changes), and how many authenticate nobody right now.
+  const sources = ctx.sasl?.sources() ?? [];
+  emit('auth_source_errors', ctx.sasl?.sourceErrors() ?? 0);
+  emit('auth_sources_failing', sources.filter((r) => r.status.state === 'failed').length);
 }
 
 /** `stats reset`: memcached zeroes the server and item outcome counters, not the gauges. */

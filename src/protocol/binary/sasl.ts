@@ -1,11 +1,14 @@
 // SASL over the binary protocol (-S): LIST_MECHS, AUTH and STEP as memcached 1.6.18 answers
-// them with Cyrus SASL, for the one mechanism we implement (PLAIN, RFC 4616). Every exchange
+// them with Cyrus SASL, for the mechanisms we implement: PLAIN (RFC 4616) and CRAM-MD5
+// (RFC 2195: the challenge goes back with AUTH_CONTINUE, the STEP answers it). Every exchange
 // starts a fresh SASL session, so it drops an earlier authentication (memcached's
 // init_sasl_conn). Passwords never reach a log line.
 
 import type { BinaryReader } from './reader.js';
 import { Opcode, Status, BODY_AUTHENTICATED } from './header.js';
 import { noteAuthFailure } from '../auth-throttle.js';
+import { CRAM_MD5, makeCramChallenge, parseCramResponse } from '../../auth/cram-md5.js';
+import { hostname as osHostname } from 'node:os';
 
 /** memcached's MAX_SASL_MECH_LEN. */
 export const MAX_SASL_MECH_LEN = 32;
@@ -21,11 +24,16 @@ const SASL_FAIL = -1;
 const SASL_NOMECH = -4;
 const SASL_BADPROT = -5;
 const SASL_BADAUTH = -13;
+const SASL_NOUSER = -20;
+
+/** The host part of CRAM-MD5 challenges (Cyrus uses the server's host name). */
+const CHALLENGE_HOST = osHostname();
 
 const Phase = {
   Idle: 0, // no exchange started (or the last start failed)
   AwaitingPlain: 1, // AUTH PLAIN without an initial response: STEP carries it
-  Done: 2, // the exchange finished; a further STEP fails
+  AwaitingCram: 2, // AUTH CRAM-MD5 sent the challenge: STEP carries `user digest`
+  Done: 3, // the exchange finished; a further STEP fails
 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
@@ -35,6 +43,8 @@ export class SaslState {
   mech = '';
   data: Buffer = EMPTY;
   dataLen = 0;
+  /** The CRAM-MD5 challenge last sent on this connection. */
+  challenge: Buffer = EMPTY;
 
   reset(capacity: number): void {
     if (this.data.length < capacity) this.data = Buffer.allocUnsafe(capacity);
@@ -105,6 +115,16 @@ export function completeSaslAuth(r: BinaryReader): void {
       result = SASL_NOMECH;
       st.phase = Phase.Idle;
       if (log.level >= 1) log.line("SASL (severity 2): Couldn't find mech " + st.mech);
+    } else if (st.mech.toUpperCase() === CRAM_MD5) {
+      if (dataLen === 0) {
+        result = SASL_CONTINUE;
+        st.challenge = makeCramChallenge(CHALLENGE_HOST);
+        st.phase = Phase.AwaitingCram;
+      } else {
+        result = SASL_BADPROT; // the server speaks first in CRAM-MD5
+        st.phase = Phase.Idle;
+        if (log.level >= 1) log.line('SASL (severity 2): Remote sent first but mech does not allow it.');
+      }
     } else if (dataLen === 0) {
       result = SASL_CONTINUE; // PLAIN without an initial response: the client STEPs with it
       st.phase = Phase.AwaitingPlain;
@@ -118,6 +138,11 @@ export function completeSaslAuth(r: BinaryReader): void {
     if (log.level >= 1) log.line(s.conn.id + ': SASL_STEP called but sasl_server_start not called for this connection!');
   } else if (st.phase === Phase.Done) {
     if (log.level >= 1) log.line('SASL (severity 1): attempting server step after doneflag');
+  } else if (st.phase === Phase.AwaitingCram) {
+    const v = checkCram(r, st.data, dataLen, st.challenge);
+    result = v.result;
+    user = v.user;
+    st.phase = Phase.Done;
   } else {
     const v = checkPlain(r, st.data, dataLen);
     result = v.result;
@@ -136,7 +161,13 @@ export function completeSaslAuth(r: BinaryReader): void {
       r.writeSuccess(BODY_AUTHENTICATED);
       return;
     case SASL_CONTINUE:
-      r.header(Status.AuthContinue, 0, 0, 0, 0);
+      // The mechanism's next message: empty for PLAIN, the challenge for CRAM-MD5.
+      if (st.phase === Phase.AwaitingCram) {
+        r.header(Status.AuthContinue, 0, 0, st.challenge.length, 0);
+        r.out.appendBytes(st.challenge, 0, st.challenge.length);
+      } else {
+        r.header(Status.AuthContinue, 0, 0, 0, 0);
+      }
       return;
     default:
       counters.auth_cmds++;
@@ -154,7 +185,6 @@ export function completeSaslAuth(r: BinaryReader): void {
 
 function isOffered(r: BinaryReader, mech: string): boolean {
   const wanted = mech.toUpperCase(); // Cyrus matches mechanism names case-insensitively
-  if (wanted !== 'PLAIN') return false; // the only mechanism implemented here
   const offered = r.ctx.sasl!.mechanisms;
   for (let i = 0; i < offered.length; i++) if (offered[i]!.toUpperCase() === wanted) return true;
   return false;
@@ -179,4 +209,18 @@ function checkPlain(r: BinaryReader, data: Buffer, len: number): { result: numbe
   const ok = r.ctx.sasl!.checkPlain(authzid, user, password);
   if (!ok && r.ctx.log.level >= 1) r.ctx.log.line('SASL (severity 2): Password verification failed');
   return { result: ok ? SASL_OK : SASL_BADAUTH, user };
+}
+
+/** CRAM-MD5's answer: `user digest`, the digest keyed with the user's stored password. */
+function checkCram(r: BinaryReader, data: Buffer, len: number, challenge: Buffer): { result: number; user: string } {
+  const log = r.ctx.log;
+  const response = parseCramResponse(data, len);
+  if (response === null) {
+    if (log.level >= 1) log.line('SASL (severity 2): need authentication name');
+    return { result: SASL_BADPROT, user: '' };
+  }
+  const verdict = r.ctx.sasl!.checkCramMd5(response.user, challenge, data, response.digestStart, len);
+  if (verdict === undefined) return { result: SASL_NOUSER, user: response.user };
+  if (!verdict && log.level >= 1) log.line('SASL (severity 2): incorrect digest response');
+  return { result: verdict ? SASL_OK : SASL_BADAUTH, user: response.user };
 }

@@ -1,7 +1,7 @@
 // Helpers for the binary protocol unit tests: a server context over a real store, a Session
 // fed directly, and request / response codecs for expected bytes.
 import type { ServerContext } from '../../../../src/protocol/context.js';
-import type { Authenticator } from '../../../../src/auth/authenticator.js';
+import type { Authenticator, SourceReport } from '../../../../src/auth/authenticator.js';
 import type { Settings } from '../../../../src/config/settings.js';
 import type { VerboseLog } from '../../../../src/log/verbose.js';
 import { makeSettings } from '../../../../src/config/settings.js';
@@ -39,7 +39,16 @@ export class FakeAuth implements Authenticator {
     if (authzid !== '' && authzid !== authcid) return false;
     return this.users.get(authcid) === password;
   }
+  checkCramMd5(): boolean | undefined {
+    return undefined;
+  }
   reload(): void {}
+  sources(): readonly SourceReport[] {
+    return [];
+  }
+  sourceErrors(): number {
+    return 0;
+  }
 }
 
 export interface TestCtx {
