@@ -10,7 +10,7 @@ import { distributionEntries, osCodename, parseDeb822Sources, parseOneLineSource
 import { SUITE_VERSION } from './files.js';
 
 const SOURCE_PACKAGE = 'memcached';
-const DEB_SRC_FILE = '/etc/apt/sources.list.d/memcachedts-src.sources';
+const DEB_SRC_NAME = 'memcachedts-src.sources';
 
 /** ${XDG_CACHE_HOME:-~/.cache}/memcachedts/conformance, or MEMCACHEDTS_CONFORMANCE_CACHE. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -70,23 +70,37 @@ function unpackTests(download: string, work: string): string {
 /** Makes `apt-get source memcached` work: a deb-src twin of the distribution's deb entries. */
 function ensureDebSrc(log: (line: string) => void): void {
   if (sourceKnown()) return;
-  if (!fs.existsSync(DEB_SRC_FILE)) {
+  const places = aptPlaces();
+  const debSrcFile = path.join(places.sourceParts, DEB_SRC_NAME);
+  if (!fs.existsSync(debSrcFile)) {
     const codename = osCodename(readOr('/etc/os-release', ''));
     if (codename === null) throw new Error('no VERSION_CODENAME in /etc/os-release: add a deb-src entry for your mirror by hand');
-    const entries = distributionEntries(readAptEntries(), codename);
+    const entries = distributionEntries(readAptEntries(places), codename);
     if (entries.length === 0) throw new Error(`no deb entry for ${codename} in apt's sources: add a deb-src entry for your mirror by hand`);
     const text = renderDebSrc(entries, "Added by memcachedts's conformance runner (test/conformance) to fetch memcached's test suite.");
-    log(`adding ${DEB_SRC_FILE} (deb-src for ${entries.flatMap((e) => e.uris).join(', ')})`);
-    asRoot('tee', [DEB_SRC_FILE], text);
+    log(`adding ${debSrcFile} (deb-src for ${entries.flatMap((e) => e.uris).join(', ')})`);
+    asRoot('tee', [debSrcFile], text);
   }
   log('apt-get update');
   asRoot('apt-get', ['update', '-qq']);
-  if (!sourceKnown()) throw new Error(`apt still knows no source package ${SOURCE_PACKAGE} after adding ${DEB_SRC_FILE}`);
+  if (!sourceKnown()) throw new Error(`apt still knows no source package ${SOURCE_PACKAGE} after adding ${debSrcFile}`);
 }
 
-function readAptEntries(): AptEntry[] {
-  const entries = parseOneLineSources(readOr('/etc/apt/sources.list', ''));
-  const dir = '/etc/apt/sources.list.d';
+interface AptPlaces {
+  readonly sourceList: string;
+  readonly sourceParts: string;
+}
+
+/** Where apt reads its sources, as apt-config says (it honours APT_CONFIG). */
+function aptPlaces(): AptPlaces {
+  const r = spawnSync('apt-config', ['shell', 'LIST', 'Dir::Etc::sourcelist/f', 'PARTS', 'Dir::Etc::sourceparts/d'], { encoding: 'utf8' });
+  const value = (name: string, fallback: string): string => new RegExp(`^${name}='([^']*)'$`, 'm').exec(r.stdout ?? '')?.[1] ?? fallback;
+  return { sourceList: value('LIST', '/etc/apt/sources.list'), sourceParts: value('PARTS', '/etc/apt/sources.list.d/') };
+}
+
+function readAptEntries(places: AptPlaces): AptEntry[] {
+  const entries = parseOneLineSources(readOr(places.sourceList, ''));
+  const dir = places.sourceParts;
   const names = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
   for (const name of names) {
     // apt reads only these two suffixes; anything else in the folder is ignored (so here too).
@@ -103,6 +117,9 @@ function sourceKnown(): boolean {
 
 function asRoot(cmd: string, args: readonly string[], input?: string): void {
   const isRoot = process.getuid?.() === 0;
+  if (!isRoot && spawnSync('sudo', ['-V'], { stdio: 'ignore' }).error !== undefined) {
+    throw new Error(`apt has no deb-src entry for memcached, and adding one needs root: run once as root, or install sudo`);
+  }
   const argv = isRoot ? [cmd, ...args] : ['sudo', cmd, ...args];
   mustRun(argv[0] ?? cmd, argv.slice(1), input === undefined ? {} : { input, quiet: true });
 }

@@ -4,7 +4,7 @@
 //   --target=ours|real   the server under test (default ours: bin/memcachedts.js of this checkout)
 //   --memcached=PATH     the release binary for --target=real (default /usr/bin/memcached)
 //   -j N                 files run at once (default 2)
-//   --timeout=SECONDS    a file still running after this is killed and counts as failed (default 240)
+//   --timeout=SECONDS    a file still running after this is killed and counts as failed (default 150)
 //   files                t/getset.t, getset.t or getset; default every file test/conformance/files.ts runs
 //
 // Exits 1 when a file fails that files.ts does not expect to fail; an expected failure that
@@ -44,7 +44,7 @@ function parseOptions(argv: readonly string[]): Options {
   let targetKind = 'ours';
   let memcached = '/usr/bin/memcached';
   let jobs = 2;
-  let timeoutSec = 240;
+  let timeoutSec = 150;
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
