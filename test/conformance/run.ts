@@ -9,7 +9,7 @@
 //
 // Exits 1 when a file fails that files.ts does not expect to fail; an expected failure that
 // passes is reported loudly (take it off the list) but does not fail the run.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +127,8 @@ function runFile(buildDir: string, file: string, timeoutSec: number, env: NodeJS
 }
 
 function killGroup(pid: number): void {
+  // pid 0 (spawn failed) would mean our own process group.
+  if (pid <= 0) return;
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {
@@ -147,6 +149,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (opts.target.kind === 'real' && !fs.existsSync(opts.target.exe)) throw new UsageError(`no ${opts.target.exe}`);
 
+  if (spawnSync('prove', ['--version'], { stdio: 'ignore' }).error !== undefined) throw new UsageError('no prove: install perl (Debian: apt-get install perl libio-socket-ssl-perl)');
   const suiteDir = ensureSuite(log);
   checkList(suiteDir);
   const plans = new Map<string, FilePlan>(Object.entries(SUITE_FILES));
