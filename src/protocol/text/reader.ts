@@ -7,7 +7,6 @@
 // (try_read_command_asciiauth), and a `watch` connection that no longer reads commands.
 
 import type { ProtocolReader, Session, ValueConsumer } from '../session.js';
-import { runtimeState, type RuntimeState } from '../../stats/render.js';
 import { DIRECT_READ_MIN, SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
 import { dispatchCommand, getKeys } from './commands.js';
@@ -34,7 +33,6 @@ export class TextReader implements ProtocolReader {
   readonly session: Session;
   readonly ctx: ServerContext;
   /** Settings that admin commands change at run time (shared by the server's sessions). */
-  readonly rt: RuntimeState;
   /** The classic storage commands' value consumer, made on first use (commands.ts). */
   classicConsumer: ValueConsumer | null;
 
@@ -75,7 +73,6 @@ export class TextReader implements ProtocolReader {
   constructor(session: Session) {
     this.session = session;
     this.ctx = session.ctx;
-    this.rt = runtimeState(session.ctx);
     this.classicConsumer = null;
     this.noreply = false;
     this.flushMark = 0;
