@@ -149,7 +149,7 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
     // m?: meta commands
     const second = buf[c0 + 1];
     if (second === 0x67 || second === 0x73 || second === 0x64 || second === 0x6e || second === 0x61 || second === 0x65) {
-      executeMeta(r.session, buf, lineStart, lineEnd);
+      executeMeta(r.session, r, buf, lineStart, lineEnd);
       if (second === 0x6e) r.flushMark = r.session.out.length; // mn flushes
       return;
     }

@@ -9,6 +9,7 @@
 import type { ProtocolReader, Session, ValueConsumer } from '../session.js';
 import { DIRECT_READ_MIN, SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
+import type { MetaSetState } from '../meta/commands.js';
 import { dispatchCommand, getKeys } from './commands.js';
 import { noteAuthFailure } from '../auth-throttle.js';
 import { parseU32 } from './ascii-num.js';
@@ -32,9 +33,10 @@ const CH_SP = 0x20;
 export class TextReader implements ProtocolReader {
   readonly session: Session;
   readonly ctx: ServerContext;
-  /** Settings that admin commands change at run time (shared by the server's sessions). */
   /** The classic storage commands' value consumer, made on first use (commands.ts). */
   classicConsumer: ValueConsumer | null;
+  /** What a pending `ms` reply needs, made on the first ms (meta/commands.ts). */
+  metaSetState: MetaSetState | null;
 
   /** noreply seen on the current command (memcached's c->noreply, reset per line). */
   noreply: boolean;
@@ -74,6 +76,7 @@ export class TextReader implements ProtocolReader {
     this.session = session;
     this.ctx = session.ctx;
     this.classicConsumer = null;
+    this.metaSetState = null;
     this.noreply = false;
     this.flushMark = 0;
     this.isWatching = false;
