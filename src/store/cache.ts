@@ -68,6 +68,7 @@ import { LruMaintainer } from './lru-maintainer.js';
 import { Expiry } from './expiry.js';
 import { ItemData } from './item-data.js';
 import { Crawler } from './crawler.js';
+import { SlabAutomover } from './slab-automove.js';
 import { emitItemStats, emitSlabStats, StoreCounters, sum } from './stats.js';
 import { parseU64, U64_MASK } from './u64.js';
 
@@ -103,6 +104,11 @@ export class Cache implements Store {
   private readonly expiry: Expiry;
   private readonly data: ItemData;
   private readonly crawler: Crawler;
+  private readonly automover: SlabAutomover;
+  /** Server second of the automover's last decision (it decides at most once a second). */
+  private lastAutomoveCheck = -1;
+  /** COLD evictions per class at the last `slabs automove 2` turn. */
+  private readonly evictionsSeen = new Float64Array(MAX_SLAB_CLASSES);
   private readonly counters = new StoreCounters();
 
   private casId = 0;
@@ -150,6 +156,7 @@ export class Cache implements Store {
     };
     this.lru = new LruMaintainer(settings, parts);
     this.crawler = new Crawler({ dumpEnabled: settings.dumpEnabled, casEnabled: settings.casEnabled }, parts);
+    this.automover = new SlabAutomover(settings.slabAutomoveWindow, parts);
     this.crawler.start();
     this.lru.start();
   }
@@ -913,8 +920,38 @@ export class Cache implements Store {
   maintain(): void {
     this.clock.now();
     this.slabs.shrinkStep();
-    if (this.runtime.slabAutomove > 0) this.slabs.automoveStep();
+    this.automove();
     this.crawler.turn(this.counters.currItems);
+  }
+
+  /**
+   * `slabs automove 1`: the automover's decision, once a second (at once again after a page
+   * went back to the pool, as memcached's maintainer does). `slabs automove 2`: a class that
+   * evicted since the last turn gets a page from any class that can spare one (memcached asks
+   * on every eviction; one page move runs at a time).
+   */
+  private automove(): void {
+    const mode = this.runtime.slabAutomove;
+    const now = this.clock.current;
+    if (mode === 1 && now !== this.lastAutomoveCheck) {
+      const d = this.automover.run();
+      if (d.src !== -1 && d.dst !== -1) this.slabs.reassign(d.src, d.dst);
+      if (d.dst !== 0) this.lastAutomoveCheck = now;
+    } else if (mode === 2) {
+      const k = this.counters;
+      const seen = this.evictionsSeen;
+      let dst = 0;
+      let most = 0;
+      for (let c = 1; c <= this.slabs.largest; c++) {
+        const delta = k.evicted[c | LRU_COLD]! - seen[c]!;
+        seen[c] = k.evicted[c | LRU_COLD]!;
+        if (delta > most) {
+          most = delta;
+          dst = c;
+        }
+      }
+      if (dst !== 0) this.slabs.reassign(-1, dst);
+    }
   }
 
   /** Runs the crawler until done or the deadline (performance.now() ms) passes. */

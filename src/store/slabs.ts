@@ -324,23 +324,6 @@ export class Slabs {
     if (this.pages[best] !== EMPTY_PAGE) this.releasePage(best);
   }
 
-  /**
-   * A light slab automover: a class holding more than 2.5 pages of free chunks gives one
-   * empty page back to the pool, where any class that needs memory can take it.
-   */
-  automoveStep(): void {
-    if (this.pageCount * SLAB_PAGE_SIZE + SLAB_PAGE_SIZE <= this.memLimit) return; // pool not short
-    for (let c = 1; c <= this.largest; c++) {
-      if (this.classPages[c]! < 2 || this.freeChunksOf(c) < this.perSlab[c]! * 2.5) continue;
-      const page = this.pickPage(c, true);
-      if (page >= 0) {
-        this.releasePage(page);
-        this.slabsMoved++;
-        return;
-      }
-    }
-  }
-
   /** `slabs reassign <src> <dst>` result line. */
   reassign(src: number, dst: number): string {
     if (src === dst) return 'SAME src and dst class are identical';

@@ -218,3 +218,45 @@ test('binary FLUSH without a delay: items stored before it are gone, stats setti
   assert.equal(text(s, 'get n0\r\n'), `VALUE n0 0 100\r\n${VALUE}\r\nEND\r\n`);
   close();
 });
+
+/**
+ * One class of old items on several pages, another class evicting young items: the automover
+ * (once a second, over its 30-sample window) moves pages from the old class to the evicting one
+ * when the young age is below old age * ratio. Returns slabs_moved and the old class's pages.
+ */
+function automoveRun(commands: string[], overrides: Parameters<typeof makeCtx>[0] = {}): { moved: number; oldPages: number } {
+  const { ctx, clock, close } = makeCtx({ memLimitBytes: 8 * 1024 * 1024, ...overrides });
+  const s = newSession(ctx);
+  for (const c of commands) assert.equal(text(s, c + '\r\n'), 'OK\r\n');
+  fill(s, 'old', 25000); // about four pages of 100-byte values
+  juggle(ctx, 20);
+  const oldClass = [...stats(s, 'slabs').keys()].find((k) => k.endsWith(':total_pages'))!.split(':')[0]!;
+  clock.advance(100);
+  const big = 'b'.repeat(2000);
+  let n = 0;
+  for (let sec = 0; sec < 40; sec++) {
+    clock.advance(1);
+    let batch = '';
+    for (let i = 0; i < 400; i++) batch += `set young${n++} 0 0 ${big.length} noreply\r\n${big}\r\n`;
+    feed(s, [Buffer.from(batch, 'latin1')]);
+    store(ctx).maintain();
+  }
+  const moved = Number(stats(s).get('slabs_moved'));
+  const oldPages = Number(stats(s, 'slabs').get(`${oldClass}:total_pages`));
+  close();
+  return { moved, oldPages };
+}
+
+test('slabs automove ratio: pages move from the oldest class to the evicting one only when it is young enough', () => {
+  const moving = automoveRun(['slabs automove ratio 0.8']);
+  assert.ok(moving.moved > 0, `ratio 0.8: ${JSON.stringify(moving)}`);
+  const still = automoveRun(['slabs automove ratio 0']);
+  assert.equal(still.moved, 0, 'ratio 0: no class is ever young enough');
+  assert.ok(still.oldPages > moving.oldPages, `${still.oldPages} > ${moving.oldPages}`);
+});
+
+test('-o slab_automove_ratio is what the automover uses; slabs automove 0 stops it', () => {
+  assert.equal(automoveRun([], { slabAutomoveRatio: 0 }).moved, 0);
+  assert.ok(automoveRun([], { slabAutomoveRatio: 0.8 }).moved > 0);
+  assert.equal(automoveRun(['slabs automove 0']).moved, 0);
+});
