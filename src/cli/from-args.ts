@@ -353,11 +353,13 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
         case 'slab_automove_ratio': {
           const n = atof(need(value, 'Missing slab_automove_ratio argument'));
           if (n <= 0 || n > 1) fail('slab_automove_ratio must be > 0 and < 1');
+          s.slabAutomoveRatio = n;
           break;
         }
         case 'slab_automove_window': {
           const n = atoi(need(value, 'Missing slab_automove_window argument'));
           if (n < 3) fail('slab_automove_window must be > 2');
+          s.slabAutomoveWindow = n;
           break;
         }
         case 'tail_repair_time': {

@@ -19,6 +19,7 @@ import { describeStatus } from '../auth/source-status.js';
 import type { AsciiAuthenticator } from '../protocol/context.js';
 import { startServer } from '../server.js';
 import { createStore } from '../store/cache.js';
+import { RuntimeSettings } from '../config/runtime-settings.js';
 import { HELP_TEXT, LICENSE_TEXT, VERSION_LINE } from './program.js';
 import { dropPrivileges, isRoot, lookupUser, openFileLimit, removePidFile, writePidFile, type PasswdEntry } from './process-ops.js';
 
@@ -189,7 +190,8 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   };
 
   // memcached prints its slab classes (slabs_init, -vv) before the "server listening" lines.
-  const store = createStore(settings);
+  const runtime = new RuntimeSettings(settings);
+  const store = createStore(settings, runtime);
   if (log.level >= 2) store.describeSlabClasses((line) => log.line(line));
 
   let server;
@@ -197,6 +199,7 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
     server = await startServer(settings, {
       log,
       store,
+      runtime,
       sasl: opts.sasl,
       asciiAuth: opts.asciiAuth,
       onShutdownRequest: (graceful: boolean) => {

@@ -1,8 +1,10 @@
 // Everything a protocol front end may reach besides its own connection: one per server.
 
 import type { Settings } from '../config/settings.js';
+import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Store } from '../store/store.js';
 import type { Counters } from '../stats/counters.js';
+import type { PrefixStats } from '../stats/prefix-stats.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { SourceStatus } from '../auth/source-status.js';
 import type { VerboseLog } from '../log/verbose.js';
@@ -20,8 +22,12 @@ export interface AsciiAuthenticator {
 
 export interface ServerContext {
   readonly settings: Settings;
+  /** What admin commands change at run time; the store reads the same object live. */
+  readonly runtime: RuntimeSettings;
   readonly store: Store;
   readonly counters: Counters;
+  /** `stats detail` per-prefix counters. */
+  readonly prefixStats: PrefixStats;
   /** -S: SASL over binary; null when off. */
   readonly sasl: Authenticator | null;
   /** -Y: ascii auth; null when off. */

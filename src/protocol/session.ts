@@ -296,9 +296,15 @@ export class Session {
       // Also yield once a batch's replies pass OUT_YIELD_BYTES: net/ writes them and stops
       // reading from a client that does not read its replies (bounded output per connection).
       const isOutFull = this.out.length >= OUT_YIELD_BYTES;
-      if ((isOutFull || ++requests >= limit) && pos < end && this.valueLen === 0) {
+      if (this.valueLen !== 0) continue; // a request is done only once its value is in
+      requests++;
+      if (pos === end) {
+        // memcached's write of the replies takes one more of its -R turns, so a turn that ends
+        // with the input after limit - 1 requests counts a yield too (t/issue_61.t).
+        if (requests >= limit - 1) this.ctx.counters.conn_yields++;
+      } else if (isOutFull || requests >= limit) {
+        if (!isOutFull) this.ctx.counters.conn_yields++; // a yield for output alone is ours
         this.hasYielded = true;
-        if (!isOutFull) this.ctx.counters.conn_yields++;
         break;
       }
     }

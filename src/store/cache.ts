@@ -9,6 +9,7 @@
 // Item bytes live in 1 MiB pages off the V8 heap; no JavaScript object, string or Map entry
 // per item.
 
+import { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
 import {
   AllocError,
@@ -67,6 +68,7 @@ import { LruMaintainer } from './lru-maintainer.js';
 import { Expiry } from './expiry.js';
 import { ItemData } from './item-data.js';
 import { Crawler } from './crawler.js';
+import { SlabAutomover } from './slab-automove.js';
 import { emitItemStats, emitSlabStats, StoreCounters, sum } from './stats.js';
 import { parseU64, U64_MASK } from './u64.js';
 
@@ -80,14 +82,17 @@ const CRLF1 = 0x0a;
 /** Pin-count entries kept at 0 for reuse; past this many, finished ones are deleted. */
 const PINS_KEPT_MAX = 4096;
 
-export function createStore(settings: Settings, clock?: Clock): Store {
-  return new Cache(settings, clock ?? systemClock);
+/** The store for a server; runtime is the server's one RuntimeSettings, read live. */
+export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Store {
+  return new Cache(settings, clock ?? systemClock, runtime);
 }
 
 export class Cache implements Store {
   private readonly casEnabled: boolean;
   private readonly itemSizeMax: number;
   private readonly sizesHist: Uint32Array | null;
+  /** The server's run-time settings (lru tune/mode/temp_ttl, crawler, automove, flush point). */
+  readonly runtime: RuntimeSettings;
 
   private readonly clock: ServerClock;
   private readonly slabs: Slabs;
@@ -99,6 +104,11 @@ export class Cache implements Store {
   private readonly expiry: Expiry;
   private readonly data: ItemData;
   private readonly crawler: Crawler;
+  private readonly automover: SlabAutomover;
+  /** Server second of the automover's last decision (it decides at most once a second). */
+  private lastAutomoveCheck = -1;
+  /** COLD evictions per class at the last `slabs automove 2` turn. */
+  private readonly evictionsSeen = new Float64Array(MAX_SLAB_CLASSES);
   private readonly counters = new StoreCounters();
 
   private casId = 0;
@@ -121,7 +131,9 @@ export class Cache implements Store {
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
 
-  constructor(settings: Settings, clock: Clock) {
+  /** runtime defaults to one of the store's own (unit tests). */
+  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings = new RuntimeSettings(settings)) {
+    this.runtime = runtime;
     this.casEnabled = settings.casEnabled;
     this.itemSizeMax = settings.itemSizeMax;
     this.sizesHist = settings.trackSizes ? new Uint32Array(Math.floor(this.itemSizeMax / 32) + 2) : null;
@@ -132,22 +144,19 @@ export class Cache implements Store {
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): void => this.maintain(),
     };
-    this.slabs = new Slabs(settings, host);
+    this.slabs = new Slabs(settings, runtime, host);
     this.pages = this.slabs.pages;
     this.words = this.slabs.words;
     this.hash = new HashTable(this.pages, this.words, settings.hashPowerInit, settings.hashExpandDisabled);
     this.lists = new LruLists(this.words);
-    this.expiry = new Expiry(this.clock, this.words);
+    this.expiry = new Expiry(this.clock, this.words, runtime);
     this.data = new ItemData(this.slabs);
-    const parts = { slabs: this.slabs, lists: this.lists, counters: this.counters, clock: this.clock, expiry: this.expiry, host };
+    const parts = {
+      runtime, slabs: this.slabs, lists: this.lists, counters: this.counters, clock: this.clock, expiry: this.expiry, host,
+    };
     this.lru = new LruMaintainer(settings, parts);
-    this.crawler = new Crawler({
-      enabled: settings.lruCrawler,
-      sleepUs: settings.lruCrawlerSleepUs,
-      toCrawl: settings.lruCrawlerToCrawl,
-      dumpEnabled: settings.dumpEnabled,
-      casEnabled: settings.casEnabled,
-    }, parts);
+    this.crawler = new Crawler({ dumpEnabled: settings.dumpEnabled, casEnabled: settings.casEnabled }, parts);
+    this.automover = new SlabAutomover(settings.slabAutomoveWindow, parts);
     this.crawler.start();
     this.lru.start();
   }
@@ -224,6 +233,7 @@ export class Cache implements Store {
    * -M), then a page taken from another class. NIL when none can be had.
    */
   private allocChunk(cls: number): number {
+    this.lru.pullBeforeAlloc(cls);
     let ref = this.slabs.takeChunk(cls);
     if (ref !== NIL) return ref;
     ref = this.lru.allocPull(cls);
@@ -345,7 +355,7 @@ export class Cache implements Store {
     k.currItems++;
     k.totalItems++;
     if (this.sizesHist !== null) this.sizesHist[Math.ceil(total / 32)]!++;
-    this.lists.link(ref, cls | (this.lru.tempLru ? this.lru.entrySegment(w[b + W_EXP]!) : this.lru.plainEntry), total);
+    this.lists.link(ref, cls | this.lru.entrySegment(w[b + W_EXP]!), total);
     this.hash.insert(ref, w[b + W_HASH]! | 0, k.currItems);
   }
 
@@ -845,8 +855,8 @@ export class Cache implements Store {
       words: this.words,
       largest: this.slabs.largest,
       now: this.clock.now(),
-      segmented: this.lru.segmented,
-      tempLru: this.lru.tempLru,
+      segmented: this.lru.hasMaintainer,
+      tempLru: this.runtime.tempLru,
     }, emit);
   }
 
@@ -895,26 +905,12 @@ export class Cache implements Store {
     return this.slabs.reassign(src, dst);
   }
 
-  setAutomove(mode: number): void {
-    this.slabs.automove = mode;
-  }
-
-  /** Current `slabs automove` level (0, 1, 2). */
-  get automoveMode(): number {
-    return this.slabs.automove;
-  }
-
   lruCrawlerCommand(args: readonly string[]): string {
     return this.crawler.command(args);
   }
 
   metadump(spec: string, each: (line: string) => void): string {
     return this.crawler.metadump(spec, each);
-  }
-
-  /** lru_crawler settings as `stats settings` reports them. */
-  get crawlerSettings(): { enabled: boolean; sleepUs: number; toCrawl: number } {
-    return { enabled: this.crawler.enabled, sleepUs: this.crawler.sleepUs, toCrawl: this.crawler.toCrawl };
   }
 
   /**
@@ -924,8 +920,38 @@ export class Cache implements Store {
   maintain(): void {
     this.clock.now();
     this.slabs.shrinkStep();
-    if (this.slabs.automove > 0) this.slabs.automoveStep();
+    this.automove();
     this.crawler.turn(this.counters.currItems);
+  }
+
+  /**
+   * `slabs automove 1`: the automover's decision, once a second (at once again after a page
+   * went back to the pool, as memcached's maintainer does). `slabs automove 2`: a class that
+   * evicted since the last turn gets a page from any class that can spare one (memcached asks
+   * on every eviction; one page move runs at a time).
+   */
+  private automove(): void {
+    const mode = this.runtime.slabAutomove;
+    const now = this.clock.current;
+    if (mode === 1 && now !== this.lastAutomoveCheck) {
+      const d = this.automover.run();
+      if (d.src !== -1 && d.dst !== -1) this.slabs.reassign(d.src, d.dst);
+      if (d.dst !== 0) this.lastAutomoveCheck = now;
+    } else if (mode === 2) {
+      const k = this.counters;
+      const seen = this.evictionsSeen;
+      let dst = 0;
+      let most = 0;
+      for (let c = 1; c <= this.slabs.largest; c++) {
+        const delta = k.evicted[c | LRU_COLD]! - seen[c]!;
+        seen[c] = k.evicted[c | LRU_COLD]!;
+        if (delta > most) {
+          most = delta;
+          dst = c;
+        }
+      }
+      if (dst !== 0) this.slabs.reassign(-1, dst);
+    }
   }
 
   /** Runs the crawler until done or the deadline (performance.now() ms) passes. */

@@ -237,8 +237,6 @@ export interface Store {
   cachedump(slabClass: number, limit: number, each: (ref: ItemRef, keyLen: number, valueLen: number, exptimeUnix: number) => void): void;
   /** `slabs reassign` result word: OK, BUSY, BADCLASS, NOSPARE, NOTFULL, UNSAFE, SAME. */
   slabsReassign(src: number, dst: number): string;
-  /** `slabs automove N` */
-  setAutomove(mode: number): void;
   /**
    * lru_crawler control; args are the tokens after `lru_crawler`. Returns memcached's reply line
    * without CRLF, except for `metadump`, which returns the whole block ending in `END\r\n`.

@@ -2,6 +2,8 @@
 // fresh counters, a verbose log that collects its lines, and a Session factory.
 import { createStore } from '../../src/store/cache.js';
 import { Counters } from '../../src/stats/counters.js';
+import { PrefixStats } from '../../src/stats/prefix-stats.js';
+import { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
@@ -24,10 +26,13 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
   const settings = makeSettings(opts.settings ?? {});
   const logLines: string[] = [];
   const shutdownRequests: boolean[] = [];
+  const runtime = new RuntimeSettings(settings);
   const ctx: TestContext = {
     settings,
-    store: createStore(settings),
+    runtime,
+    store: createStore(settings, runtime),
     counters: new Counters(),
+    prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl: null,
     asciiAuth: opts.asciiAuth ?? null,
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),

@@ -7,8 +7,6 @@ import type { ProtocolReader, Session } from '../session.js';
 import { DIRECT_READ_MIN, SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
 import type { OutBuffer } from '../out-buffer.js';
-import type { RuntimeState } from '../../stats/render.js';
-import { runtimeState } from '../../stats/render.js';
 import {
   HEADER_BYTES,
   Magic,
@@ -76,7 +74,6 @@ export class BinaryReader implements ProtocolReader {
   readonly out: OutBuffer;
   readonly versionBody: Buffer;
   /** Run-time settings (`stats detail on` and friends), shared by the whole server. */
-  readonly runtime: RuntimeState;
 
   // The request being handled (host order).
   opcode: number; // as sent (quiet variants included): responses echo it
@@ -105,7 +102,6 @@ export class BinaryReader implements ProtocolReader {
     this.ctx = session.ctx;
     this.out = session.out;
     this.versionBody = Buffer.from(session.ctx.settings.version, 'latin1');
-    this.runtime = runtimeState(session.ctx);
     this.opcode = 0;
     this.baseOpcode = 0;
     this.isQuiet = false;

@@ -78,14 +78,14 @@ const SP = 0x20;
 const CH_b = 0x62;
 
 // One MetaFlags for every command: a command finishes before the next starts (single thread).
-// ms keeps what its reply needs in its per-session MsState until the data block arrives.
+// ms keeps what its reply needs in its per-session MetaSetState until the data block arrives.
 const flags = new MetaFlags();
 /** A lookup that leaves the item as it was: no stats, no LRU bump, no fetched mark. */
 const PEEK = GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark;
 const KEY_COPY = Buffer.alloc(256);
 
 /** Runs the meta command on buf[lineStart, lineEnd) (no CR/LF); the reply goes to session.out. */
-export function executeMeta(session: Session, buf: Buffer, lineStart: number, lineEnd: number): void {
+export function executeMeta(session: Session, owner: MetaStateOwner, buf: Buffer, lineStart: number, lineEnd: number): void {
   const t = session.tokens;
   t.tokenize(buf, lineStart, lineEnd);
   if (t.count === 0 || t.len(0) !== 2 || buf[t.start[0]!] !== 0x6d) {
@@ -97,7 +97,7 @@ export function executeMeta(session: Session, buf: Buffer, lineStart: number, li
       metaGet(session);
       break;
     case 0x73: // s
-      metaSet(session);
+      metaSet(session, owner);
       break;
     case 0x64: // d
       metaDelete(session);
@@ -363,7 +363,8 @@ const OP_KEY = 2;
 const OP_CAS = 3;
 
 /** What an ms reply needs once its data block has arrived; one per session. */
-class MsState implements ValueConsumer {
+/** What an `ms` reply needs until its value block has arrived; one per connection (its owner). */
+export class MetaSetState implements ValueConsumer {
   mode: StoreMode = StoreMode.Set;
   casIn = 0;
   noReply = false;
@@ -431,28 +432,22 @@ class MsState implements ValueConsumer {
   }
 }
 
-const msStates = new WeakMap<Session, MsState>();
-
-function msStateOf(session: Session): MsState {
-  let st = msStates.get(session);
-  if (st === undefined) {
-    st = new MsState();
-    msStates.set(session, st);
-  }
-  return st;
+/** The per-connection holder of ms state (the text reader), filled on the first ms. */
+export interface MetaStateOwner {
+  metaSetState: MetaSetState | null;
 }
 
 // ms <key> <datalen> <flag>*
-function metaSet(session: Session): void {
+function metaSet(session: Session, owner: MetaStateOwner): void {
   const t = session.tokens;
   const f = flags;
   if (t.count < 2) return writeLine(session, ERROR);
   if (keyTooLong(session) || t.count === 2) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
   const buf = t.buf;
-  if (!parseDatalen(buf, t.start[2]!, t.end[2]!)) return writeLine(session, ERR_BAD_FORMAT);
-  const vlen = datalen;
-  const st = msStateOf(session);
+  const vlen = parseDatalen(buf, t.start[2]!, t.end[2]!);
+  if (vlen < 0) return writeLine(session, ERR_BAD_FORMAT);
+  const st = owner.metaSetState ?? (owner.metaSetState = new MetaSetState());
   if (!parseMetaFlags(t, 3, f, Extra.ExplicitCas)) return msSwallow(session, st, vlen, f.error!);
 
   st.opCount = 0;
@@ -516,20 +511,16 @@ function metaSet(session: Session): void {
   session.expectValue(ref, vlen, st);
 }
 
-function msSwallow(session: Session, st: MsState, vlen: number, err: Buffer): void {
+function msSwallow(session: Session, st: MetaSetState, vlen: number, err: Buffer): void {
   writeLine(session, err);
   session.expectValue(-1, vlen, st);
 }
 
-let datalen = 0;
-
-/** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2. Sets datalen. */
-function parseDatalen(buf: Buffer, s: number, e: number): boolean {
-  if (!parseInt32(buf, s, e)) return false;
+/** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2; -1 when bad. */
+function parseDatalen(buf: Buffer, s: number, e: number): number {
+  if (!parseInt32(buf, s, e)) return -1;
   const n = lastNumber();
-  if (n < 0 || n > 2147483645) return false;
-  datalen = n;
-  return true;
+  return n < 0 || n > 2147483645 ? -1 : n;
 }
 
 // --- md -------------------------------------------------------------------------------------------

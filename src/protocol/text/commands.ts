@@ -21,12 +21,7 @@ import {
   emitExtraStats,
   emitGeneralStats,
   emitSettingsStats,
-  prefixDumpLines,
-  recordPrefixDelete,
-  recordPrefixGet,
-  recordPrefixSet,
   resetStats,
-  runtimeState,
 } from '../../stats/render.js';
 
 export const KEY_MAX_LENGTH = 250;
@@ -154,7 +149,7 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
     // m?: meta commands
     const second = buf[c0 + 1];
     if (second === 0x67 || second === 0x73 || second === 0x64 || second === 0x6e || second === 0x61 || second === 0x65) {
-      executeMeta(r.session, buf, lineStart, lineEnd);
+      executeMeta(r.session, r, buf, lineStart, lineEnd);
       if (second === 0x6e) r.flushMark = r.session.out.length; // mn flushes
       return;
     }
@@ -313,7 +308,7 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
   const view = session.view;
   const log = ctx.log;
   const counters = ctx.counters;
-  const rt = r.rt;
+  const rt = r.ctx.runtime;
   const opts = shouldTouch ? GetOpt.Touch | GetOpt.CountAsTouch : GetOpt.None;
   // Keys are scanned straight off the line: any number of them, not bounded by MAX_TOKENS.
   let failLength = false;
@@ -330,7 +325,7 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
     if (shouldTouch) counters.cmd_touch++;
     else counters.cmd_get++;
     const hit = store.get(buf, keyStart, keyLen, view, opts, exptime);
-    if (rt.detailEnabled) recordPrefixGet(ctx, buf, keyStart, keyLen, hit);
+    if (rt.detailEnabled) ctx.prefixStats.recordGet(buf, keyStart, keyLen, hit);
     if (!hit) continue;
     out.append(R.PIECE_VALUE);
     out.appendBytes(buf, keyStart, p);
@@ -449,7 +444,7 @@ function processUpdate(r: TextReader, buf: Buffer, mode: StoreMode, handleCas: b
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  if (r.rt.detailEnabled) recordPrefixSet(ctx, buf, keyStart, keyLen);
+  if (r.ctx.runtime.detailEnabled) ctx.prefixStats.recordSet(buf, keyStart, keyLen);
   const store = ctx.store;
   const consumer = consumerFor(r);
   const ref = store.allocate(buf, keyStart, keyLen, flags, exptime, vlen);
@@ -488,7 +483,7 @@ function processDelete(r: TextReader, buf: Buffer): void {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  if (r.rt.detailEnabled) recordPrefixDelete(ctx, buf, keyStart, keyLen);
+  if (r.ctx.runtime.detailEnabled) ctx.prefixStats.recordDelete(buf, keyStart, keyLen);
   reply(r, ctx.store.delete(buf, keyStart, keyLen, 0) === DeleteResult.Deleted ? R.REPLY_DELETED : R.REPLY_NOT_FOUND);
 }
 
@@ -571,10 +566,7 @@ function processFlushAll(r: TextReader, buf: Buffer): void {
       return;
     }
   }
-  const delay = exptime > 0 ? exptime : 0;
-  store.flushAll(delay);
-  const newOldest = delay > 0 ? store.realTime(delay) : store.now();
-  runtimeState(ctx).oldestLive = ctx.settings.casEnabled ? newOldest - 1 : newOldest;
+  store.flushAll(exptime > 0 ? exptime : 0); // moves the flush point in ctx.runtime
   reply(r, R.REPLY_OK);
 }
 
@@ -602,7 +594,6 @@ function processMemlimit(r: TextReader, buf: Buffer): void {
   } else if (mb > 1000000000) {
     reply(r, R.ERR_MEMLIMIT_UNITS);
   } else if (ctx.store.setMemLimit(mb * MIB)) {
-    runtimeState(ctx).maxBytes = mb * MIB;
     if (ctx.log.level > 0) ctx.log.line('maxbytes adjusted to ' + mb + 'm');
     reply(r, R.REPLY_OK);
   } else {
@@ -652,7 +643,7 @@ function processSlabs(r: TextReader, buf: Buffer): void {
   }
   if (n >= 4 && t.is(1, 'automove')) {
     setNoreplyMaybe(r, t);
-    const rt = runtimeState(ctx);
+    const rt = ctx.runtime;
     if (t.is(2, 'ratio')) {
       const ratio = n < 5 ? NaN : parseDouble(buf, t.start[3]!, t.end[3]!);
       if (Number.isNaN(ratio)) {
@@ -670,8 +661,7 @@ function processSlabs(r: TextReader, buf: Buffer): void {
         reply(r, R.REPLY_ERROR);
         return;
       }
-      rt.slabAutomove = level;
-      ctx.store.setAutomove(level);
+      rt.slabAutomove = level; // the store's background turn reads it
     }
     reply(r, R.REPLY_OK);
     return;
@@ -682,7 +672,7 @@ function processSlabs(r: TextReader, buf: Buffer): void {
 function processLru(r: TextReader, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
-  const rt = runtimeState(ctx);
+  const rt = ctx.runtime;
   const n = mcTokens(t.count);
   const hasMaintainer = ctx.settings.lruSegmented;
   setNoreplyMaybe(r, t);
@@ -744,12 +734,7 @@ function processLruCrawler(r: TextReader): void {
     replyText(r, probe.startsWith('BADCLASS') ? 'ERROR cannot pipeline other commands before metadump' : probe);
     return;
   }
-  const answer = ctx.store.lruCrawlerCommand(args);
-  if (answer === 'OK' && args.length === 2) {
-    const v = Number(args[1]);
-    if (args[0] === 'sleep') runtimeState(ctx).lruCrawlerSleepUs = v;
-    else if (args[0] === 'tocrawl') runtimeState(ctx).lruCrawlerToCrawl = v;
-  }
+  const answer = ctx.store.lruCrawlerCommand(args); // enable/disable/sleep/tocrawl write ctx.runtime
   if (answer === '') return;
   if (answer.endsWith('\r\n')) {
     r.session.out.appendAscii(answer);
@@ -817,7 +802,7 @@ function processStats(r: TextReader, buf: Buffer): void {
     return;
   }
   if (t.is(1, 'detail')) {
-    const rt = runtimeState(ctx);
+    const rt = ctx.runtime;
     if (n >= 4 && t.is(2, 'on')) {
       rt.detailEnabled = true;
       reply(r, R.REPLY_OK);
@@ -825,7 +810,7 @@ function processStats(r: TextReader, buf: Buffer): void {
       rt.detailEnabled = false;
       reply(r, R.REPLY_OK);
     } else if (n >= 4 && t.is(2, 'dump')) {
-      out.appendAscii(prefixDumpLines(ctx));
+      out.appendAscii(ctx.prefixStats.dumpLines());
       out.append(R.REPLY_END);
     } else {
       reply(r, R.ERR_STATS_DETAIL_USAGE);

@@ -7,9 +7,9 @@
 // (try_read_command_asciiauth), and a `watch` connection that no longer reads commands.
 
 import type { ProtocolReader, Session, ValueConsumer } from '../session.js';
-import { runtimeState, type RuntimeState } from '../../stats/render.js';
 import { DIRECT_READ_MIN, SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
+import type { MetaSetState } from '../meta/commands.js';
 import { dispatchCommand, getKeys } from './commands.js';
 import { noteAuthFailure } from '../auth-throttle.js';
 import { parseU32 } from './ascii-num.js';
@@ -33,10 +33,10 @@ const CH_SP = 0x20;
 export class TextReader implements ProtocolReader {
   readonly session: Session;
   readonly ctx: ServerContext;
-  /** Settings that admin commands change at run time (shared by the server's sessions). */
-  readonly rt: RuntimeState;
   /** The classic storage commands' value consumer, made on first use (commands.ts). */
   classicConsumer: ValueConsumer | null;
+  /** What a pending `ms` reply needs, made on the first ms (meta/commands.ts). */
+  metaSetState: MetaSetState | null;
 
   /** noreply seen on the current command (memcached's c->noreply, reset per line). */
   noreply: boolean;
@@ -75,8 +75,8 @@ export class TextReader implements ProtocolReader {
   constructor(session: Session) {
     this.session = session;
     this.ctx = session.ctx;
-    this.rt = runtimeState(session.ctx);
     this.classicConsumer = null;
+    this.metaSetState = null;
     this.noreply = false;
     this.flushMark = 0;
     this.isWatching = false;

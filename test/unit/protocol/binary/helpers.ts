@@ -6,6 +6,8 @@ import type { Settings } from '../../../../src/config/settings.js';
 import type { VerboseLog } from '../../../../src/log/verbose.js';
 import { makeSettings } from '../../../../src/config/settings.js';
 import { createStore } from '../../../../src/store/cache.js';
+import { RuntimeSettings } from '../../../../src/config/runtime-settings.js';
+import { PrefixStats } from '../../../../src/stats/prefix-stats.js';
 import { ManualClock } from '../../../../src/store/clock.js';
 import { Counters } from '../../../../src/stats/counters.js';
 import { Session, SessionAction } from '../../../../src/protocol/session.js';
@@ -61,12 +63,15 @@ export interface TestCtx {
 export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator | null = null, logLevel = 0): TestCtx {
   const settings = makeSettings({ lruCrawler: false, ...(sasl !== null ? { saslEnabled: true, bindingProtocol: 'binary' as const } : {}), ...overrides });
   const clock = new ManualClock();
-  const store = createStore(settings, clock);
+  const runtime = new RuntimeSettings(settings);
+  const store = createStore(settings, runtime, clock);
   const log = new CaptureLog(logLevel);
   const ctx: ServerContext = {
     settings,
+    runtime,
     store,
     counters: new Counters(),
+    prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl,
     asciiAuth: null,
     log,
