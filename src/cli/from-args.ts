@@ -252,8 +252,10 @@ export function settingsFromRaw(raw: RawOptions, ctx: BuildContext): ParsedComma
     }
   }
   if (udpSpecified && s.udpPort !== 0 && !tcpSpecified) s.port = s.udpPort;
-  if (s.port > 65535 || s.port < 0) fail(`ERROR: Invalid port number ${s.port}.`);
-  if (s.udpPort > 65535 || s.udpPort < 0) fail(`ERROR: Invalid port number ${s.udpPort}.`);
+  // Negative ports pass here as in memcached: -1 binds an ephemeral port, and the others fail
+  // when binding (server.ts), with getaddrinfo's message.
+  if (s.port > 65535) fail(`ERROR: Invalid port number ${s.port}.`);
+  if (s.udpPort > 65535) fail(`ERROR: Invalid port number ${s.udpPort}.`);
   if (s.authFile !== null && s.udpPort !== 0) fail('Cannot use UDP with ascii authentication enabled (-U 0 to disable)');
   if (s.memLimitBytes <= 0) fail('Cannot set item size limit higher than 1/2 of memory max.');
 
