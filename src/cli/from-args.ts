@@ -458,6 +458,10 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
         case 'track_sizes':
           s.trackSizes = true;
           break;
+        case 'debug_commands':
+          // Ours: what memcached compiles in only for memcached-debug (its t/ suite needs it).
+          s.debugCommands = true;
+          break;
         case 'no_inline_ascii_resp':
         case 'inline_ascii_resp':
         case 'modern':

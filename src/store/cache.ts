@@ -160,6 +160,14 @@ export class Cache implements Store {
     return this.clock.now();
   }
 
+  shiftClock(deltaSec: number): void {
+    this.clock.shift(deltaSec);
+  }
+
+  pauseClock(isPaused: boolean): void {
+    this.clock.setPaused(isPaused);
+  }
+
   realTime(exptime: number): number {
     return this.clock.realTime(exptime);
   }

@@ -224,6 +224,10 @@ export interface Store {
   realTime(exptime: number): number;
   /** Unix time at which the server clock was 0 (process_started). */
   readonly processStarted: number;
+  /** memcached-debug's `debugtime N`: moves the server clock N seconds (negative: back). */
+  shiftClock(deltaSec: number): void;
+  /** memcached-debug's `debugtime p` (true) / `debugtime r` (false): stop or restart the clock. */
+  pauseClock(isPaused: boolean): void;
 
   // --- stats -----------------------------------------------------------------------------
   stats(): StoreStats;

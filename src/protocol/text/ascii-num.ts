@@ -96,6 +96,22 @@ export function parseI32(buf: Buffer, start: number, end: number): number {
 }
 
 /**
+ * safe_strtoll: an int64, or NaN. Values beyond 2^53 come back rounded (debugtime only, which
+ * clamps the clock anyway).
+ */
+export function parseI64(buf: Buffer, start: number, end: number): number {
+  if (!scan(buf, start, end)) return NaN;
+  if (scanDigitsEnd - scanDigitsStart <= 15) {
+    const m = smallMagnitude(buf);
+    return scanNegative ? -m : m;
+  }
+  const m = bigMagnitude(buf);
+  const v = scanNegative ? -m : m;
+  if (v > I64_MAX || v < -I64_MAX - 1n) return NaN; // ERANGE
+  return Number(v);
+}
+
+/**
  * safe_strtoull: a uint64, or NaN. Values above 2^53 come back rounded (still >= 2^53), which
  * is enough for cas comparisons against counters that stay below 2^53.
  */

@@ -13,7 +13,7 @@ import { AllocError, DeleteResult, DeltaResult, GetOpt, StoreMode, StoreResult }
 import { MAX_TOKENS, type Tokens } from './tokenizer.js';
 import type { TextReader } from './reader.js';
 import { executeMeta } from '../meta/commands.js';
-import { parseDouble, parseI32, parseU32, parseU64, parseU64Big } from './ascii-num.js';
+import { parseDouble, parseI32, parseI64, parseU32, parseU64, parseU64Big } from './ascii-num.js';
 import * as R from './replies.js';
 import { ZERO_COPY_MIN } from '../out-buffer.js';
 import {
@@ -221,6 +221,10 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
       } else if (len0 === 4 && t.is(0, 'decr')) {
         if (n !== 4 && n !== 5) reply(r, R.REPLY_ERROR);
         else processArithmetic(r, buf, false);
+      } else if (len0 === 9 && t.is(0, 'debugtime') && r.ctx.settings.debugCommands) {
+        // memcached-debug reads tokens[1] unchecked and crashes on a bare `debugtime`.
+        if (n < 3) reply(r, R.REPLY_ERROR);
+        else processDebugTime(r, buf);
       } else {
         reply(r, R.REPLY_ERROR);
       }
@@ -587,6 +591,26 @@ function processVerbosity(r: TextReader, buf: Buffer): void {
     return;
   }
   r.ctx.log.level = level > MAX_VERBOSITY_LEVEL ? MAX_VERBOSITY_LEVEL : level;
+  reply(r, R.REPLY_OK);
+}
+
+// debugtime p|r|<seconds>: memcached-debug's clock control (-o debug_commands). Later tokens
+// are ignored, noreply included.
+function processDebugTime(r: TextReader, buf: Buffer): void {
+  const t = r.session.tokens;
+  const store = r.ctx.store;
+  if (t.len(1) === 1 && buf[t.start[1]!] === 0x70 /* p */) {
+    store.pauseClock(true);
+  } else if (t.len(1) === 1 && buf[t.start[1]!] === 0x72 /* r */) {
+    store.pauseClock(false);
+  } else {
+    const deltaSec = parseI64(buf, t.start[1]!, t.end[1]!);
+    if (Number.isNaN(deltaSec)) {
+      reply(r, R.REPLY_ERROR);
+      return;
+    }
+    store.shiftClock(deltaSec);
+  }
   reply(r, R.REPLY_OK);
 }
 
