@@ -36,7 +36,8 @@ import type { Session, ValueConsumer } from '../session.js';
 import type { ItemRef, ItemView } from '../../store/store.js';
 import { AllocError, DeltaResult, GetOpt, ItemBit, StoreMode, StoreResult } from '../../store/store.js';
 import { ZERO_COPY_MIN, type OutBuffer } from '../out-buffer.js';
-import { Extra, MAX_KEY_LENGTH, MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags, parseInt32, lastNumber, ERR_BAD_FORMAT } from './flags.js';
+import { Extra, MAX_KEY_LENGTH, MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags, ERR_BAD_FORMAT } from './flags.js';
+import { safeStrtol } from '../../common/c-numbers.js';
 import { appendBase64, decodeBase64 } from './key-b64.js';
 
 const line = (s: string): Buffer => Buffer.from(s + '\r\n', 'latin1');
@@ -450,8 +451,8 @@ function metaSet(session: Session): void {
   if (keyTooLong(session) || t.count === 2) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
   const buf = t.buf;
-  if (!parseDatalen(buf, t.start[2]!, t.end[2]!)) return writeLine(session, ERR_BAD_FORMAT);
-  const vlen = datalen;
+  const vlen = parseDatalen(buf, t.start[2]!, t.end[2]!);
+  if (vlen < 0) return writeLine(session, ERR_BAD_FORMAT);
   const st = msStateOf(session);
   if (!parseMetaFlags(t, 3, f, Extra.ExplicitCas)) return msSwallow(session, st, vlen, f.error!);
 
@@ -521,15 +522,10 @@ function msSwallow(session: Session, st: MsState, vlen: number, err: Buffer): vo
   session.expectValue(-1, vlen, st);
 }
 
-let datalen = 0;
-
-/** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2. Sets datalen. */
-function parseDatalen(buf: Buffer, s: number, e: number): boolean {
-  if (!parseInt32(buf, s, e)) return false;
-  const n = lastNumber();
-  if (n < 0 || n > 2147483645) return false;
-  datalen = n;
-  return true;
+/** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2; -1 when not. */
+function parseDatalen(buf: Buffer, s: number, e: number): number {
+  const n = safeStrtol(buf, s, e);
+  return n >= 0 && n <= 2147483645 ? n : -1;
 }
 
 // --- md -------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { AllocError, DeleteResult, DeltaResult, GetOpt, StoreMode, StoreResult }
 import { MAX_TOKENS, type Tokens } from './tokenizer.js';
 import type { TextReader } from './reader.js';
 import { executeMeta } from '../meta/commands.js';
-import { parseDouble, parseI32, parseI64, parseU32, parseU64, parseU64Big } from './ascii-num.js';
+import { safeStrtod, safeStrtol, safeStrtoll, safeStrtoul, safeStrtoull, safeStrtoullExact } from '../../common/c-numbers.js';
 import * as R from './replies.js';
 import { ZERO_COPY_MIN } from '../out-buffer.js';
 import {
@@ -288,7 +288,7 @@ function processGet(r: TextReader, buf: Buffer, lineEnd: number, returnCas: bool
   let exptime = 0;
   let p: number;
   if (shouldTouch) {
-    exptime = parseI32(buf, t.start[1]!, t.end[1]!);
+    exptime = safeStrtol(buf, t.start[1]!, t.end[1]!);
     if (Number.isNaN(exptime)) {
       reply(r, R.ERR_INVALID_EXPTIME);
       return;
@@ -434,16 +434,16 @@ function processUpdate(r: TextReader, buf: Buffer, mode: StoreMode, handleCas: b
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  const flags = parseU32(buf, t.start[2]!, t.end[2]!);
-  const exptime = Number.isNaN(flags) ? NaN : parseI32(buf, t.start[3]!, t.end[3]!);
-  const vlen = Number.isNaN(exptime) ? NaN : parseI32(buf, t.start[4]!, t.end[4]!);
+  const flags = safeStrtoul(buf, t.start[2]!, t.end[2]!);
+  const exptime = Number.isNaN(flags) ? NaN : safeStrtol(buf, t.start[3]!, t.end[3]!);
+  const vlen = Number.isNaN(exptime) ? NaN : safeStrtol(buf, t.start[4]!, t.end[4]!);
   if (Number.isNaN(vlen)) {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
   let casIn = 0;
   if (handleCas) {
-    casIn = parseU64(buf, t.start[5]!, t.end[5]!);
+    casIn = safeStrtoull(buf, t.start[5]!, t.end[5]!);
     if (Number.isNaN(casIn)) {
       reply(r, R.ERR_BAD_FORMAT);
       return;
@@ -505,7 +505,7 @@ function processArithmetic(r: TextReader, buf: Buffer, isIncr: boolean): void {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  const delta = parseU64Big(buf, t.start[2]!, t.end[2]!);
+  const delta = safeStrtoullExact(buf, t.start[2]!, t.end[2]!);
   if (delta === null) {
     reply(r, R.ERR_INVALID_DELTA);
     return;
@@ -544,7 +544,7 @@ function processTouch(r: TextReader, buf: Buffer): void {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  const exptime = parseI32(buf, t.start[2]!, t.end[2]!);
+  const exptime = safeStrtol(buf, t.start[2]!, t.end[2]!);
   if (Number.isNaN(exptime)) {
     reply(r, R.ERR_INVALID_EXPTIME);
     return;
@@ -569,7 +569,7 @@ function processFlushAll(r: TextReader, buf: Buffer): void {
   }
   let exptime = 0;
   if (mcTokens(t.count) !== (r.noreply ? 3 : 2)) {
-    exptime = parseI32(buf, t.start[1]!, t.end[1]!);
+    exptime = safeStrtol(buf, t.start[1]!, t.end[1]!);
     if (Number.isNaN(exptime)) {
       reply(r, R.ERR_INVALID_EXPTIME);
       return;
@@ -585,7 +585,7 @@ function processFlushAll(r: TextReader, buf: Buffer): void {
 function processVerbosity(r: TextReader, buf: Buffer): void {
   const t = r.session.tokens;
   setNoreplyMaybe(r, t);
-  const level = parseU32(buf, t.start[1]!, t.end[1]!);
+  const level = safeStrtoul(buf, t.start[1]!, t.end[1]!);
   if (Number.isNaN(level)) {
     reply(r, R.ERR_BAD_FORMAT);
     return;
@@ -604,7 +604,7 @@ function processDebugTime(r: TextReader, buf: Buffer): void {
   } else if (t.len(1) === 1 && buf[t.start[1]!] === 0x72 /* r */) {
     store.pauseClock(false);
   } else {
-    const deltaSec = parseI64(buf, t.start[1]!, t.end[1]!);
+    const deltaSec = safeStrtoll(buf, t.start[1]!, t.end[1]!);
     if (Number.isNaN(deltaSec)) {
       reply(r, R.REPLY_ERROR);
       return;
@@ -618,7 +618,7 @@ function processMemlimit(r: TextReader, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   setNoreplyMaybe(r, t);
-  const mb = parseU32(buf, t.start[1]!, t.end[1]!);
+  const mb = safeStrtoul(buf, t.start[1]!, t.end[1]!);
   if (Number.isNaN(mb)) {
     reply(r, R.REPLY_ERROR);
   } else if (mb < 8) {
@@ -662,8 +662,8 @@ function processSlabs(r: TextReader, buf: Buffer): void {
       reply(r, R.ERR_SLAB_REASSIGN_DISABLED);
       return;
     }
-    const src = parseI32(buf, t.start[2]!, t.end[2]!);
-    const dst = Number.isNaN(src) ? NaN : parseI32(buf, t.start[3]!, t.end[3]!);
+    const src = safeStrtol(buf, t.start[2]!, t.end[2]!);
+    const dst = Number.isNaN(src) ? NaN : safeStrtol(buf, t.start[3]!, t.end[3]!);
     if (Number.isNaN(dst)) {
       reply(r, R.ERR_BAD_FORMAT);
       return;
@@ -678,14 +678,14 @@ function processSlabs(r: TextReader, buf: Buffer): void {
     setNoreplyMaybe(r, t);
     const rt = runtimeState(ctx);
     if (t.is(2, 'ratio')) {
-      const ratio = n < 5 ? NaN : parseDouble(buf, t.start[3]!, t.end[3]!);
+      const ratio = n < 5 ? NaN : safeStrtod(buf, t.start[3]!, t.end[3]!);
       if (Number.isNaN(ratio)) {
         reply(r, R.REPLY_ERROR);
         return;
       }
       rt.slabAutomoveRatio = ratio;
     } else {
-      const level = parseU32(buf, t.start[2]!, t.end[2]!);
+      const level = safeStrtoul(buf, t.start[2]!, t.end[2]!);
       if (Number.isNaN(level)) {
         reply(r, R.ERR_BAD_FORMAT);
         return;
@@ -711,10 +711,10 @@ function processLru(r: TextReader, buf: Buffer): void {
   const hasMaintainer = ctx.settings.lruSegmented;
   setNoreplyMaybe(r, t);
   if (t.is(1, 'tune') && n >= 7) {
-    const hot = parseU32(buf, t.start[2]!, t.end[2]!);
-    const warm = parseU32(buf, t.start[3]!, t.end[3]!);
-    const hotFactor = parseDouble(buf, t.start[4]!, t.end[4]!);
-    const factor = parseDouble(buf, t.start[5]!, t.end[5]!);
+    const hot = safeStrtoul(buf, t.start[2]!, t.end[2]!);
+    const warm = safeStrtoul(buf, t.start[3]!, t.end[3]!);
+    const hotFactor = safeStrtod(buf, t.start[4]!, t.end[4]!);
+    const factor = safeStrtod(buf, t.start[5]!, t.end[5]!);
     if (Number.isNaN(hot) || Number.isNaN(warm) || Number.isNaN(hotFactor) || Number.isNaN(factor)) {
       reply(r, R.REPLY_ERROR);
     } else if (hot + warm > 80) {
@@ -739,7 +739,7 @@ function processLru(r: TextReader, buf: Buffer): void {
       reply(r, R.REPLY_ERROR);
     }
   } else if (t.is(1, 'temp_ttl') && n >= 4 && hasMaintainer) {
-    const ttl = parseI32(buf, t.start[2]!, t.end[2]!);
+    const ttl = safeStrtol(buf, t.start[2]!, t.end[2]!);
     if (Number.isNaN(ttl)) {
       reply(r, R.REPLY_ERROR);
     } else {
@@ -870,8 +870,8 @@ function processStats(r: TextReader, buf: Buffer): void {
       reply(r, R.ERR_BAD_COMMAND_LINE);
       return;
     }
-    const id = parseU32(buf, t.start[2]!, t.end[2]!);
-    const limit = Number.isNaN(id) ? NaN : parseU32(buf, t.start[3]!, t.end[3]!);
+    const id = safeStrtoul(buf, t.start[2]!, t.end[2]!);
+    const limit = Number.isNaN(id) ? NaN : safeStrtoul(buf, t.start[3]!, t.end[3]!);
     if (Number.isNaN(limit)) {
       reply(r, R.ERR_BAD_FORMAT);
       return;

@@ -2,9 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokens } from '../../../../src/protocol/text/tokenizer.js';
-import {
-  MetaFlags, parseMetaFlags, Extra, parseInt32, parseUnsigned, lastNumber,
-} from '../../../../src/protocol/meta/flags.js';
+import { MetaFlags, parseMetaFlags, Extra } from '../../../../src/protocol/meta/flags.js';
 
 const f = new MetaFlags();
 const tokens = new Tokens();
@@ -91,29 +89,20 @@ test('base64 keys are decoded into the flags', () => {
   assert.equal(f.keyBuf.toString('utf8', f.keyStart, f.keyStart + f.keyLen), 'テスト');
 });
 
-function n32(s: string): number | null {
-  const b = Buffer.from(s, 'latin1');
-  return parseInt32(b, 0, b.length) ? lastNumber() : null;
-}
-function u(s: string, wide: boolean): number | null {
-  const b = Buffer.from(s, 'latin1');
-  return parseUnsigned(b, 0, b.length, wide) ? lastNumber() : null;
-}
-
-test('numbers follow C strtol/strtoul as memcached wraps them', () => {
-  assert.equal(n32('30'), 30);
-  assert.equal(n32('-1'), -1);
-  assert.equal(n32('+7'), 7);
-  assert.equal(n32('\t7'), 7);
-  assert.equal(n32('4294967297'), 1, 'int32 truncation');
-  assert.equal(n32('99999999999999999999'), null, 'ERANGE');
-  assert.equal(n32(''), null);
-  assert.equal(n32('-'), null);
-  assert.equal(n32('1a'), null);
-  assert.equal(u('4294967296', false), 0);
-  assert.equal(u('-0', false), 0);
-  assert.equal(u('-1', false), null);
-  assert.equal(u('-1', true), null);
-  assert.equal(u('18446744073709551615', true), 18446744073709551615);
-  assert.equal(u('18446744073709551616', true), null);
+test('number flags are read as memcached reads them (common/c-numbers.ts)', () => {
+  assert.ok(parse('mg k T+7 N\t30').ok);
+  assert.equal(f.exptime, 7);
+  assert.equal(f.vivifyExptime, 30);
+  assert.ok(parse('mg k T4294967297').ok);
+  assert.equal(f.exptime, 1, 'int32 truncation');
+  assert.equal(parse('mg k T99999999999999999999').error, 'CLIENT_ERROR bad token in command line format', 'ERANGE');
+  assert.equal(parse('mg k T1a').error, 'CLIENT_ERROR bad token in command line format');
+  assert.ok(parse('mg k F4294967296').ok);
+  assert.equal(f.clientFlags, 0);
+  assert.equal(parse('mg k F-1').error, 'CLIENT_ERROR bad command line format');
+  assert.ok(parse('ma k D18446744073709551615 J-0').ok);
+  assert.equal(f.delta, 18446744073709551615n);
+  assert.equal(f.initial, 0n);
+  assert.equal(parse('ma k D18446744073709551616').error, 'CLIENT_ERROR invalid numeric delta value');
+  assert.equal(parse('ma k J-1').error, 'CLIENT_ERROR invalid numeric initial value');
 });
