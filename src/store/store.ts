@@ -205,8 +205,6 @@ export interface Store {
   setExptime(ref: ItemRef, exptime: number): void;
   /** Unlinks ref from the index and LRU (meta md, internal). */
   unlinkRef(ref: ItemRef): void;
-  /** Sets the cas of ref (meta E<cas>, later memcached's explicit cas). */
-  setCas(ref: ItemRef, cas: number): void;
   /**
    * Adds `by` to an outcome counter (per slab class where memcached keeps it per class).
    * Meta commands look items up with NoStats and count exactly as memcached's proto_text does.

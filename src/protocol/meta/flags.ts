@@ -44,15 +44,12 @@ export class MetaFlags {
   noReply = false; // q
   hasCas = false; // C
   hasNewTtl = false; // T
-  hasNewCas = false; // E (later memcached)
-  removeValue = false; // x (later memcached, md)
   mode = 0; // M<char>: the byte, 0 = none
   exptime = 0; // T, client form (negative already mapped past the 30-day limit)
   vivifyExptime = 0; // N, client form
   recacheExptime = 0; // R, client form
   clientFlags = 0; // F, uint32
   reqCas = 0; // C, below 2^64 (above 2^53 it can match no item)
-  newCas = 0; // E
   delta = 1n; // D
   initial = 0n; // J
   /** Token index of the first O token longer than MAX_OPAQUE_TOKEN, or -1. */
@@ -73,15 +70,12 @@ export class MetaFlags {
     this.noReply = false;
     this.hasCas = false;
     this.hasNewTtl = false;
-    this.hasNewCas = false;
-    this.removeValue = false;
     this.mode = 0;
     this.exptime = 0;
     this.vivifyExptime = 0;
     this.recacheExptime = 0;
     this.clientFlags = 0;
     this.reqCas = 0;
-    this.newCas = 0;
     this.delta = 1n;
     this.initial = 0n;
     this.longOpaqueAt = -1;
@@ -91,12 +85,6 @@ export class MetaFlags {
 // Decoded keys live here until the command is done (the loop is single-threaded).
 const KEY_SCRATCH = Buffer.alloc(256);
 
-/** Which later-memcached flags a command accepts besides 1.6.18's set. */
-export const Extra = {
-  None: 0,
-  ExplicitCas: 1, // E<cas>
-  RemoveValue: 2, // x (md)
-} as const;
 
 // Seen-flag marks: a generation number per byte avoids clearing an array per request.
 const seenGen = new Uint32Array(128);
@@ -106,7 +94,7 @@ let generation = 0;
  * Parses tokens[first..count) as flags for the key in token 1. Fills f (after f.reset()).
  * Returns true when the flags are usable; otherwise f.error holds the reply.
  */
-export function parseMetaFlags(tokens: Tokens, first: number, f: MetaFlags, extra: number): boolean {
+export function parseMetaFlags(tokens: Tokens, first: number, f: MetaFlags): boolean {
   f.reset();
   const buf = tokens.buf;
   f.keyBuf = buf;
@@ -212,19 +200,8 @@ export function parseMetaFlags(tokens: Tokens, first: number, f: MetaFlags, extr
       case 0x49: // I
         f.setStale = true;
         break;
-      case 0x45: // E<cas>: later memcached only
-        if ((extra & Extra.ExplicitCas) === 0) return fatal(f, ERR_INVALID_FLAG);
-        num = safeStrtoull(buf, s + 1, e);
-        if (!Number.isNaN(num)) {
-          f.newCas = num;
-          f.hasNewCas = true;
-        } else f.error = ERR_BAD_TOKEN;
-        break;
-      case 0x78: // x: later memcached only (md)
-        if ((extra & Extra.RemoveValue) === 0) return fatal(f, ERR_INVALID_FLAG);
-        f.removeValue = true;
-        break;
-      default:
+      default: // also E and md's x, which only later memcached knows
+
         return fatal(f, ERR_INVALID_FLAG);
     }
   }

@@ -2,15 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokens } from '../../../../src/protocol/text/tokenizer.js';
-import { MetaFlags, parseMetaFlags, Extra } from '../../../../src/protocol/meta/flags.js';
+import { MetaFlags, parseMetaFlags } from '../../../../src/protocol/meta/flags.js';
 
 const f = new MetaFlags();
 const tokens = new Tokens();
 
-function parse(line: string, extra: number = Extra.None): { ok: boolean; error: string | null } {
+function parse(line: string): { ok: boolean; error: string | null } {
   const buf = Buffer.from(line, 'latin1');
   tokens.tokenize(buf, 0, buf.length);
-  const ok = parseMetaFlags(tokens, 2, f, extra);
+  const ok = parseMetaFlags(tokens, 2, f);
   return { ok, error: f.error === null ? null : f.error.toString('latin1').trimEnd() };
 }
 
@@ -68,12 +68,11 @@ test('a later soft error overrides an earlier one; a hard one stops parsing', ()
   assert.equal(parse('mg foo T Z').error, 'CLIENT_ERROR invalid flag');
 });
 
-test('later-memcached flags only where the command allows them', () => {
-  assert.ok(parse('ms foo E99', Extra.ExplicitCas).ok);
-  assert.equal(f.newCas, 99);
-  assert.ok(parse('md foo x', Extra.RemoveValue).ok);
-  assert.equal(f.removeValue, true);
-  assert.equal(parse('md foo x', Extra.ExplicitCas).error, 'CLIENT_ERROR invalid flag');
+test("later memcached's flags are unknown, as in 1.6.18", () => {
+  for (const flag of ['E99', 'E', 'x', 'x1']) {
+    assert.deepEqual(parse('md foo ' + flag), { ok: false, error: 'CLIENT_ERROR invalid flag' }, flag);
+    assert.equal(f.isFatal, true);
+  }
 });
 
 test('long opaque tokens are noted, not refused, by the parser', () => {
