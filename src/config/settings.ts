@@ -50,6 +50,8 @@ export interface Settings {
   readonly trackSizes: boolean; // -o track_sizes
   /** -o debug_commands: memcached-debug's test-only commands (`debugtime`); release memcached has none. */
   readonly debugCommands: boolean;
+  /** T_MEMD_INITIAL_MALLOC (memcached's test-suite hook): bytes counted as allocated at start. */
+  readonly testInitialMallocBytes: number;
   readonly lruCrawler: boolean; // !-o no_lru_crawler
   readonly lruCrawlerSleepUs: number;
   readonly lruCrawlerToCrawl: number;
@@ -114,6 +116,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   hashExpandDisabled: false,
   trackSizes: false,
   debugCommands: false,
+  testInitialMallocBytes: 0,
   lruCrawler: true,
   lruCrawlerSleepUs: 100,
   lruCrawlerToCrawl: 0,

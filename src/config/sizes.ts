@@ -2,7 +2,7 @@
 // `-m 64m` means 64 (atoi stops at the first non-digit) and `-I 2k` means 2048. Each function
 // names the C call it copies; none of them throws.
 
-import { safeStrtol as cSafeStrtol, safeStrtoul as cSafeStrtoul } from '../common/c-numbers.js';
+import { safeStrtol as cSafeStrtol, safeStrtoll as cSafeStrtoll, safeStrtoul as cSafeStrtoul } from '../common/c-numbers.js';
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -69,6 +69,12 @@ export function strtolOctal(s: string): number {
  */
 export function safeStrtoul(s: string): number | null {
   const v = cSafeStrtoul(Buffer.from(s, 'latin1'), 0, s.length);
+  return Number.isNaN(v) ? null : v;
+}
+
+/** memcached's `safe_strtoll`: a whole decimal int64 (exact below 2^53), or null. */
+export function safeStrtoll(s: string): number | null {
+  const v = cSafeStrtoll(Buffer.from(s, 'latin1'), 0, s.length);
   return Number.isNaN(v) ? null : v;
 }
 
