@@ -185,7 +185,13 @@ type Binder<T> = (host: string, port: number, isIpv6: boolean) => Promise<T>;
 async function bindGroup<T>(group: readonly ListenAddress[], settings: Settings, kind: 'tcp' | 'udp', bind: Binder<T>): Promise<T[]> {
   const targets: Array<{ host: string; port: number; isIpv6: boolean }> = [];
   for (const a of group) {
-    const port = kind === 'udp' && a.explicitPort !== true ? settings.udpPort : a.port;
+    const asked = kind === 'udp' && a.explicitPort !== true ? settings.udpPort : a.port;
+    // memcached turns -1 into 0 (any free port) and hands other negatives to getaddrinfo,
+    // which refuses them; errno is still 0 then, hence "Success".
+    if (asked < -1) {
+      throw new BindError('getaddrinfo(): Servname not supported for ai_socktype\n' + failedLine(settings, kind) + ': Success');
+    }
+    const port = asked === -1 ? 0 : asked;
     if (net.isIP(a.host) !== 0) {
       targets.push({ host: a.host, port, isIpv6: net.isIPv6(a.host) });
       continue;

@@ -21,6 +21,7 @@ import { startServer } from '../server.js';
 import { createStore } from '../store/cache.js';
 import { RuntimeSettings } from '../config/runtime-settings.js';
 import { HELP_TEXT, LICENSE_TEXT, VERSION_LINE } from './program.js';
+import { PORT_FILE_ENV, writePortFile } from './port-file.js';
 import { dropPrivileges, isRoot, lookupUser, openFileLimit, removePidFile, writePidFile, type PasswdEntry } from './process-ops.js';
 
 /** Set in the environment of the detached child that `-d` spawns. */
@@ -240,6 +241,12 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
         }
         opts.asciiAuth?.reload();
       }
+    }
+    // After the drop: memcached opens this file as the -u user.
+    const portFile = process.env[PORT_FILE_ENV];
+    if (portFile !== undefined && server.unixPath === null) {
+      const err = writePortFile(portFile, server.tcpAddresses, server.udpAddresses);
+      if (err !== null) log.error(err);
     }
   } catch (e: unknown) {
     unhook();

@@ -48,6 +48,10 @@ export interface Settings {
   readonly hashPowerInit: number; // -o hashpower (0 = default 16)
   readonly hashExpandDisabled: boolean; // -o no_hashexpand
   readonly trackSizes: boolean; // -o track_sizes
+  /** -o debug_commands: memcached-debug's test-only commands (`debugtime`); release memcached has none. */
+  readonly debugCommands: boolean;
+  /** T_MEMD_INITIAL_MALLOC (memcached's test-suite hook): bytes counted as allocated at start. */
+  readonly testInitialMallocBytes: number;
   readonly lruCrawler: boolean; // !-o no_lru_crawler
   readonly lruCrawlerSleepUs: number;
   readonly lruCrawlerToCrawl: number;
@@ -113,6 +117,8 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   hashPowerInit: 0,
   hashExpandDisabled: false,
   trackSizes: false,
+  debugCommands: false,
+  testInitialMallocBytes: 0,
   lruCrawler: true,
   lruCrawlerSleepUs: 100,
   lruCrawlerToCrawl: 0,

@@ -70,7 +70,8 @@ import { ItemData } from './item-data.js';
 import { Crawler } from './crawler.js';
 import { SlabAutomover } from './slab-automove.js';
 import { emitItemStats, emitSlabStats, StoreCounters, sum } from './stats.js';
-import { parseU64, U64_MASK } from './u64.js';
+import { U64_MASK } from './u64.js';
+import { safeStrtoullExact } from '../common/c-numbers.js';
 
 const MIB = 1024 * 1024;
 const MIN_MEMLIMIT = 8 * MIB;
@@ -167,6 +168,14 @@ export class Cache implements Store {
 
   now(): number {
     return this.clock.now();
+  }
+
+  shiftClock(deltaSec: number): void {
+    this.clock.shift(deltaSec);
+  }
+
+  pauseClock(isPaused: boolean): void {
+    this.clock.setPaused(isPaused);
   }
 
   realTime(exptime: number): number {
@@ -673,8 +682,9 @@ export class Cache implements Store {
     if (casIn !== 0 && casIn !== this.casOf(it)) return DeltaResult.Exists;
     const page = this.pages[(it / REF_PAGE_STRIDE) | 0]!;
     const vstart = ((it & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff);
-    const parsed = parseU64(page, vstart, vlen);
-    if (parsed < 0n) return DeltaResult.NonNumeric;
+    // memcached reads the value as a C string: `1\0a` and `1 a` are 1, `1a` is not a number.
+    const parsed = safeStrtoullExact(page, vstart, vstart + vlen);
+    if (parsed === null) return DeltaResult.NonNumeric;
     let value: bigint;
     if (isIncr) value = (parsed + delta) & U64_MASK;
     else value = delta > parsed ? 0n : parsed - delta;

@@ -49,6 +49,11 @@ export class Slabs {
   readonly largest: number;
   readonly classPages = new Float64Array(MAX_SLAB_CLASSES);
   pageCount = 0;
+  /**
+   * Bytes counted as allocated before the first page: memcached's T_MEMD_INITIAL_MALLOC test
+   * hook (t/64bit.t fakes 4 GiB this way), 0 otherwise.
+   */
+  private readonly initialMallocedBytes: number;
   // counters
   mallocFails = 0;
   slabsMoved = 0;
@@ -68,6 +73,7 @@ export class Slabs {
   constructor(settings: Settings, runtime: RuntimeSettings, hooks: SlabHooks) {
     this.hooks = hooks;
     this.runtime = runtime;
+    this.initialMallocedBytes = settings.testInitialMallocBytes;
     this.evictionsDisabled = settings.evictionsDisabled;
     const geo = computeSlabClasses(settings.chunkSizeMin, settings.growthFactor, settings.slabChunkMax);
     for (let i = 1; i <= geo.largest; i++) {
@@ -97,8 +103,13 @@ export class Slabs {
     return this.pageClass[page]!;
   }
 
+  /** memcached's mem_malloced: what `stats slabs` reports as total_malloced. */
+  get mallocedBytes(): number {
+    return this.initialMallocedBytes + this.pageCount * SLAB_PAGE_SIZE;
+  }
+
   private newPage(cls: number): boolean {
-    if ((this.pageCount + 1) * SLAB_PAGE_SIZE > this.memLimit) return false;
+    if (this.mallocedBytes + SLAB_PAGE_SIZE > this.memLimit) return false;
     let page: number;
     if (this.freePageSlots.length > 0) page = this.freePageSlots.pop()!;
     else {
@@ -177,7 +188,7 @@ export class Slabs {
     const page = (ref / REF_PAGE_STRIDE) | 0;
     this.pageUsed[page]!--;
     this.pushFree(ref, cls);
-    if (this.pageUsed[page] === 0 && this.pageCount * SLAB_PAGE_SIZE > this.memLimit) this.releasePage(page);
+    if (this.pageUsed[page] === 0 && this.mallocedBytes > this.memLimit) this.releasePage(page);
   }
 
   /** Frees every chunk of an item that is not linked (head chunk ref). */
@@ -306,14 +317,14 @@ export class Slabs {
   /** cache_memlimit: empty pages go back at once; shrinkStep gives back the rest page by page. */
   setMemLimit(bytes: number): void {
     this.runtime.memLimitBytes = bytes;
-    for (let p = 0; p < this.pages.length && this.pageCount * SLAB_PAGE_SIZE > this.memLimit; p++) {
+    for (let p = 0; p < this.pages.length && this.mallocedBytes > this.memLimit; p++) {
       if (this.pages[p] !== EMPTY_PAGE && this.pageUsed[p] === 0) this.releasePage(p);
     }
   }
 
   /** Evacuates one page while above the limit (after cache_memlimit lowered it). */
   shrinkStep(): void {
-    if (this.pageCount * SLAB_PAGE_SIZE <= this.memLimit) return;
+    if (this.mallocedBytes <= this.memLimit) return;
     let best = -1;
     for (let p = 0; p < this.pages.length; p++) {
       if (this.pages[p] === EMPTY_PAGE) continue;

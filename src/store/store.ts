@@ -205,8 +205,6 @@ export interface Store {
   setExptime(ref: ItemRef, exptime: number): void;
   /** Unlinks ref from the index and LRU (meta md, internal). */
   unlinkRef(ref: ItemRef): void;
-  /** Sets the cas of ref (meta E<cas>, later memcached's explicit cas). */
-  setCas(ref: ItemRef, cas: number): void;
   /**
    * Adds `by` to an outcome counter (per slab class where memcached keeps it per class).
    * Meta commands look items up with NoStats and count exactly as memcached's proto_text does.
@@ -224,6 +222,10 @@ export interface Store {
   realTime(exptime: number): number;
   /** Unix time at which the server clock was 0 (process_started). */
   readonly processStarted: number;
+  /** memcached-debug's `debugtime N`: moves the server clock N seconds (negative: back). */
+  shiftClock(deltaSec: number): void;
+  /** memcached-debug's `debugtime p` (true) / `debugtime r` (false): stop or restart the clock. */
+  pauseClock(isPaused: boolean): void;
 
   // --- stats -----------------------------------------------------------------------------
   stats(): StoreStats;

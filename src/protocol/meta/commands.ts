@@ -24,19 +24,16 @@
 // - -vv prints `>N <reply>` only for replies memcached writes with out_string: errors, MN and
 //   me's EN. Normal mg/ms/md/ma replies are not echoed.
 //
-// Later memcached flags, accepted as a superset (1.6.18 answers `CLIENT_ERROR invalid flag`
-// or `invalid or duplicate flag` to them, so no valid 1.6.18 request changes meaning):
-// - E<cas> on mg, ms, md, ma: the item modified by the command gets this cas (vivified by mg N
-//   or ma N, stored by ms, invalidated by md I, changed by ma).
-// - x on md: drop the value, keep the item (flags and TTL kept, value emptied).
-// Not taken: `s` and `N` on ms, and `C` on mg. 1.6.18 accepts those flags and ignores them,
-// so giving them their later meaning would change answers 1.6.18 gives today.
+// The flag set is 1.6.18's, no more: later memcached's `E<cas>` and md's `x` are unknown flags
+// here as there (`CLIENT_ERROR invalid flag` from mg and ms, `invalid or duplicate flag` from
+// md and ma), and `s`/`N` on ms and `C` on mg keep 1.6.18's meaning (accepted and ignored).
 
 import type { Session, ValueConsumer } from '../session.js';
 import type { ItemRef, ItemView } from '../../store/store.js';
 import { AllocError, DeltaResult, GetOpt, ItemBit, StoreMode, StoreResult } from '../../store/store.js';
 import { ZERO_COPY_MIN, type OutBuffer } from '../out-buffer.js';
-import { Extra, MAX_KEY_LENGTH, MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags, parseInt32, lastNumber, ERR_BAD_FORMAT } from './flags.js';
+import { MAX_KEY_LENGTH, MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags, ERR_BAD_FORMAT } from './flags.js';
+import { safeStrtol } from '../../common/c-numbers.js';
 import { appendBase64, decodeBase64 } from './key-b64.js';
 
 const line = (s: string): Buffer => Buffer.from(s + '\r\n', 'latin1');
@@ -192,7 +189,7 @@ function metaGet(session: Session): void {
   if (t.count < 2) return writeLine(session, ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG_MG);
-  if (!parseMetaFlags(t, 2, f, Extra.ExplicitCas)) return writeLine(session, f.error!);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, f.error!);
 
   const ctx = session.ctx;
   const store = ctx.store;
@@ -213,10 +210,6 @@ function metaGet(session: Session): void {
       if (hit) {
         created = true;
         store.adjustStat('cmd_set', view.slabClass, -1);
-        if (f.hasNewCas) {
-          store.setCas(view.ref, f.newCas);
-          view.cas = f.newCas;
-        }
       }
     }
   }
@@ -368,8 +361,6 @@ export class MetaSetState implements ValueConsumer {
   mode: StoreMode = StoreMode.Set;
   casIn = 0;
   noReply = false;
-  hasNewCas = false;
-  newCas = 0;
   readonly key = Buffer.alloc(256);
   keyLen = 0;
   isKeyBinary = false;
@@ -392,13 +383,6 @@ export class MetaSetState implements ValueConsumer {
     switch (result) {
       case StoreResult.Stored:
         cas = store.lastCas;
-        if (this.hasNewCas) {
-          // The stored item is the one under the key now.
-          if (store.get(this.key, 0, this.keyLen, session.view, PEEK, 0)) {
-            store.setCas(session.view.ref, this.newCas);
-            cas = this.newCas;
-          }
-        }
         if (this.noReply) return;
         code = HD;
         break;
@@ -448,7 +432,7 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
   const vlen = parseDatalen(buf, t.start[2]!, t.end[2]!);
   if (vlen < 0) return writeLine(session, ERR_BAD_FORMAT);
   const st = owner.metaSetState ?? (owner.metaSetState = new MetaSetState());
-  if (!parseMetaFlags(t, 3, f, Extra.ExplicitCas)) return msSwallow(session, st, vlen, f.error!);
+  if (!parseMetaFlags(t, 3, f)) return msSwallow(session, st, vlen, f.error!);
 
   st.opCount = 0;
   for (let i = 3; i < t.count; i++) {
@@ -503,8 +487,6 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
   st.mode = mode;
   st.casIn = f.hasCas ? f.reqCas : 0;
   st.noReply = f.noReply;
-  st.hasNewCas = f.hasNewCas;
-  st.newCas = f.newCas;
   f.keyBuf.copy(st.key, 0, f.keyStart, f.keyStart + f.keyLen);
   st.keyLen = f.keyLen;
   st.isKeyBinary = f.isKeyBinary;
@@ -516,11 +498,10 @@ function msSwallow(session: Session, st: MetaSetState, vlen: number, err: Buffer
   session.expectValue(-1, vlen, st);
 }
 
-/** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2; -1 when bad. */
+/** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2; -1 when not. */
 function parseDatalen(buf: Buffer, s: number, e: number): number {
-  if (!parseInt32(buf, s, e)) return -1;
-  const n = lastNumber();
-  return n < 0 || n > 2147483645 ? -1 : n;
+  const n = safeStrtol(buf, s, e);
+  return n >= 0 && n <= 2147483645 ? n : -1;
 }
 
 // --- md -------------------------------------------------------------------------------------------
@@ -532,7 +513,7 @@ function metaDelete(session: Session): void {
   if (t.count < 2) return writeLine(session, ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
-  if (!parseMetaFlags(t, 2, f, Extra.ExplicitCas | Extra.RemoveValue)) return writeLine(session, ERR_INVALID_OR_DUP);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP);
   if (f.longOpaqueAt >= 0) return writeLine(session, ERR_OPAQUE_TOO_LONG);
 
   const store = session.ctx.store;
@@ -550,13 +531,7 @@ function metaDelete(session: Session): void {
     if (f.hasNewTtl) store.setExptime(ref, f.exptime);
     store.setItemBits(ref, ItemBit.Stale);
     store.clearItemBits(ref, ItemBit.TokenSent);
-    if (f.hasNewCas) store.setCas(ref, f.newCas);
-    else store.bumpCas(ref);
-    if (f.removeValue) emptyValue(session, f, view);
-    if (f.noReply) return;
-    code = HD;
-  } else if (f.removeValue) {
-    emptyValue(session, f, view);
+    store.bumpCas(ref);
     if (f.noReply) return;
     code = HD;
   } else {
@@ -570,21 +545,6 @@ function metaDelete(session: Session): void {
   session.out.appendCrlf();
 }
 
-/** md x: the item stays (flags, TTL, stale bits) with an empty value. */
-function emptyValue(session: Session, f: MetaFlags, view: ItemView): void {
-  const store = session.ctx.store;
-  const bits = view.itemBits & (ItemBit.Stale | ItemBit.TokenSent | ItemBit.KeyBinary);
-  const exptime = view.exptime === 0 ? 0 : view.exptime + store.processStarted;
-  const ref = store.allocate(f.keyBuf, f.keyStart, f.keyLen, view.flags, exptime, 0);
-  if (ref < 0) return;
-  if (store.link(ref, StoreMode.Set, 0) !== StoreResult.Stored) return;
-  if (store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) {
-    store.adjustStat('cmd_set', view.slabClass, -1);
-    if (bits !== 0) store.setItemBits(view.ref, bits);
-    if (f.hasNewCas) store.setCas(view.ref, f.newCas);
-  }
-}
-
 // --- ma -------------------------------------------------------------------------------------------
 
 const NUM_SCRATCH = Buffer.alloc(24);
@@ -596,7 +556,7 @@ function metaArithmetic(session: Session): void {
   if (t.count < 2) return writeLine(session, ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
-  if (!parseMetaFlags(t, 2, f, Extra.ExplicitCas)) return writeLine(session, ERR_INVALID_OR_DUP);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP);
   let isIncr: boolean;
   switch (f.mode) {
     case 0:
@@ -654,10 +614,6 @@ function metaArithmetic(session: Session): void {
       value = f.initial;
       cas = view.cas;
       break;
-  }
-  if (hasItem && f.hasNewCas) {
-    store.setCas(view.ref, f.newCas);
-    cas = f.newCas;
   }
 
   if (!hasItem) {

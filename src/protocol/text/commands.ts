@@ -13,7 +13,7 @@ import { AllocError, DeleteResult, DeltaResult, GetOpt, StoreMode, StoreResult }
 import { MAX_TOKENS, type Tokens } from './tokenizer.js';
 import type { TextReader } from './reader.js';
 import { executeMeta } from '../meta/commands.js';
-import { parseDouble, parseI32, parseU32, parseU64, parseU64Big } from './ascii-num.js';
+import { safeStrtod, safeStrtol, safeStrtoll, safeStrtoul, safeStrtoull, safeStrtoullExact } from '../../common/c-numbers.js';
 import * as R from './replies.js';
 import { ZERO_COPY_MIN } from '../out-buffer.js';
 import {
@@ -216,6 +216,10 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
       } else if (len0 === 4 && t.is(0, 'decr')) {
         if (n !== 4 && n !== 5) reply(r, R.REPLY_ERROR);
         else processArithmetic(r, buf, false);
+      } else if (len0 === 9 && t.is(0, 'debugtime') && r.ctx.settings.debugCommands) {
+        // memcached-debug reads tokens[1] unchecked and crashes on a bare `debugtime`.
+        if (n < 3) reply(r, R.REPLY_ERROR);
+        else processDebugTime(r, buf);
       } else {
         reply(r, R.REPLY_ERROR);
       }
@@ -279,7 +283,7 @@ function processGet(r: TextReader, buf: Buffer, lineEnd: number, returnCas: bool
   let exptime = 0;
   let p: number;
   if (shouldTouch) {
-    exptime = parseI32(buf, t.start[1]!, t.end[1]!);
+    exptime = safeStrtol(buf, t.start[1]!, t.end[1]!);
     if (Number.isNaN(exptime)) {
       reply(r, R.ERR_INVALID_EXPTIME);
       return;
@@ -425,16 +429,16 @@ function processUpdate(r: TextReader, buf: Buffer, mode: StoreMode, handleCas: b
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  const flags = parseU32(buf, t.start[2]!, t.end[2]!);
-  const exptime = Number.isNaN(flags) ? NaN : parseI32(buf, t.start[3]!, t.end[3]!);
-  const vlen = Number.isNaN(exptime) ? NaN : parseI32(buf, t.start[4]!, t.end[4]!);
+  const flags = safeStrtoul(buf, t.start[2]!, t.end[2]!);
+  const exptime = Number.isNaN(flags) ? NaN : safeStrtol(buf, t.start[3]!, t.end[3]!);
+  const vlen = Number.isNaN(exptime) ? NaN : safeStrtol(buf, t.start[4]!, t.end[4]!);
   if (Number.isNaN(vlen)) {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
   let casIn = 0;
   if (handleCas) {
-    casIn = parseU64(buf, t.start[5]!, t.end[5]!);
+    casIn = safeStrtoull(buf, t.start[5]!, t.end[5]!);
     if (Number.isNaN(casIn)) {
       reply(r, R.ERR_BAD_FORMAT);
       return;
@@ -496,7 +500,7 @@ function processArithmetic(r: TextReader, buf: Buffer, isIncr: boolean): void {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  const delta = parseU64Big(buf, t.start[2]!, t.end[2]!);
+  const delta = safeStrtoullExact(buf, t.start[2]!, t.end[2]!);
   if (delta === null) {
     reply(r, R.ERR_INVALID_DELTA);
     return;
@@ -535,7 +539,7 @@ function processTouch(r: TextReader, buf: Buffer): void {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  const exptime = parseI32(buf, t.start[2]!, t.end[2]!);
+  const exptime = safeStrtol(buf, t.start[2]!, t.end[2]!);
   if (Number.isNaN(exptime)) {
     reply(r, R.ERR_INVALID_EXPTIME);
     return;
@@ -560,7 +564,7 @@ function processFlushAll(r: TextReader, buf: Buffer): void {
   }
   let exptime = 0;
   if (mcTokens(t.count) !== (r.noreply ? 3 : 2)) {
-    exptime = parseI32(buf, t.start[1]!, t.end[1]!);
+    exptime = safeStrtol(buf, t.start[1]!, t.end[1]!);
     if (Number.isNaN(exptime)) {
       reply(r, R.ERR_INVALID_EXPTIME);
       return;
@@ -573,7 +577,7 @@ function processFlushAll(r: TextReader, buf: Buffer): void {
 function processVerbosity(r: TextReader, buf: Buffer): void {
   const t = r.session.tokens;
   setNoreplyMaybe(r, t);
-  const level = parseU32(buf, t.start[1]!, t.end[1]!);
+  const level = safeStrtoul(buf, t.start[1]!, t.end[1]!);
   if (Number.isNaN(level)) {
     reply(r, R.ERR_BAD_FORMAT);
     return;
@@ -582,11 +586,31 @@ function processVerbosity(r: TextReader, buf: Buffer): void {
   reply(r, R.REPLY_OK);
 }
 
+// debugtime p|r|<seconds>: memcached-debug's clock control (-o debug_commands). Later tokens
+// are ignored, noreply included.
+function processDebugTime(r: TextReader, buf: Buffer): void {
+  const t = r.session.tokens;
+  const store = r.ctx.store;
+  if (t.len(1) === 1 && buf[t.start[1]!] === 0x70 /* p */) {
+    store.pauseClock(true);
+  } else if (t.len(1) === 1 && buf[t.start[1]!] === 0x72 /* r */) {
+    store.pauseClock(false);
+  } else {
+    const deltaSec = safeStrtoll(buf, t.start[1]!, t.end[1]!);
+    if (Number.isNaN(deltaSec)) {
+      reply(r, R.REPLY_ERROR);
+      return;
+    }
+    store.shiftClock(deltaSec);
+  }
+  reply(r, R.REPLY_OK);
+}
+
 function processMemlimit(r: TextReader, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   setNoreplyMaybe(r, t);
-  const mb = parseU32(buf, t.start[1]!, t.end[1]!);
+  const mb = safeStrtoul(buf, t.start[1]!, t.end[1]!);
   if (Number.isNaN(mb)) {
     reply(r, R.REPLY_ERROR);
   } else if (mb < 8) {
@@ -629,8 +653,8 @@ function processSlabs(r: TextReader, buf: Buffer): void {
       reply(r, R.ERR_SLAB_REASSIGN_DISABLED);
       return;
     }
-    const src = parseI32(buf, t.start[2]!, t.end[2]!);
-    const dst = Number.isNaN(src) ? NaN : parseI32(buf, t.start[3]!, t.end[3]!);
+    const src = safeStrtol(buf, t.start[2]!, t.end[2]!);
+    const dst = Number.isNaN(src) ? NaN : safeStrtol(buf, t.start[3]!, t.end[3]!);
     if (Number.isNaN(dst)) {
       reply(r, R.ERR_BAD_FORMAT);
       return;
@@ -645,14 +669,14 @@ function processSlabs(r: TextReader, buf: Buffer): void {
     setNoreplyMaybe(r, t);
     const rt = ctx.runtime;
     if (t.is(2, 'ratio')) {
-      const ratio = n < 5 ? NaN : parseDouble(buf, t.start[3]!, t.end[3]!);
+      const ratio = n < 5 ? NaN : safeStrtod(buf, t.start[3]!, t.end[3]!);
       if (Number.isNaN(ratio)) {
         reply(r, R.REPLY_ERROR);
         return;
       }
       rt.slabAutomoveRatio = ratio;
     } else {
-      const level = parseU32(buf, t.start[2]!, t.end[2]!);
+      const level = safeStrtoul(buf, t.start[2]!, t.end[2]!);
       if (Number.isNaN(level)) {
         reply(r, R.ERR_BAD_FORMAT);
         return;
@@ -677,10 +701,10 @@ function processLru(r: TextReader, buf: Buffer): void {
   const hasMaintainer = ctx.settings.lruSegmented;
   setNoreplyMaybe(r, t);
   if (t.is(1, 'tune') && n >= 7) {
-    const hot = parseU32(buf, t.start[2]!, t.end[2]!);
-    const warm = parseU32(buf, t.start[3]!, t.end[3]!);
-    const hotFactor = parseDouble(buf, t.start[4]!, t.end[4]!);
-    const factor = parseDouble(buf, t.start[5]!, t.end[5]!);
+    const hot = safeStrtoul(buf, t.start[2]!, t.end[2]!);
+    const warm = safeStrtoul(buf, t.start[3]!, t.end[3]!);
+    const hotFactor = safeStrtod(buf, t.start[4]!, t.end[4]!);
+    const factor = safeStrtod(buf, t.start[5]!, t.end[5]!);
     if (Number.isNaN(hot) || Number.isNaN(warm) || Number.isNaN(hotFactor) || Number.isNaN(factor)) {
       reply(r, R.REPLY_ERROR);
     } else if (hot + warm > 80) {
@@ -705,7 +729,7 @@ function processLru(r: TextReader, buf: Buffer): void {
       reply(r, R.REPLY_ERROR);
     }
   } else if (t.is(1, 'temp_ttl') && n >= 4 && hasMaintainer) {
-    const ttl = parseI32(buf, t.start[2]!, t.end[2]!);
+    const ttl = safeStrtol(buf, t.start[2]!, t.end[2]!);
     if (Number.isNaN(ttl)) {
       reply(r, R.REPLY_ERROR);
     } else {
@@ -831,8 +855,8 @@ function processStats(r: TextReader, buf: Buffer): void {
       reply(r, R.ERR_BAD_COMMAND_LINE);
       return;
     }
-    const id = parseU32(buf, t.start[2]!, t.end[2]!);
-    const limit = Number.isNaN(id) ? NaN : parseU32(buf, t.start[3]!, t.end[3]!);
+    const id = safeStrtoul(buf, t.start[2]!, t.end[2]!);
+    const limit = Number.isNaN(id) ? NaN : safeStrtoul(buf, t.start[3]!, t.end[3]!);
     if (Number.isNaN(limit)) {
       reply(r, R.ERR_BAD_FORMAT);
       return;

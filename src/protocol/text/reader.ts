@@ -12,7 +12,7 @@ import type { ServerContext } from '../context.js';
 import type { MetaSetState } from '../meta/commands.js';
 import { dispatchCommand, getKeys } from './commands.js';
 import { noteAuthFailure } from '../auth-throttle.js';
-import { parseU32 } from './ascii-num.js';
+import { safeStrtoul } from '../../common/c-numbers.js';
 import {
   ERR_AUTH_FAILURE,
   ERR_AUTH_TERMINATION,
@@ -303,7 +303,7 @@ export class TextReader implements ProtocolReader {
       const n = t.tokenize(buf, start, lineEnd);
       pos = nl + 1;
       let size = NaN;
-      if (n >= 5 && t.is(0, 'set')) size = parseU32(buf, t.start[4]!, t.end[4]!);
+      if (n >= 5 && t.is(0, 'set')) size = safeStrtoul(buf, t.start[4]!, t.end[4]!);
       if (Number.isNaN(size)) {
         this.authReply(ERR_UNAUTHENTICATED);
         return pos - start;
