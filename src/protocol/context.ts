@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import type { Counters } from '../stats/counters.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { VerboseLog } from '../log/verbose.js';
+import type { WatchLog } from '../log/watch.js';
 import type { Session } from './session.js';
 
 /** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
@@ -23,6 +24,8 @@ export interface ServerContext {
   /** -Y: ascii auth; null when off. */
   readonly asciiAuth: AsciiAuthenticator | null;
   readonly log: VerboseLog;
+  /** `watch` connections and the events they receive. */
+  readonly watch: WatchLog;
   /** Live connections, for `stats conns` and graceful shutdown. */
   readonly sessions: Set<Session>;
   /** Unix ms when the server started (uptime). */

@@ -2,6 +2,7 @@
 // fresh counters, a verbose log that collects its lines, and a Session factory.
 import { createStore } from '../../src/store/cache.js';
 import { Counters } from '../../src/stats/counters.js';
+import { WatchLog } from '../../src/log/watch.js';
 import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
@@ -24,13 +25,15 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
   const settings = makeSettings(opts.settings ?? {});
   const logLines: string[] = [];
   const shutdownRequests: boolean[] = [];
+  const store = createStore(settings);
   const ctx: TestContext = {
     settings,
-    store: createStore(settings),
+    store,
     counters: new Counters(),
     sasl: null,
     asciiAuth: opts.asciiAuth ?? null,
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {

@@ -8,6 +8,7 @@ import { makeSettings } from '../../../../src/config/settings.js';
 import { createStore } from '../../../../src/store/cache.js';
 import { ManualClock } from '../../../../src/store/clock.js';
 import { Counters } from '../../../../src/stats/counters.js';
+import { WatchLog } from '../../../../src/log/watch.js';
 import { Session, SessionAction } from '../../../../src/protocol/session.js';
 
 export class CaptureLog implements VerboseLog {
@@ -61,6 +62,7 @@ export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator |
     sasl,
     asciiAuth: null,
     log,
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
     startedAtMs: Date.now(),
     requestShutdown: () => {},
