@@ -813,10 +813,8 @@ function processWatch(r: TextReader): void {
   } else {
     flags = WatchFlag.Fetchers;
   }
-  if (session.watchSink === null) {
-    reply(r, R.ERR_WATCHER_FAILED);
-    return;
-  }
+  // Over UDP memcached's logger cannot write to the (unconnected) socket: no reply, no watcher.
+  if (session.watchSink === null) return;
   const watcher = ctx.watch.add(session.watchSink, flags);
   if (watcher === null) {
     reply(r, R.ERR_WATCHER_TOO_MANY);
