@@ -115,7 +115,8 @@ export class LineBuilder {
   }
 
   put(piece: Buffer): void {
-    if (piece.length <= 16) {
+    // the pieces are short: a byte loop beats Buffer.copy's argument checks
+    if (piece.length <= 32) {
       const b = this.buf;
       let at = this.len;
       for (let i = 0; i < piece.length; i++) b[at++] = piece[i]!;
@@ -132,11 +133,27 @@ export class LineBuilder {
 
   /** A non-negative integer below 2^53, in decimal. */
   putUint(n: number): void {
-    const b = this.buf;
-    if (n < 10) {
-      b[this.len++] = 0x30 + n;
+    if (n > 0x7fffffff) {
+      this.putLargeUint(n);
       return;
     }
+    // int32 arithmetic for the common case: seconds, microseconds, gids, sizes
+    let v = n | 0;
+    const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5
+      : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+    const b = this.buf;
+    let at = this.len + digits;
+    this.len = at;
+    while (v >= 10) {
+      const q = (v / 10) | 0;
+      b[--at] = 0x30 + (v - q * 10);
+      v = q;
+    }
+    b[--at] = 0x30 + v;
+  }
+
+  private putLargeUint(n: number): void {
+    const b = this.buf;
     let digits = 0;
     for (let v = n; v >= 1; v = Math.floor(v / 10)) digits++;
     let at = this.len + digits;
