@@ -9,6 +9,7 @@ import type { Settings, ListenAddress } from './config/settings.js';
 import { RuntimeSettings } from './config/runtime-settings.js';
 import type { Store } from './store/store.js';
 import { createStore } from './store/cache.js';
+import { WatchLog } from './log/watch.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { AsciiAuthenticator, ListenerInfo, ServerContext } from './protocol/context.js';
 import type { VerboseLog } from './log/verbose.js';
@@ -71,6 +72,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     sasl: deps.sasl ?? null,
     asciiAuth: deps.asciiAuth ?? null,
     log: deps.log,
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {

@@ -7,6 +7,7 @@ import type { ServerContext } from '../protocol/context.js';
 import { OUT_YIELD_BYTES, Session, SessionAction, type ConnInfo, type Transport } from '../protocol/session.js';
 import { SocketWriter } from './socket-writer.js';
 import { setReadTarget, type ReadTarget } from './static-read.js';
+import { CloseReason, ConnTransport, type WatchSink } from '../log/watch.js';
 
 /** Replies queued in the socket beyond this stop reading from it until 'drain'. */
 export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
@@ -116,6 +117,7 @@ export class ConnectionHub {
     this.syncCurrConnections();
     const conn = new Connection(this, socket, new Session(ctx, info), isStaticRead);
     this.conns.add(conn);
+    if (ctx.watch.wantsConnEvents) conn.logConnEvent(true);
     if (ctx.log.level >= 2) {
       switch (ctx.settings.bindingProtocol) {
         case 'auto':
@@ -181,8 +183,8 @@ function peerName(socket: net.Socket, transport: Transport): string {
   return 'tcp:' + addr + ':' + (socket.remotePort ?? 0);
 }
 
-/** One client connection. */
-export class Connection implements ReadTarget {
+/** One client connection; a `watch` on it writes its log lines through it (WatchSink). */
+export class Connection implements ReadTarget, WatchSink {
   readonly hub: ConnectionHub;
   readonly socket: net.Socket;
   readonly session: Session;
@@ -228,6 +230,7 @@ export class Connection implements ReadTarget {
     // Large values go out as pinned views of their slab pages (no copy); this connection
     // releases the pins once the socket holds no queued bytes (flush, drain) or on close.
     session.out.pinReleaser = ctx.store;
+    session.watchSink = this;
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
     const idleSec = ctx.settings.idleTimeoutSec;
@@ -235,11 +238,13 @@ export class Connection implements ReadTarget {
       socket.setTimeout(idleSec * 1000, () => {
         // memcached kicks only connections waiting for a command; one still sending replies
         // (direct writes do not refresh Node's socket timer) gets another period.
-        if (this.writer.queuedBytes > 0 || this.isPaused) {
+        // A watcher is no longer read for commands: memcached never kicks it either.
+        if (this.writer.queuedBytes > 0 || this.isPaused || session.watcher !== null) {
           socket.setTimeout(idleSec * 1000);
           return;
         }
         ctx.counters.conns_closed_idle++;
+        session.closeReason = CloseReason.IdleTimeout;
         socket.destroy();
       });
     }
@@ -389,6 +394,7 @@ export class Connection implements ReadTarget {
       this.destroy();
       return;
     }
+    this.session.watcher?.flush(); // log lines that waited for the socket
     if (!this.isPaused) return;
     this.isPaused = false;
     this.syncReading();
@@ -399,6 +405,13 @@ export class Connection implements ReadTarget {
 
   /** The peer closed its side: finish what is buffered (a -R yield), then close ours. */
   private onEnd(): void {
+    const session = this.session;
+    if (session.watcher !== null) {
+      // memcached's logger closes a watcher as soon as it reads EOF from it
+      this.destroy();
+      return;
+    }
+    if (session.action === SessionAction.Continue && !this.isEnding) session.closeReason = CloseReason.Normal;
     this.isEof = true;
     if (!this.session.hasYielded && !this.isPaused && !this.isResumeScheduled && !this.isDelayed) this.end();
   }
@@ -451,6 +464,34 @@ export class Connection implements ReadTarget {
     this.end();
   }
 
+  /** WatchSink: bytes handed to the socket and not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.writer.queuedBytes;
+  }
+
+  /** WatchSink: log lines go out through the same writer as replies, after them. */
+  writeWatch(buf: Buffer): void {
+    this.writer.write(buf);
+  }
+
+  /** conn_new / conn_close for watchers: the peer as memcached's inet_ntop prints it. */
+  logConnEvent(isNew: boolean): void {
+    const session = this.session;
+    const watch = session.ctx.watch;
+    const id = session.conn.id;
+    if (session.conn.transport === 'unix') {
+      if (isNew) watch.connNew(id, ConnTransport.Local, 'unix', 0);
+      else watch.connClose(id, ConnTransport.Local, 'unix', 0, session.closeReason);
+      return;
+    }
+    let rip = this.socket.remoteAddress ?? '';
+    // a dual-stack listener reports IPv4 peers mapped; memcached's v4 sockets see them plain
+    if (rip.startsWith('::ffff:') && rip.includes('.')) rip = rip.slice(7);
+    const rport = this.socket.remotePort ?? 0;
+    if (isNew) watch.connNew(id, ConnTransport.Tcp, rip, rport);
+    else watch.connClose(id, ConnTransport.Tcp, rip, rport, session.closeReason);
+  }
+
   destroy(): void {
     if (this.isGone) return;
     this.writer.close();
@@ -469,6 +510,7 @@ export class Connection implements ReadTarget {
     } catch (e: unknown) {
       ctx.log.error('<' + session.conn.id + ' error while closing: ' + (e instanceof Error ? (e.stack ?? e.message) : String(e)));
     }
+    if (ctx.watch.wantsConnEvents) this.logConnEvent(false);
     if (ctx.log.level >= 2) ctx.log.line('<' + session.conn.id + ' connection closed.');
     this.hub.onClosed(this);
     this.resolveClosed();

@@ -8,6 +8,7 @@ import type { PrefixStats } from '../stats/prefix-stats.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { SourceStatus } from '../auth/source-status.js';
 import type { VerboseLog } from '../log/verbose.js';
+import type { WatchLog } from '../log/watch.js';
 import type { Session } from './session.js';
 
 /** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
@@ -33,6 +34,8 @@ export interface ServerContext {
   /** -Y: ascii auth; null when off. */
   readonly asciiAuth: AsciiAuthenticator | null;
   readonly log: VerboseLog;
+  /** `watch` connections and the events they receive. */
+  readonly watch: WatchLog;
   /** Live connections, for `stats conns` and graceful shutdown. */
   readonly sessions: Set<Session>;
   /** Unix ms when the server started (uptime). */

@@ -9,6 +9,7 @@ import { OutBuffer } from './out-buffer.js';
 import { Tokens } from './text/tokenizer.js';
 import { createTextReader } from './text/reader.js';
 import { createBinaryReader } from './binary/reader.js';
+import { CloseReason, type Watcher, type WatchSink } from '../log/watch.js';
 
 export const SessionAction = {
   Continue: 0,
@@ -89,6 +90,12 @@ export class Session {
    * set by a throttled authentication failure (auth-throttle.ts), cleared by net/.
    */
   replyDelayMs: number;
+  /** Why the connection closes, for watchers' conn_close lines (memcached's close_reason). */
+  closeReason: CloseReason;
+  /** The socket a `watch` on this connection writes to; null where watching is impossible (UDP). */
+  watchSink: WatchSink | null;
+  /** Set by `watch`: this connection now only receives log lines. */
+  watcher: Watcher | null;
 
   // Pending text value block (set/ms): the text reader copies bytes into the item.
   valueRef: ItemRef;
@@ -120,6 +127,9 @@ export class Session {
     this.hasYielded = false;
     this.turnExtra = 0;
     this.replyDelayMs = 0;
+    this.closeReason = CloseReason.Error;
+    this.watchSink = null;
+    this.watcher = null;
     this.valueRef = -1;
     this.valueLen = 0;
     this.valueConsumer = null;
@@ -171,6 +181,7 @@ export class Session {
    */
   onData(chunk: Buffer, len: number = chunk.length): SessionAction {
     this.ctx.counters.bytes_read += len;
+    this.ctx.watch.cfd = this.conn.id; // the cfd= of what this batch logs
     if (this.action !== SessionAction.Continue) return this.action;
     if (chunk === this.directView) {
       // Read straight into the item (nextReadBuffer): the bytes are in place already.
@@ -215,6 +226,7 @@ export class Session {
 
   /** Continues after a -R yield. */
   resume(): SessionAction {
+    this.ctx.watch.cfd = this.conn.id;
     this.hasYielded = false;
     this.turnExtra = 0;
     this.reader.onResume?.();
@@ -247,6 +259,10 @@ export class Session {
 
   /** Called by net/ when the connection is gone: frees a half-received item. */
   onClose(): void {
+    if (this.watcher !== null) {
+      this.ctx.watch.remove(this.watcher);
+      this.watcher = null;
+    }
     if (this.valueRef >= 0) {
       this.ctx.store.release(this.valueRef);
       this.valueRef = -1;

@@ -101,11 +101,12 @@ export function emitGeneralStats(ctx: ServerContext, emit: StatEmitter): void {
   }
   if (s.lruSegmented) emit('lru_maintainer_juggles', st.lru_maintainer_juggles);
   emit('malloc_fails', st.malloc_fails);
-  emit('log_worker_dropped', 0);
-  emit('log_worker_written', 0);
-  emit('log_watcher_skipped', 0);
-  emit('log_watcher_sent', 0);
-  emit('log_watchers', 0);
+  const ws = ctx.watch.stats;
+  emit('log_worker_dropped', ws.log_worker_dropped);
+  emit('log_worker_written', ws.log_worker_written);
+  emit('log_watcher_skipped', ws.log_watcher_skipped);
+  emit('log_watcher_sent', ws.log_watcher_sent);
+  emit('log_watchers', ws.log_watchers);
   emit('unexpected_napi_ids', 0);
   emit('round_robin_fallback', 0);
   emit('bytes', st.bytes);
@@ -284,5 +285,6 @@ export function emitExtraStats(ctx: ServerContext, emit: StatEmitter): void {
 export function resetStats(ctx: ServerContext): void {
   ctx.counters.reset();
   ctx.store.resetStats();
+  ctx.watch.resetStats();
   ctx.prefixStats.clear();
 }

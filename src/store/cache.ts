@@ -16,6 +16,8 @@ import {
   DeleteResult,
   DeltaResult,
   GetOpt,
+  LookupOutcome,
+  StoreEvents,
   StoreMode,
   StoreResult,
   type CountedStat,
@@ -23,6 +25,7 @@ import {
   type ItemView,
   type StatEmitter,
   type Store,
+  type StoreListener,
   type StoreStats,
 } from './store.js';
 import { ITEM_UPDATE_INTERVAL, ServerClock, systemClock, type Clock } from './clock.js';
@@ -33,6 +36,7 @@ import {
   HDR_BYTES,
   IF_CHAINED,
   IF_CONT,
+  IF_FETCHED,
   IF_LINKED,
   IF_STALE,
   IF_TOKEN,
@@ -131,6 +135,9 @@ export class Cache implements Store {
   private readonly zombies = new Set<number>();
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
+  /** Who hears item events (watchers), and which: StoreEvents bits, 0 when nobody listens. */
+  private listener: StoreListener | null = null;
+  private events = 0;
 
   /** runtime defaults to one of the store's own (unit tests). */
   constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings = new RuntimeSettings(settings)) {
@@ -142,6 +149,9 @@ export class Cache implements Store {
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
       isPinned: (ref: number): boolean => this.isPinned(ref),
+      onEvict: (ref: number): void => {
+        if ((this.events & StoreEvents.Eviction) !== 0) this.tellEviction(ref);
+      },
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): void => this.maintain(),
     };
@@ -386,20 +396,29 @@ export class Cache implements Store {
   }
 
   /** do_item_get: a live item or NIL; expired/flushed items met here are unlinked and counted. */
-  private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number): number {
+  private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number, isWatched = true): number {
     const it = this.hash.find(hv, key, keyStart, keyLen);
-    if (it === NIL) return NIL;
-    if (this.expiry.isFlushed(it)) {
-      this.unlinkItem(it);
-      this.counters.getFlushed++;
-      return NIL;
+    let outcome: LookupOutcome = LookupOutcome.NotFound;
+    if (it !== NIL) {
+      if (this.expiry.isFlushed(it)) {
+        this.unlinkItem(it);
+        this.counters.getFlushed++;
+        outcome = LookupOutcome.Flushed;
+      } else if (this.expiry.isExpired(it)) {
+        this.unlinkItem(it);
+        this.counters.getExpired++;
+        outcome = LookupOutcome.Expired;
+      } else {
+        if ((this.events & StoreEvents.ItemGet) !== 0 && isWatched) {
+          const b = (it & REF_OFF_MASK) << 1;
+          const w = this.w(it);
+          this.listener!.itemGet(LookupOutcome.Found, key, keyStart, keyLen, w[b + W_VLEN]!, (w[b + W_META]! >>> META_LRU_SHIFT) & CLASS_MASK);
+        }
+        return it;
+      }
     }
-    if (this.expiry.isExpired(it)) {
-      this.unlinkItem(it);
-      this.counters.getExpired++;
-      return NIL;
-    }
-    return it;
+    if ((this.events & StoreEvents.ItemGet) !== 0 && isWatched) this.listener!.itemGet(outcome, key, keyStart, keyLen, 0, 0);
+    return NIL;
   }
 
   /** do_item_update: refresh access time at most once per ITEM_UPDATE_INTERVAL. */
@@ -432,7 +451,7 @@ export class Cache implements Store {
   get(key: Buffer, keyStart: number, keyLen: number, view: ItemView, opts: number, touchExptime: number): boolean {
     this.clock.now();
     const hv = murmur3(key, keyStart, keyLen, HASH_SEED);
-    const it = this.lookup(key, keyStart, keyLen, hv);
+    const it = this.lookup(key, keyStart, keyLen, hv, (opts & GetOpt.NoWatch) === 0);
     const countTouch = (opts & GetOpt.CountAsTouch) !== 0;
     const noStats = (opts & GetOpt.NoStats) !== 0;
     const k = this.counters;
@@ -588,9 +607,42 @@ export class Cache implements Store {
         result = StoreResult.Stored;
       }
     }
+    if ((this.events & StoreEvents.ItemStore) !== 0) this.tellStore(result, mode, stored !== NIL ? stored : ref);
     if (stored !== ref) this.freeItem(ref);
     if (result === StoreResult.Stored) this.lastCas = this.casOf(stored);
     return result;
+  }
+
+  /** A store attempt on item ref, for the listener (memcached logs it at the end of do_store_item). */
+  private tellStore(result: StoreResult, mode: StoreMode, ref: number): void {
+    const w = this.w(ref);
+    const b = (ref & REF_OFF_MASK) << 1;
+    const meta = w[b + W_META]!;
+    const exp = w[b + W_EXP]!;
+    // memcached prints exptime - current_time as an unsigned 32-bit number (%u)
+    const ttl = exp === 0 ? 0 : (exp - this.clock.current) >>> 0;
+    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
+    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    this.listener!.itemStore(result, mode, page, keyStart, meta & 0xff, w[b + W_VLEN]!, ttl, (meta >>> META_LRU_SHIFT) & CLASS_MASK);
+  }
+
+  /** An LRU tail item about to be evicted, for the listener (lru_pull_tail's LOGGER_EVICTION). */
+  private tellEviction(ref: number): void {
+    const w = this.w(ref);
+    const b = (ref & REF_OFF_MASK) << 1;
+    const meta = w[b + W_META]!;
+    const exp = w[b + W_EXP]!;
+    const now = this.clock.current;
+    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
+    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const isFetched = ((meta >>> META_FLAG_SHIFT) & IF_FETCHED) !== 0;
+    this.listener!.eviction(page, keyStart, meta & 0xff, w[b + W_VLEN]!, isFetched, exp > 0 ? exp - now : -1,
+      now - w[b + W_TIME]!, (meta >>> META_LRU_SHIFT) & CLASS_MASK);
+  }
+
+  setListener(listener: StoreListener | null, events: number): void {
+    this.listener = listener;
+    this.events = listener === null ? 0 : events;
   }
 
   /** append/prepend: a new item holding old's and add's values; old's flags and exptime. */
@@ -617,10 +669,15 @@ export class Cache implements Store {
     return merged;
   }
 
-  noteAllocFailure(err: number, key: Buffer, keyStart: number, keyLen: number, unlinkOld: boolean): void {
+  noteAllocFailure(err: number, key: Buffer, keyStart: number, keyLen: number, unlinkOld: boolean, mode: StoreMode): void {
     this.clock.now();
     if (err === AllocError.TooLarge) this.counters.storeTooLarge++;
     else this.counters.storeNoMemory++;
+    if ((this.events & StoreEvents.ItemStore) !== 0) {
+      // memcached logs no item here: size and ttl 0 (its class slot gets the fd, see watch.ts)
+      this.listener!.itemStore(err === AllocError.TooLarge ? StoreResult.TooLarge : StoreResult.NoMemory, mode,
+        key, keyStart, keyLen, 0, 0, -1);
+    }
     if (unlinkOld) {
       const hv = murmur3(key, keyStart, keyLen, HASH_SEED);
       const it = this.lookup(key, keyStart, keyLen, hv);
@@ -725,6 +782,11 @@ export class Cache implements Store {
     if (ref < 0) return DeltaResult.NoMemory;
     const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
     page.write(digits, ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + keyLen, 'latin1');
+    if ((this.events & (StoreEvents.ItemGet | StoreEvents.ItemStore)) !== 0) {
+      // memcached creates the item through store_item(NREAD_ADD): a second lookup, then the store
+      if ((this.events & StoreEvents.ItemGet) !== 0) this.listener!.itemGet(LookupOutcome.NotFound, key, keyStart, keyLen, 0, 0);
+      if ((this.events & StoreEvents.ItemStore) !== 0) this.tellStore(StoreResult.Stored, StoreMode.Add, ref);
+    }
     this.linkItem(ref);
     this.deltaValue = initial;
     this.lastCas = this.casOf(ref);

@@ -67,6 +67,8 @@ export interface LruHost {
   unlinkItem(ref: number): void;
   /** An item a running verb still reads, or a zero-copy reply still sends: never evicted. */
   isPinned(ref: number): boolean;
+  /** A live item is about to be evicted (watchers hear of it). */
+  onEvict(ref: number): void;
 }
 
 export class LruMaintainer {
@@ -320,6 +322,7 @@ export class LruMaintainer {
     if (w[b + W_EXP] !== 0) k.evictedNonzero[id]!++;
     if ((itFlags & IF_FETCHED) === 0) k.evictedUnfetched[id]!++;
     if ((itFlags & IF_ACTIVE) !== 0) k.evictedActive[id]!++;
+    this.host.onEvict(it);
     this.host.unlinkItem(it);
   }
 

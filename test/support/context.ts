@@ -4,6 +4,7 @@ import { createStore } from '../../src/store/cache.js';
 import { Counters } from '../../src/stats/counters.js';
 import { PrefixStats } from '../../src/stats/prefix-stats.js';
 import { RuntimeSettings } from '../../src/config/runtime-settings.js';
+import { WatchLog } from '../../src/log/watch.js';
 import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
@@ -27,15 +28,17 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
   const logLines: string[] = [];
   const shutdownRequests: boolean[] = [];
   const runtime = new RuntimeSettings(settings);
+  const store = createStore(settings, runtime);
   const ctx: TestContext = {
     settings,
     runtime,
-    store: createStore(settings, runtime),
+    store,
     counters: new Counters(),
     prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl: null,
     asciiAuth: opts.asciiAuth ?? null,
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {

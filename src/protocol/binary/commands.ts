@@ -82,11 +82,11 @@ export function processUpdate(r: BinaryReader, buf: Buffer, extStart: number, ke
 
   if (ctx.runtime.detailEnabled) ctx.prefixStats.recordSet(buf, keyStart, keyLen);
   const ref = ctx.store.allocate(buf, keyStart, keyLen, flags, exptime, valueLen);
+  let mode: StoreMode = base === Opcode.Add ? StoreMode.Add : base === Opcode.Replace ? StoreMode.Replace : StoreMode.Set;
   if (ref < 0) {
-    allocFailed(r, ref, buf, keyStart, valueLen, base === Opcode.Set);
+    allocFailed(r, ref, buf, keyStart, valueLen, mode);
     return;
   }
-  let mode: StoreMode = base === Opcode.Add ? StoreMode.Add : base === Opcode.Replace ? StoreMode.Replace : StoreMode.Set;
   if (r.cas !== 0) mode = StoreMode.Cas; // any update carrying a cas is a cas
   r.expectValue(ref, valueLen, mode, r.cas);
 }
@@ -99,19 +99,19 @@ export function processAppendPrepend(r: BinaryReader, buf: Buffer, keyStart: num
   if (ctx.log.level >= 2) ctx.log.line('Value len is ' + valueLen);
   if (ctx.runtime.detailEnabled) ctx.prefixStats.recordSet(buf, keyStart, keyLen);
   const ref = ctx.store.allocate(buf, keyStart, keyLen, 0, 0, valueLen);
+  const mode = r.baseOpcode === Opcode.Append ? StoreMode.Append : StoreMode.Prepend;
   if (ref < 0) {
-    allocFailed(r, ref, buf, keyStart, valueLen, false);
+    allocFailed(r, ref, buf, keyStart, valueLen, mode);
     return;
   }
-  const mode = r.baseOpcode === Opcode.Append ? StoreMode.Append : StoreMode.Prepend;
   r.expectValue(ref, valueLen, mode, r.cas);
 }
 
-function allocFailed(r: BinaryReader, err: number, buf: Buffer, keyStart: number, valueLen: number, isSet: boolean): void {
+function allocFailed(r: BinaryReader, err: number, buf: Buffer, keyStart: number, valueLen: number, mode: StoreMode): void {
   if (err === AllocError.TooLarge) r.writeError(Status.TooLarge, null);
   else r.writeError(Status.OutOfMemory, BODY_ENOMEM_ALLOCATING);
   // A failed SET must not leave the old value readable (memcached unlinks it).
-  r.ctx.store.noteAllocFailure(err, buf, keyStart, r.keyLen, isSet);
+  r.ctx.store.noteAllocFailure(err, buf, keyStart, r.keyLen, mode === StoreMode.Set, mode);
   r.swallow(valueLen);
 }
 

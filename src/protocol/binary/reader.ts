@@ -5,6 +5,7 @@
 
 import type { ProtocolReader, Session } from '../session.js';
 import { DIRECT_READ_MIN, SessionAction } from '../session.js';
+import { CloseReason } from '../../log/watch.js';
 import type { ServerContext } from '../context.js';
 import type { OutBuffer } from '../out-buffer.js';
 import {
@@ -255,6 +256,7 @@ export class BinaryReader implements ProtocolReader {
       case Opcode.Quit:
         if (keyLen === 0 && extLen === 0 && bodyLen === 0) {
           this.writeSuccess(null);
+          s.closeReason = CloseReason.Normal;
           s.action = SessionAction.CloseAfterFlush;
         } else {
           this.protocolError();

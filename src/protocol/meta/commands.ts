@@ -79,6 +79,8 @@ const CH_b = 0x62;
 const flags = new MetaFlags();
 /** A lookup that leaves the item as it was: no stats, no LRU bump, no fetched mark. */
 const PEEK = GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark;
+/** A look memcached's command does not take (a re-read after a store, a peek before incr): unwatched. */
+const REPEEK = PEEK | GetOpt.NoWatch;
 const KEY_COPY = Buffer.alloc(256);
 
 /** Runs the meta command on buf[lineStart, lineEnd) (no CR/LF); the reply goes to session.out. */
@@ -206,7 +208,7 @@ function metaGet(session: Session): void {
     const ref = store.allocate(f.keyBuf, f.keyStart, f.keyLen, 0, 0, 0);
     if (ref >= 0 && store.link(ref, StoreMode.Add, 0) === StoreResult.Stored) {
       // memcached bumps the stub too (marking it fetched) once the reply is built.
-      hit = store.get(f.keyBuf, f.keyStart, f.keyLen, view, opts, 0);
+      hit = store.get(f.keyBuf, f.keyStart, f.keyLen, view, opts | GetOpt.NoWatch, 0);
       if (hit) {
         created = true;
         store.adjustStat('cmd_set', view.slabClass, -1);
@@ -480,7 +482,7 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
   const ref = store.allocate(f.keyBuf, f.keyStart, f.keyLen, f.clientFlags, exptime, vlen);
   if (ref < 0) {
     // Stale data must not survive a failed store, whatever the mode.
-    store.noteAllocFailure(ref, f.keyBuf, f.keyStart, f.keyLen, true);
+    store.noteAllocFailure(ref, f.keyBuf, f.keyStart, f.keyLen, true, mode);
     return msSwallow(session, st, vlen, ref === AllocError.TooLarge ? ERR_TOO_LARGE : ERR_NO_MEMORY_STORING);
   }
   if (f.isKeyBinary) store.setItemBits(ref, ItemBit.KeyBinary);
@@ -584,7 +586,7 @@ function metaArithmetic(session: Session): void {
   // When a number outgrows its item, memcached links a copy but keeps working on the old,
   // unlinked item: a T in the same command then changes nothing that stays. Know which it was.
   let oldRef = -1;
-  if (f.hasNewTtl && store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) {
+  if (f.hasNewTtl && store.get(f.keyBuf, f.keyStart, f.keyLen, view, REPEEK, 0)) {
     oldRef = view.ref;
   }
   switch (store.delta(f.keyBuf, f.keyStart, f.keyLen, isIncr, f.delta, f.hasCas ? f.reqCas : 0, 0n, null, view)) {
@@ -692,7 +694,7 @@ function vivifyNumber(session: Session, f: MetaFlags): boolean {
   store.writeValue(ref, 0, NUM_SCRATCH, NUM_SCRATCH.length - digits, digits);
   if (store.link(ref, StoreMode.Add, 0) !== StoreResult.Stored) return false;
   const view = session.view;
-  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) return false;
+  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, REPEEK, 0)) return false;
   store.adjustStat('cmd_set', view.slabClass, -1);
   return true;
 }

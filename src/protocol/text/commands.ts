@@ -8,6 +8,7 @@
 
 import type { Session, ValueConsumer } from '../session.js';
 import { SessionAction } from '../session.js';
+import { CloseReason, WatchFlag } from '../../log/watch.js';
 import type { ItemRef } from '../../store/store.js';
 import { AllocError, DeleteResult, DeltaResult, GetOpt, StoreMode, StoreResult } from '../../store/store.js';
 import { MAX_TOKENS, type Tokens } from './tokenizer.js';
@@ -251,6 +252,7 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
   } else if (len0 === 7 && t.is(0, 'version')) {
     reply(r, R.REPLY_VERSION);
   } else if (len0 === 4 && t.is(0, 'quit')) {
+    r.session.closeReason = CloseReason.Normal;
     r.session.action = SessionAction.CloseAfterFlush;
   } else if (len0 === 11 && t.is(0, 'lru_crawler')) {
     processLruCrawler(r);
@@ -455,7 +457,7 @@ function processUpdate(r: TextReader, buf: Buffer, mode: StoreMode, handleCas: b
   if (ref < 0) {
     reply(r, ref === AllocError.TooLarge ? R.ERR_TOO_LARGE : R.ERR_NO_MEMORY_STORING);
     // Swallow the data block; a failed set also drops the old value so no stale data persists.
-    store.noteAllocFailure(ref, buf, keyStart, keyLen, mode === StoreMode.Set);
+    store.noteAllocFailure(ref, buf, keyStart, keyLen, mode === StoreMode.Set, mode);
     session.expectValue(-1, vlen, consumer);
     return;
   }
@@ -635,9 +637,11 @@ function processShutdown(r: TextReader): void {
   const n = mcTokens(t.count);
   if (n === 2) {
     closeNow(r);
+    r.session.closeReason = CloseReason.Shutdown;
     ctx.requestShutdown(false);
   } else if (n === 3 && t.is(1, 'graceful')) {
     closeNow(r);
+    r.session.closeReason = CloseReason.Shutdown;
     ctx.requestShutdown(true);
   } else {
     reply(r, R.ERR_SHUTDOWN_MODE);
@@ -767,41 +771,67 @@ function processLruCrawler(r: TextReader): void {
   replyText(r, answer);
 }
 
-const WATCH_NAMES = ['rawcmds', 'evictions', 'fetchers', 'mutations', 'sysevents', 'connevents', 'proxyreqs', 'proxyevents', 'proxyuser'];
+/** The arguments `watch` takes in memcached 1.6.18, with the events each selects. */
+const WATCH_ARGS: ReadonlyArray<readonly [string, number]> = [
+  ['rawcmds', WatchFlag.RawCmds],
+  ['evictions', WatchFlag.Evictions],
+  ['fetchers', WatchFlag.Fetchers],
+  ['mutations', WatchFlag.Mutations],
+  ['sysevents', WatchFlag.SysEvents],
+  ['connevents', WatchFlag.ConnEvents],
+  ['proxyreqs', WatchFlag.ProxyReqs],
+  ['proxyevents', WatchFlag.ProxyEvents],
+  ['proxyuser', WatchFlag.ProxyUser],
+];
 
 /**
- * watch: memcached turns the connection into a log stream. We accept it as memcached does
- * (OK, then the connection reads no more commands) but stream no log lines.
+ * watch [event ...]: the connection becomes a log stream (log/watch.ts) and reads no more
+ * commands. No argument means fetchers; an unknown one is ERROR. Its `OK` comes from the log,
+ * ahead of its lines, as memcached's logger writes it.
  */
 function processWatch(r: TextReader): void {
-  const t = r.session.tokens;
+  const session = r.session;
+  const t = session.tokens;
   const ctx = r.ctx;
   setNoreplyMaybe(r, t);
   if (!ctx.settings.watchEnabled) {
     reply(r, R.ERR_WATCH_DISABLED);
     return;
   }
-  if (r.session.out.length > r.flushMark) {
+  if (session.out.length > r.flushMark) {
     reply(r, R.ERR_WATCH_PIPELINE);
     return;
   }
   const n = mcTokens(t.count);
-  for (let x = 1; x < n - 1; x++) {
-    let known = false;
-    for (const name of WATCH_NAMES) {
-      if (t.is(x, name)) {
-        known = true;
-        break;
+  let flags = 0;
+  if (n > 2) {
+    for (let x = 1; x < n - 1; x++) {
+      let flag = 0;
+      for (const [name, f] of WATCH_ARGS) {
+        if (t.is(x, name)) {
+          flag = f;
+          break;
+        }
       }
+      if (flag === 0) {
+        reply(r, R.REPLY_ERROR);
+        return;
+      }
+      flags |= flag;
     }
-    if (!known) {
-      reply(r, R.REPLY_ERROR);
-      return;
-    }
+  } else {
+    flags = WatchFlag.Fetchers;
   }
-  reply(r, R.REPLY_OK);
+  // Over UDP memcached's logger cannot write to the (unconnected) socket: no reply, no watcher.
+  if (session.watchSink === null) return;
+  const watcher = ctx.watch.add(session.watchSink, flags);
+  if (watcher === null) {
+    reply(r, R.ERR_WATCHER_TOO_MANY);
+    return;
+  }
+  session.watcher = watcher;
   r.isWatching = true;
-  r.session.stateName = 'conn_watch';
+  session.stateName = 'conn_watch';
 }
 
 // ------------------------------------------------------------------------------------------

@@ -468,9 +468,9 @@ test('noteAllocFailure counts and unlinks the old item for set', () => {
   const { store } = makeStore();
   set(store, 'k', 'v');
   const k = Buffer.from('k');
-  store.noteAllocFailure(AllocError.TooLarge, k, 0, 1, true);
+  store.noteAllocFailure(AllocError.TooLarge, k, 0, 1, true, StoreMode.Set);
   assert.equal(get(store, 'k'), null);
-  store.noteAllocFailure(AllocError.NoMemory, k, 0, 1, false);
+  store.noteAllocFailure(AllocError.NoMemory, k, 0, 1, false, StoreMode.Add);
   const s = store.stats();
   assert.equal(s.store_too_large, 1);
   assert.equal(s.store_no_memory, 1);

@@ -10,6 +10,7 @@ import { RuntimeSettings } from '../../../../src/config/runtime-settings.js';
 import { PrefixStats } from '../../../../src/stats/prefix-stats.js';
 import { ManualClock } from '../../../../src/store/clock.js';
 import { Counters } from '../../../../src/stats/counters.js';
+import { WatchLog } from '../../../../src/log/watch.js';
 import { Session, SessionAction } from '../../../../src/protocol/session.js';
 
 export class CaptureLog implements VerboseLog {
@@ -75,6 +76,7 @@ export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator |
     sasl,
     asciiAuth: null,
     log,
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
     startedAtMs: Date.now(),
     requestShutdown: () => {},
