@@ -12,6 +12,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { AsciiAuthenticator, ListenerInfo, ServerContext } from './protocol/context.js';
 import type { VerboseLog } from './log/verbose.js';
 import { Counters } from './stats/counters.js';
+import { AuthThrottle, type AuthThrottleOptions } from './protocol/auth-throttle.js';
 import { ConnectionHub } from './net/connection.js';
 import { listenTcp, type TcpListener } from './net/tcp.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
@@ -22,6 +23,8 @@ export interface ServerDeps {
   store?: Store;
   sasl?: Authenticator | null;
   asciiAuth?: AsciiAuthenticator | null;
+  /** Overrides of the authentication throttle's limits (tests). */
+  authThrottle?: Partial<AuthThrottleOptions>;
   /** `shutdown [graceful]` (with -A): the owner decides how to stop. */
   onShutdownRequest?: (graceful: boolean) => void;
 }
@@ -62,6 +65,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     counters: new Counters(),
     sasl: deps.sasl ?? null,
     asciiAuth: deps.asciiAuth ?? null,
+    authThrottle: new AuthThrottle(deps.authThrottle),
     log: deps.log,
     sessions: new Set(),
     startedAtMs: Date.now(),

@@ -6,6 +6,7 @@ import type { Counters } from '../stats/counters.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { VerboseLog } from '../log/verbose.js';
 import type { Session } from './session.js';
+import type { AuthThrottle } from './auth-throttle.js';
 
 /** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
 export interface AsciiAuthenticator {
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly sasl: Authenticator | null;
   /** -Y: ascii auth; null when off. */
   readonly asciiAuth: AsciiAuthenticator | null;
+  /** Limits on password guessing and on checks in flight (auth-throttle.ts). */
+  readonly authThrottle: AuthThrottle;
   readonly log: VerboseLog;
   /** Live connections, for `stats conns` and graceful shutdown. */
   readonly sessions: Set<Session>;

@@ -6,6 +6,7 @@ import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
 import { Session, type ConnInfo } from '../../src/protocol/session.js';
+import { AuthThrottle, type AuthThrottleOptions } from '../../src/protocol/auth-throttle.js';
 
 export interface TestContext extends ServerContext {
   /** -v lines written so far. */
@@ -18,6 +19,7 @@ export interface TestContextOptions {
   settings?: Partial<Settings>;
   logLevel?: number;
   asciiAuth?: AsciiAuthenticator | null;
+  authThrottle?: Partial<AuthThrottleOptions>;
 }
 
 export function makeTestContext(opts: TestContextOptions = {}): TestContext {
@@ -30,6 +32,7 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
     counters: new Counters(),
     sasl: null,
     asciiAuth: opts.asciiAuth ?? null,
+    authThrottle: new AuthThrottle(opts.authThrottle),
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),
     sessions: new Set(),
     startedAtMs: Date.now(),

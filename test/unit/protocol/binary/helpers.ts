@@ -9,6 +9,7 @@ import { createStore } from '../../../../src/store/cache.js';
 import { ManualClock } from '../../../../src/store/clock.js';
 import { Counters } from '../../../../src/stats/counters.js';
 import { Session, SessionAction } from '../../../../src/protocol/session.js';
+import { AuthThrottle } from '../../../../src/protocol/auth-throttle.js';
 
 export class CaptureLog implements VerboseLog {
   level: number;
@@ -60,6 +61,7 @@ export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator |
     counters: new Counters(),
     sasl,
     asciiAuth: null,
+    authThrottle: new AuthThrottle(),
     log,
     sessions: new Set(),
     startedAtMs: Date.now(),
