@@ -57,7 +57,7 @@ export class SaslState {
 
   /** Wipes and drops the scratch: an idle connection keeps no buffer and no credentials. */
   release(): void {
-    this.data.fill(0, 0, this.dataLen);
+    this.data.fill(0); // at most MAX_SASL_DATA_BYTES (an oversized request gathers nothing)
     this.data = EMPTY;
     this.dataLen = 0;
   }
