@@ -236,7 +236,8 @@ export class Connection implements ReadTarget {
       socket.setTimeout(idleSec * 1000, () => {
         // memcached kicks only connections waiting for a command; one still sending replies
         // (direct writes do not refresh Node's socket timer) gets another period.
-        if (this.writer.queuedBytes > 0 || this.isPaused) {
+        // A connection waiting on its own authentication attempt is not idle either.
+        if (this.writer.queuedBytes > 0 || this.isPaused || this.isWaitingAuth) {
           socket.setTimeout(idleSec * 1000);
           return;
         }

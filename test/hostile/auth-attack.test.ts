@@ -124,6 +124,33 @@ test('rotating source addresses: failures past the server-wide budget wait; a co
   }
 });
 
+test('one address over its threshold gets one check per delay; a correct login from another address stays immediate', async () => {
+  const d = await startDaemon({ args: ['-S'], env: saslConf('one-source', plainFile()) });
+  try {
+    // 12 wrong logins at once from one address over 12 connections.
+    const t0 = Date.now();
+    const attempts = Array.from({ length: 12 }, async (_, i) => {
+      const s = await connect(d.port, '127.4.0.1');
+      const r = await oneReply(s, plainAuth('alice', 'guess' + i), 12_000);
+      s.destroy();
+      return { status: status(r), ms: Date.now() - t0 };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the first 5 have failed by now
+    const s = await connect(d.port, '127.0.0.1');
+    const t1 = Date.now();
+    assert.equal(status(await oneReply(s, plainAuth('alice', RIGHT), 5000)), 0);
+    const correctMs = Date.now() - t1;
+    s.destroy();
+    const got = await Promise.all(attempts);
+    assert.ok(got.every((g) => g.status === 0x20), 'every guess failed');
+    const fast = got.filter((g) => g.ms < 500).length;
+    assert.ok(fast >= 5 && fast <= 6, `the first 5 answered at once, the rest waited: ${got.map((g) => g.ms).join(',')}`);
+    assert.ok(correctMs < 500, `correct login from another address took ${correctMs} ms`);
+  } finally {
+    await d.stop();
+  }
+});
+
 test('500 idle connections after one large SASL_AUTH each keep no buffer for it (RSS)', async (t) => {
   const d = await startDaemon({ args: ['-S'], env: saslConf('scratch', plainFile()) });
   const socks: Array<Awaited<ReturnType<typeof connect>>> = [];
