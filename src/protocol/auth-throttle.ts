@@ -250,7 +250,9 @@ function ipv6Prefix64(addr: string): string | null {
     if (!/^[0-9a-f]{1,4}$/i.test(g)) return null;
     out.push(parseInt(g, 16).toString(16));
   }
-  return out.join(':');
+  const text = out.join(':');
+  return text === '0:0:0:0' ? '' : text; // `::/64`
+
 }
 
 /** Verdict of a check: true = right credentials. */

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startDaemon } from '../support/daemon.js';
@@ -150,6 +151,39 @@ test('one address over its threshold gets one check per delay; a correct login f
     await d.stop();
   }
 });
+
+test('IPv6: failures are counted per /64 (::1 here), and the delayed source is named so', async () => {
+  const d = await startDaemon({ args: ['-S', '-l', '::1'], env: saslConf('ipv6', plainFile()), waitTcp: false });
+  try {
+    let s: Awaited<ReturnType<typeof connect>> | null = null;
+    for (let i = 0; i < 50 && s === null; i++) {
+      s = await connect6(d.port).catch(() => null);
+      if (s === null) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(s !== null, 'listening on ::1');
+    s.destroy();
+    const got = await Promise.all(
+      Array.from({ length: 7 }, async (_, i) => {
+        const c = await connect6(d.port);
+        const r = await oneReply(c, plainAuth('alice', 'guess' + i), 8000);
+        c.destroy();
+        return status(r);
+      }),
+    );
+    assert.ok(got.every((st) => st === 0x20));
+    assert.match(d.stderr(), /repeated authentication failures from tcp6:\[::\]\/64: delaying/);
+  } finally {
+    await d.stop();
+  }
+});
+
+function connect6(port: number): Promise<Awaited<ReturnType<typeof connect>>> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '::1' });
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
 
 test('500 idle connections after one large SASL_AUTH each keep no buffer for it (RSS)', async (t) => {
   const d = await startDaemon({ args: ['-S'], env: saslConf('scratch', plainFile()) });

@@ -45,10 +45,11 @@ test('the source table is bounded', () => {
 
 test('peerAddress: IPv4 address, IPv6 /64, IPv4-mapped IPv6 as IPv4, unix as one', () => {
   assert.equal(peerAddress('tcp:127.0.0.1:4000'), 'tcp:127.0.0.1');
-  assert.equal(peerAddress('tcp6:[::1]:4000'), 'tcp6:[0:0:0:0::]/64');
+  assert.equal(peerAddress('tcp6:[::1]:4000'), 'tcp6:[::]/64');
   assert.equal(peerAddress('tcp6:[2001:db8:0:1:aaaa::1]:4000'), 'tcp6:[2001:db8:0:1::]/64');
   assert.equal(peerAddress('tcp6:[2001:DB8:0:1:ffff:1:2:3]:9'), 'tcp6:[2001:db8:0:1::]/64');
   assert.equal(peerAddress('tcp6:[2001:db8::]:9'), 'tcp6:[2001:db8:0:0::]/64');
+  assert.equal(peerAddress('tcp6:[2001:db8:0:1:0:0:0:7]:9'), peerAddress('tcp6:[2001:db8:0:1:ffff::8]:10'));
   assert.equal(peerAddress('tcp6:[::ffff:10.1.2.3]:9'), 'tcp:10.1.2.3');
   assert.equal(peerAddress('?:<AF 0>'), '?:<AF 0>');
 });
