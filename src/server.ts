@@ -15,6 +15,7 @@ import type { AsciiAuthenticator, ListenerInfo, ServerContext } from './protocol
 import type { VerboseLog } from './log/verbose.js';
 import { Counters } from './stats/counters.js';
 import { PrefixStats } from './stats/prefix-stats.js';
+import { AuthThrottle, type AuthThrottleOptions } from './protocol/auth-throttle.js';
 import { ConnectionHub } from './net/connection.js';
 import { listenTcp, type TcpListener } from './net/tcp.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
@@ -28,6 +29,8 @@ export interface ServerDeps {
   runtime?: RuntimeSettings;
   sasl?: Authenticator | null;
   asciiAuth?: AsciiAuthenticator | null;
+  /** Overrides of the authentication throttle's limits (tests). */
+  authThrottle?: Partial<AuthThrottleOptions>;
   /** `shutdown [graceful]` (with -A): the owner decides how to stop. */
   onShutdownRequest?: (graceful: boolean) => void;
 }
@@ -71,6 +74,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl: deps.sasl ?? null,
     asciiAuth: deps.asciiAuth ?? null,
+    authThrottle: new AuthThrottle(deps.authThrottle),
     log: deps.log,
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),

@@ -1,9 +1,12 @@
 // What protocol/ sees of authentication: the mechanisms to offer, and PLAIN and CRAM-MD5 checks
 // that never throw. SASLprep (RFC 4013) runs here; a prohibited character is a failed attempt.
+// Every source is consulted for every PLAIN attempt, known user or not, so that the work (and
+// the time) does not tell who exists; the first source that knows the user decides.
 
 import saslprep from 'saslprep';
 import type { PasswordSource } from './password-source.js';
 import type { SourceStatus } from './source-status.js';
+import { matches, matchesSync } from './stored-password.js';
 
 /** One password source as the SIGHUP log and `stats memcachedts` report it. */
 export type SourceReport = { readonly path: string; readonly status: SourceStatus };
@@ -17,6 +20,11 @@ export interface Authenticator {
    * undefined when no source knows the user (Cyrus: SASL_NOUSER).
    */
   checkCramMd5(authcid: string, challenge: Buffer, data: Buffer, start: number, end: number): boolean | undefined;
+  /**
+   * The PLAIN check, with password hashing off the event loop (libuv's thread pool). The
+   * server uses it when present; fields must be bounded by the caller (SASLprep runs here).
+   */
+  verifyPlain?(authzid: string, authcid: string, password: string): Promise<boolean>;
   /** Re-read every password source (SIGHUP). Never throws. */
   reload(): void;
   /** What each password source holds now, without re-reading. */
@@ -56,24 +64,63 @@ export class PasswordAuthenticator implements Authenticator {
   }
 
   checkPlain(authzid: string, authcid: string, password: string): boolean {
-    if (!this.mechanisms.includes('PLAIN')) return false;
-    const user = prepare(authcid);
-    const pass = prepare(password);
-    if (user === null || pass === null || user === '' || pass === '') return false;
-    if (authzid !== '') {
-      // Acting as someone else is not supported: the authzid, if given, must be the user.
-      if (prepare(authzid) !== user) return false;
-    }
+    const creds = this.#prepare(authzid, authcid, password);
+    if (creds === null) return false;
     try {
+      let verdict: boolean | undefined;
       for (const source of this.#sources) {
-        const verdict = source.check(user, pass);
-        if (verdict !== undefined) return verdict;
+        let v: boolean | undefined;
+        if (source.lookup !== undefined) {
+          const stored = source.lookup(creds.user);
+          if (stored !== undefined) {
+            const ok = matchesSync(stored, creds.pass);
+            if (stored.isKnown) v = ok;
+          }
+        } else {
+          v = source.check(creds.user, creds.pass);
+        }
+        if (verdict === undefined) verdict = v;
       }
+      return verdict === true;
     } catch {
       // A source failing mid-check (should not happen: sources catch their own I/O) fails closed.
       return false;
     }
-    return false;
+  }
+
+  async verifyPlain(authzid: string, authcid: string, password: string): Promise<boolean> {
+    const creds = this.#prepare(authzid, authcid, password);
+    if (creds === null) return false;
+    try {
+      let verdict: boolean | undefined;
+      for (const source of this.#sources) {
+        let v: boolean | undefined;
+        if (source.lookup !== undefined) {
+          const stored = source.lookup(creds.user);
+          if (stored !== undefined) {
+            const ok = await matches(stored, creds.pass);
+            if (stored.isKnown) v = ok;
+          }
+        } else {
+          v = source.check(creds.user, creds.pass);
+        }
+        if (verdict === undefined) verdict = v;
+      }
+      return verdict === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** SASLprep'd user and password; null when the attempt cannot succeed. */
+  #prepare(authzid: string, authcid: string, password: string): { user: string; pass: string } | null {
+    if (!this.mechanisms.includes('PLAIN')) return null;
+    const user = prepare(authcid);
+    const pass = prepare(password);
+    if (user === null || pass === null || user === '' || pass === '') return null;
+    // Acting as someone else is not supported: the authzid, if given, must be the user.
+    if (authzid !== '' && prepare(authzid) !== user) return null;
+    return { user, pass };
   }
 
   checkCramMd5(authcid: string, challenge: Buffer, data: Buffer, start: number, end: number): boolean | undefined {

@@ -3,7 +3,7 @@
 // every attempt, so `saslpasswd2` takes effect without a restart; a stat per attempt keeps that.
 // Plaintext passwords are held only as SHA-256 digests of their SASLprep'd form.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { errnoCode, errorMessage } from '../errors.js';
 import { cramDigestMatches } from './cram-md5.js';
@@ -17,10 +17,9 @@ import {
   parseMemcachedtsPasswd,
   parsePlainPasswordFile,
   parseScryptHash,
-  SCRYPT_DEFAULTS,
-  verifyScryptPassword,
 } from './password-file.js';
 import type { PasswordFileFormat, ScryptHash } from './password-file.js';
+import { matchesSync, UNKNOWN_DIGEST, UNKNOWN_SCRYPT, type StoredPassword } from './stored-password.js';
 
 export interface PasswordSource {
   readonly path: string;
@@ -39,6 +38,12 @@ export interface PasswordSource {
   status(): SourceStatus;
   /** Times the source became unusable (or its reason changed): `auth_source_errors`. */
   readonly errorCount: number;
+  /**
+   * What to check `authcid`'s password against (stored-password.ts): for a user this source
+   * does not know, a stand-in of the same kind (isKnown false), so that checking costs the
+   * same; undefined when the source holds no users at all.
+   */
+  lookup?(authcid: string): StoredPassword | undefined;
 }
 
 export type FilePasswordSourceOptions = {
@@ -63,14 +68,6 @@ type Loaded =
 const SASLDB_PASSWORD_PROPERTY = 'userPassword';
 const NONE: Loaded = { kind: 'none' };
 const ABSENT: SourceStatus = { state: 'absent' };
-// Verified against when the user is unknown, so a scrypt file does not reveal who exists.
-const DUMMY_SCRYPT: ScryptHash = {
-  N: SCRYPT_DEFAULTS.N,
-  r: SCRYPT_DEFAULTS.r,
-  p: SCRYPT_DEFAULTS.p,
-  salt: Buffer.alloc(SCRYPT_DEFAULTS.saltLen, 0x5a),
-  hash: Buffer.alloc(SCRYPT_DEFAULTS.keyLen),
-};
 // CRAM-MD5 key for an unknown user: the same HMAC is computed, so timing does not tell.
 const DUMMY_PLAINTEXT = Buffer.alloc(16, 0x5a);
 
@@ -124,23 +121,25 @@ export class FilePasswordSource implements PasswordSource {
   }
 
   check(authcid: string, password: string): boolean | undefined {
+    const stored = this.lookup(authcid);
+    if (stored === undefined) return undefined;
+    const ok = matchesSync(stored, password); // an unknown user costs the same
+    return stored.isKnown ? ok : undefined;
+  }
+
+  lookup(authcid: string): StoredPassword | undefined {
     this.#refresh();
     const loaded = this.#loaded;
     switch (loaded.kind) {
       case 'none':
         return undefined;
       case 'digest': {
-        const stored = loaded.users.get(loaded.realmed ? this.#sasldbKey(authcid) : authcid);
-        if (stored === undefined) return undefined;
-        return timingSafeEqual(stored, sha256(Buffer.from(password, 'utf8')));
+        const digest = loaded.users.get(loaded.realmed ? this.#sasldbKey(authcid) : authcid);
+        return digest === undefined ? UNKNOWN_DIGEST : { kind: 'digest', digest, isKnown: true };
       }
       case 'scrypt': {
-        const stored = loaded.users.get(authcid);
-        if (stored === undefined) {
-          verifyScryptPassword(DUMMY_SCRYPT, password);
-          return undefined;
-        }
-        return verifyScryptPassword(stored, password);
+        const hash = loaded.users.get(authcid);
+        return hash === undefined ? UNKNOWN_SCRYPT : { kind: 'scrypt', hash, isKnown: true };
       }
     }
   }
@@ -327,8 +326,13 @@ export class MemoryPasswordSource implements PasswordSource {
   }
 
   check(authcid: string, password: string): boolean | undefined {
-    const stored = this.#users.get(authcid);
-    if (stored === undefined) return undefined;
-    return timingSafeEqual(stored, sha256(Buffer.from(password, 'utf8')));
+    const stored = this.lookup(authcid);
+    const ok = matchesSync(stored, password);
+    return stored.isKnown ? ok : undefined;
+  }
+
+  lookup(authcid: string): StoredPassword {
+    const digest = this.#users.get(authcid);
+    return digest === undefined ? UNKNOWN_DIGEST : { kind: 'digest', digest, isKnown: true };
   }
 }

@@ -193,8 +193,8 @@ export class Connection implements ReadTarget, WatchSink {
   readonly closed: Promise<void>;
   /** Replies queued in the socket passed OUT_PAUSE_BYTES: not read until they drain. */
   private isPaused: boolean;
-  /** Replies held back after a throttled auth failure (see delayBatch). */
-  private isDelayed: boolean;
+  /** The session waits for an authentication attempt: nothing read, nothing written. */
+  private isWaitingAuth: boolean;
   /** Yielded with INPUT_HOLD_BYTES or more unparsed: not read until the backlog is parsed. */
   private isInputHeld: boolean;
   /** Whether the socket is being read (the last pause/resume done by syncReading). */
@@ -213,7 +213,7 @@ export class Connection implements ReadTarget, WatchSink {
     this.session = session;
     this.writer = new SocketWriter(socket, () => this.onDrain());
     this.isPaused = false;
-    this.isDelayed = false;
+    this.isWaitingAuth = false;
     this.isInputHeld = false;
     this.isReading = true;
     this.isClosingAfterFlush = false;
@@ -227,6 +227,7 @@ export class Connection implements ReadTarget, WatchSink {
     });
     const ctx = session.ctx;
     ctx.sessions.add(session);
+    session.onUnpark = () => this.onUnparked();
     // Large values go out as pinned views of their slab pages (no copy); this connection
     // releases the pins once the socket holds no queued bytes (flush, drain) or on close.
     session.out.pinReleaser = ctx.store;
@@ -238,8 +239,9 @@ export class Connection implements ReadTarget, WatchSink {
       socket.setTimeout(idleSec * 1000, () => {
         // memcached kicks only connections waiting for a command; one still sending replies
         // (direct writes do not refresh Node's socket timer) gets another period.
-        // A watcher is no longer read for commands: memcached never kicks it either.
-        if (this.writer.queuedBytes > 0 || this.isPaused || session.watcher !== null) {
+        // A watcher is no longer read for commands: memcached never kicks it either. A connection
+        // waiting on its own authentication attempt is not idle either.
+        if (this.writer.queuedBytes > 0 || this.isPaused || this.isWaitingAuth || session.watcher !== null) {
           socket.setTimeout(idleSec * 1000);
           return;
         }
@@ -284,7 +286,7 @@ export class Connection implements ReadTarget, WatchSink {
         session.hasYielded &&
         action === SessionAction.Continue &&
         this.hub.clientCount === 1 &&
-        session.replyDelayMs === 0 &&
+        !session.isParked &&
         session.out.length < OUT_YIELD_BYTES
       ) {
         action = session.resume();
@@ -298,8 +300,13 @@ export class Connection implements ReadTarget, WatchSink {
 
   /** After onData or resume: write the batch's replies, then close / yield / pause as asked. */
   private afterBatch(action: SessionAction): void {
-    if (this.session.replyDelayMs > 0 && action !== SessionAction.CloseNow) {
-      this.delayBatch(action);
+    if (this.session.isParked && action === SessionAction.Continue) {
+      // An authentication attempt is pending (protocol/auth-throttle.ts): its reply and any
+      // before it go out together when it is over; read nothing meanwhile.
+      if (!this.isWaitingAuth) {
+        this.isWaitingAuth = true;
+        this.syncReading();
+      }
       return;
     }
     if (action === SessionAction.CloseNow) {
@@ -328,23 +335,18 @@ export class Connection implements ReadTarget, WatchSink {
     else if (this.isEof) this.end();
   }
 
-  /** A throttled auth failure (protocol/auth-throttle.ts): hold the replies, read nothing. */
-  private delayBatch(action: SessionAction): void {
-    const ms = this.session.replyDelayMs;
-    this.session.replyDelayMs = 0;
-    this.isDelayed = true;
+  /** Session.unpark(): the attempt's reply is queued; carry on as after a batch. */
+  private onUnparked(): void {
+    if (!this.isWaitingAuth) return;
+    this.isWaitingAuth = false;
+    if (this.isGone || this.isEnding) return;
     this.syncReading();
-    setTimeout(() => {
-      this.isDelayed = false;
-      if (this.isGone || this.isEnding) return;
-      this.syncReading();
-      this.afterBatch(action);
-    }, ms).unref();
+    this.afterBatch(SessionAction.Continue);
   }
 
   /** Reads the socket unless replies are queued, a reply is delayed, or the backlog is full. */
   private syncReading(): void {
-    const shouldRead = !this.isPaused && !this.isDelayed && !this.isInputHeld;
+    const shouldRead = !this.isPaused && !this.isWaitingAuth && !this.isInputHeld;
     if (shouldRead === this.isReading) return;
     this.isReading = shouldRead;
     if (shouldRead) this.socket.resume();
@@ -398,7 +400,7 @@ export class Connection implements ReadTarget, WatchSink {
     if (!this.isPaused) return;
     this.isPaused = false;
     this.syncReading();
-    if (this.isDelayed) return; // delayBatch's timer carries on
+    if (this.isWaitingAuth) return; // onUnparked carries on
     if (this.session.hasYielded) this.scheduleResume();
     else if (this.isEof) this.end();
   }
@@ -413,7 +415,7 @@ export class Connection implements ReadTarget, WatchSink {
     }
     if (session.action === SessionAction.Continue && !this.isEnding) session.closeReason = CloseReason.Normal;
     this.isEof = true;
-    if (!this.session.hasYielded && !this.isPaused && !this.isResumeScheduled && !this.isDelayed) this.end();
+    if (!this.session.hasYielded && !this.isPaused && !this.isResumeScheduled && !this.isWaitingAuth) this.end();
   }
 
   /** A bug while handling this connection's bytes: log it, drop the connection, keep serving. */
@@ -458,7 +460,7 @@ export class Connection implements ReadTarget, WatchSink {
   endGracefully(): void {
     if (this.isGone) return;
     this.isPaused = false;
-    this.isDelayed = false;
+    this.isWaitingAuth = false;
     this.isInputHeld = false;
     this.syncReading();
     this.end();

@@ -10,6 +10,7 @@ import type { SourceStatus } from '../auth/source-status.js';
 import type { VerboseLog } from '../log/verbose.js';
 import type { WatchLog } from '../log/watch.js';
 import type { Session } from './session.js';
+import type { AuthThrottle } from './auth-throttle.js';
 
 /** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
 export interface AsciiAuthenticator {
@@ -33,6 +34,8 @@ export interface ServerContext {
   readonly sasl: Authenticator | null;
   /** -Y: ascii auth; null when off. */
   readonly asciiAuth: AsciiAuthenticator | null;
+  /** Limits on password guessing and on checks in flight (auth-throttle.ts). */
+  readonly authThrottle: AuthThrottle;
   readonly log: VerboseLog;
   /** `watch` connections and the events they receive. */
   readonly watch: WatchLog;

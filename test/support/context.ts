@@ -9,6 +9,7 @@ import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
 import { Session, type ConnInfo } from '../../src/protocol/session.js';
+import { AuthThrottle, type AuthThrottleOptions } from '../../src/protocol/auth-throttle.js';
 
 export interface TestContext extends ServerContext {
   /** -v lines written so far. */
@@ -21,6 +22,7 @@ export interface TestContextOptions {
   settings?: Partial<Settings>;
   logLevel?: number;
   asciiAuth?: AsciiAuthenticator | null;
+  authThrottle?: Partial<AuthThrottleOptions>;
 }
 
 export function makeTestContext(opts: TestContextOptions = {}): TestContext {
@@ -37,6 +39,7 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
     prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl: null,
     asciiAuth: opts.asciiAuth ?? null,
+    authThrottle: new AuthThrottle(opts.authThrottle),
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),

@@ -12,6 +12,7 @@ import { ManualClock } from '../../../../src/store/clock.js';
 import { Counters } from '../../../../src/stats/counters.js';
 import { WatchLog } from '../../../../src/log/watch.js';
 import { Session, SessionAction } from '../../../../src/protocol/session.js';
+import { AuthThrottle } from '../../../../src/protocol/auth-throttle.js';
 
 export class CaptureLog implements VerboseLog {
   level: number;
@@ -75,6 +76,7 @@ export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator |
     prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl,
     asciiAuth: null,
+    authThrottle: new AuthThrottle(),
     log,
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
