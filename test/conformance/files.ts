@@ -26,7 +26,7 @@ export const SUITE_FILES: Readonly<Record<string, FilePlan>> = {
   'ascii-auth.t': run(),
   'binary-extstore.t': leftOut(EXTSTORE),
   'binary-get.t': run(),
-  'binary-sasl.t': run({ expectedFailure: 'issue #15 item 1: CRAM-MD5, a sasldb created after start' }),
+  'binary-sasl.t': run(),
   'binary.t': run(),
   'bogus-commands.t': run(),
   'cas.t': run(),

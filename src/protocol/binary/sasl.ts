@@ -36,6 +36,14 @@ const SASL_BADPROT = -5;
 const SASL_BADAUTH = -13;
 const SASL_NOUSER = -20;
 
+/** Cyrus's CRAM-MD5 steps on one connection. */
+const Cram = {
+  None: 0, // no CRAM-MD5 exchange since the last AUTH
+  Challenged: 1, // AUTH CRAM-MD5 sent `challenge`: the STEP carries `user digest`
+  Answered: 2, // the STEP came: the mechanism has no further step (Cyrus: SASL_BADPROT)
+} as const;
+type Cram = (typeof Cram)[keyof typeof Cram];
+
 /** The host part of CRAM-MD5 challenges (Cyrus uses the server's host name). */
 const CHALLENGE_HOST = osHostname();
 
@@ -49,8 +57,8 @@ export class SaslState {
   /** The data of the request in progress; freed after each step (holds credentials). */
   data: Buffer = EMPTY;
   dataLen = 0;
-  /** AUTH CRAM-MD5 sent `challenge`: the STEP carries `user digest`. */
-  isAwaitingCram = false;
+  /** Where a CRAM-MD5 exchange stands: after the challenge, one STEP answers it. */
+  cram: Cram = Cram.None;
   /** The CRAM-MD5 challenge last sent on this connection. */
   challenge: Buffer = EMPTY;
   /** The request's data is over MAX_SASL_DATA_BYTES: swallowed, not gathered. */
@@ -148,6 +156,7 @@ export function completeSaslAuth(r: BinaryReader): void {
   let next: number = Next.Check;
   let code = SASL_FAIL;
   if (isAuth) {
+    st.cram = Cram.None; // every AUTH starts a new exchange
     if (!isOffered(r, st.mech)) {
       if (log.level >= 1) log.line("SASL (severity 2): Couldn't find mech " + st.mech);
       next = Next.Refuse;
@@ -181,7 +190,11 @@ export function completeSaslAuth(r: BinaryReader): void {
   } else if (st.isDone) {
     if (log.level >= 1) log.line('SASL (severity 1): attempting server step after doneflag');
     next = Next.Refuse;
-  } else if (st.isAwaitingCram) {
+  } else if (st.cram === Cram.Answered) {
+    // A further STEP of the same CRAM-MD5 exchange: never read as PLAIN (memcached fails it).
+    next = Next.Refuse;
+    code = SASL_BADPROT;
+  } else if (st.cram === Cram.Challenged) {
     next = Next.CheckCram;
   }
   if ((next === Next.Check || next === Next.CheckCram) && st.isOversized) {
@@ -197,7 +210,7 @@ export function completeSaslAuth(r: BinaryReader): void {
     if (next === Next.Challenge) {
       // The mechanism's first message: the challenge the STEP must answer.
       st.challenge = makeCramChallenge(CHALLENGE_HOST);
-      st.isAwaitingCram = true;
+      st.cram = Cram.Challenged;
       r.header(Status.AuthContinue, 0, 0, st.challenge.length, 0);
       r.out.appendBytes(st.challenge, 0, st.challenge.length);
     } else {
@@ -205,7 +218,7 @@ export function completeSaslAuth(r: BinaryReader): void {
     }
     return;
   }
-  st.isAwaitingCram = false; // every path below ends the CRAM-MD5 exchange
+  if (st.cram === Cram.Challenged) st.cram = Cram.Answered; // the challenge is used up
   if (next === Next.Refuse) {
     st.release();
     runAuthAttempt(s, null, refuse, () => finishSasl(r, code, '', isAuth));
