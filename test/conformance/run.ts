@@ -5,6 +5,7 @@
 //   --memcached=PATH     the release binary for --target=real (default /usr/bin/memcached)
 //   -j N                 files run at once (default 2)
 //   --timeout=SECONDS    a file still running after this is killed and counts as failed (default 150)
+//   -v, --verbose        show the failed checks of expected failures too (always shown for others)
 //   files                t/getset.t, getset.t or getset; default every file test/conformance/files.ts runs
 //
 // Exits 1 when a file fails that files.ts does not expect to fail; an expected failure that
@@ -22,6 +23,7 @@ interface Options {
   readonly jobs: number;
   readonly timeoutSec: number;
   readonly files: readonly string[];
+  readonly verbose: boolean;
 }
 
 interface Outcome {
@@ -38,13 +40,15 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const LIST = 'test/conformance/files.ts';
 // Variables that switch MemcachedTest.pm to another server or mode: never inherited.
 const FOREIGN_ENV = ['T_MEMD_USE_DAEMON', 'SSL_TEST', 'VALGRIND_TEST', 'VALGRIND_ARGS', 'VALGRIND_EXTRA_ARGS', 'MEMCACHED_PORT_FILENAME'];
-const OUTPUT_TAIL_LINES = 40;
+const OUTPUT_TAIL_LINES = 20;
+const OUTPUT_FAILURE_LINES = 60;
 
 function parseOptions(argv: readonly string[]): Options {
   let targetKind = 'ours';
   let memcached = '/usr/bin/memcached';
   let jobs = 2;
   let timeoutSec = 150;
+  let verbose = false;
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -61,6 +65,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (name === '--memcached') memcached = value();
     else if (name === '-j' || name === '--jobs') jobs = positive(name, value());
     else if (name === '--timeout') timeoutSec = positive(name, value());
+    else if (name === '-v' || name === '--verbose') verbose = true;
     else if (name.startsWith('-')) throw new UsageError(`unknown option ${name}`);
     else files.push(suiteName(arg));
   }
@@ -68,7 +73,7 @@ function parseOptions(argv: readonly string[]): Options {
   if (targetKind === 'ours') target = { kind: 'ours', daemonJs: path.join(REPO_ROOT, 'bin', 'memcachedts.js') };
   else if (targetKind === 'real') target = { kind: 'real', exe: memcached };
   else throw new UsageError(`--target is ours or real, not ${targetKind}`);
-  return { target, jobs, timeoutSec, files };
+  return { target, jobs, timeoutSec, files, verbose };
 }
 
 class UsageError extends Error {}
@@ -99,7 +104,7 @@ function runFile(buildDir: string, file: string, timeoutSec: number, env: NodeJS
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     // Its own process group, so a timeout ends prove, perl and every server the file started.
-    const child = spawn('prove', [`t/${file}`], { cwd: buildDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('prove', ['-v', `t/${file}`], { cwd: buildDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const pid = child.pid ?? 0;
     running.add(pid);
     const chunks: Buffer[] = [];
@@ -122,7 +127,7 @@ function runFile(buildDir: string, file: string, timeoutSec: number, env: NodeJS
       running.delete(pid);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const output = Buffer.concat(chunks).toString('utf8');
-      const skipped = /^t\/\S+ \.+ skipped:/m.test(output);
+      const skipped = /^Result: NOTESTS$/m.test(output) || /^t\/\S+ \.+ skipped:/m.test(output);
       resolve({ file, passed: code === 0 && !timedOut && !skipped, timedOut, skipped, seconds, output });
     });
     child.on('error', (e) => chunks.push(Buffer.from(`could not start prove: ${e.message}\n`)));
@@ -139,9 +144,20 @@ function killGroup(pid: number): void {
   }
 }
 
-function tail(text: string, lines: number): string {
-  const all = text.trimEnd().split('\n');
-  return all.slice(-lines).map((l) => `        ${l}`).join('\n');
+/** The failed checks with their diagnostics (prove -v output), then prove's summary. */
+function failureExcerpt(text: string): string {
+  const lines = text.trimEnd().split('\n');
+  const picked: string[] = [];
+  let inFailure = false;
+  for (const line of lines) {
+    // Test::More's diagnostics come on stderr, so they need not follow their `not ok` line.
+    if (/^\s*not ok\b|^#\s+Failed test\b|^# Looks like/.test(line)) inFailure = true;
+    else if (!/^\s*#/.test(line)) inFailure = false;
+    if (inFailure && picked.length < OUTPUT_FAILURE_LINES) picked.push(line);
+  }
+  const summaryAt = lines.findIndex((l) => /^Test Summary Report|^Files=\d+/.test(l));
+  const rest = summaryAt >= 0 ? lines.slice(summaryAt) : lines.slice(-OUTPUT_TAIL_LINES);
+  return [...picked, ...rest].map((l) => `        ${l}`).join('\n');
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -194,8 +210,8 @@ async function main(argv: readonly string[]): Promise<number> {
       const why = o.timedOut ? ` (killed after ${opts.timeoutSec}s)` : o.skipped ? ' (skipped itself: ran no test)' : '';
       if (o.passed && expected === undefined) log(`ok      ${secs}  t/${file}`);
       else if (o.passed) log(`PASSES  ${secs}  t/${file}  <-- listed as an expected failure (${expected}): take it off ${LIST}`);
-      else if (expected !== undefined) log(`failed  ${secs}  t/${file}${why}  expected: ${expected}`);
-      else log(`FAILED  ${secs}  t/${file}${why}\n${tail(o.output, OUTPUT_TAIL_LINES)}`);
+      else if (expected !== undefined) log(`failed  ${secs}  t/${file}${why}  expected: ${expected}${opts.verbose ? `\n${failureExcerpt(o.output)}` : ''}`);
+      else log(`FAILED  ${secs}  t/${file}${why}\n${failureExcerpt(o.output)}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, files.length) }, worker));
