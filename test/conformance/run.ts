@@ -10,12 +10,13 @@
 //
 // Exits 1 when a file fails that files.ts does not expect to fail; an expected failure that
 // passes is reported loudly (take it off the list) but does not fail the run.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureSuite } from './fetch-suite.js';
 import { SUITE_FILES, type FilePlan } from './files.js';
+import { failureExcerpt, killGroup, proveFile, type Outcome } from './prove-file.js';
 import { makeBuildDir, type Target } from './stand-ins.js';
 
 interface Options {
@@ -26,22 +27,10 @@ interface Options {
   readonly verbose: boolean;
 }
 
-interface Outcome {
-  readonly file: string;
-  readonly passed: boolean;
-  readonly timedOut: boolean;
-  /** The file ran no test (plan skip_all): counted as failed, a run file must run. */
-  readonly skipped: boolean;
-  readonly seconds: number;
-  readonly output: string;
-}
-
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const LIST = 'test/conformance/files.ts';
 // Variables that switch MemcachedTest.pm to another server or mode: never inherited.
 const FOREIGN_ENV = ['T_MEMD_USE_DAEMON', 'SSL_TEST', 'VALGRIND_TEST', 'VALGRIND_ARGS', 'VALGRIND_EXTRA_ARGS', 'MEMCACHED_PORT_FILENAME'];
-const OUTPUT_TAIL_LINES = 20;
-const OUTPUT_FAILURE_LINES = 60;
 
 function parseOptions(argv: readonly string[]): Options {
   let targetKind = 'ours';
@@ -100,66 +89,6 @@ function checkList(suiteDir: string): void {
   }
 }
 
-function runFile(buildDir: string, file: string, timeoutSec: number, env: NodeJS.ProcessEnv, running: Set<number>): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const started = process.hrtime.bigint();
-    // Its own process group, so a timeout ends prove, perl and every server the file started.
-    const child = spawn('prove', ['-v', `t/${file}`], { cwd: buildDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const pid = child.pid ?? 0;
-    running.add(pid);
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => chunks.push(b));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(pid);
-    }, timeoutSec * 1000);
-    // A server a file left behind still sits in the group, holding prove's output pipes open:
-    // end it with the file, and count the file done when the pipes close.
-    let code: number | null = null;
-    child.on('exit', (status) => {
-      code = status;
-      killGroup(pid);
-    });
-    child.on('close', () => {
-      clearTimeout(timer);
-      running.delete(pid);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const output = Buffer.concat(chunks).toString('utf8');
-      const skipped = /^Result: NOTESTS$/m.test(output) || /^t\/\S+ \.+ skipped:/m.test(output);
-      resolve({ file, passed: code === 0 && !timedOut && !skipped, timedOut, skipped, seconds, output });
-    });
-    child.on('error', (e) => chunks.push(Buffer.from(`could not start prove: ${e.message}\n`)));
-  });
-}
-
-function killGroup(pid: number): void {
-  // pid 0 (spawn failed) would mean our own process group.
-  if (pid <= 0) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // The group is already gone.
-  }
-}
-
-/** The failed checks with their diagnostics (prove -v output), then prove's summary. */
-function failureExcerpt(text: string): string {
-  const lines = text.trimEnd().split('\n');
-  const picked: string[] = [];
-  let inFailure = false;
-  for (const line of lines) {
-    // Test::More's diagnostics come on stderr, so they need not follow their `not ok` line.
-    if (/^\s*not ok\b|^#\s+Failed test\b|^# Looks like/.test(line)) inFailure = true;
-    else if (!/^\s*#/.test(line)) inFailure = false;
-    if (inFailure && picked.length < OUTPUT_FAILURE_LINES) picked.push(line);
-  }
-  const summaryAt = lines.findIndex((l) => /^Test Summary Report|^Files=\d+/.test(l));
-  const rest = summaryAt >= 0 ? lines.slice(summaryAt) : lines.slice(-OUTPUT_TAIL_LINES);
-  return [...picked, ...rest].map((l) => `        ${l}`).join('\n');
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const opts = parseOptions(argv);
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -203,7 +132,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const queue = [...files];
   const worker = async (): Promise<void> => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      const o = await runFile(buildDir, file, opts.timeoutSec, env, running);
+      const o = await proveFile(buildDir, file, opts.timeoutSec, env, running);
       outcomes.push(o);
       const expected = expectedReason(file);
       const secs = `${o.seconds.toFixed(1)}s`.padStart(7);
@@ -237,8 +166,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError) process.stderr.write(`test:conformance: ${e.message}\n`);
-    else process.stderr.write(`test:conformance: ${e instanceof Error ? e.message : String(e)}\n`);
+    // UsageError or a failed fetch: one line, no stack.
+    process.stderr.write(`test:conformance: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 2;
   },
 );
