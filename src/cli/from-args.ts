@@ -8,7 +8,7 @@ import { parseRawOptions, type RawOptions } from './program.js';
 import { readDebianConf, underSystemd, type DebianConf } from '../config/debian-conf.js';
 import { joinListenArgs, parseListenSpec } from '../config/listen-spec.js';
 import { DEFAULT_SETTINGS, MEMCACHED_VERSION, MIB, type BindingProtocol, type Settings } from '../config/settings.js';
-import { atof, atoi, parseItemSize, safeStrtol, safeStrtoul, strtolOctal } from '../config/sizes.js';
+import { atof, atoi, parseItemSize, safeStrtol, safeStrtoll, safeStrtoul, strtolOctal } from '../config/sizes.js';
 
 const ITEM_SIZE_MAX_LOWER_LIMIT = 1024;
 const ITEM_SIZE_MAX_UPPER_LIMIT = 1024 * MIB;
@@ -252,10 +252,20 @@ export function settingsFromRaw(raw: RawOptions, ctx: BuildContext): ParsedComma
     }
   }
   if (udpSpecified && s.udpPort !== 0 && !tcpSpecified) s.port = s.udpPort;
-  if (s.port > 65535 || s.port < 0) fail(`ERROR: Invalid port number ${s.port}.`);
-  if (s.udpPort > 65535 || s.udpPort < 0) fail(`ERROR: Invalid port number ${s.udpPort}.`);
+  // Negative ports pass here as in memcached: -1 binds an ephemeral port, and the others fail
+  // when binding (server.ts), with getaddrinfo's message.
+  if (s.port > 65535) fail(`ERROR: Invalid port number ${s.port}.`);
+  if (s.udpPort > 65535) fail(`ERROR: Invalid port number ${s.udpPort}.`);
   if (s.authFile !== null && s.udpPort !== 0) fail('Cannot use UDP with ascii authentication enabled (-U 0 to disable)');
   if (s.memLimitBytes <= 0) fail('Cannot set item size limit higher than 1/2 of memory max.');
+
+  // memcached's slabs_init reads this test hook from the environment in every build.
+  const initialMalloc = ctx.env['T_MEMD_INITIAL_MALLOC'];
+  if (initialMalloc !== undefined) {
+    const n = safeStrtoll(initialMalloc);
+    // memcached casts a negative value to a huge size_t; we ignore it, as an unparsable one.
+    if (n !== null && n >= 0) s.testInitialMallocBytes = n;
+  }
 
   // --- ours ---
   if (raw.logFormat !== undefined) {
@@ -353,11 +363,13 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
         case 'slab_automove_ratio': {
           const n = atof(need(value, 'Missing slab_automove_ratio argument'));
           if (n <= 0 || n > 1) fail('slab_automove_ratio must be > 0 and < 1');
+          s.slabAutomoveRatio = n;
           break;
         }
         case 'slab_automove_window': {
           const n = atoi(need(value, 'Missing slab_automove_window argument'));
           if (n < 3) fail('slab_automove_window must be > 2');
+          s.slabAutomoveWindow = n;
           break;
         }
         case 'tail_repair_time': {
@@ -455,6 +467,10 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
         }
         case 'track_sizes':
           s.trackSizes = true;
+          break;
+        case 'debug_commands':
+          // Ours: what memcached compiles in only for memcached-debug (its t/ suite needs it).
+          s.debugCommands = true;
           break;
         case 'no_inline_ascii_resp':
         case 'inline_ascii_resp':

@@ -243,6 +243,9 @@ export const HELP_TEXT = `${VERSION_LINE}
                           currently: nothing
    - no_modern:           uses defaults of previous major version (1.4.x)
    - sock_cookie_id:      (accepted, no effect in memcachedts)
+   - debug_commands:      (memcachedts) enable memcached-debug's test commands:
+                          debugtime <seconds>|p|r moves, pauses or resumes the clock.
+                          off by default (then debugtime is ERROR, as in release memcached)
    - ext_* (extstore) and ssl_* options are accepted with a warning and have no effect.
 -N, --napi_ids            number of napi ids (accepted, no effect in Node)
 

@@ -88,7 +88,7 @@ export function parseListenSpec(
       if (rest !== '') {
         if (!rest.startsWith(':')) return { error: `Invalid IPV6 address: "${p}"` };
         const parsed = parsePort(rest.slice(1));
-        if (parsed < 0) return { error: `Invalid port number: "${rest.slice(1)}"` };
+        if (parsed === null) return { error: `Invalid port number: "${rest.slice(1)}"` };
         port = parsed;
         explicitPort = true;
       }
@@ -98,7 +98,7 @@ export function parseListenSpec(
       if (colon >= 0 && p.indexOf(':', colon + 1) < 0) {
         host = p.slice(0, colon);
         const parsed = parsePort(p.slice(colon + 1));
-        if (parsed < 0) return { error: `Invalid port number: "${p.slice(colon + 1)}"` };
+        if (parsed === null) return { error: `Invalid port number: "${p.slice(colon + 1)}"` };
         port = parsed;
         explicitPort = true;
       } else {
@@ -122,9 +122,13 @@ function address(host: string, port: number, isIpv6: boolean, explicitPort: bool
   return { host, port, isIpv6, explicitPort };
 }
 
-/** A decimal port 0..65535, or -1. (memcached's strtol lets getaddrinfo wrap 99999; we refuse.) */
-function parsePort(text: string): number {
-  if (!/^[0-9]{1,5}$/.test(text)) return -1;
+/**
+ * A decimal port up to 65535, or null. Negative numbers pass as memcached's strtol passes them:
+ * -1 asks for an ephemeral port and the others fail at bind time as getaddrinfo fails them.
+ * (memcached lets getaddrinfo wrap 99999 to 34463; we refuse.)
+ */
+function parsePort(text: string): number | null {
+  if (!/^-?[0-9]{1,5}$/.test(text)) return null;
   const n = Number(text);
-  return n <= 65535 ? n : -1;
+  return n <= 65535 ? n : null;
 }

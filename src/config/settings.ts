@@ -48,6 +48,10 @@ export interface Settings {
   readonly hashPowerInit: number; // -o hashpower (0 = default 16)
   readonly hashExpandDisabled: boolean; // -o no_hashexpand
   readonly trackSizes: boolean; // -o track_sizes
+  /** -o debug_commands: memcached-debug's test-only commands (`debugtime`); release memcached has none. */
+  readonly debugCommands: boolean;
+  /** T_MEMD_INITIAL_MALLOC (memcached's test-suite hook): bytes counted as allocated at start. */
+  readonly testInitialMallocBytes: number;
   readonly lruCrawler: boolean; // !-o no_lru_crawler
   readonly lruCrawlerSleepUs: number;
   readonly lruCrawlerToCrawl: number;
@@ -65,6 +69,8 @@ export interface Settings {
   readonly workerLogbufSize: number;
   readonly slabReassign: boolean;
   readonly slabAutomove: number;
+  readonly slabAutomoveRatio: number; // -o slab_automove_ratio (default 0.8)
+  readonly slabAutomoveWindow: number; // -o slab_automove_window, in one-second samples (default 30)
   readonly hashAlgorithm: string; // reported; we use our own murmur3
   readonly multigetLineMax: number; // our cap on a get/gets line (bytes)
   readonly logFormat: 'text' | 'json'; // --log-format
@@ -111,6 +117,8 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   hashPowerInit: 0,
   hashExpandDisabled: false,
   trackSizes: false,
+  debugCommands: false,
+  testInitialMallocBytes: 0,
   lruCrawler: true,
   lruCrawlerSleepUs: 100,
   lruCrawlerToCrawl: 0,
@@ -128,6 +136,8 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   workerLogbufSize: 64 * 1024,
   slabReassign: true,
   slabAutomove: 1,
+  slabAutomoveRatio: 0.8,
+  slabAutomoveWindow: 30,
   hashAlgorithm: 'murmur3',
   multigetLineMax: 1 * MIB,
   logFormat: 'text',

@@ -2,6 +2,8 @@
 // `-m 64m` means 64 (atoi stops at the first non-digit) and `-I 2k` means 2048. Each function
 // names the C call it copies; none of them throws.
 
+import { safeStrtol as cSafeStrtol, safeStrtoll as cSafeStrtoll, safeStrtoul as cSafeStrtoul } from '../common/c-numbers.js';
+
 const KIB = 1024;
 const MIB = 1024 * 1024;
 
@@ -61,25 +63,25 @@ export function strtolOctal(s: string): number {
   return r.negative ? -r.value : r.value;
 }
 
-function safeEnd(s: string, r: Scan): boolean {
-  if (r.digits === 0) return false;
-  return r.end === s.length || isCSpace(s.charCodeAt(r.end));
-}
-
-/** memcached's `safe_strtoul`: a whole decimal number (trailing blanks allowed) or null. */
+/**
+ * memcached's `safe_strtoul` (common/c-numbers.ts): a whole decimal number, trailing blanks
+ * allowed, silently cut to 32 bits as memcached does (`4294967297` is 1), or null.
+ */
 export function safeStrtoul(s: string): number | null {
-  const r = scanInteger(s, 10);
-  if (!safeEnd(s, r)) return null;
-  if (r.negative) return r.value === 0 ? 0 : null;
-  return r.value > 0xffffffff ? null : r.value;
+  const v = cSafeStrtoul(Buffer.from(s, 'latin1'), 0, s.length);
+  return Number.isNaN(v) ? null : v;
 }
 
-/** memcached's `safe_strtol` into an int32: a whole decimal number or null. */
+/** memcached's `safe_strtoll`: a whole decimal int64 (exact below 2^53), or null. */
+export function safeStrtoll(s: string): number | null {
+  const v = cSafeStrtoll(Buffer.from(s, 'latin1'), 0, s.length);
+  return Number.isNaN(v) ? null : v;
+}
+
+/** memcached's `safe_strtol` into an int32 (low 32 bits kept): a whole decimal number or null. */
 export function safeStrtol(s: string): number | null {
-  const r = scanInteger(s, 10);
-  if (!safeEnd(s, r)) return null;
-  const v = r.negative ? -r.value : r.value;
-  return v > 2 ** 63 - 1 || v < -(2 ** 63) ? null : toInt32(v);
+  const v = cSafeStrtol(Buffer.from(s, 'latin1'), 0, s.length);
+  return Number.isNaN(v) ? null : v;
 }
 
 /**

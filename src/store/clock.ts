@@ -32,21 +32,40 @@ export const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 /** An item's access time is refreshed at most this often (memcached ITEM_UPDATE_INTERVAL). */
 export const ITEM_UPDATE_INTERVAL = 60;
 
+/**
+ * The clock stays in 1 .. 2^31-1 however far debugtime moves it: memcached's rel_time_t would
+ * wrap, and item times are kept in 32-bit words here too.
+ */
+const MAX_REL_TIME = 0x7fffffff;
+
+function shifted(sourceSec: number, shiftSec: number): number {
+  const t = sourceSec + shiftSec;
+  if (t < 1) return 1;
+  return t > MAX_REL_TIME ? MAX_REL_TIME : t;
+}
+
 /** How often the server clock is read from the system clock (memcached's clock_handler). */
 const CLOCK_TICK_MS = 100;
 
 /**
- * memcached's current_time: server-relative seconds that never run backwards. With the system
- * clock a timer refreshes it (no clock read per request); an injected clock is read on every
- * now() so tests can move it at will.
+ * memcached's current_time: server-relative seconds. With the system clock a timer refreshes
+ * it (no clock read per request); an injected clock is read on every now() so tests can move
+ * it at will. The seconds read from the source never run backwards; memcached-debug's
+ * `debugtime` (behind -o debug_commands) adds a shift on top and can pause the clock.
  */
 export class ServerClock {
-  /** Server-relative seconds as of the last read. */
+  /** Server-relative seconds as of the last read, shift included. */
   current = CLOCK_START_OFFSET_SEC;
   /** Unix time at which the server clock was 0. */
   readonly processStarted: number;
   private readonly source: Clock;
   private timer: NodeJS.Timeout | null = null;
+  /** Seconds read from the source, never decreasing. */
+  private sourceSec = CLOCK_START_OFFSET_SEC;
+  /** Sum of every `debugtime N` (memcached-debug's `delta`). */
+  private shiftSec = 0;
+  /** `debugtime p` stops the clock until `debugtime r`. */
+  private isPaused = false;
 
   constructor(source: Clock) {
     this.source = source;
@@ -64,9 +83,29 @@ export class ServerClock {
   }
 
   read(): number {
+    if (this.isPaused) return this.current;
     const t = Math.floor(this.source.nowUnixSec()) - this.processStarted;
-    if (t > this.current) this.current = t;
+    if (t > this.sourceSec) this.sourceSec = t;
+    this.current = shifted(this.sourceSec, this.shiftSec);
     return this.current;
+  }
+
+  /**
+   * `debugtime N`: moves the clock N seconds (negative goes back). memcached-debug also adds
+   * the whole accumulated shift to current_time once more until its next 1-second tick; we
+   * apply the shift once, so that a test sees the same time however fast it runs.
+   */
+  shift(deltaSec: number): void {
+    this.shiftSec += deltaSec;
+    // Past +-2^53 the sum stops being exact; the clamp in shifted() makes that moot.
+    if (!Number.isSafeInteger(this.shiftSec)) this.shiftSec = deltaSec > 0 ? MAX_REL_TIME : -MAX_REL_TIME;
+    this.current = shifted(this.sourceSec, this.shiftSec);
+  }
+
+  /** `debugtime p` / `debugtime r`. */
+  setPaused(isPaused: boolean): void {
+    this.isPaused = isPaused;
+    if (!isPaused) this.read();
   }
 
   /** A client exptime as server-relative seconds: 0 = never, 1 = already past. */

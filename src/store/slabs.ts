@@ -3,6 +3,7 @@
 // through the chunks' NEXT word; page moves between classes (slabs reassign, the automover, a
 // class that starves) and page release when the limit is lowered.
 
+import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
 import { dataViewOf } from './byte-copy.js';
 import { computeSlabClasses, describeSlabClass, MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
@@ -47,15 +48,19 @@ export class Slabs {
   readonly perSlab = new Int32Array(MAX_SLAB_CLASSES);
   readonly largest: number;
   readonly classPages = new Float64Array(MAX_SLAB_CLASSES);
-  memLimit: number;
   pageCount = 0;
-  automove: number;
+  /**
+   * Bytes counted as allocated before the first page: memcached's T_MEMD_INITIAL_MALLOC test
+   * hook (t/64bit.t fakes 4 GiB this way), 0 otherwise.
+   */
+  private readonly initialMallocedBytes: number;
   // counters
   mallocFails = 0;
   slabsMoved = 0;
   slabReassignEvictionsNomem = 0;
 
   private readonly evictionsDisabled: boolean;
+  private readonly runtime: RuntimeSettings;
   private readonly hooks: SlabHooks;
   private readonly pageClass = new Uint8Array(MAX_PAGES + 1);
   private readonly pageUsed = new Uint32Array(MAX_PAGES + 1);
@@ -65,10 +70,10 @@ export class Slabs {
   private readonly carvePage = new Int32Array(MAX_SLAB_CLASSES).fill(-1);
   private readonly carveNext = new Int32Array(MAX_SLAB_CLASSES);
 
-  constructor(settings: Settings, hooks: SlabHooks) {
+  constructor(settings: Settings, runtime: RuntimeSettings, hooks: SlabHooks) {
     this.hooks = hooks;
-    this.memLimit = settings.memLimitBytes;
-    this.automove = settings.slabAutomove;
+    this.runtime = runtime;
+    this.initialMallocedBytes = settings.testInitialMallocBytes;
     this.evictionsDisabled = settings.evictionsDisabled;
     const geo = computeSlabClasses(settings.chunkSizeMin, settings.growthFactor, settings.slabChunkMax);
     for (let i = 1; i <= geo.largest; i++) {
@@ -76,6 +81,11 @@ export class Slabs {
       this.perSlab[i] = geo.perSlab[i]!;
     }
     this.largest = geo.largest;
+  }
+
+  /** -m, or what cache_memlimit set since (a run-time setting). */
+  get memLimit(): number {
+    return this.runtime.memLimitBytes;
   }
 
   /** The smallest class whose chunk holds total bytes; 0 if none. */
@@ -93,8 +103,13 @@ export class Slabs {
     return this.pageClass[page]!;
   }
 
+  /** memcached's mem_malloced: what `stats slabs` reports as total_malloced. */
+  get mallocedBytes(): number {
+    return this.initialMallocedBytes + this.pageCount * SLAB_PAGE_SIZE;
+  }
+
   private newPage(cls: number): boolean {
-    if ((this.pageCount + 1) * SLAB_PAGE_SIZE > this.memLimit) return false;
+    if (this.mallocedBytes + SLAB_PAGE_SIZE > this.memLimit) return false;
     let page: number;
     if (this.freePageSlots.length > 0) page = this.freePageSlots.pop()!;
     else {
@@ -173,7 +188,7 @@ export class Slabs {
     const page = (ref / REF_PAGE_STRIDE) | 0;
     this.pageUsed[page]!--;
     this.pushFree(ref, cls);
-    if (this.pageUsed[page] === 0 && this.pageCount * SLAB_PAGE_SIZE > this.memLimit) this.releasePage(page);
+    if (this.pageUsed[page] === 0 && this.mallocedBytes > this.memLimit) this.releasePage(page);
   }
 
   /** Frees every chunk of an item that is not linked (head chunk ref). */
@@ -301,15 +316,15 @@ export class Slabs {
 
   /** cache_memlimit: empty pages go back at once; shrinkStep gives back the rest page by page. */
   setMemLimit(bytes: number): void {
-    this.memLimit = bytes;
-    for (let p = 0; p < this.pages.length && this.pageCount * SLAB_PAGE_SIZE > this.memLimit; p++) {
+    this.runtime.memLimitBytes = bytes;
+    for (let p = 0; p < this.pages.length && this.mallocedBytes > this.memLimit; p++) {
       if (this.pages[p] !== EMPTY_PAGE && this.pageUsed[p] === 0) this.releasePage(p);
     }
   }
 
   /** Evacuates one page while above the limit (after cache_memlimit lowered it). */
   shrinkStep(): void {
-    if (this.pageCount * SLAB_PAGE_SIZE <= this.memLimit) return;
+    if (this.mallocedBytes <= this.memLimit) return;
     let best = -1;
     for (let p = 0; p < this.pages.length; p++) {
       if (this.pages[p] === EMPTY_PAGE) continue;
@@ -318,23 +333,6 @@ export class Slabs {
     if (best < 0) return;
     if (this.pageUsed[best] !== 0 && !this.evacuatePage(best, false)) return;
     if (this.pages[best] !== EMPTY_PAGE) this.releasePage(best);
-  }
-
-  /**
-   * A light slab automover: a class holding more than 2.5 pages of free chunks gives one
-   * empty page back to the pool, where any class that needs memory can take it.
-   */
-  automoveStep(): void {
-    if (this.pageCount * SLAB_PAGE_SIZE + SLAB_PAGE_SIZE <= this.memLimit) return; // pool not short
-    for (let c = 1; c <= this.largest; c++) {
-      if (this.classPages[c]! < 2 || this.freeChunksOf(c) < this.perSlab[c]! * 2.5) continue;
-      const page = this.pickPage(c, true);
-      if (page >= 0) {
-        this.releasePage(page);
-        this.slabsMoved++;
-        return;
-      }
-    }
   }
 
   /** `slabs reassign <src> <dst>` result line. */

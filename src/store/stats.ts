@@ -6,7 +6,7 @@ import type { StatEmitter } from './store.js';
 import type { LruLists } from './lru.js';
 import type { Slabs } from './slabs.js';
 import { LRU_COLD, LRU_HOT, LRU_IDS, LRU_TEMP, LRU_WARM, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_TIME } from './item-layout.js';
-import { MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
+import { MAX_SLAB_CLASSES } from './slab-classes.js';
 
 function perLru(): Float64Array {
   return new Float64Array(LRU_IDS);
@@ -182,5 +182,5 @@ export function emitSlabStats(slabs: Slabs, k: StoreCounters, emit: StatEmitter)
     emit(p + 'touch_hits', k.touchHits[c]!);
   }
   emit('active_slabs', active);
-  emit('total_malloced', slabs.pageCount * SLAB_PAGE_SIZE);
+  emit('total_malloced', slabs.mallocedBytes);
 }

@@ -2,7 +2,7 @@
 // memcachedts, replies compared byte for byte after normalising what may differ: cas values are
 // compared as classes (the n-th distinct cas on one server must be the n-th on the other), and
 // seconds (`t`, `l`, me's `exp=`/`la=`) may differ by 2. Later-memcached flags (E, md x) are
-// never sent: 1.6.18 rejects them and memcachedts accepts them on purpose.
+// among the malformed lines: both servers reject them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -109,6 +109,7 @@ function generate(n: number, seed: number): Req[] {
         'mg a v Z', 'mg a v v', 'md a q q', 'ma a Dx', 'ma a MZ', 'mg a T', 'mg a MZZ', 'ms a 2 Z\r\nxx', 'ms a x\r\nzz',
         'mg ' + 'k'.repeat(251) + ' v', 'ms a -1', 'mg', 'ms a', 'me', 'mg a ' + Array.from({ length: 18 }, (_, j) => 'O' + j).join(' '),
         'mg Zm9v= b v', 'md a O' + 'y'.repeat(33), 'ma a J-1', 'mz a',
+        'md a x', 'md a q x', 'mg a E5 v', 'ma a E5', 'md a E5', 'ms a 2 E5\r\nxx',
       ]);
     }
     reqs.push({ text: text.replace(/ +$/, '') + '\r\n' });

@@ -24,19 +24,16 @@
 // - -vv prints `>N <reply>` only for replies memcached writes with out_string: errors, MN and
 //   me's EN. Normal mg/ms/md/ma replies are not echoed.
 //
-// Later memcached flags, accepted as a superset (1.6.18 answers `CLIENT_ERROR invalid flag`
-// or `invalid or duplicate flag` to them, so no valid 1.6.18 request changes meaning):
-// - E<cas> on mg, ms, md, ma: the item modified by the command gets this cas (vivified by mg N
-//   or ma N, stored by ms, invalidated by md I, changed by ma).
-// - x on md: drop the value, keep the item (flags and TTL kept, value emptied).
-// Not taken: `s` and `N` on ms, and `C` on mg. 1.6.18 accepts those flags and ignores them,
-// so giving them their later meaning would change answers 1.6.18 gives today.
+// The flag set is 1.6.18's, no more: later memcached's `E<cas>` and md's `x` are unknown flags
+// here as there (`CLIENT_ERROR invalid flag` from mg and ms, `invalid or duplicate flag` from
+// md and ma), and `s`/`N` on ms and `C` on mg keep 1.6.18's meaning (accepted and ignored).
 
 import type { Session, ValueConsumer } from '../session.js';
 import type { ItemRef, ItemView } from '../../store/store.js';
 import { AllocError, DeltaResult, GetOpt, ItemBit, StoreMode, StoreResult } from '../../store/store.js';
 import { ZERO_COPY_MIN, type OutBuffer } from '../out-buffer.js';
-import { Extra, MAX_KEY_LENGTH, MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags, parseInt32, lastNumber, ERR_BAD_FORMAT } from './flags.js';
+import { MAX_KEY_LENGTH, MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags, ERR_BAD_FORMAT } from './flags.js';
+import { safeStrtol } from '../../common/c-numbers.js';
 import { appendBase64, decodeBase64 } from './key-b64.js';
 
 const line = (s: string): Buffer => Buffer.from(s + '\r\n', 'latin1');
@@ -78,14 +75,16 @@ const SP = 0x20;
 const CH_b = 0x62;
 
 // One MetaFlags for every command: a command finishes before the next starts (single thread).
-// ms keeps what its reply needs in its per-session MsState until the data block arrives.
+// ms keeps what its reply needs in its per-session MetaSetState until the data block arrives.
 const flags = new MetaFlags();
 /** A lookup that leaves the item as it was: no stats, no LRU bump, no fetched mark. */
 const PEEK = GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark;
+/** A look memcached's command does not take (a re-read after a store, a peek before incr): unwatched. */
+const REPEEK = PEEK | GetOpt.NoWatch;
 const KEY_COPY = Buffer.alloc(256);
 
 /** Runs the meta command on buf[lineStart, lineEnd) (no CR/LF); the reply goes to session.out. */
-export function executeMeta(session: Session, buf: Buffer, lineStart: number, lineEnd: number): void {
+export function executeMeta(session: Session, owner: MetaStateOwner, buf: Buffer, lineStart: number, lineEnd: number): void {
   const t = session.tokens;
   t.tokenize(buf, lineStart, lineEnd);
   if (t.count === 0 || t.len(0) !== 2 || buf[t.start[0]!] !== 0x6d) {
@@ -97,7 +96,7 @@ export function executeMeta(session: Session, buf: Buffer, lineStart: number, li
       metaGet(session);
       break;
     case 0x73: // s
-      metaSet(session);
+      metaSet(session, owner);
       break;
     case 0x64: // d
       metaDelete(session);
@@ -192,7 +191,7 @@ function metaGet(session: Session): void {
   if (t.count < 2) return writeLine(session, ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG_MG);
-  if (!parseMetaFlags(t, 2, f, Extra.ExplicitCas)) return writeLine(session, f.error!);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, f.error!);
 
   const ctx = session.ctx;
   const store = ctx.store;
@@ -209,14 +208,10 @@ function metaGet(session: Session): void {
     const ref = store.allocate(f.keyBuf, f.keyStart, f.keyLen, 0, 0, 0);
     if (ref >= 0 && store.link(ref, StoreMode.Add, 0) === StoreResult.Stored) {
       // memcached bumps the stub too (marking it fetched) once the reply is built.
-      hit = store.get(f.keyBuf, f.keyStart, f.keyLen, view, opts, 0);
+      hit = store.get(f.keyBuf, f.keyStart, f.keyLen, view, opts | GetOpt.NoWatch, 0);
       if (hit) {
         created = true;
         store.adjustStat('cmd_set', view.slabClass, -1);
-        if (f.hasNewCas) {
-          store.setCas(view.ref, f.newCas);
-          view.cas = f.newCas;
-        }
       }
     }
   }
@@ -363,12 +358,11 @@ const OP_KEY = 2;
 const OP_CAS = 3;
 
 /** What an ms reply needs once its data block has arrived; one per session. */
-class MsState implements ValueConsumer {
+/** What an `ms` reply needs until its value block has arrived; one per connection (its owner). */
+export class MetaSetState implements ValueConsumer {
   mode: StoreMode = StoreMode.Set;
   casIn = 0;
   noReply = false;
-  hasNewCas = false;
-  newCas = 0;
   readonly key = Buffer.alloc(256);
   keyLen = 0;
   isKeyBinary = false;
@@ -391,13 +385,6 @@ class MsState implements ValueConsumer {
     switch (result) {
       case StoreResult.Stored:
         cas = store.lastCas;
-        if (this.hasNewCas) {
-          // The stored item is the one under the key now.
-          if (store.get(this.key, 0, this.keyLen, session.view, PEEK, 0)) {
-            store.setCas(session.view.ref, this.newCas);
-            cas = this.newCas;
-          }
-        }
         if (this.noReply) return;
         code = HD;
         break;
@@ -431,29 +418,23 @@ class MsState implements ValueConsumer {
   }
 }
 
-const msStates = new WeakMap<Session, MsState>();
-
-function msStateOf(session: Session): MsState {
-  let st = msStates.get(session);
-  if (st === undefined) {
-    st = new MsState();
-    msStates.set(session, st);
-  }
-  return st;
+/** The per-connection holder of ms state (the text reader), filled on the first ms. */
+export interface MetaStateOwner {
+  metaSetState: MetaSetState | null;
 }
 
 // ms <key> <datalen> <flag>*
-function metaSet(session: Session): void {
+function metaSet(session: Session, owner: MetaStateOwner): void {
   const t = session.tokens;
   const f = flags;
   if (t.count < 2) return writeLine(session, ERROR);
   if (keyTooLong(session) || t.count === 2) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
   const buf = t.buf;
-  if (!parseDatalen(buf, t.start[2]!, t.end[2]!)) return writeLine(session, ERR_BAD_FORMAT);
-  const vlen = datalen;
-  const st = msStateOf(session);
-  if (!parseMetaFlags(t, 3, f, Extra.ExplicitCas)) return msSwallow(session, st, vlen, f.error!);
+  const vlen = parseDatalen(buf, t.start[2]!, t.end[2]!);
+  if (vlen < 0) return writeLine(session, ERR_BAD_FORMAT);
+  const st = owner.metaSetState ?? (owner.metaSetState = new MetaSetState());
+  if (!parseMetaFlags(t, 3, f)) return msSwallow(session, st, vlen, f.error!);
 
   st.opCount = 0;
   for (let i = 3; i < t.count; i++) {
@@ -501,35 +482,28 @@ function metaSet(session: Session): void {
   const ref = store.allocate(f.keyBuf, f.keyStart, f.keyLen, f.clientFlags, exptime, vlen);
   if (ref < 0) {
     // Stale data must not survive a failed store, whatever the mode.
-    store.noteAllocFailure(ref, f.keyBuf, f.keyStart, f.keyLen, true);
+    store.noteAllocFailure(ref, f.keyBuf, f.keyStart, f.keyLen, true, mode);
     return msSwallow(session, st, vlen, ref === AllocError.TooLarge ? ERR_TOO_LARGE : ERR_NO_MEMORY_STORING);
   }
   if (f.isKeyBinary) store.setItemBits(ref, ItemBit.KeyBinary);
   st.mode = mode;
   st.casIn = f.hasCas ? f.reqCas : 0;
   st.noReply = f.noReply;
-  st.hasNewCas = f.hasNewCas;
-  st.newCas = f.newCas;
   f.keyBuf.copy(st.key, 0, f.keyStart, f.keyStart + f.keyLen);
   st.keyLen = f.keyLen;
   st.isKeyBinary = f.isKeyBinary;
   session.expectValue(ref, vlen, st);
 }
 
-function msSwallow(session: Session, st: MsState, vlen: number, err: Buffer): void {
+function msSwallow(session: Session, st: MetaSetState, vlen: number, err: Buffer): void {
   writeLine(session, err);
   session.expectValue(-1, vlen, st);
 }
 
-let datalen = 0;
-
-/** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2. Sets datalen. */
-function parseDatalen(buf: Buffer, s: number, e: number): boolean {
-  if (!parseInt32(buf, s, e)) return false;
-  const n = lastNumber();
-  if (n < 0 || n > 2147483645) return false;
-  datalen = n;
-  return true;
+/** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2; -1 when not. */
+function parseDatalen(buf: Buffer, s: number, e: number): number {
+  const n = safeStrtol(buf, s, e);
+  return n >= 0 && n <= 2147483645 ? n : -1;
 }
 
 // --- md -------------------------------------------------------------------------------------------
@@ -541,7 +515,7 @@ function metaDelete(session: Session): void {
   if (t.count < 2) return writeLine(session, ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
-  if (!parseMetaFlags(t, 2, f, Extra.ExplicitCas | Extra.RemoveValue)) return writeLine(session, ERR_INVALID_OR_DUP);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP);
   if (f.longOpaqueAt >= 0) return writeLine(session, ERR_OPAQUE_TOO_LONG);
 
   const store = session.ctx.store;
@@ -559,13 +533,7 @@ function metaDelete(session: Session): void {
     if (f.hasNewTtl) store.setExptime(ref, f.exptime);
     store.setItemBits(ref, ItemBit.Stale);
     store.clearItemBits(ref, ItemBit.TokenSent);
-    if (f.hasNewCas) store.setCas(ref, f.newCas);
-    else store.bumpCas(ref);
-    if (f.removeValue) emptyValue(session, f, view);
-    if (f.noReply) return;
-    code = HD;
-  } else if (f.removeValue) {
-    emptyValue(session, f, view);
+    store.bumpCas(ref);
     if (f.noReply) return;
     code = HD;
   } else {
@@ -579,21 +547,6 @@ function metaDelete(session: Session): void {
   session.out.appendCrlf();
 }
 
-/** md x: the item stays (flags, TTL, stale bits) with an empty value. */
-function emptyValue(session: Session, f: MetaFlags, view: ItemView): void {
-  const store = session.ctx.store;
-  const bits = view.itemBits & (ItemBit.Stale | ItemBit.TokenSent | ItemBit.KeyBinary);
-  const exptime = view.exptime === 0 ? 0 : view.exptime + store.processStarted;
-  const ref = store.allocate(f.keyBuf, f.keyStart, f.keyLen, view.flags, exptime, 0);
-  if (ref < 0) return;
-  if (store.link(ref, StoreMode.Set, 0) !== StoreResult.Stored) return;
-  if (store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) {
-    store.adjustStat('cmd_set', view.slabClass, -1);
-    if (bits !== 0) store.setItemBits(view.ref, bits);
-    if (f.hasNewCas) store.setCas(view.ref, f.newCas);
-  }
-}
-
 // --- ma -------------------------------------------------------------------------------------------
 
 const NUM_SCRATCH = Buffer.alloc(24);
@@ -605,7 +558,7 @@ function metaArithmetic(session: Session): void {
   if (t.count < 2) return writeLine(session, ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
-  if (!parseMetaFlags(t, 2, f, Extra.ExplicitCas)) return writeLine(session, ERR_INVALID_OR_DUP);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP);
   let isIncr: boolean;
   switch (f.mode) {
     case 0:
@@ -633,7 +586,7 @@ function metaArithmetic(session: Session): void {
   // When a number outgrows its item, memcached links a copy but keeps working on the old,
   // unlinked item: a T in the same command then changes nothing that stays. Know which it was.
   let oldRef = -1;
-  if (f.hasNewTtl && store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) {
+  if (f.hasNewTtl && store.get(f.keyBuf, f.keyStart, f.keyLen, view, REPEEK, 0)) {
     oldRef = view.ref;
   }
   switch (store.delta(f.keyBuf, f.keyStart, f.keyLen, isIncr, f.delta, f.hasCas ? f.reqCas : 0, 0n, null, view)) {
@@ -663,10 +616,6 @@ function metaArithmetic(session: Session): void {
       value = f.initial;
       cas = view.cas;
       break;
-  }
-  if (hasItem && f.hasNewCas) {
-    store.setCas(view.ref, f.newCas);
-    cas = f.newCas;
   }
 
   if (!hasItem) {
@@ -745,7 +694,7 @@ function vivifyNumber(session: Session, f: MetaFlags): boolean {
   store.writeValue(ref, 0, NUM_SCRATCH, NUM_SCRATCH.length - digits, digits);
   if (store.link(ref, StoreMode.Add, 0) !== StoreResult.Stored) return false;
   const view = session.view;
-  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) return false;
+  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, REPEEK, 0)) return false;
   store.adjustStat('cmd_set', view.slabClass, -1);
   return true;
 }

@@ -3,11 +3,11 @@
 // every meta command accepts the same flag set, a repeated flag (or a byte >= 127) is
 // "duplicate flag", an unknown one is "invalid flag" (both stop parsing at once), and other
 // problems (bad numbers, undecodable key) are remembered while parsing goes on, the last
-// message winning. Numbers follow C's strtol/strtoul/strtoull as memcached's safe_strto*
-// wrappers use them (leading blanks, a sign, trailing blank allowed, silent 32-bit truncation).
+// message winning. Numbers are read as memcached's safe_strto* read them (common/c-numbers.ts).
 
 import type { Tokens } from '../text/tokenizer.js';
 import { decodeBase64 } from './key-b64.js';
+import { safeStrtol, safeStrtoul, safeStrtoull, safeStrtoullExact } from '../../common/c-numbers.js';
 
 export const MAX_OPAQUE_TOKEN = 32; // bytes of an O token, the 'O' included
 export const MAX_KEY_LENGTH = 250;
@@ -44,15 +44,12 @@ export class MetaFlags {
   noReply = false; // q
   hasCas = false; // C
   hasNewTtl = false; // T
-  hasNewCas = false; // E (later memcached)
-  removeValue = false; // x (later memcached, md)
   mode = 0; // M<char>: the byte, 0 = none
   exptime = 0; // T, client form (negative already mapped past the 30-day limit)
   vivifyExptime = 0; // N, client form
   recacheExptime = 0; // R, client form
   clientFlags = 0; // F, uint32
   reqCas = 0; // C, below 2^64 (above 2^53 it can match no item)
-  newCas = 0; // E
   delta = 1n; // D
   initial = 0n; // J
   /** Token index of the first O token longer than MAX_OPAQUE_TOKEN, or -1. */
@@ -73,15 +70,12 @@ export class MetaFlags {
     this.noReply = false;
     this.hasCas = false;
     this.hasNewTtl = false;
-    this.hasNewCas = false;
-    this.removeValue = false;
     this.mode = 0;
     this.exptime = 0;
     this.vivifyExptime = 0;
     this.recacheExptime = 0;
     this.clientFlags = 0;
     this.reqCas = 0;
-    this.newCas = 0;
     this.delta = 1n;
     this.initial = 0n;
     this.longOpaqueAt = -1;
@@ -91,12 +85,6 @@ export class MetaFlags {
 // Decoded keys live here until the command is done (the loop is single-threaded).
 const KEY_SCRATCH = Buffer.alloc(256);
 
-/** Which later-memcached flags a command accepts besides 1.6.18's set. */
-export const Extra = {
-  None: 0,
-  ExplicitCas: 1, // E<cas>
-  RemoveValue: 2, // x (md)
-} as const;
 
 // Seen-flag marks: a generation number per byte avoids clearing an array per request.
 const seenGen = new Uint32Array(128);
@@ -106,7 +94,7 @@ let generation = 0;
  * Parses tokens[first..count) as flags for the key in token 1. Fills f (after f.reset()).
  * Returns true when the flags are usable; otherwise f.error holds the reply.
  */
-export function parseMetaFlags(tokens: Tokens, first: number, f: MetaFlags, extra: number): boolean {
+export function parseMetaFlags(tokens: Tokens, first: number, f: MetaFlags): boolean {
   f.reset();
   const buf = tokens.buf;
   f.keyBuf = buf;
@@ -118,6 +106,7 @@ export function parseMetaFlags(tokens: Tokens, first: number, f: MetaFlags, extr
     generation = 1;
   }
   const count = tokens.count;
+  let num: number; // a parsed number, NaN when the token is not one
   for (let i = first; i < count; i++) {
     const s = tokens.start[i]!;
     const e = tokens.end[i]!;
@@ -142,19 +131,22 @@ export function parseMetaFlags(tokens: Tokens, first: number, f: MetaFlags, extr
       case 0x4e: // N<ttl>
         f.isLocked = true;
         f.vivify = true;
-        if (parseInt32(buf, s + 1, e)) f.vivifyExptime = positiveTime(num);
+        num = safeStrtol(buf, s + 1, e);
+        if (!Number.isNaN(num)) f.vivifyExptime = positiveTime(num);
         else f.error = ERR_BAD_TOKEN;
         break;
       case 0x54: // T<ttl>
         f.isLocked = true;
-        if (parseInt32(buf, s + 1, e)) {
+        num = safeStrtol(buf, s + 1, e);
+        if (!Number.isNaN(num)) {
           f.exptime = positiveTime(num);
           f.hasNewTtl = true;
         } else f.error = ERR_BAD_TOKEN;
         break;
       case 0x52: // R<ttl>
         f.isLocked = true;
-        if (parseInt32(buf, s + 1, e)) f.recacheExptime = positiveTime(num);
+        num = safeStrtol(buf, s + 1, e);
+        if (!Number.isNaN(num)) f.recacheExptime = positiveTime(num);
         else f.error = ERR_BAD_TOKEN;
         break;
       case 0x6c: // l
@@ -182,11 +174,13 @@ export function parseMetaFlags(tokens: Tokens, first: number, f: MetaFlags, extr
         f.noReply = true;
         break;
       case 0x46: // F<flags>: a failure keeps the message already set
-        if (parseUnsigned(buf, s + 1, e, false)) f.clientFlags = num;
+        num = safeStrtoul(buf, s + 1, e);
+        if (!Number.isNaN(num)) f.clientFlags = num;
         else if (f.error === null) f.error = ERR_BAD_FORMAT;
         break;
       case 0x43: // C<cas>
-        if (parseUnsigned(buf, s + 1, e, true)) {
+        num = safeStrtoull(buf, s + 1, e);
+        if (!Number.isNaN(num)) {
           f.reqCas = num;
           f.hasCas = true;
         } else f.error = ERR_BAD_TOKEN;
@@ -196,28 +190,18 @@ export function parseMetaFlags(tokens: Tokens, first: number, f: MetaFlags, extr
         else f.mode = buf[s + 1]!;
         break;
       case 0x4a: // J<initial>
-        if (parseUnsigned(buf, s + 1, e, true)) f.initial = big;
-        else f.error = ERR_BAD_INITIAL;
+      case 0x44: { // D<delta>
+        const big = safeStrtoullExact(buf, s + 1, e);
+        if (big === null) f.error = o === 0x4a ? ERR_BAD_INITIAL : ERR_BAD_DELTA;
+        else if (o === 0x4a) f.initial = big;
+        else f.delta = big;
         break;
-      case 0x44: // D<delta>
-        if (parseUnsigned(buf, s + 1, e, true)) f.delta = big;
-        else f.error = ERR_BAD_DELTA;
-        break;
+      }
       case 0x49: // I
         f.setStale = true;
         break;
-      case 0x45: // E<cas>: later memcached only
-        if ((extra & Extra.ExplicitCas) === 0) return fatal(f, ERR_INVALID_FLAG);
-        if (parseUnsigned(buf, s + 1, e, true)) {
-          f.newCas = num;
-          f.hasNewCas = true;
-        } else f.error = ERR_BAD_TOKEN;
-        break;
-      case 0x78: // x: later memcached only (md)
-        if ((extra & Extra.RemoveValue) === 0) return fatal(f, ERR_INVALID_FLAG);
-        f.removeValue = true;
-        break;
-      default:
+      default: // also E and md's x, which only later memcached knows
+
         return fatal(f, ERR_INVALID_FLAG);
     }
   }
@@ -233,103 +217,4 @@ function fatal(f: MetaFlags, err: Buffer): false {
 /** memcached's EXPTIME_TO_POSITIVE_TIME: a negative TTL becomes "long ago" (expired). */
 function positiveTime(t: number): number {
   return t < 0 ? REALTIME_MAXDELTA + 1 : t;
-}
-
-// Results of the number parsers (no allocation for the common case).
-let num = 0;
-let big = 0n;
-
-/** The number the last successful parseInt32/parseUnsigned produced. */
-export function lastNumber(): number {
-  return num;
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
-/** safe_strtol: strtol into 64 bits, then truncated to int32. Sets num. */
-export function parseInt32(buf: Buffer, s: number, e: number): boolean {
-  // Fast path: 1..9 plain digits, optionally after '-'.
-  let i = s;
-  let neg = false;
-  if (i < e && buf[i] === 0x2d) {
-    neg = true;
-    i++;
-  }
-  const n = e - i;
-  if (n > 0 && n <= 9) {
-    let v = 0;
-    let k = i;
-    for (; k < e; k++) {
-      const d = buf[k]! - 0x30;
-      if (d < 0 || d > 9) break;
-      v = v * 10 + d;
-    }
-    if (k === e) {
-      num = neg ? -v : v;
-      return true;
-    }
-  }
-  if (!parseC(buf, s, e)) return false;
-  if (cNeg ? cMag > 9223372036854775808n : cMag > 9223372036854775807n) return false; // ERANGE
-  num = Number(BigInt.asIntN(32, cNeg ? -cMag : cMag));
-  return true;
-}
-
-/**
- * safe_strtoul (wide=false, truncated to uint32) or safe_strtoull (wide=true). Sets num, and
- * big when wide.
- */
-export function parseUnsigned(buf: Buffer, s: number, e: number, wide: boolean): boolean {
-  const n = e - s;
-  if (n > 0 && n <= 15) {
-    let v = 0;
-    let k = s;
-    for (; k < e; k++) {
-      const d = buf[k]! - 0x30;
-      if (d < 0 || d > 9) break;
-      v = v * 10 + d;
-    }
-    if (k === e) {
-      num = wide ? v : v % 4294967296;
-      if (wide) big = BigInt(v);
-      return true;
-    }
-  }
-  if (!parseC(buf, s, e)) return false;
-  if (cMag > 18446744073709551615n) return false; // ERANGE
-  const v = cNeg ? BigInt.asUintN(64, -cMag) : cMag;
-  // A result that is negative as a signed 64-bit number is refused when a '-' was written.
-  if (v >= 9223372036854775808n && cHasMinus) return false;
-  if (wide) {
-    big = v;
-    num = Number(v);
-  } else {
-    num = Number(BigInt.asUintN(32, v));
-  }
-  return true;
-}
-
-// State of the slow C-style parse.
-let cNeg = false;
-let cMag = 0n;
-let cHasMinus = false;
-
-/** strto*-style scan of [s, e): blanks, sign, digits, then end of token or a blank. */
-function parseC(buf: Buffer, s: number, e: number): boolean {
-  cHasMinus = buf.indexOf(0x2d, s) >= 0 && buf.indexOf(0x2d, s) < e;
-  let i = s;
-  while (i < e && isSpace(buf[i]!)) i++;
-  cNeg = false;
-  if (i < e && (buf[i] === 0x2b || buf[i] === 0x2d)) {
-    cNeg = buf[i] === 0x2d;
-    i++;
-  }
-  const digitsStart = i;
-  while (i < e && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
-  if (i === digitsStart) return false;
-  if (i < e && !isSpace(buf[i]!)) return false;
-  cMag = BigInt(buf.toString('latin1', digitsStart, i));
-  return true;
 }

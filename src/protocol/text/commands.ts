@@ -8,12 +8,13 @@
 
 import type { Session, ValueConsumer } from '../session.js';
 import { SessionAction } from '../session.js';
+import { CloseReason, WatchFlag } from '../../log/watch.js';
 import type { ItemRef } from '../../store/store.js';
 import { AllocError, DeleteResult, DeltaResult, GetOpt, StoreMode, StoreResult } from '../../store/store.js';
 import { MAX_TOKENS, type Tokens } from './tokenizer.js';
 import type { TextReader } from './reader.js';
 import { executeMeta } from '../meta/commands.js';
-import { parseDouble, parseI32, parseU32, parseU64, parseU64Big } from './ascii-num.js';
+import { safeStrtod, safeStrtol, safeStrtoll, safeStrtoul, safeStrtoull, safeStrtoullExact } from '../../common/c-numbers.js';
 import * as R from './replies.js';
 import { ZERO_COPY_MIN } from '../out-buffer.js';
 import {
@@ -21,12 +22,7 @@ import {
   emitExtraStats,
   emitGeneralStats,
   emitSettingsStats,
-  prefixDumpLines,
-  recordPrefixDelete,
-  recordPrefixGet,
-  recordPrefixSet,
   resetStats,
-  runtimeState,
 } from '../../stats/render.js';
 
 export const KEY_MAX_LENGTH = 250;
@@ -154,7 +150,7 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
     // m?: meta commands
     const second = buf[c0 + 1];
     if (second === 0x67 || second === 0x73 || second === 0x64 || second === 0x6e || second === 0x61 || second === 0x65) {
-      executeMeta(r.session, buf, lineStart, lineEnd);
+      executeMeta(r.session, r, buf, lineStart, lineEnd);
       if (second === 0x6e) r.flushMark = r.session.out.length; // mn flushes
       return;
     }
@@ -221,6 +217,10 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
       } else if (len0 === 4 && t.is(0, 'decr')) {
         if (n !== 4 && n !== 5) reply(r, R.REPLY_ERROR);
         else processArithmetic(r, buf, false);
+      } else if (len0 === 9 && t.is(0, 'debugtime') && r.ctx.settings.debugCommands) {
+        // memcached-debug reads tokens[1] unchecked and crashes on a bare `debugtime`.
+        if (n < 3) reply(r, R.REPLY_ERROR);
+        else processDebugTime(r, buf);
       } else {
         reply(r, R.REPLY_ERROR);
       }
@@ -252,6 +252,7 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
   } else if (len0 === 7 && t.is(0, 'version')) {
     reply(r, R.REPLY_VERSION);
   } else if (len0 === 4 && t.is(0, 'quit')) {
+    r.session.closeReason = CloseReason.Normal;
     r.session.action = SessionAction.CloseAfterFlush;
   } else if (len0 === 11 && t.is(0, 'lru_crawler')) {
     processLruCrawler(r);
@@ -284,7 +285,7 @@ function processGet(r: TextReader, buf: Buffer, lineEnd: number, returnCas: bool
   let exptime = 0;
   let p: number;
   if (shouldTouch) {
-    exptime = parseI32(buf, t.start[1]!, t.end[1]!);
+    exptime = safeStrtol(buf, t.start[1]!, t.end[1]!);
     if (Number.isNaN(exptime)) {
       reply(r, R.ERR_INVALID_EXPTIME);
       return;
@@ -313,7 +314,7 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
   const view = session.view;
   const log = ctx.log;
   const counters = ctx.counters;
-  const rt = r.rt;
+  const rt = r.ctx.runtime;
   const opts = shouldTouch ? GetOpt.Touch | GetOpt.CountAsTouch : GetOpt.None;
   // Keys are scanned straight off the line: any number of them, not bounded by MAX_TOKENS.
   let failLength = false;
@@ -330,7 +331,7 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
     if (shouldTouch) counters.cmd_touch++;
     else counters.cmd_get++;
     const hit = store.get(buf, keyStart, keyLen, view, opts, exptime);
-    if (rt.detailEnabled) recordPrefixGet(ctx, buf, keyStart, keyLen, hit);
+    if (rt.detailEnabled) ctx.prefixStats.recordGet(buf, keyStart, keyLen, hit);
     if (!hit) continue;
     out.append(R.PIECE_VALUE);
     out.appendBytes(buf, keyStart, p);
@@ -430,16 +431,16 @@ function processUpdate(r: TextReader, buf: Buffer, mode: StoreMode, handleCas: b
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  const flags = parseU32(buf, t.start[2]!, t.end[2]!);
-  const exptime = Number.isNaN(flags) ? NaN : parseI32(buf, t.start[3]!, t.end[3]!);
-  const vlen = Number.isNaN(exptime) ? NaN : parseI32(buf, t.start[4]!, t.end[4]!);
+  const flags = safeStrtoul(buf, t.start[2]!, t.end[2]!);
+  const exptime = Number.isNaN(flags) ? NaN : safeStrtol(buf, t.start[3]!, t.end[3]!);
+  const vlen = Number.isNaN(exptime) ? NaN : safeStrtol(buf, t.start[4]!, t.end[4]!);
   if (Number.isNaN(vlen)) {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
   let casIn = 0;
   if (handleCas) {
-    casIn = parseU64(buf, t.start[5]!, t.end[5]!);
+    casIn = safeStrtoull(buf, t.start[5]!, t.end[5]!);
     if (Number.isNaN(casIn)) {
       reply(r, R.ERR_BAD_FORMAT);
       return;
@@ -449,14 +450,14 @@ function processUpdate(r: TextReader, buf: Buffer, mode: StoreMode, handleCas: b
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  if (r.rt.detailEnabled) recordPrefixSet(ctx, buf, keyStart, keyLen);
+  if (r.ctx.runtime.detailEnabled) ctx.prefixStats.recordSet(buf, keyStart, keyLen);
   const store = ctx.store;
   const consumer = consumerFor(r);
   const ref = store.allocate(buf, keyStart, keyLen, flags, exptime, vlen);
   if (ref < 0) {
     reply(r, ref === AllocError.TooLarge ? R.ERR_TOO_LARGE : R.ERR_NO_MEMORY_STORING);
     // Swallow the data block; a failed set also drops the old value so no stale data persists.
-    store.noteAllocFailure(ref, buf, keyStart, keyLen, mode === StoreMode.Set);
+    store.noteAllocFailure(ref, buf, keyStart, keyLen, mode === StoreMode.Set, mode);
     session.expectValue(-1, vlen, consumer);
     return;
   }
@@ -488,7 +489,7 @@ function processDelete(r: TextReader, buf: Buffer): void {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  if (r.rt.detailEnabled) recordPrefixDelete(ctx, buf, keyStart, keyLen);
+  if (r.ctx.runtime.detailEnabled) ctx.prefixStats.recordDelete(buf, keyStart, keyLen);
   reply(r, ctx.store.delete(buf, keyStart, keyLen, 0) === DeleteResult.Deleted ? R.REPLY_DELETED : R.REPLY_NOT_FOUND);
 }
 
@@ -501,7 +502,7 @@ function processArithmetic(r: TextReader, buf: Buffer, isIncr: boolean): void {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  const delta = parseU64Big(buf, t.start[2]!, t.end[2]!);
+  const delta = safeStrtoullExact(buf, t.start[2]!, t.end[2]!);
   if (delta === null) {
     reply(r, R.ERR_INVALID_DELTA);
     return;
@@ -540,7 +541,7 @@ function processTouch(r: TextReader, buf: Buffer): void {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  const exptime = parseI32(buf, t.start[2]!, t.end[2]!);
+  const exptime = safeStrtol(buf, t.start[2]!, t.end[2]!);
   if (Number.isNaN(exptime)) {
     reply(r, R.ERR_INVALID_EXPTIME);
     return;
@@ -565,23 +566,20 @@ function processFlushAll(r: TextReader, buf: Buffer): void {
   }
   let exptime = 0;
   if (mcTokens(t.count) !== (r.noreply ? 3 : 2)) {
-    exptime = parseI32(buf, t.start[1]!, t.end[1]!);
+    exptime = safeStrtol(buf, t.start[1]!, t.end[1]!);
     if (Number.isNaN(exptime)) {
       reply(r, R.ERR_INVALID_EXPTIME);
       return;
     }
   }
-  const delay = exptime > 0 ? exptime : 0;
-  store.flushAll(delay);
-  const newOldest = delay > 0 ? store.realTime(delay) : store.now();
-  runtimeState(ctx).oldestLive = ctx.settings.casEnabled ? newOldest - 1 : newOldest;
+  store.flushAll(exptime > 0 ? exptime : 0); // moves the flush point in ctx.runtime
   reply(r, R.REPLY_OK);
 }
 
 function processVerbosity(r: TextReader, buf: Buffer): void {
   const t = r.session.tokens;
   setNoreplyMaybe(r, t);
-  const level = parseU32(buf, t.start[1]!, t.end[1]!);
+  const level = safeStrtoul(buf, t.start[1]!, t.end[1]!);
   if (Number.isNaN(level)) {
     reply(r, R.ERR_BAD_FORMAT);
     return;
@@ -590,11 +588,31 @@ function processVerbosity(r: TextReader, buf: Buffer): void {
   reply(r, R.REPLY_OK);
 }
 
+// debugtime p|r|<seconds>: memcached-debug's clock control (-o debug_commands). Later tokens
+// are ignored, noreply included.
+function processDebugTime(r: TextReader, buf: Buffer): void {
+  const t = r.session.tokens;
+  const store = r.ctx.store;
+  if (t.len(1) === 1 && buf[t.start[1]!] === 0x70 /* p */) {
+    store.pauseClock(true);
+  } else if (t.len(1) === 1 && buf[t.start[1]!] === 0x72 /* r */) {
+    store.pauseClock(false);
+  } else {
+    const deltaSec = safeStrtoll(buf, t.start[1]!, t.end[1]!);
+    if (Number.isNaN(deltaSec)) {
+      reply(r, R.REPLY_ERROR);
+      return;
+    }
+    store.shiftClock(deltaSec);
+  }
+  reply(r, R.REPLY_OK);
+}
+
 function processMemlimit(r: TextReader, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   setNoreplyMaybe(r, t);
-  const mb = parseU32(buf, t.start[1]!, t.end[1]!);
+  const mb = safeStrtoul(buf, t.start[1]!, t.end[1]!);
   if (Number.isNaN(mb)) {
     reply(r, R.REPLY_ERROR);
   } else if (mb < 8) {
@@ -602,7 +620,6 @@ function processMemlimit(r: TextReader, buf: Buffer): void {
   } else if (mb > 1000000000) {
     reply(r, R.ERR_MEMLIMIT_UNITS);
   } else if (ctx.store.setMemLimit(mb * MIB)) {
-    runtimeState(ctx).maxBytes = mb * MIB;
     if (ctx.log.level > 0) ctx.log.line('maxbytes adjusted to ' + mb + 'm');
     reply(r, R.REPLY_OK);
   } else {
@@ -620,9 +637,11 @@ function processShutdown(r: TextReader): void {
   const n = mcTokens(t.count);
   if (n === 2) {
     closeNow(r);
+    r.session.closeReason = CloseReason.Shutdown;
     ctx.requestShutdown(false);
   } else if (n === 3 && t.is(1, 'graceful')) {
     closeNow(r);
+    r.session.closeReason = CloseReason.Shutdown;
     ctx.requestShutdown(true);
   } else {
     reply(r, R.ERR_SHUTDOWN_MODE);
@@ -638,8 +657,8 @@ function processSlabs(r: TextReader, buf: Buffer): void {
       reply(r, R.ERR_SLAB_REASSIGN_DISABLED);
       return;
     }
-    const src = parseI32(buf, t.start[2]!, t.end[2]!);
-    const dst = Number.isNaN(src) ? NaN : parseI32(buf, t.start[3]!, t.end[3]!);
+    const src = safeStrtol(buf, t.start[2]!, t.end[2]!);
+    const dst = Number.isNaN(src) ? NaN : safeStrtol(buf, t.start[3]!, t.end[3]!);
     if (Number.isNaN(dst)) {
       reply(r, R.ERR_BAD_FORMAT);
       return;
@@ -652,16 +671,16 @@ function processSlabs(r: TextReader, buf: Buffer): void {
   }
   if (n >= 4 && t.is(1, 'automove')) {
     setNoreplyMaybe(r, t);
-    const rt = runtimeState(ctx);
+    const rt = ctx.runtime;
     if (t.is(2, 'ratio')) {
-      const ratio = n < 5 ? NaN : parseDouble(buf, t.start[3]!, t.end[3]!);
+      const ratio = n < 5 ? NaN : safeStrtod(buf, t.start[3]!, t.end[3]!);
       if (Number.isNaN(ratio)) {
         reply(r, R.REPLY_ERROR);
         return;
       }
       rt.slabAutomoveRatio = ratio;
     } else {
-      const level = parseU32(buf, t.start[2]!, t.end[2]!);
+      const level = safeStrtoul(buf, t.start[2]!, t.end[2]!);
       if (Number.isNaN(level)) {
         reply(r, R.ERR_BAD_FORMAT);
         return;
@@ -670,8 +689,7 @@ function processSlabs(r: TextReader, buf: Buffer): void {
         reply(r, R.REPLY_ERROR);
         return;
       }
-      rt.slabAutomove = level;
-      ctx.store.setAutomove(level);
+      rt.slabAutomove = level; // the store's background turn reads it
     }
     reply(r, R.REPLY_OK);
     return;
@@ -682,15 +700,15 @@ function processSlabs(r: TextReader, buf: Buffer): void {
 function processLru(r: TextReader, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
-  const rt = runtimeState(ctx);
+  const rt = ctx.runtime;
   const n = mcTokens(t.count);
   const hasMaintainer = ctx.settings.lruSegmented;
   setNoreplyMaybe(r, t);
   if (t.is(1, 'tune') && n >= 7) {
-    const hot = parseU32(buf, t.start[2]!, t.end[2]!);
-    const warm = parseU32(buf, t.start[3]!, t.end[3]!);
-    const hotFactor = parseDouble(buf, t.start[4]!, t.end[4]!);
-    const factor = parseDouble(buf, t.start[5]!, t.end[5]!);
+    const hot = safeStrtoul(buf, t.start[2]!, t.end[2]!);
+    const warm = safeStrtoul(buf, t.start[3]!, t.end[3]!);
+    const hotFactor = safeStrtod(buf, t.start[4]!, t.end[4]!);
+    const factor = safeStrtod(buf, t.start[5]!, t.end[5]!);
     if (Number.isNaN(hot) || Number.isNaN(warm) || Number.isNaN(hotFactor) || Number.isNaN(factor)) {
       reply(r, R.REPLY_ERROR);
     } else if (hot + warm > 80) {
@@ -715,7 +733,7 @@ function processLru(r: TextReader, buf: Buffer): void {
       reply(r, R.REPLY_ERROR);
     }
   } else if (t.is(1, 'temp_ttl') && n >= 4 && hasMaintainer) {
-    const ttl = parseI32(buf, t.start[2]!, t.end[2]!);
+    const ttl = safeStrtol(buf, t.start[2]!, t.end[2]!);
     if (Number.isNaN(ttl)) {
       reply(r, R.REPLY_ERROR);
     } else {
@@ -744,12 +762,7 @@ function processLruCrawler(r: TextReader): void {
     replyText(r, probe.startsWith('BADCLASS') ? 'ERROR cannot pipeline other commands before metadump' : probe);
     return;
   }
-  const answer = ctx.store.lruCrawlerCommand(args);
-  if (answer === 'OK' && args.length === 2) {
-    const v = Number(args[1]);
-    if (args[0] === 'sleep') runtimeState(ctx).lruCrawlerSleepUs = v;
-    else if (args[0] === 'tocrawl') runtimeState(ctx).lruCrawlerToCrawl = v;
-  }
+  const answer = ctx.store.lruCrawlerCommand(args); // enable/disable/sleep/tocrawl write ctx.runtime
   if (answer === '') return;
   if (answer.endsWith('\r\n')) {
     r.session.out.appendAscii(answer);
@@ -758,41 +771,67 @@ function processLruCrawler(r: TextReader): void {
   replyText(r, answer);
 }
 
-const WATCH_NAMES = ['rawcmds', 'evictions', 'fetchers', 'mutations', 'sysevents', 'connevents', 'proxyreqs', 'proxyevents', 'proxyuser'];
+/** The arguments `watch` takes in memcached 1.6.18, with the events each selects. */
+const WATCH_ARGS: ReadonlyArray<readonly [string, number]> = [
+  ['rawcmds', WatchFlag.RawCmds],
+  ['evictions', WatchFlag.Evictions],
+  ['fetchers', WatchFlag.Fetchers],
+  ['mutations', WatchFlag.Mutations],
+  ['sysevents', WatchFlag.SysEvents],
+  ['connevents', WatchFlag.ConnEvents],
+  ['proxyreqs', WatchFlag.ProxyReqs],
+  ['proxyevents', WatchFlag.ProxyEvents],
+  ['proxyuser', WatchFlag.ProxyUser],
+];
 
 /**
- * watch: memcached turns the connection into a log stream. We accept it as memcached does
- * (OK, then the connection reads no more commands) but stream no log lines.
+ * watch [event ...]: the connection becomes a log stream (log/watch.ts) and reads no more
+ * commands. No argument means fetchers; an unknown one is ERROR. Its `OK` comes from the log,
+ * ahead of its lines, as memcached's logger writes it.
  */
 function processWatch(r: TextReader): void {
-  const t = r.session.tokens;
+  const session = r.session;
+  const t = session.tokens;
   const ctx = r.ctx;
   setNoreplyMaybe(r, t);
   if (!ctx.settings.watchEnabled) {
     reply(r, R.ERR_WATCH_DISABLED);
     return;
   }
-  if (r.session.out.length > r.flushMark) {
+  if (session.out.length > r.flushMark) {
     reply(r, R.ERR_WATCH_PIPELINE);
     return;
   }
   const n = mcTokens(t.count);
-  for (let x = 1; x < n - 1; x++) {
-    let known = false;
-    for (const name of WATCH_NAMES) {
-      if (t.is(x, name)) {
-        known = true;
-        break;
+  let flags = 0;
+  if (n > 2) {
+    for (let x = 1; x < n - 1; x++) {
+      let flag = 0;
+      for (const [name, f] of WATCH_ARGS) {
+        if (t.is(x, name)) {
+          flag = f;
+          break;
+        }
       }
+      if (flag === 0) {
+        reply(r, R.REPLY_ERROR);
+        return;
+      }
+      flags |= flag;
     }
-    if (!known) {
-      reply(r, R.REPLY_ERROR);
-      return;
-    }
+  } else {
+    flags = WatchFlag.Fetchers;
   }
-  reply(r, R.REPLY_OK);
+  // Over UDP memcached's logger cannot write to the (unconnected) socket: no reply, no watcher.
+  if (session.watchSink === null) return;
+  const watcher = ctx.watch.add(session.watchSink, flags);
+  if (watcher === null) {
+    reply(r, R.ERR_WATCHER_TOO_MANY);
+    return;
+  }
+  session.watcher = watcher;
   r.isWatching = true;
-  r.session.stateName = 'conn_watch';
+  session.stateName = 'conn_watch';
 }
 
 // ------------------------------------------------------------------------------------------
@@ -817,7 +856,7 @@ function processStats(r: TextReader, buf: Buffer): void {
     return;
   }
   if (t.is(1, 'detail')) {
-    const rt = runtimeState(ctx);
+    const rt = ctx.runtime;
     if (n >= 4 && t.is(2, 'on')) {
       rt.detailEnabled = true;
       reply(r, R.REPLY_OK);
@@ -825,7 +864,7 @@ function processStats(r: TextReader, buf: Buffer): void {
       rt.detailEnabled = false;
       reply(r, R.REPLY_OK);
     } else if (n >= 4 && t.is(2, 'dump')) {
-      out.appendAscii(prefixDumpLines(ctx));
+      out.appendAscii(ctx.prefixStats.dumpLines());
       out.append(R.REPLY_END);
     } else {
       reply(r, R.ERR_STATS_DETAIL_USAGE);
@@ -846,8 +885,8 @@ function processStats(r: TextReader, buf: Buffer): void {
       reply(r, R.ERR_BAD_COMMAND_LINE);
       return;
     }
-    const id = parseU32(buf, t.start[2]!, t.end[2]!);
-    const limit = Number.isNaN(id) ? NaN : parseU32(buf, t.start[3]!, t.end[3]!);
+    const id = safeStrtoul(buf, t.start[2]!, t.end[2]!);
+    const limit = Number.isNaN(id) ? NaN : safeStrtoul(buf, t.start[3]!, t.end[3]!);
     if (Number.isNaN(limit)) {
       reply(r, R.ERR_BAD_FORMAT);
       return;

@@ -164,6 +164,13 @@ test('unknown flags and missing values: getopt-style messages, exit 64', () => {
   assert.equal(failure(['--bogus']).exitCode, 64);
 });
 
+test('-o numbers are cut to 32 bits as memcached cuts them (safe_strtoul)', () => {
+  // memcached 1.6.18: -o lru_crawler_tocrawl=4294967297 shows `lru_crawler_tocrawl 1`.
+  assert.equal(run(['-o', 'lru_crawler_tocrawl=4294967297']).settings.lruCrawlerToCrawl, 1);
+  assert.equal(failure(['-o', 'lru_crawler_tocrawl=-1']).message, 'lru_crawler_tocrawl takes a numeric 32bit value');
+  assert.equal(failure(['-o', 'lru_crawler_tocrawl=18446744073709551616']).message, 'lru_crawler_tocrawl takes a numeric 32bit value');
+});
+
 test('-o: every key of memcached -h, and its checks', () => {
   const { settings: s, warnings } = run([
     '-o', 'maxconns_fast,hashpower=20,no_hashexpand,tail_repair_time=30,hash_algorithm=xxh3,lru_crawler,lru_crawler_sleep=50',

@@ -60,11 +60,21 @@ test('prefixes are accepted, each warned about once', () => {
   assert.ok(warnings.some((w) => w.includes('notls')));
 });
 
+test('negative ports pass as strtol passes them: -1 is ephemeral, the rest fail at bind', () => {
+  const ports = (specs: string[]): number[] => {
+    const r = parse(specs);
+    assert.ok(!('error' in r));
+    return r.map((a) => a.port);
+  };
+  assert.deepEqual(ports(['127.0.0.1:-1']), [-1]);
+  assert.deepEqual(ports(['[::1]:-5']), [-5]);
+});
+
 test("errors carry memcached's first line", () => {
   assert.deepEqual(parse(['[::1']), { error: 'Invalid IPV6 address: "[::1"' });
   assert.deepEqual(parse(['127.0.0.1:abc']), { error: 'Invalid port number: "abc"' });
   assert.deepEqual(parse(['127.0.0.1:']), { error: 'Invalid port number: ""' });
-  assert.deepEqual(parse(['127.0.0.1:-5']), { error: 'Invalid port number: "-5"' });
+  assert.deepEqual(parse(['127.0.0.1:-5x']), { error: 'Invalid port number: "-5x"' });
   assert.deepEqual(parse(['127.0.0.1:99999']), { error: 'Invalid port number: "99999"' });
   assert.deepEqual(parse(['[::1]:x']), { error: 'Invalid port number: "x"' });
   assert.deepEqual(parse(['tag[toolongtag]:127.0.0.1']), { error: 'Listener tags must be between 1 and 8 characters: "toolongtag"' });

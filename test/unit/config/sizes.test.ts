@@ -30,7 +30,10 @@ test('safe_strtoul / safe_strtol: whole numbers only', () => {
   assert.equal(safeStrtoul('12k'), null);
   assert.equal(safeStrtoul(''), null);
   assert.equal(safeStrtoul('-1'), null);
-  assert.equal(safeStrtoul('4294967296'), null);
+  // memcached keeps the low 32 bits: -o lru_crawler_tocrawl=4294967297 shows 1 in stats settings.
+  assert.equal(safeStrtoul('4294967296'), 0);
+  assert.equal(safeStrtoul('4294967297'), 1);
+  assert.equal(safeStrtoul('18446744073709551616'), null);
   assert.equal(safeStrtol('-3'), -3);
   assert.equal(safeStrtol('abc'), null);
 });

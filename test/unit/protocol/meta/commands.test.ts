@@ -202,7 +202,7 @@ test('md: delete, cas, q, O and k, miss', () => {
   assert.equal(req(c, 'md k C5 Oz k\r\n'), 'EX Oz kk\r\n');
   assert.equal(req(c, 'md k C1 q\r\nmn\r\n'), 'MN\r\n');
   assert.equal(req(c, 'md k q Oz\r\n'), 'NF Oz\r\n');
-  assert.equal(req(c, 'md k x\r\n'), 'NF\r\n', 'x (later memcached) is accepted');
+  assert.equal(req(c, 'md k x\r\n'), 'CLIENT_ERROR invalid or duplicate flag\r\n', 'x is later memcached only');
 });
 
 test('md errors say "invalid or duplicate flag"', () => {
@@ -345,16 +345,15 @@ test('-vv prints the reply lines memcached prints for meta', () => {
   assert.ok(c.ctx.logLines.includes(`<${id} mg a v`));
 });
 
-test('later-memcached flags accepted as a superset: E and md x', () => {
+test("later memcached's E and md x are unknown flags, with each command's 1.6.18 message", () => {
   const c = open();
-  assert.equal(req(c, 'ms e 2 E500 c\r\nhi\r\n'), 'HD c500\r\n');
-  assert.equal(req(c, 'mg e c\r\n'), 'HD c500\r\n');
-  assert.equal(req(c, 'md e I E600\r\n'), 'HD\r\n');
-  assert.equal(req(c, 'mg e c\r\n'), 'HD c600 X W\r\n');
-  assert.equal(req(c, 'ma n N0 E700 c\r\n'), 'HD c700\r\n');
-  assert.equal(req(c, 'ma n E800 c v\r\n'), 'VA 1 c800\r\n1\r\n');
-  assert.equal(req(c, 'mg v N30 E900 c\r\n'), 'HD c900 W\r\n');
-  req(c, 'ms x 5 F3 T100\r\nhello\r\n');
-  assert.equal(req(c, 'md x x\r\n'), 'HD\r\n');
-  assert.match(req(c, 'mg x v f t\r\n'), /^VA 0 f3 t(99|100)\r\n\r\n$/);
+  req(c, 'ms e 2\r\nhi\r\nma n N0\r\n');
+  assert.equal(req(c, 'mg e E900 c\r\n'), 'CLIENT_ERROR invalid flag\r\n');
+  assert.equal(req(c, 'ms e 2 E500 c\r\nhi\r\n'), 'CLIENT_ERROR invalid flag\r\n', 'the data block is swallowed');
+  assert.equal(req(c, 'md e I E600\r\n'), 'CLIENT_ERROR invalid or duplicate flag\r\n');
+  assert.equal(req(c, 'md e x\r\n'), 'CLIENT_ERROR invalid or duplicate flag\r\n');
+  assert.equal(req(c, 'md e q x\r\n'), 'CLIENT_ERROR invalid or duplicate flag\r\n', 'q does not hide it');
+  assert.equal(req(c, 'ma n E800 c v\r\n'), 'CLIENT_ERROR invalid or duplicate flag\r\n');
+  assert.equal(req(c, 'mg e v\r\n'), 'VA 2\r\nhi\r\n', 'md x kept the item and its value');
+  assert.equal(req(c, 'mg n v\r\n'), 'VA 1\r\n0\r\n');
 });

@@ -2,17 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokens } from '../../../../src/protocol/text/tokenizer.js';
-import {
-  MetaFlags, parseMetaFlags, Extra, parseInt32, parseUnsigned, lastNumber,
-} from '../../../../src/protocol/meta/flags.js';
+import { MetaFlags, parseMetaFlags } from '../../../../src/protocol/meta/flags.js';
 
 const f = new MetaFlags();
 const tokens = new Tokens();
 
-function parse(line: string, extra: number = Extra.None): { ok: boolean; error: string | null } {
+function parse(line: string): { ok: boolean; error: string | null } {
   const buf = Buffer.from(line, 'latin1');
   tokens.tokenize(buf, 0, buf.length);
-  const ok = parseMetaFlags(tokens, 2, f, extra);
+  const ok = parseMetaFlags(tokens, 2, f);
   return { ok, error: f.error === null ? null : f.error.toString('latin1').trimEnd() };
 }
 
@@ -70,12 +68,11 @@ test('a later soft error overrides an earlier one; a hard one stops parsing', ()
   assert.equal(parse('mg foo T Z').error, 'CLIENT_ERROR invalid flag');
 });
 
-test('later-memcached flags only where the command allows them', () => {
-  assert.ok(parse('ms foo E99', Extra.ExplicitCas).ok);
-  assert.equal(f.newCas, 99);
-  assert.ok(parse('md foo x', Extra.RemoveValue).ok);
-  assert.equal(f.removeValue, true);
-  assert.equal(parse('md foo x', Extra.ExplicitCas).error, 'CLIENT_ERROR invalid flag');
+test("later memcached's flags are unknown, as in 1.6.18", () => {
+  for (const flag of ['E99', 'E', 'x', 'x1']) {
+    assert.deepEqual(parse('md foo ' + flag), { ok: false, error: 'CLIENT_ERROR invalid flag' }, flag);
+    assert.equal(f.isFatal, true);
+  }
 });
 
 test('long opaque tokens are noted, not refused, by the parser', () => {
@@ -91,29 +88,20 @@ test('base64 keys are decoded into the flags', () => {
   assert.equal(f.keyBuf.toString('utf8', f.keyStart, f.keyStart + f.keyLen), 'テスト');
 });
 
-function n32(s: string): number | null {
-  const b = Buffer.from(s, 'latin1');
-  return parseInt32(b, 0, b.length) ? lastNumber() : null;
-}
-function u(s: string, wide: boolean): number | null {
-  const b = Buffer.from(s, 'latin1');
-  return parseUnsigned(b, 0, b.length, wide) ? lastNumber() : null;
-}
-
-test('numbers follow C strtol/strtoul as memcached wraps them', () => {
-  assert.equal(n32('30'), 30);
-  assert.equal(n32('-1'), -1);
-  assert.equal(n32('+7'), 7);
-  assert.equal(n32('\t7'), 7);
-  assert.equal(n32('4294967297'), 1, 'int32 truncation');
-  assert.equal(n32('99999999999999999999'), null, 'ERANGE');
-  assert.equal(n32(''), null);
-  assert.equal(n32('-'), null);
-  assert.equal(n32('1a'), null);
-  assert.equal(u('4294967296', false), 0);
-  assert.equal(u('-0', false), 0);
-  assert.equal(u('-1', false), null);
-  assert.equal(u('-1', true), null);
-  assert.equal(u('18446744073709551615', true), 18446744073709551615);
-  assert.equal(u('18446744073709551616', true), null);
+test('number flags are read as memcached reads them (common/c-numbers.ts)', () => {
+  assert.ok(parse('mg k T+7 N\t30').ok);
+  assert.equal(f.exptime, 7);
+  assert.equal(f.vivifyExptime, 30);
+  assert.ok(parse('mg k T4294967297').ok);
+  assert.equal(f.exptime, 1, 'int32 truncation');
+  assert.equal(parse('mg k T99999999999999999999').error, 'CLIENT_ERROR bad token in command line format', 'ERANGE');
+  assert.equal(parse('mg k T1a').error, 'CLIENT_ERROR bad token in command line format');
+  assert.ok(parse('mg k F4294967296').ok);
+  assert.equal(f.clientFlags, 0);
+  assert.equal(parse('mg k F-1').error, 'CLIENT_ERROR bad command line format');
+  assert.ok(parse('ma k D18446744073709551615 J-0').ok);
+  assert.equal(f.delta, 18446744073709551615n);
+  assert.equal(f.initial, 0n);
+  assert.equal(parse('ma k D18446744073709551616').error, 'CLIENT_ERROR invalid numeric delta value');
+  assert.equal(parse('ma k J-1').error, 'CLIENT_ERROR invalid numeric initial value');
 });
