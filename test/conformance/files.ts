@@ -5,6 +5,9 @@
 // `expectedFailure` names a file memcachedts fails today and why: the run still passes, the
 // failure is printed, and when the file starts passing the runner says so loudly (take it off
 // then). `failsOnRelease` is the same for Debian's release memcached (`--target=real`).
+//
+// Checked 2026-12-02 on Debian 12: release memcached 1.6.18-1+deb12u1 passes 60 of the 61 run
+// files (all but expirations.t), memcachedts 49 (the 12 expected failures below).
 
 export const SUITE_VERSION = '1.6.18';
 
