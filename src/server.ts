@@ -13,6 +13,7 @@ import type { AsciiAuthenticator, ListenerInfo, ServerContext } from './protocol
 import type { VerboseLog } from './log/verbose.js';
 import { Counters } from './stats/counters.js';
 import { ConnectionHub } from './net/connection.js';
+import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, type TcpListener } from './net/tcp.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
 import { listenUnix, type UnixListener } from './net/unix.js';
@@ -64,6 +65,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     asciiAuth: deps.asciiAuth ?? null,
     log: deps.log,
     sessions: new Set(),
+    bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {
       deps.onShutdownRequest?.(graceful);

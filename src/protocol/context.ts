@@ -6,6 +6,7 @@ import type { Counters } from '../stats/counters.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { VerboseLog } from '../log/verbose.js';
 import type { Session } from './session.js';
+import type { BufferBudget } from './conn-buffers.js';
 
 /** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
 export interface AsciiAuthenticator {
@@ -25,6 +26,8 @@ export interface ServerContext {
   readonly log: VerboseLog;
   /** Live connections, for `stats conns` and graceful shutdown. */
   readonly sessions: Set<Session>;
+  /** -o read_buf_mem_limit: the connection buffer budget; null without the option. */
+  readonly bufferBudget: BufferBudget | null;
   /** Unix ms when the server started (uptime). */
   readonly startedAtMs: number;
   /** `shutdown [graceful]` with -A. */

@@ -6,6 +6,7 @@ import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
 import { Session, type ConnInfo } from '../../src/protocol/session.js';
+import { BufferBudget } from '../../src/protocol/conn-buffers.js';
 
 export interface TestContext extends ServerContext {
   /** -v lines written so far. */
@@ -32,6 +33,7 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
     asciiAuth: opts.asciiAuth ?? null,
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),
     sessions: new Set(),
+    bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {
       shutdownRequests.push(graceful);

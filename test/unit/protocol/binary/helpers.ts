@@ -9,6 +9,7 @@ import { createStore } from '../../../../src/store/cache.js';
 import { ManualClock } from '../../../../src/store/clock.js';
 import { Counters } from '../../../../src/stats/counters.js';
 import { Session, SessionAction } from '../../../../src/protocol/session.js';
+import { BufferBudget } from '../../../../src/protocol/conn-buffers.js';
 
 export class CaptureLog implements VerboseLog {
   level: number;
@@ -62,6 +63,7 @@ export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator |
     asciiAuth: null,
     log,
     sessions: new Set(),
+    bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),
     requestShutdown: () => {},
   };
