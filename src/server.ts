@@ -6,12 +6,16 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import type { Settings, ListenAddress } from './config/settings.js';
+import { RuntimeSettings } from './config/runtime-settings.js';
 import type { Store } from './store/store.js';
 import { createStore } from './store/cache.js';
+import { WatchLog } from './log/watch.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { AsciiAuthenticator, ListenerInfo, ServerContext } from './protocol/context.js';
 import type { VerboseLog } from './log/verbose.js';
 import { Counters } from './stats/counters.js';
+import { PrefixStats } from './stats/prefix-stats.js';
+import { AuthThrottle, type AuthThrottleOptions } from './protocol/auth-throttle.js';
 import { ConnectionHub } from './net/connection.js';
 import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, type TcpListener } from './net/tcp.js';
@@ -20,9 +24,14 @@ import { listenUnix, type UnixListener } from './net/unix.js';
 
 export interface ServerDeps {
   log: VerboseLog;
+  /** A store built elsewhere: with the runtime given here (the one the server hands down). */
   store?: Store;
+  /** The server's run-time settings; built from settings when not given. */
+  runtime?: RuntimeSettings;
   sasl?: Authenticator | null;
   asciiAuth?: AsciiAuthenticator | null;
+  /** Overrides of the authentication throttle's limits (tests). */
+  authThrottle?: Partial<AuthThrottleOptions>;
   /** `shutdown [graceful]` (with -A): the owner decides how to stop. */
   onShutdownRequest?: (graceful: boolean) => void;
 }
@@ -55,15 +64,20 @@ const GRACEFUL_WAIT_MS = 2000;
 const ABRUPT_WAIT_MS = 200;
 
 export async function startServer(settings: Settings, deps: ServerDeps): Promise<RunningServer> {
-  const store = deps.store ?? createStore(settings);
+  const runtime = deps.runtime ?? new RuntimeSettings(settings);
+  const store = deps.store ?? createStore(settings, runtime);
   const listenerInfos: ListenerInfo[] = [];
   const ctx: ServerContext = {
     settings,
+    runtime,
     store,
     counters: new Counters(),
+    prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl: deps.sasl ?? null,
     asciiAuth: deps.asciiAuth ?? null,
+    authThrottle: new AuthThrottle(deps.authThrottle),
     log: deps.log,
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
     bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),

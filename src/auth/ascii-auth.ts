@@ -1,11 +1,16 @@
 // `-Y FILE`: memcached's ascii authentication. The file holds `user:password` lines (at most 8
 // are read, each at most 255 bytes, as memcached's authfile.c); the client authenticates with
-// `set <any> <flags> <exptime> <len>\r\nuser pass\r\n`. SIGHUP calls reload(); a reload that
-// fails keeps the users already loaded. Passwords are compared in constant time, never logged.
+// `set <any> <flags> <exptime> <len>\r\nuser pass\r\n`. SIGHUP calls reload(). A reload that
+// fails drops the users (memcached keeps them: a deleted user would keep working, issue #14 C)
+// until the file can be read again. Passwords are compared in constant time, never logged.
 
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import type { AsciiAuthenticator } from '../protocol/context.js';
+import { errnoCode } from '../errors.js';
+import { describeFileError } from './source-error.js';
+import { describeStatus } from './source-status.js';
+import type { SourceStatus } from './source-status.js';
 
 const MAX_ENTRIES = 8;
 const MAX_LINE_BYTES = 255; // fgets into a 256-byte entry
@@ -17,6 +22,9 @@ interface Entry {
 
 export class AsciiAuthFileError extends Error {
   readonly code: 'AUTHFILE_OPENFAIL' | 'AUTHFILE_MALFORMED';
+  /** Why, in our words, with the chown/chmod to run when it is a permission problem. */
+  hint = '';
+  path = '';
   constructor(code: 'AUTHFILE_OPENFAIL' | 'AUTHFILE_MALFORMED', message: string) {
     super(message);
     this.name = 'AsciiAuthFileError';
@@ -53,13 +61,29 @@ export function parseAuthFile(data: Buffer, path: string): Entry[] {
   return entries;
 }
 
+// strerror() texts for the errors an open can give, so the start-up message is memcached's.
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  ELOOP: 'Too many levels of symbolic links',
+};
+
 function loadFile(path: string): Entry[] {
   let data: Buffer;
   try {
     data = fs.readFileSync(path);
   } catch (e: unknown) {
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new AsciiAuthFileError('AUTHFILE_OPENFAIL', `Could not open authfile [${path}] for reading: ${reason}`);
+    // memcached: vperror("Could not open authfile [%s] for reading, error %s", file, strerror(errno)).
+    const code = errnoCode(e) ?? '';
+    const text = STRERROR[code];
+    const why = text === undefined ? (e instanceof Error ? e.message : String(e)) : `${text}: ${text}`;
+    const err = new AsciiAuthFileError('AUTHFILE_OPENFAIL', `Could not open authfile [${path}] for reading, error ${why}`);
+    err.hint = describeFileError(path, e, 'read');
+    err.path = path;
+    throw err;
   }
   return parseAuthFile(data, path);
 }
@@ -71,11 +95,15 @@ function sameBytes(a: Buffer, b: Buffer, bStart: number, bEnd: number): boolean 
 
 class FileAsciiAuth implements AsciiAuthenticator {
   private readonly path: string;
+  private readonly logWarn: (msg: string) => void;
   private entries: Entry[];
+  private current: SourceStatus;
 
-  constructor(path: string) {
+  constructor(path: string, logWarn: (msg: string) => void) {
     this.path = path;
+    this.logWarn = logWarn;
     this.entries = loadFile(path);
+    this.current = { state: 'loaded', users: this.entries.length };
   }
 
   check(token: Buffer, start: number, end: number): 'ok' | 'fail' | 'format' {
@@ -107,15 +135,44 @@ class FileAsciiAuth implements AsciiAuthenticator {
   }
 
   reload(): void {
+    const before = this.current;
     try {
       this.entries = loadFile(this.path);
-    } catch {
-      // memcached keeps the loaded users when a reload fails.
+      this.current = { state: 'loaded', users: this.entries.length };
+      if (before.state === 'failed') this.logWarn(`${this.path}: usable now, ${describeStatus(this.current)}`);
+    } catch (e: unknown) {
+      this.entries = []; // fail closed: nobody authenticates until the file is usable again
+      const reason = e instanceof AsciiAuthFileError && e.hint !== '' ? e.hint : e instanceof Error ? e.message : String(e);
+      this.current = { state: 'failed', reason };
+      if (before.state !== 'failed' || before.reason !== reason) {
+        this.logWarn(`${this.path}: ${reason}; no one can authenticate with this file until it is fixed`);
+      }
     }
+  }
+
+  status(): SourceStatus {
+    return this.current;
   }
 }
 
-/** Loads the -Y file (throws AsciiAuthFileError when it cannot be read or is malformed). */
-export function createAsciiAuth(path: string): AsciiAuthenticator {
-  return new FileAsciiAuth(path);
+/**
+ * Reads the -Y file once more, now as the user the daemon runs as (memcached reads it only after
+ * dropping to -u). Throws AsciiAuthFileError when that user cannot read it or it is malformed.
+ */
+export function checkAsciiAuthFile(path: string): void {
+  loadFile(path);
+}
+
+/** memcached's start-up line, then ours with the fix when there is one. */
+export function asciiAuthStartupMessage(e: unknown): string {
+  if (e instanceof AsciiAuthFileError && e.hint !== '') return `${e.message}\n${e.path}: ${e.hint}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Loads the -Y file (throws AsciiAuthFileError when it cannot be read or is malformed, with
+ * memcached's start-up message). Later reload() failures go to `logWarn`.
+ */
+export function createAsciiAuth(path: string, logWarn: (msg: string) => void = () => {}): AsciiAuthenticator {
+  return new FileAsciiAuth(path, logWarn);
 }

@@ -117,7 +117,7 @@ export function formatScryptHash(h: ScryptHash): string {
   return [SCRYPT_PREFIX, h.N, h.r, h.p, h.salt.toString('base64'), h.hash.toString('base64')].join('$');
 }
 
-function scryptMaxmem(N: number, r: number, p: number): number {
+export function scryptMaxmem(N: number, r: number, p: number): number {
   // scrypt needs about 128·N·r bytes (+128·r·p); leave headroom over Node's 32 MiB default.
   return 128 * N * r * 2 + 128 * r * p + 1024 * 1024;
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { FAILSAFE_SCHEMA, load } from 'js-yaml';
 import { ConfigError, errorMessage, ExitCode } from '../errors.js';
 import { PasswordAuthenticator, SUPPORTED_MECHANISMS } from './authenticator.js';
+import { CRAM_MD5 } from './cram-md5.js';
 import { FilePasswordSource } from './password-source.js';
 import type { PasswordSource } from './password-source.js';
 
@@ -145,10 +146,17 @@ export function createSaslAuthenticator(
   const sources: PasswordSource[] = [];
   const pwdb = env['MEMCACHED_SASL_PWDB'];
   const hasPwdb = pwdb !== undefined && pwdb !== '';
-  if (hasPwdb) sources.push(new FilePasswordSource({ path: pwdb, format: 'plain', hostname, logWarn }));
-  sources.push(new FilePasswordSource({ path: config.sasldbPath, format: 'auto', hostname, logWarn, missingOk: hasPwdb }));
+  // CRAM-MD5 is keyed with the stored password: keep the plaintext only when it is asked for.
+  const keepPlaintext = config.mechList.includes(CRAM_MD5);
+  if (hasPwdb) sources.push(new FilePasswordSource({ path: pwdb, format: 'plain', hostname, logWarn, keepPlaintext }));
+  const sasldb = new FilePasswordSource({ path: config.sasldbPath, format: 'auto', hostname, logWarn, missingOk: hasPwdb, keepPlaintext });
+  sources.push(sasldb);
+  const hasPlaintext = hasPwdb || sasldb.loadedFormat !== 'memcachedts';
+  if (keepPlaintext && !hasPlaintext) {
+    logWarn(`${config.path}: CRAM-MD5 needs plaintext passwords (a sasldb or MEMCACHED_SASL_PWDB file); not offered with the memcachedts-passwd file ${config.sasldbPath}`);
+  }
 
-  const authenticator = new PasswordAuthenticator({ sources, mechanisms: config.mechList });
+  const authenticator = new PasswordAuthenticator({ sources, mechanisms: config.mechList, hasPlaintext });
   if (authenticator.mechanisms.length === 0) {
     logWarn(`${config.path}: mech_list "${config.mechList.join(' ')}" names no supported mechanism (supported: ${SUPPORTED_MECHANISMS.join(' ')})`);
   }

@@ -135,6 +135,11 @@ function readLayout(file: Buffer): Layout {
   if ((u32(META_FLAGS) & HASH_FLAG_SUBDB) !== 0) {
     throw new SasldbFormatError('databases holding sub-databases are not supported');
   }
+  // Berkeley DB writes whole pages: anything else is a file cut short (a copy that failed
+  // half way, a full disk), whose missing pages would silently drop users.
+  if (file.length % pageSize !== 0) {
+    throw new SasldbFormatError(`truncated: ${file.length} bytes is not a whole number of ${pageSize}-byte pages`);
+  }
   const metaflags = file[META_METAFLAGS] ?? 0;
   return {
     file,

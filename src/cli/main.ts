@@ -15,9 +15,11 @@ import { underSystemd } from '../config/debian-conf.js';
 import type { Settings } from '../config/settings.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import { describeStatus } from '../auth/source-status.js';
 import type { AsciiAuthenticator } from '../protocol/context.js';
 import { startServer } from '../server.js';
 import { createStore } from '../store/cache.js';
+import { RuntimeSettings } from '../config/runtime-settings.js';
 import { HELP_TEXT, LICENSE_TEXT, VERSION_LINE } from './program.js';
 import { PORT_FILE_ENV, writePortFile } from './port-file.js';
 import { dropPrivileges, isRoot, lookupUser, openFileLimit, removePidFile, writePidFile, type PasswdEntry } from './process-ops.js';
@@ -59,6 +61,8 @@ export async function main(argv: string[]): Promise<number> {
     else process.stdout.write(LICENSE_TEXT);
     return ExitCode.Ok;
   }
+  // ps, top, ss -p and journalctl show the daemon's name, not "node" (the kernel's comm is also set).
+  process.title = 'memcachedts';
   const { settings } = parsed;
   const log = createLogger({ format: settings.logFormat, verbosity: settings.verbosity });
   if (!isDaemonChild) for (const w of parsed.warnings) log.warn(w);
@@ -115,9 +119,10 @@ export async function main(argv: string[]): Promise<number> {
   if (settings.authFile !== null) {
     try {
       const { createAsciiAuth } = await import('../auth/ascii-auth.js');
-      asciiAuth = createAsciiAuth(settings.authFile);
+      asciiAuth = createAsciiAuth(settings.authFile, (m) => log.warn(m));
     } catch (e: unknown) {
-      return fail(errorMessage(e), ExitCode.Failure);
+      const { asciiAuthStartupMessage } = await import('../auth/ascii-auth.js');
+      return fail(asciiAuthStartupMessage(e), ExitCode.Failure);
     }
   }
 
@@ -160,7 +165,14 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   const onHup = (): void => {
     opts.sasl?.reload();
     opts.asciiAuth?.reload();
-    if (log.level > 0) log.line('Reloaded authentication data (SIGHUP).');
+    // Always said: after `systemctl reload` the journal tells whether the new users are in.
+    const sources = [...(opts.sasl?.sources() ?? [])];
+    const asciiStatus = opts.asciiAuth?.status?.();
+    if (settings.authFile !== null && asciiStatus !== undefined) sources.push({ path: settings.authFile, status: asciiStatus });
+    const summary = sources.map((r) => `${r.path}: ${describeStatus(r.status)}`).join('; ');
+    const text = summary === '' ? 'Reloaded authentication data (SIGHUP).' : `Reloaded authentication data (SIGHUP): ${summary}`;
+    if (sources.some((r) => r.status.state === 'failed')) log.error(text);
+    else if (summary !== '' || log.level > 0) log.info(text);
   };
   const onFatal = (err: unknown): void => {
     log.fatal('memcachedts: uncaught exception, exiting', err);
@@ -179,7 +191,8 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   };
 
   // memcached prints its slab classes (slabs_init, -vv) before the "server listening" lines.
-  const store = createStore(settings);
+  const runtime = new RuntimeSettings(settings);
+  const store = createStore(settings, runtime);
   if (log.level >= 2) store.describeSlabClasses((line) => log.line(line));
 
   let server;
@@ -187,6 +200,7 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
     server = await startServer(settings, {
       log,
       store,
+      runtime,
       sasl: opts.sasl,
       asciiAuth: opts.asciiAuth,
       onShutdownRequest: (graceful: boolean) => {
@@ -211,7 +225,23 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
       if (err !== null) log.error(err);
       else pidWritten = true;
     }
-    if (opts.runAs !== null) dropPrivileges(opts.runAs);
+    if (opts.runAs !== null) {
+      dropPrivileges(opts.runAs);
+      // The password files were first read as root; every later read runs as the -u user, so
+      // read them again now: one that user cannot read fails closed here, at start, with the
+      // chown/chmod to run, instead of at the first change after hours of serving.
+      opts.sasl?.reload();
+      if (settings.authFile !== null) {
+        // memcached reads the -Y file only after the drop and exits when it cannot: so do we.
+        const { asciiAuthStartupMessage, checkAsciiAuthFile } = await import('../auth/ascii-auth.js');
+        try {
+          checkAsciiAuthFile(settings.authFile);
+        } catch (e: unknown) {
+          throw new StartupError(asciiAuthStartupMessage(e), ExitCode.Failure);
+        }
+        opts.asciiAuth?.reload();
+      }
+    }
     // After the drop: memcached opens this file as the -u user.
     const portFile = process.env[PORT_FILE_ENV];
     if (portFile !== undefined && server.unixPath === null) {

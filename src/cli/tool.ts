@@ -15,6 +15,10 @@ export const TOOL_USAGE = `Usage: memcachedts-tool <host[:port] | [v6addr]:port 
 `;
 
 const TIMEOUT_MS = 10_000;
+/** A server that says nothing this long to the first request may be a -S one: ask it. */
+const FIRST_REPLY_MS = 2_000;
+/** The server answered nothing at all (a -S server ignores the text protocol until auth). */
+const SILENT = 'the server did not answer';
 
 export type Target = { readonly path: string } | { readonly host: string; readonly port: number };
 
@@ -42,10 +46,12 @@ class TextConnection {
   private waiter: (() => void) | null = null;
   private ended: Error | null = null;
   private readonly socket: net.Socket;
+  private hasHeardFromServer = false;
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
     socket.on('data', (d: Buffer) => {
+      this.hasHeardFromServer = true;
       this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
       this.wake();
     });
@@ -86,7 +92,9 @@ class TextConnection {
   private async waitMore(): Promise<void> {
     if (this.ended !== null) throw this.ended;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out waiting for the server')), TIMEOUT_MS);
+      const timer = this.hasHeardFromServer
+        ? setTimeout(() => reject(new Error('timed out waiting for the server')), TIMEOUT_MS)
+        : setTimeout(() => reject(new Error(SILENT)), FIRST_REPLY_MS);
       this.waiter = () => {
         clearTimeout(timer);
         resolve();
@@ -252,9 +260,13 @@ export async function main(argv: string[], out: (s: string | Buffer) => void = (
   const modes = ['display', 'stats', 'settings', 'sizes', 'dump', 'keys'];
   const limit = limitArg === undefined ? 0 : Number(limitArg);
   const takesLimit = mode === 'dump' || mode === 'keys';
-  if (addr === undefined || addr === '-h' || addr === '--help' || !modes.includes(mode) || rest.length > 0 || (!takesLimit && limitArg !== undefined)) {
+  if (addr === '-h' || addr === '--help') {
+    process.stdout.write(TOOL_USAGE);
+    return 0;
+  }
+  if (addr === undefined || !modes.includes(mode) || rest.length > 0 || (!takesLimit && limitArg !== undefined)) {
     process.stderr.write(TOOL_USAGE);
-    return addr === '-h' || addr === '--help' ? 0 : 64;
+    return 64;
   }
   if (takesLimit && limitArg !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     process.stderr.write('ERROR: invalid limit (should be a positive number)\n\n' + TOOL_USAGE);
@@ -295,9 +307,48 @@ export async function main(argv: string[], out: (s: string | Buffer) => void = (
       }
     }
   } catch (e: unknown) {
-    process.stderr.write(`memcachedts-tool: ${e instanceof Error ? e.message : String(e)}\n`);
+    const message = e instanceof Error ? e.message : String(e);
+    const mechanisms = message === SILENT ? await saslMechanisms(target) : null;
+    if (mechanisms !== null) {
+      process.stderr.write(
+        `memcachedts-tool: ${addr} requires SASL authentication (-S; it offers ${mechanisms}) and ` +
+          `does not answer the text protocol before it; run the tool against a listener without -S\n`,
+      );
+      return 77; // EX_NOPERM
+    }
+    process.stderr.write(`memcachedts-tool: ${message === SILENT ? 'timed out waiting for the server' : message}\n`);
     return 1;
   } finally {
     conn.close();
   }
+}
+
+/**
+ * Asks the server on a new connection for its SASL mechanisms (binary SASL_LIST_MECHS, which a -S
+ * server answers before authentication); null when it does not offer SASL or does not answer.
+ */
+function saslMechanisms(target: Target): Promise<string | null> {
+  const request = Buffer.alloc(24);
+  request[0] = 0x80; // request magic
+  request[1] = 0x20; // SASL_LIST_MECHS
+  return new Promise((resolve) => {
+    const socket = 'path' in target ? net.connect(target.path) : net.connect(target.port, target.host);
+    let reply = Buffer.alloc(0);
+    const finish = (mechanisms: string | null): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(mechanisms);
+    };
+    const timer = setTimeout(() => finish(null), FIRST_REPLY_MS);
+    socket.on('error', () => finish(null));
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (d: Buffer) => {
+      reply = Buffer.concat([reply, d]);
+      if (reply.length < 24) return;
+      const bodyLength = reply.readUInt32BE(8);
+      if (reply.length < 24 + bodyLength) return;
+      const isOk = reply[0] === 0x81 && reply.readUInt16BE(6) === 0;
+      finish(isOk && bodyLength > 0 ? reply.toString('latin1', 24, 24 + bodyLength) : null);
+    });
+  });
 }

@@ -69,6 +69,8 @@ export interface Settings {
   readonly workerLogbufSize: number;
   readonly slabReassign: boolean;
   readonly slabAutomove: number;
+  readonly slabAutomoveRatio: number; // -o slab_automove_ratio (default 0.8)
+  readonly slabAutomoveWindow: number; // -o slab_automove_window, in one-second samples (default 30)
   readonly hashAlgorithm: string; // reported; we use our own murmur3
   readonly multigetLineMax: number; // our cap on a get/gets line (bytes)
   readonly logFormat: 'text' | 'json'; // --log-format
@@ -134,6 +136,8 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   workerLogbufSize: 64 * 1024,
   slabReassign: true,
   slabAutomove: 1,
+  slabAutomoveRatio: 0.8,
+  slabAutomoveWindow: 30,
   hashAlgorithm: 'murmur3',
   multigetLineMax: 1 * MIB,
   logFormat: 'text',

@@ -7,6 +7,7 @@ import type { ServerContext } from '../protocol/context.js';
 import { OUT_YIELD_BYTES, Session, SessionAction, type ConnInfo, type Transport } from '../protocol/session.js';
 import { SocketWriter } from './socket-writer.js';
 import { setReadTarget, type ReadTarget } from './static-read.js';
+import { CloseReason, ConnTransport, type WatchSink } from '../log/watch.js';
 
 /** Replies queued in the socket beyond this stop reading from it until 'drain'. */
 export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
@@ -116,6 +117,7 @@ export class ConnectionHub {
     this.syncCurrConnections();
     const conn = new Connection(this, socket, new Session(ctx, info), isStaticRead);
     this.conns.add(conn);
+    if (ctx.watch.wantsConnEvents) conn.logConnEvent(true);
     if (ctx.log.level >= 2) {
       switch (ctx.settings.bindingProtocol) {
         case 'auto':
@@ -181,8 +183,8 @@ function peerName(socket: net.Socket, transport: Transport): string {
   return 'tcp:' + addr + ':' + (socket.remotePort ?? 0);
 }
 
-/** One client connection. */
-export class Connection implements ReadTarget {
+/** One client connection; a `watch` on it writes its log lines through it (WatchSink). */
+export class Connection implements ReadTarget, WatchSink {
   readonly hub: ConnectionHub;
   readonly socket: net.Socket;
   readonly session: Session;
@@ -191,8 +193,8 @@ export class Connection implements ReadTarget {
   readonly closed: Promise<void>;
   /** Replies queued in the socket passed OUT_PAUSE_BYTES: not read until they drain. */
   private isPaused: boolean;
-  /** Replies held back after a throttled auth failure (see delayBatch). */
-  private isDelayed: boolean;
+  /** The session waits for an authentication attempt: nothing read, nothing written. */
+  private isWaitingAuth: boolean;
   /** Yielded with INPUT_HOLD_BYTES or more unparsed: not read until the backlog is parsed. */
   private isInputHeld: boolean;
   /** Whether the socket is being read (the last pause/resume done by syncReading). */
@@ -211,7 +213,7 @@ export class Connection implements ReadTarget {
     this.session = session;
     this.writer = new SocketWriter(socket, () => this.onDrain());
     this.isPaused = false;
-    this.isDelayed = false;
+    this.isWaitingAuth = false;
     this.isInputHeld = false;
     this.isReading = true;
     this.isClosingAfterFlush = false;
@@ -225,9 +227,11 @@ export class Connection implements ReadTarget {
     });
     const ctx = session.ctx;
     ctx.sessions.add(session);
+    session.onUnpark = () => this.onUnparked();
     // Large values go out as pinned views of their slab pages (no copy); this connection
     // releases the pins once the socket holds no queued bytes (flush, drain) or on close.
     session.out.pinReleaser = ctx.store;
+    session.watchSink = this;
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
     const idleSec = ctx.settings.idleTimeoutSec;
@@ -235,11 +239,14 @@ export class Connection implements ReadTarget {
       socket.setTimeout(idleSec * 1000, () => {
         // memcached kicks only connections waiting for a command; one still sending replies
         // (direct writes do not refresh Node's socket timer) gets another period.
-        if (this.writer.queuedBytes > 0 || this.isPaused) {
+        // A watcher is no longer read for commands: memcached never kicks it either. A connection
+        // waiting on its own authentication attempt is not idle either.
+        if (this.writer.queuedBytes > 0 || this.isPaused || this.isWaitingAuth || session.watcher !== null) {
           socket.setTimeout(idleSec * 1000);
           return;
         }
         ctx.counters.conns_closed_idle++;
+        session.closeReason = CloseReason.IdleTimeout;
         socket.destroy();
       });
     }
@@ -279,7 +286,7 @@ export class Connection implements ReadTarget {
         session.hasYielded &&
         action === SessionAction.Continue &&
         this.hub.clientCount === 1 &&
-        session.replyDelayMs === 0 &&
+        !session.isParked &&
         session.out.length < OUT_YIELD_BYTES
       ) {
         action = session.resume();
@@ -293,8 +300,13 @@ export class Connection implements ReadTarget {
 
   /** After onData or resume: write the batch's replies, then close / yield / pause as asked. */
   private afterBatch(action: SessionAction): void {
-    if (this.session.replyDelayMs > 0 && action !== SessionAction.CloseNow) {
-      this.delayBatch(action);
+    if (this.session.isParked && action === SessionAction.Continue) {
+      // An authentication attempt is pending (protocol/auth-throttle.ts): its reply and any
+      // before it go out together when it is over; read nothing meanwhile.
+      if (!this.isWaitingAuth) {
+        this.isWaitingAuth = true;
+        this.syncReading();
+      }
       return;
     }
     if (action === SessionAction.CloseNow) {
@@ -323,23 +335,18 @@ export class Connection implements ReadTarget {
     else if (this.isEof) this.end();
   }
 
-  /** A throttled auth failure (protocol/auth-throttle.ts): hold the replies, read nothing. */
-  private delayBatch(action: SessionAction): void {
-    const ms = this.session.replyDelayMs;
-    this.session.replyDelayMs = 0;
-    this.isDelayed = true;
+  /** Session.unpark(): the attempt's reply is queued; carry on as after a batch. */
+  private onUnparked(): void {
+    if (!this.isWaitingAuth) return;
+    this.isWaitingAuth = false;
+    if (this.isGone || this.isEnding) return;
     this.syncReading();
-    setTimeout(() => {
-      this.isDelayed = false;
-      if (this.isGone || this.isEnding) return;
-      this.syncReading();
-      this.afterBatch(action);
-    }, ms).unref();
+    this.afterBatch(SessionAction.Continue);
   }
 
   /** Reads the socket unless replies are queued, a reply is delayed, or the backlog is full. */
   private syncReading(): void {
-    const shouldRead = !this.isPaused && !this.isDelayed && !this.isInputHeld;
+    const shouldRead = !this.isPaused && !this.isWaitingAuth && !this.isInputHeld;
     if (shouldRead === this.isReading) return;
     this.isReading = shouldRead;
     if (shouldRead) this.socket.resume();
@@ -389,18 +396,26 @@ export class Connection implements ReadTarget {
       this.destroy();
       return;
     }
+    this.session.watcher?.flush(); // log lines that waited for the socket
     if (!this.isPaused) return;
     this.isPaused = false;
     this.syncReading();
-    if (this.isDelayed) return; // delayBatch's timer carries on
+    if (this.isWaitingAuth) return; // onUnparked carries on
     if (this.session.hasYielded) this.scheduleResume();
     else if (this.isEof) this.end();
   }
 
   /** The peer closed its side: finish what is buffered (a -R yield), then close ours. */
   private onEnd(): void {
+    const session = this.session;
+    if (session.watcher !== null) {
+      // memcached's logger closes a watcher as soon as it reads EOF from it
+      this.destroy();
+      return;
+    }
+    if (session.action === SessionAction.Continue && !this.isEnding) session.closeReason = CloseReason.Normal;
     this.isEof = true;
-    if (!this.session.hasYielded && !this.isPaused && !this.isResumeScheduled && !this.isDelayed) this.end();
+    if (!this.session.hasYielded && !this.isPaused && !this.isResumeScheduled && !this.isWaitingAuth) this.end();
   }
 
   /** A bug while handling this connection's bytes: log it, drop the connection, keep serving. */
@@ -445,10 +460,38 @@ export class Connection implements ReadTarget {
   endGracefully(): void {
     if (this.isGone) return;
     this.isPaused = false;
-    this.isDelayed = false;
+    this.isWaitingAuth = false;
     this.isInputHeld = false;
     this.syncReading();
     this.end();
+  }
+
+  /** WatchSink: bytes handed to the socket and not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.writer.queuedBytes;
+  }
+
+  /** WatchSink: log lines go out through the same writer as replies, after them. */
+  writeWatch(buf: Buffer): void {
+    this.writer.write(buf);
+  }
+
+  /** conn_new / conn_close for watchers: the peer as memcached's inet_ntop prints it. */
+  logConnEvent(isNew: boolean): void {
+    const session = this.session;
+    const watch = session.ctx.watch;
+    const id = session.conn.id;
+    if (session.conn.transport === 'unix') {
+      if (isNew) watch.connNew(id, ConnTransport.Local, 'unix', 0);
+      else watch.connClose(id, ConnTransport.Local, 'unix', 0, session.closeReason);
+      return;
+    }
+    let rip = this.socket.remoteAddress ?? '';
+    // a dual-stack listener reports IPv4 peers mapped; memcached's v4 sockets see them plain
+    if (rip.startsWith('::ffff:') && rip.includes('.')) rip = rip.slice(7);
+    const rport = this.socket.remotePort ?? 0;
+    if (isNew) watch.connNew(id, ConnTransport.Tcp, rip, rport);
+    else watch.connClose(id, ConnTransport.Tcp, rip, rport, session.closeReason);
   }
 
   destroy(): void {
@@ -469,6 +512,7 @@ export class Connection implements ReadTarget {
     } catch (e: unknown) {
       ctx.log.error('<' + session.conn.id + ' error while closing: ' + (e instanceof Error ? (e.stack ?? e.message) : String(e)));
     }
+    if (ctx.watch.wantsConnEvents) this.logConnEvent(false);
     if (ctx.log.level >= 2) ctx.log.line('<' + session.conn.id + ' connection closed.');
     this.hub.onClosed(this);
     this.resolveClosed();

@@ -10,6 +10,7 @@ import { Tokens } from './text/tokenizer.js';
 import { createTextReader } from './text/reader.js';
 import { createBinaryReader } from './binary/reader.js';
 import { ConnBuffers } from './conn-buffers.js';
+import { CloseReason, type Watcher, type WatchSink } from '../log/watch.js';
 
 export const SessionAction = {
   Continue: 0,
@@ -86,10 +87,21 @@ export class Session {
   /** True when the last onData/resume stopped at -R with input left; net/ calls resume() later. */
   hasYielded: boolean;
   /**
-   * > 0: net/ holds this batch's replies back this many ms (and reads nothing meanwhile);
-   * set by a throttled authentication failure (auth-throttle.ts), cleared by net/.
+   * Waiting for an authentication attempt (a password check on the thread pool, a throttle
+   * delay: auth-throttle.ts): nothing more is handled, and net/ reads nothing and writes
+   * nothing, until unpark().
    */
-  replyDelayMs: number;
+  /** Why the connection closes, for watchers' conn_close lines (memcached's close_reason). */
+  closeReason: CloseReason;
+  /** The socket a `watch` on this connection writes to; null where watching is impossible (UDP). */
+  watchSink: WatchSink | null;
+  /** Set by `watch`: this connection now only receives log lines. */
+  watcher: Watcher | null;
+  isParked: boolean;
+  /** net/'s callback for unpark() (not called while the session is handling bytes). */
+  onUnpark: (() => void) | null;
+  /** The connection is gone (onClose): pending attempts are dropped. */
+  isClosed: boolean;
   /** -o read_buf_mem_limit: this connection's read buffer and response objects; else null. */
   readonly buffers: ConnBuffers | null;
 
@@ -109,6 +121,8 @@ export class Session {
   private binaryReader: ProtocolReader | null;
   /** The buffer nextReadBuffer() handed out for the next read, if any. */
   private directView: Buffer | null;
+  /** Inside run(): an unpark() now is seen by run() itself, not reported to net/. */
+  private isRunning: boolean;
 
   constructor(ctx: ServerContext, conn: ConnInfo) {
     this.ctx = ctx;
@@ -122,7 +136,13 @@ export class Session {
     this.stateName = 'conn_new_cmd';
     this.hasYielded = false;
     this.turnExtra = 0;
-    this.replyDelayMs = 0;
+    this.closeReason = CloseReason.Error;
+    this.watchSink = null;
+    this.watcher = null;
+    this.isParked = false;
+    this.onUnpark = null;
+    this.isClosed = false;
+    this.isRunning = false;
     // UDP sockets read into memcached's static buffer, outside the budget.
     this.buffers = ctx.bufferBudget !== null && conn.transport !== 'udp' ? new ConnBuffers(ctx.bufferBudget, ctx.counters) : null;
     this.valueRef = -1;
@@ -161,6 +181,18 @@ export class Session {
     return this.binaryReader;
   }
 
+  /** Stops handling requests until unpark() (an authentication attempt is pending). */
+  park(): void {
+    this.isParked = true;
+  }
+
+  /** The pending attempt is over (its reply is in out): net/ writes it and carries on. */
+  unpark(): void {
+    if (!this.isParked) return;
+    this.isParked = false;
+    if (!this.isRunning && !this.isClosed) this.onUnpark?.();
+  }
+
   /** Announces a value block of valueLen bytes (+\r\n) for the text reader; ref < 0 swallows. */
   expectValue(ref: ItemRef, valueLen: number, consumer: ValueConsumer): void {
     this.valueRef = ref;
@@ -176,6 +208,7 @@ export class Session {
    */
   onData(chunk: Buffer, len: number = chunk.length): SessionAction {
     this.ctx.counters.bytes_read += len;
+    this.ctx.watch.cfd = this.conn.id; // the cfd= of what this batch logs
     if (this.action !== SessionAction.Continue) return this.action;
     const buffers = this.buffers;
     if (buffers !== null && !buffers.acquireReadBuffer()) {
@@ -238,6 +271,7 @@ export class Session {
 
   /** Continues after a -R yield. */
   resume(): SessionAction {
+    this.ctx.watch.cfd = this.conn.id;
     this.hasYielded = false;
     this.turnExtra = 0;
     // memcached wrote the replies out at the yield.
@@ -274,6 +308,11 @@ export class Session {
   /** Called by net/ when the connection is gone: frees a half-received item. */
   onClose(): void {
     this.buffers?.close();
+    if (this.watcher !== null) {
+      this.ctx.watch.remove(this.watcher);
+      this.watcher = null;
+    }
+    this.isClosed = true;
     if (this.valueRef >= 0) {
       this.ctx.store.release(this.valueRef);
       this.valueRef = -1;
@@ -304,10 +343,19 @@ export class Session {
    * passed OUT_YIELD_BYTES always goes back to net/ (bounded output per connection).
    */
   private run(buf: Buffer, start: number, end: number): number {
+    this.isRunning = true;
+    try {
+      return this.runLoop(buf, start, end);
+    } finally {
+      this.isRunning = false;
+    }
+  }
+
+  private runLoop(buf: Buffer, start: number, end: number): number {
     let pos = start;
     let requests = 0;
     const limit = this.ctx.settings.reqsPerEvent + this.turnExtra;
-    while (pos < end && this.action === SessionAction.Continue) {
+    while (pos < end && this.action === SessionAction.Continue && !this.isParked) {
       const reader = this.reader;
       const n = reader.read(buf, pos, end);
       if (n === 0) {
@@ -315,20 +363,24 @@ export class Session {
         break;
       }
       pos += n;
-      if (this.replyDelayMs > 0) {
-        // A throttled auth failure: nothing more is handled until its delayed reply is out.
-        if (pos < end) this.hasYielded = true;
-        break;
-      }
+      if (this.isParked) break; // an authentication attempt is pending
       // Also yield once a batch's replies pass OUT_YIELD_BYTES: net/ writes them and stops
       // reading from a client that does not read its replies (bounded output per connection).
       const isOutFull = this.out.length >= OUT_YIELD_BYTES;
-      if ((isOutFull || ++requests >= limit) && pos < end && this.valueLen === 0) {
+      if (this.valueLen !== 0) continue; // a request is done only once its value is in
+      requests++;
+      if (pos === end) {
+        // memcached's write of the replies takes one more of its -R turns, so a turn that ends
+        // with the input after limit - 1 requests counts a yield too (t/issue_61.t).
+        if (requests >= limit - 1) this.ctx.counters.conn_yields++;
+      } else if (isOutFull || requests >= limit) {
+        if (!isOutFull) this.ctx.counters.conn_yields++; // a yield for output alone is ours
         this.hasYielded = true;
-        if (!isOutFull) this.ctx.counters.conn_yields++;
         break;
       }
     }
+    // The rest waits for unpark(); net/ then resumes as after a -R yield.
+    if (this.isParked && pos < end) this.hasYielded = true;
     return pos - start;
   }
 

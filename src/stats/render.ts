@@ -1,7 +1,7 @@
 // `stats` and its groups in memcached 1.6.18's exact names and order, as emitter functions so
 // the text protocol (STAT lines + END) and the binary STAT opcode (one packet per pair) share
 // them. Values come from Counters (server-wide), store.stats() (items, memory, outcomes),
-// Settings and the run-time state that admin commands change (RuntimeState below).
+// Settings and the run-time settings that admin commands change (ctx.runtime).
 // Rare paths: strings are fine here.
 
 import type { ServerContext } from '../protocol/context.js';
@@ -9,108 +9,6 @@ import type { StatEmitter } from '../store/store.js';
 import type { Settings } from '../config/settings.js';
 
 export type { StatEmitter };
-
-/**
- * Settings that memcached changes at run time (`stats detail on`, `lru tune`, `flush_all`,
- * `slabs automove`, `cache_memlimit`, `lru_crawler sleep`...). Settings itself is frozen, so
- * these live here, one per server context, and `stats settings` prints them.
- */
-export interface RuntimeState {
-  detailEnabled: boolean;
-  oldestLive: number; // server-relative seconds of the last flush_all (settings.oldest_live)
-  maxBytes: number;
-  slabAutomove: number;
-  slabAutomoveRatio: number;
-  lruCrawlerSleepUs: number;
-  lruCrawlerToCrawl: number;
-  lruSegmented: boolean;
-  hotLruPct: number;
-  warmLruPct: number;
-  hotMaxFactor: number;
-  warmMaxFactor: number;
-  tempLru: boolean;
-  temporaryTtl: number;
-  /** `stats detail` per-prefix counters, in first-seen order (only filled while detail is on). */
-  prefixes: Map<string, PrefixStats>;
-}
-
-export interface PrefixStats {
-  get: number;
-  hit: number;
-  set: number;
-  del: number;
-}
-
-const runtimeByContext = new WeakMap<ServerContext, RuntimeState>();
-
-export function runtimeState(ctx: ServerContext): RuntimeState {
-  let rt = runtimeByContext.get(ctx);
-  if (rt === undefined) {
-    const s = ctx.settings;
-    rt = {
-      detailEnabled: s.detailEnabled,
-      oldestLive: 0,
-      maxBytes: s.memLimitBytes,
-      slabAutomove: s.slabAutomove,
-      slabAutomoveRatio: 0.8,
-      lruCrawlerSleepUs: s.lruCrawlerSleepUs,
-      lruCrawlerToCrawl: s.lruCrawlerToCrawl,
-      lruSegmented: s.lruSegmented,
-      hotLruPct: s.hotLruPct,
-      warmLruPct: s.warmLruPct,
-      hotMaxFactor: s.hotMaxFactor,
-      warmMaxFactor: s.warmMaxFactor,
-      tempLru: s.tempLru,
-      temporaryTtl: s.temporaryTtl,
-      prefixes: new Map(),
-    };
-    runtimeByContext.set(ctx, rt);
-  }
-  return rt;
-}
-
-// --- stats detail (prefix stats) -----------------------------------------------------------
-
-function prefixOf(ctx: ServerContext, key: Buffer, keyStart: number, keyLen: number): PrefixStats | null {
-  const delim = ctx.settings.prefixDelimiter.charCodeAt(0);
-  let n = 0;
-  while (n < keyLen && key[keyStart + n] !== delim && key[keyStart + n] !== 0) n++;
-  if (n === keyLen || key[keyStart + n] !== delim) return null;
-  const name = key.toString('latin1', keyStart, keyStart + n);
-  const rt = runtimeState(ctx);
-  let p = rt.prefixes.get(name);
-  if (p === undefined) {
-    p = { get: 0, hit: 0, set: 0, del: 0 };
-    rt.prefixes.set(name, p);
-  }
-  return p;
-}
-
-export function recordPrefixGet(ctx: ServerContext, key: Buffer, keyStart: number, keyLen: number, isHit: boolean): void {
-  const p = prefixOf(ctx, key, keyStart, keyLen);
-  if (p === null) return;
-  p.get++;
-  if (isHit) p.hit++;
-}
-
-export function recordPrefixSet(ctx: ServerContext, key: Buffer, keyStart: number, keyLen: number): void {
-  const p = prefixOf(ctx, key, keyStart, keyLen);
-  if (p !== null) p.set++;
-}
-
-export function recordPrefixDelete(ctx: ServerContext, key: Buffer, keyStart: number, keyLen: number): void {
-  const p = prefixOf(ctx, key, keyStart, keyLen);
-  if (p !== null) p.del++;
-}
-
-/** `stats detail dump` body: `PREFIX <p> get N hit N set N del N` lines (END not included). */
-export function prefixDumpLines(ctx: ServerContext): string {
-  let text = '';
-  for (const [name, p] of runtimeState(ctx).prefixes) {
-    text += 'PREFIX ' + name + ' get ' + p.get + ' hit ' + p.hit + ' set ' + p.set + ' del ' + p.del + '\r\n';
-  }
-  return text;
-}
 
 // --- general stats ---------------------------------------------------------------------------
 
@@ -197,17 +95,18 @@ export function emitGeneralStats(ctx: ServerContext, emit: StatEmitter): void {
     emit('slab_reassign_running', st.slab_reassign_running);
     emit('slabs_moved', st.slabs_moved);
   }
-  if (s.lruCrawler) {
+  if (ctx.runtime.lruCrawler) {
     emit('lru_crawler_running', st.lru_crawler_running);
     emit('lru_crawler_starts', st.lru_crawler_starts);
   }
   if (s.lruSegmented) emit('lru_maintainer_juggles', st.lru_maintainer_juggles);
   emit('malloc_fails', st.malloc_fails);
-  emit('log_worker_dropped', 0);
-  emit('log_worker_written', 0);
-  emit('log_watcher_skipped', 0);
-  emit('log_watcher_sent', 0);
-  emit('log_watchers', 0);
+  const ws = ctx.watch.stats;
+  emit('log_worker_dropped', ws.log_worker_dropped);
+  emit('log_worker_written', ws.log_worker_written);
+  emit('log_watcher_skipped', ws.log_watcher_skipped);
+  emit('log_watcher_sent', ws.log_watcher_sent);
+  emit('log_watchers', ws.log_watchers);
   emit('unexpected_napi_ids', 0);
   emit('round_robin_fallback', 0);
   emit('bytes', st.bytes);
@@ -255,8 +154,8 @@ function bindingProtocolText(s: Settings): string {
 /** `stats settings`: Debian's memcached 1.6.18 list (EXTSTORE and TLS built in), in order. */
 export function emitSettingsStats(ctx: ServerContext, emit: StatEmitter): void {
   const s = ctx.settings;
-  const rt = runtimeState(ctx);
-  emit('maxbytes', rt.maxBytes);
+  const rt = ctx.runtime;
+  emit('maxbytes', rt.memLimitBytes);
   emit('maxconns', s.maxConnections);
   emit('tcpport', s.port);
   emit('udpport', s.udpPort);
@@ -286,9 +185,9 @@ export function emitSettingsStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('slab_reassign', yesNo(s.slabReassign));
   emit('slab_automove', rt.slabAutomove);
   emit('slab_automove_ratio', fixed(rt.slabAutomoveRatio, 2));
-  emit('slab_automove_window', 30);
+  emit('slab_automove_window', s.slabAutomoveWindow);
   emit('slab_chunk_max', s.slabChunkMax);
-  emit('lru_crawler', yesNo(s.lruCrawler));
+  emit('lru_crawler', yesNo(rt.lruCrawler));
   emit('lru_crawler_sleep', rt.lruCrawlerSleepUs);
   emit('lru_crawler_tocrawl', rt.lruCrawlerToCrawl);
   emit('tail_repair_time', s.tailRepairTime);
@@ -302,7 +201,7 @@ export function emitSettingsStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('hot_max_factor', fixed(rt.hotMaxFactor, 2));
   emit('warm_max_factor', fixed(rt.warmMaxFactor, 2));
   emit('temp_lru', yesNo(rt.tempLru));
-  emit('temporary_ttl', rt.temporaryTtl);
+  emit('temporary_ttl', rt.temporaryTtl >>> 0);
   emit('idle_timeout', s.idleTimeoutSec);
   emit('watcher_logbuf_size', s.watcherLogbufSize);
   emit('worker_logbuf_size', s.workerLogbufSize);
@@ -365,7 +264,8 @@ export function emitConnsStats(ctx: ServerContext, emit: StatEmitter): void {
 
 /**
  * `stats memcachedts`: our own figures, clearly apart from memcached's groups (which stay
- * byte-for-byte memcached's): the multiget line cap and the connection-close reasons.
+ * byte-for-byte memcached's): the multiget line cap, the connection-close reasons and the
+ * health of the password files.
  */
 export function emitExtraStats(ctx: ServerContext, emit: StatEmitter): void {
   const c = ctx.counters;
@@ -374,11 +274,17 @@ export function emitExtraStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('conns_closed_line_too_long', c.conns_closed_line_too_long);
   emit('conns_closed_protocol_error', c.conns_closed_protocol_error);
   emit('conns_closed_idle', c.conns_closed_idle);
+  // Password files that could not be read or parsed (each failure counted once, when it
+  // starts or its reason changes), and how many authenticate nobody right now.
+  const sources = ctx.sasl?.sources() ?? [];
+  emit('auth_source_errors', ctx.sasl?.sourceErrors() ?? 0);
+  emit('auth_sources_failing', sources.filter((r) => r.status.state === 'failed').length);
 }
 
 /** `stats reset`: memcached zeroes the server and item outcome counters, not the gauges. */
 export function resetStats(ctx: ServerContext): void {
   ctx.counters.reset();
   ctx.store.resetStats();
-  runtimeState(ctx).prefixes.clear();
+  ctx.watch.resetStats();
+  ctx.prefixStats.clear();
 }

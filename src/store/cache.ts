@@ -9,12 +9,15 @@
 // Item bytes live in 1 MiB pages off the V8 heap; no JavaScript object, string or Map entry
 // per item.
 
+import { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
 import {
   AllocError,
   DeleteResult,
   DeltaResult,
   GetOpt,
+  LookupOutcome,
+  StoreEvents,
   StoreMode,
   StoreResult,
   type CountedStat,
@@ -22,6 +25,7 @@ import {
   type ItemView,
   type StatEmitter,
   type Store,
+  type StoreListener,
   type StoreStats,
 } from './store.js';
 import { ITEM_UPDATE_INTERVAL, ServerClock, systemClock, type Clock } from './clock.js';
@@ -32,6 +36,7 @@ import {
   HDR_BYTES,
   IF_CHAINED,
   IF_CONT,
+  IF_FETCHED,
   IF_LINKED,
   IF_STALE,
   IF_TOKEN,
@@ -67,6 +72,7 @@ import { LruMaintainer } from './lru-maintainer.js';
 import { Expiry } from './expiry.js';
 import { ItemData } from './item-data.js';
 import { Crawler } from './crawler.js';
+import { SlabAutomover } from './slab-automove.js';
 import { emitItemStats, emitSlabStats, StoreCounters, sum } from './stats.js';
 import { U64_MASK } from './u64.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
@@ -81,14 +87,17 @@ const CRLF1 = 0x0a;
 /** Pin-count entries kept at 0 for reuse; past this many, finished ones are deleted. */
 const PINS_KEPT_MAX = 4096;
 
-export function createStore(settings: Settings, clock?: Clock): Store {
-  return new Cache(settings, clock ?? systemClock);
+/** The store for a server; runtime is the server's one RuntimeSettings, read live. */
+export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Store {
+  return new Cache(settings, clock ?? systemClock, runtime);
 }
 
 export class Cache implements Store {
   private readonly casEnabled: boolean;
   private readonly itemSizeMax: number;
   private readonly sizesHist: Uint32Array | null;
+  /** The server's run-time settings (lru tune/mode/temp_ttl, crawler, automove, flush point). */
+  readonly runtime: RuntimeSettings;
 
   private readonly clock: ServerClock;
   private readonly slabs: Slabs;
@@ -100,6 +109,11 @@ export class Cache implements Store {
   private readonly expiry: Expiry;
   private readonly data: ItemData;
   private readonly crawler: Crawler;
+  private readonly automover: SlabAutomover;
+  /** Server second of the automover's last decision (it decides at most once a second). */
+  private lastAutomoveCheck = -1;
+  /** COLD evictions per class at the last `slabs automove 2` turn. */
+  private readonly evictionsSeen = new Float64Array(MAX_SLAB_CLASSES);
   private readonly counters = new StoreCounters();
 
   private casId = 0;
@@ -121,8 +135,13 @@ export class Cache implements Store {
   private readonly zombies = new Set<number>();
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
+  /** Who hears item events (watchers), and which: StoreEvents bits, 0 when nobody listens. */
+  private listener: StoreListener | null = null;
+  private events = 0;
 
-  constructor(settings: Settings, clock: Clock) {
+  /** runtime defaults to one of the store's own (unit tests). */
+  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings = new RuntimeSettings(settings)) {
+    this.runtime = runtime;
     this.casEnabled = settings.casEnabled;
     this.itemSizeMax = settings.itemSizeMax;
     this.sizesHist = settings.trackSizes ? new Uint32Array(Math.floor(this.itemSizeMax / 32) + 2) : null;
@@ -130,25 +149,25 @@ export class Cache implements Store {
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
       isPinned: (ref: number): boolean => this.isPinned(ref),
+      onEvict: (ref: number): void => {
+        if ((this.events & StoreEvents.Eviction) !== 0) this.tellEviction(ref);
+      },
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): void => this.maintain(),
     };
-    this.slabs = new Slabs(settings, host);
+    this.slabs = new Slabs(settings, runtime, host);
     this.pages = this.slabs.pages;
     this.words = this.slabs.words;
     this.hash = new HashTable(this.pages, this.words, settings.hashPowerInit, settings.hashExpandDisabled);
     this.lists = new LruLists(this.words);
-    this.expiry = new Expiry(this.clock, this.words);
+    this.expiry = new Expiry(this.clock, this.words, runtime);
     this.data = new ItemData(this.slabs);
-    const parts = { slabs: this.slabs, lists: this.lists, counters: this.counters, clock: this.clock, expiry: this.expiry, host };
+    const parts = {
+      runtime, slabs: this.slabs, lists: this.lists, counters: this.counters, clock: this.clock, expiry: this.expiry, host,
+    };
     this.lru = new LruMaintainer(settings, parts);
-    this.crawler = new Crawler({
-      enabled: settings.lruCrawler,
-      sleepUs: settings.lruCrawlerSleepUs,
-      toCrawl: settings.lruCrawlerToCrawl,
-      dumpEnabled: settings.dumpEnabled,
-      casEnabled: settings.casEnabled,
-    }, parts);
+    this.crawler = new Crawler({ dumpEnabled: settings.dumpEnabled, casEnabled: settings.casEnabled }, parts);
+    this.automover = new SlabAutomover(settings.slabAutomoveWindow, parts);
     this.crawler.start();
     this.lru.start();
   }
@@ -233,6 +252,7 @@ export class Cache implements Store {
    * -M), then a page taken from another class. NIL when none can be had.
    */
   private allocChunk(cls: number): number {
+    this.lru.pullBeforeAlloc(cls);
     let ref = this.slabs.takeChunk(cls);
     if (ref !== NIL) return ref;
     ref = this.lru.allocPull(cls);
@@ -354,7 +374,7 @@ export class Cache implements Store {
     k.currItems++;
     k.totalItems++;
     if (this.sizesHist !== null) this.sizesHist[Math.ceil(total / 32)]!++;
-    this.lists.link(ref, cls | (this.lru.tempLru ? this.lru.entrySegment(w[b + W_EXP]!) : this.lru.plainEntry), total);
+    this.lists.link(ref, cls | this.lru.entrySegment(w[b + W_EXP]!), total);
     this.hash.insert(ref, w[b + W_HASH]! | 0, k.currItems);
   }
 
@@ -376,20 +396,29 @@ export class Cache implements Store {
   }
 
   /** do_item_get: a live item or NIL; expired/flushed items met here are unlinked and counted. */
-  private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number): number {
+  private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number, isWatched = true): number {
     const it = this.hash.find(hv, key, keyStart, keyLen);
-    if (it === NIL) return NIL;
-    if (this.expiry.isFlushed(it)) {
-      this.unlinkItem(it);
-      this.counters.getFlushed++;
-      return NIL;
+    let outcome: LookupOutcome = LookupOutcome.NotFound;
+    if (it !== NIL) {
+      if (this.expiry.isFlushed(it)) {
+        this.unlinkItem(it);
+        this.counters.getFlushed++;
+        outcome = LookupOutcome.Flushed;
+      } else if (this.expiry.isExpired(it)) {
+        this.unlinkItem(it);
+        this.counters.getExpired++;
+        outcome = LookupOutcome.Expired;
+      } else {
+        if ((this.events & StoreEvents.ItemGet) !== 0 && isWatched) {
+          const b = (it & REF_OFF_MASK) << 1;
+          const w = this.w(it);
+          this.listener!.itemGet(LookupOutcome.Found, key, keyStart, keyLen, w[b + W_VLEN]!, (w[b + W_META]! >>> META_LRU_SHIFT) & CLASS_MASK);
+        }
+        return it;
+      }
     }
-    if (this.expiry.isExpired(it)) {
-      this.unlinkItem(it);
-      this.counters.getExpired++;
-      return NIL;
-    }
-    return it;
+    if ((this.events & StoreEvents.ItemGet) !== 0 && isWatched) this.listener!.itemGet(outcome, key, keyStart, keyLen, 0, 0);
+    return NIL;
   }
 
   /** do_item_update: refresh access time at most once per ITEM_UPDATE_INTERVAL. */
@@ -422,7 +451,7 @@ export class Cache implements Store {
   get(key: Buffer, keyStart: number, keyLen: number, view: ItemView, opts: number, touchExptime: number): boolean {
     this.clock.now();
     const hv = murmur3(key, keyStart, keyLen, HASH_SEED);
-    const it = this.lookup(key, keyStart, keyLen, hv);
+    const it = this.lookup(key, keyStart, keyLen, hv, (opts & GetOpt.NoWatch) === 0);
     const countTouch = (opts & GetOpt.CountAsTouch) !== 0;
     const noStats = (opts & GetOpt.NoStats) !== 0;
     const k = this.counters;
@@ -578,9 +607,42 @@ export class Cache implements Store {
         result = StoreResult.Stored;
       }
     }
+    if ((this.events & StoreEvents.ItemStore) !== 0) this.tellStore(result, mode, stored !== NIL ? stored : ref);
     if (stored !== ref) this.freeItem(ref);
     if (result === StoreResult.Stored) this.lastCas = this.casOf(stored);
     return result;
+  }
+
+  /** A store attempt on item ref, for the listener (memcached logs it at the end of do_store_item). */
+  private tellStore(result: StoreResult, mode: StoreMode, ref: number): void {
+    const w = this.w(ref);
+    const b = (ref & REF_OFF_MASK) << 1;
+    const meta = w[b + W_META]!;
+    const exp = w[b + W_EXP]!;
+    // memcached prints exptime - current_time as an unsigned 32-bit number (%u)
+    const ttl = exp === 0 ? 0 : (exp - this.clock.current) >>> 0;
+    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
+    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    this.listener!.itemStore(result, mode, page, keyStart, meta & 0xff, w[b + W_VLEN]!, ttl, (meta >>> META_LRU_SHIFT) & CLASS_MASK);
+  }
+
+  /** An LRU tail item about to be evicted, for the listener (lru_pull_tail's LOGGER_EVICTION). */
+  private tellEviction(ref: number): void {
+    const w = this.w(ref);
+    const b = (ref & REF_OFF_MASK) << 1;
+    const meta = w[b + W_META]!;
+    const exp = w[b + W_EXP]!;
+    const now = this.clock.current;
+    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
+    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const isFetched = ((meta >>> META_FLAG_SHIFT) & IF_FETCHED) !== 0;
+    this.listener!.eviction(page, keyStart, meta & 0xff, w[b + W_VLEN]!, isFetched, exp > 0 ? exp - now : -1,
+      now - w[b + W_TIME]!, (meta >>> META_LRU_SHIFT) & CLASS_MASK);
+  }
+
+  setListener(listener: StoreListener | null, events: number): void {
+    this.listener = listener;
+    this.events = listener === null ? 0 : events;
   }
 
   /** append/prepend: a new item holding old's and add's values; old's flags and exptime. */
@@ -607,10 +669,15 @@ export class Cache implements Store {
     return merged;
   }
 
-  noteAllocFailure(err: number, key: Buffer, keyStart: number, keyLen: number, unlinkOld: boolean): void {
+  noteAllocFailure(err: number, key: Buffer, keyStart: number, keyLen: number, unlinkOld: boolean, mode: StoreMode): void {
     this.clock.now();
     if (err === AllocError.TooLarge) this.counters.storeTooLarge++;
     else this.counters.storeNoMemory++;
+    if ((this.events & StoreEvents.ItemStore) !== 0) {
+      // memcached logs no item here: size and ttl 0 (its class slot gets the fd, see watch.ts)
+      this.listener!.itemStore(err === AllocError.TooLarge ? StoreResult.TooLarge : StoreResult.NoMemory, mode,
+        key, keyStart, keyLen, 0, 0, -1);
+    }
     if (unlinkOld) {
       const hv = murmur3(key, keyStart, keyLen, HASH_SEED);
       const it = this.lookup(key, keyStart, keyLen, hv);
@@ -715,6 +782,11 @@ export class Cache implements Store {
     if (ref < 0) return DeltaResult.NoMemory;
     const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
     page.write(digits, ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + keyLen, 'latin1');
+    if ((this.events & (StoreEvents.ItemGet | StoreEvents.ItemStore)) !== 0) {
+      // memcached creates the item through store_item(NREAD_ADD): a second lookup, then the store
+      if ((this.events & StoreEvents.ItemGet) !== 0) this.listener!.itemGet(LookupOutcome.NotFound, key, keyStart, keyLen, 0, 0);
+      if ((this.events & StoreEvents.ItemStore) !== 0) this.tellStore(StoreResult.Stored, StoreMode.Add, ref);
+    }
     this.linkItem(ref);
     this.deltaValue = initial;
     this.lastCas = this.casOf(ref);
@@ -855,8 +927,8 @@ export class Cache implements Store {
       words: this.words,
       largest: this.slabs.largest,
       now: this.clock.now(),
-      segmented: this.lru.segmented,
-      tempLru: this.lru.tempLru,
+      segmented: this.lru.hasMaintainer,
+      tempLru: this.runtime.tempLru,
     }, emit);
   }
 
@@ -905,26 +977,12 @@ export class Cache implements Store {
     return this.slabs.reassign(src, dst);
   }
 
-  setAutomove(mode: number): void {
-    this.slabs.automove = mode;
-  }
-
-  /** Current `slabs automove` level (0, 1, 2). */
-  get automoveMode(): number {
-    return this.slabs.automove;
-  }
-
   lruCrawlerCommand(args: readonly string[]): string {
     return this.crawler.command(args);
   }
 
   metadump(spec: string, each: (line: string) => void): string {
     return this.crawler.metadump(spec, each);
-  }
-
-  /** lru_crawler settings as `stats settings` reports them. */
-  get crawlerSettings(): { enabled: boolean; sleepUs: number; toCrawl: number } {
-    return { enabled: this.crawler.enabled, sleepUs: this.crawler.sleepUs, toCrawl: this.crawler.toCrawl };
   }
 
   /**
@@ -934,8 +992,38 @@ export class Cache implements Store {
   maintain(): void {
     this.clock.now();
     this.slabs.shrinkStep();
-    if (this.slabs.automove > 0) this.slabs.automoveStep();
+    this.automove();
     this.crawler.turn(this.counters.currItems);
+  }
+
+  /**
+   * `slabs automove 1`: the automover's decision, once a second (at once again after a page
+   * went back to the pool, as memcached's maintainer does). `slabs automove 2`: a class that
+   * evicted since the last turn gets a page from any class that can spare one (memcached asks
+   * on every eviction; one page move runs at a time).
+   */
+  private automove(): void {
+    const mode = this.runtime.slabAutomove;
+    const now = this.clock.current;
+    if (mode === 1 && now !== this.lastAutomoveCheck) {
+      const d = this.automover.run();
+      if (d.src !== -1 && d.dst !== -1) this.slabs.reassign(d.src, d.dst);
+      if (d.dst !== 0) this.lastAutomoveCheck = now;
+    } else if (mode === 2) {
+      const k = this.counters;
+      const seen = this.evictionsSeen;
+      let dst = 0;
+      let most = 0;
+      for (let c = 1; c <= this.slabs.largest; c++) {
+        const delta = k.evicted[c | LRU_COLD]! - seen[c]!;
+        seen[c] = k.evicted[c | LRU_COLD]!;
+        if (delta > most) {
+          most = delta;
+          dst = c;
+        }
+      }
+      if (dst !== 0) this.slabs.reassign(-1, dst);
+    }
   }
 
   /** Runs the crawler until done or the deadline (performance.now() ms) passes. */

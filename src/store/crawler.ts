@@ -3,6 +3,7 @@
 // lists). Also `lru_crawler ...` commands and `lru_crawler metadump`. The same timer drives the
 // store's other slow chores through onTick (page give-back, the automover).
 
+import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { ServerClock } from './clock.js';
 import type { Expiry } from './expiry.js';
 import type { LruLists } from './lru.js';
@@ -49,21 +50,17 @@ export interface CrawlerHost {
 }
 
 export interface CrawlerOptions {
-  enabled: boolean;
-  sleepUs: number;
-  toCrawl: number;
   dumpEnabled: boolean;
   casEnabled: boolean;
 }
 
 export class Crawler {
-  enabled: boolean;
-  sleepUs: number;
-  toCrawl: number;
   running = false;
   starts = 0;
   private readonly dumpEnabled: boolean;
   private readonly casEnabled: boolean;
+  /** lru_crawler enabled, sleep, tocrawl: run-time settings, read live. */
+  private readonly runtime: RuntimeSettings;
   private readonly classes = new Uint8Array(MAX_SLAB_CLASSES);
   private page = 0;
   private offset = 0;
@@ -78,11 +75,10 @@ export class Crawler {
   private readonly host: CrawlerHost;
 
   constructor(opts: CrawlerOptions, parts: {
-    slabs: Slabs; lists: LruLists; counters: StoreCounters; clock: ServerClock; expiry: Expiry; host: CrawlerHost;
+    runtime: RuntimeSettings; slabs: Slabs; lists: LruLists; counters: StoreCounters; clock: ServerClock; expiry: Expiry;
+    host: CrawlerHost;
   }) {
-    this.enabled = opts.enabled;
-    this.sleepUs = opts.sleepUs;
-    this.toCrawl = opts.toCrawl;
+    this.runtime = parts.runtime;
     this.dumpEnabled = opts.dumpEnabled;
     this.casEnabled = opts.casEnabled;
     this.slabs = parts.slabs;
@@ -98,8 +94,9 @@ export class Crawler {
   command(args: readonly string[]): string {
     const a = args[0] === 'lru_crawler' ? args.slice(1) : args;
     const sub = a[0];
+    const rt = this.runtime;
     if (a.length === 2 && sub === 'crawl') {
-      if (!this.enabled) return 'CLIENT_ERROR lru crawler disabled';
+      if (!rt.lruCrawler) return 'CLIENT_ERROR lru crawler disabled';
       return this.startCrawl(a[1]!);
     }
     if (a.length === 2 && sub === 'metadump') {
@@ -114,20 +111,24 @@ export class Crawler {
       const v = parseU32(a[1]!);
       if (v < 0) return 'CLIENT_ERROR bad command line format';
       if (sub === 'tocrawl') {
-        this.toCrawl = v;
+        rt.lruCrawlerToCrawl = v;
         return 'OK';
       }
       if (v > 1000000) return 'CLIENT_ERROR sleep must be one second or less';
-      this.sleepUs = v;
+      rt.lruCrawlerSleepUs = v;
       return 'OK';
     }
     if (a.length === 1) {
       if (sub === 'enable') {
-        this.enabled = true;
+        // memcached refuses to start a second crawler thread
+        if (rt.lruCrawler) return 'ERROR failed to start lru crawler thread';
+        rt.lruCrawler = true;
+        this.lastStart = this.clock.current;
         return 'OK';
       }
       if (sub === 'disable') {
-        this.enabled = false;
+        // memcached's thread finishes the crawl at hand before it stops; ours stops at once
+        rt.lruCrawler = false;
         this.running = false;
         return 'OK';
       }
@@ -136,7 +137,7 @@ export class Crawler {
   }
 
   metadump(spec: string, each: (line: string) => void): string {
-    if (!this.enabled) return 'CLIENT_ERROR lru crawler disabled';
+    if (!this.runtime.lruCrawler) return 'CLIENT_ERROR lru crawler disabled';
     if (!this.dumpEnabled) return 'ERROR metadump not allowed';
     const classes = new Uint8Array(MAX_SLAB_CLASSES);
     if (spec === 'all' || spec === 'hash') classes.fill(1);
@@ -231,7 +232,7 @@ export class Crawler {
 
   /** The crawler's part of a background turn: the periodic start, then one ~1 ms slice. */
   turn(itemCount: number): void {
-    if (!this.running && this.enabled && itemCount > 0 &&
+    if (!this.running && this.runtime.lruCrawler && itemCount > 0 &&
       this.clock.current - this.lastStart >= CRAWL_AUTO_INTERVAL_SEC) {
       this.classes.fill(1);
       this.beginScan();

@@ -7,9 +7,14 @@
 // to COLD (or by age: hot_max_factor / warm_max_factor times the age of COLD's tail); ACTIVE
 // items at the HOT tail go to WARM, at the WARM tail back to WARM's head; a COLD item that
 // turns ACTIVE moves to WARM at once. Stores that need a chunk evict from the COLD tail.
-// Flat mode (-o no_lru_maintainer): one list per class (COLD), items hit twice get one second
-// chance at the head before eviction.
+// Flat mode (-o no_lru_maintainer, or `lru mode flat` while the maintainer runs): new items enter
+// COLD, items hit twice get one second chance at the head before eviction, the COLD tail is
+// looked at before every allocation, and the maintainer drains HOT and WARM into COLD.
+//
+// The segmented/flat mode, the HOT/WARM limits and ages and the TEMP LRU are run-time settings
+// (`lru mode`, `lru tune`, `lru temp_ttl`): every decision reads them live from RuntimeSettings.
 
+import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
 import type { ServerClock } from './clock.js';
 import type { Expiry } from './expiry.js';
@@ -62,13 +67,14 @@ export interface LruHost {
   unlinkItem(ref: number): void;
   /** An item a running verb still reads, or a zero-copy reply still sends: never evicted. */
   isPinned(ref: number): boolean;
+  /** A live item is about to be evicted (watchers hear of it). */
+  onEvict(ref: number): void;
 }
 
 export class LruMaintainer {
-  readonly segmented: boolean;
-  readonly tempLru: boolean;
-  /** The segment new items enter when temp_lru is off. */
-  readonly plainEntry: number;
+  /** The maintainer runs (not -o no_lru_maintainer): fixed at start, as memcached's thread. */
+  readonly hasMaintainer: boolean;
+  private readonly runtime: RuntimeSettings;
   private readonly lists: LruLists;
   private readonly words: Uint32Array[];
   private readonly slabs: Slabs;
@@ -78,11 +84,6 @@ export class LruMaintainer {
   private readonly host: LruHost;
   private readonly casEnabled: boolean;
   private readonly evictionsDisabled: boolean;
-  private readonly hotLruPct: number;
-  private readonly warmLruPct: number;
-  private readonly hotMaxFactor: number;
-  private readonly warmMaxFactor: number;
-  private readonly tempTtl: number;
   // maintainer loop state (microseconds, as memcached's)
   private readonly nextJuggle = new Float64Array(64);
   private readonly backoff = new Float64Array(64);
@@ -91,18 +92,13 @@ export class LruMaintainer {
   private closed = false;
 
   constructor(settings: Settings, parts: {
-    lists: LruLists; slabs: Slabs; counters: StoreCounters; clock: ServerClock; expiry: Expiry; host: LruHost;
+    runtime: RuntimeSettings; lists: LruLists; slabs: Slabs; counters: StoreCounters; clock: ServerClock; expiry: Expiry;
+    host: LruHost;
   }) {
-    this.segmented = settings.lruSegmented;
-    this.tempLru = settings.lruSegmented && settings.tempLru;
-    this.plainEntry = settings.lruSegmented ? LRU_HOT : LRU_COLD;
+    this.hasMaintainer = settings.lruSegmented;
     this.casEnabled = settings.casEnabled;
     this.evictionsDisabled = settings.evictionsDisabled;
-    this.hotLruPct = settings.hotLruPct;
-    this.warmLruPct = settings.warmLruPct;
-    this.hotMaxFactor = settings.hotMaxFactor;
-    this.warmMaxFactor = settings.warmMaxFactor;
-    this.tempTtl = settings.temporaryTtl;
+    this.runtime = parts.runtime;
     this.lists = parts.lists;
     this.slabs = parts.slabs;
     this.words = parts.slabs.words;
@@ -112,11 +108,20 @@ export class LruMaintainer {
     this.host = parts.host;
   }
 
-  /** The segment a newly stored item enters (exptimeRel server-relative, 0 = never). */
+  /** HOT/WARM/COLD in use now (`lru mode`). */
+  get segmented(): boolean {
+    return this.runtime.lruSegmented;
+  }
+
+  /**
+   * The segment a newly stored item enters (exptimeRel server-relative, 0 = never). As memcached's
+   * do_item_link: a short TTL goes to TEMP (temp_lru, whatever the mode), else HOT when segmented,
+   * else COLD.
+   */
   entrySegment(exptimeRel: number): number {
-    if (!this.segmented) return LRU_COLD;
-    if (this.tempLru && exptimeRel !== 0 && exptimeRel - this.clock.current <= this.tempTtl) return LRU_TEMP;
-    return LRU_HOT;
+    const rt = this.runtime;
+    if (rt.tempLru && exptimeRel - this.clock.current <= rt.temporaryTtl) return LRU_TEMP;
+    return rt.lruSegmented ? LRU_HOT : LRU_COLD;
   }
 
   private totalOf(w: Uint32Array, b: number): number {
@@ -140,7 +145,8 @@ export class LruMaintainer {
     }
     const id = (meta >>> META_LRU_SHIFT) & 0xff;
     w[b + W_TIME] = this.clock.current;
-    if (this.segmented && (id & SEGMENT_MASK) === LRU_COLD) {
+    const segmented = this.runtime.lruSegmented;
+    if (segmented && (id & SEGMENT_MASK) === LRU_COLD) {
       // memcached queues this for its maintainer thread, which moves it to WARM, not active
       const warm = (id & CLASS_MASK) | LRU_WARM;
       this.lists.move(ref, id, warm, this.totalOf(w, b));
@@ -148,7 +154,15 @@ export class LruMaintainer {
       return;
     }
     w[b + W_META] = (meta | (IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
-    if (!this.segmented) this.lists.moveToHead(ref, id, this.totalOf(w, b));
+    if (!segmented) this.lists.moveToHead(ref, id, this.totalOf(w, b));
+  }
+
+  /**
+   * Without the segmented LRU, memcached looks at the COLD tail before every allocation and
+   * reclaims expired or flushed items there (t/issue_183.t: `reclaimed` after flush_all + set).
+   */
+  pullBeforeAlloc(cls: number): void {
+    if (!this.runtime.lruSegmented) this.pullTail(cls, LRU_COLD, 0, 0, 0);
   }
 
   /**
@@ -157,7 +171,7 @@ export class LruMaintainer {
    */
   allocPull(cls: number): number {
     let ref = NIL;
-    if (!this.segmented) {
+    if (!this.runtime.lruSegmented) {
       for (let tries = 0; tries < ALLOC_TRIES; tries++) {
         if (!this.pullTailFlat(cls)) break;
         ref = this.slabs.takeChunk(cls);
@@ -217,8 +231,8 @@ export class LruMaintainer {
       switch (seg) {
         case LRU_HOT:
         case LRU_WARM: {
-          let limit = seg === LRU_HOT ? Math.floor((totalBytes * this.hotLruPct) / 100) : 0;
-          if (limit === 0) limit = Math.floor((totalBytes * this.warmLruPct) / 100);
+          let limit = seg === LRU_HOT ? Math.floor((totalBytes * this.runtime.hotLruPct) / 100) : 0;
+          if (limit === 0) limit = Math.floor((totalBytes * this.runtime.warmLruPct) / 100);
           if ((itFlags & IF_ACTIVE) !== 0) {
             // rescue active items aggressively
             w[b + W_META] = (w[b + W_META]! & ~(IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
@@ -242,7 +256,7 @@ export class LruMaintainer {
             if (this.evictionsDisabled) return removed;
             this.evictTail(it, id, w, b, itFlags);
             removed++;
-          } else if ((itFlags & IF_ACTIVE) !== 0 && this.segmented) {
+          } else if ((itFlags & IF_ACTIVE) !== 0 && this.runtime.lruSegmented) {
             w[b + W_META] = (w[b + W_META]! & ~(IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
             k.movesToWarm[id]!++;
             lists.move(it, id, cls | LRU_WARM, this.totalOf(w, b));
@@ -308,30 +322,42 @@ export class LruMaintainer {
     if (w[b + W_EXP] !== 0) k.evictedNonzero[id]!++;
     if ((itFlags & IF_FETCHED) === 0) k.evictedUnfetched[id]!++;
     if ((itFlags & IF_ACTIVE) !== 0) k.evictedActive[id]!++;
+    this.host.onEvict(it);
     this.host.unlinkItem(it);
   }
 
-  /** lru_maintainer_juggle: up to 500 rounds of HOT, WARM and COLD tail pulls for one class. */
+  /**
+   * lru_maintainer_juggle: TEMP reclaims, then up to 500 rounds of HOT, WARM and COLD tail pulls
+   * for one class. In flat mode (`lru mode flat`) the limits and ages are 0, so HOT and WARM
+   * drain into COLD and COLD is left alone.
+   */
   juggle(cls: number): number {
+    const rt = this.runtime;
     let did = 0;
-    if (this.tempLru) {
+    if (rt.tempLru) {
       for (let i = 0; i < JUGGLE_ROUNDS; i++) {
         if (this.pullTail(cls, LRU_TEMP, 0, 0, 0) <= 0) break;
         did++;
       }
     }
     const lists = this.lists;
-    const coldTail = lists.tail[cls | LRU_COLD]!;
-    const coldAge = coldTail === NIL
-      ? 0
-      : this.clock.current - this.words[(coldTail / REF_PAGE_STRIDE) | 0]![((coldTail & REF_OFF_MASK) << 1) + W_TIME]!;
-    const hotAge = Math.floor(coldAge * this.hotMaxFactor);
-    const warmAge = Math.floor(coldAge * this.warmMaxFactor);
-    const total = lists.bytes[cls | LRU_HOT]! + lists.bytes[cls | LRU_WARM]! + lists.bytes[cls | LRU_COLD]!;
+    const segmented = rt.lruSegmented;
+    let hotAge = 0;
+    let warmAge = 0;
+    let total = 0;
+    if (segmented) {
+      const coldTail = lists.tail[cls | LRU_COLD]!;
+      const coldAge = coldTail === NIL
+        ? 0
+        : this.clock.current - this.words[(coldTail / REF_PAGE_STRIDE) | 0]![((coldTail & REF_OFF_MASK) << 1) + W_TIME]!;
+      hotAge = Math.floor(coldAge * rt.hotMaxFactor);
+      warmAge = Math.floor(coldAge * rt.warmMaxFactor);
+      total = lists.bytes[cls | LRU_HOT]! + lists.bytes[cls | LRU_WARM]! + lists.bytes[cls | LRU_COLD]!;
+    }
     for (let i = 0; i < JUGGLE_ROUNDS; i++) {
       let more = 0;
       if (this.pullTail(cls, LRU_HOT, total, 0, hotAge) > 0 || this.pullTail(cls, LRU_WARM, total, 0, warmAge) > 0) more++;
-      more += this.pullTail(cls, LRU_COLD, total, 0, 0);
+      if (segmented) more += this.pullTail(cls, LRU_COLD, total, 0, 0);
       if (more === 0) break;
       did++;
     }
@@ -379,9 +405,9 @@ export class LruMaintainer {
     return toSleep;
   }
 
-  /** Starts the timer (segmented mode only: flat mode has no maintainer, as in memcached). */
+  /** Starts the timer (unless -o no_lru_maintainer: then there is none, as in memcached). */
   start(): void {
-    if (!this.segmented || this.closed) return;
+    if (!this.hasMaintainer || this.closed) return;
     this.schedule(MIN_SLEEP_US);
   }
 

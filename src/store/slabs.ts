@@ -3,6 +3,7 @@
 // through the chunks' NEXT word; page moves between classes (slabs reassign, the automover, a
 // class that starves) and page release when the limit is lowered.
 
+import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
 import { dataViewOf } from './byte-copy.js';
 import { computeSlabClasses, describeSlabClass, MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
@@ -47,20 +48,19 @@ export class Slabs {
   readonly perSlab = new Int32Array(MAX_SLAB_CLASSES);
   readonly largest: number;
   readonly classPages = new Float64Array(MAX_SLAB_CLASSES);
-  memLimit: number;
   pageCount = 0;
   /**
    * Bytes counted as allocated before the first page: memcached's T_MEMD_INITIAL_MALLOC test
    * hook (t/64bit.t fakes 4 GiB this way), 0 otherwise.
    */
   private readonly initialMallocedBytes: number;
-  automove: number;
   // counters
   mallocFails = 0;
   slabsMoved = 0;
   slabReassignEvictionsNomem = 0;
 
   private readonly evictionsDisabled: boolean;
+  private readonly runtime: RuntimeSettings;
   private readonly hooks: SlabHooks;
   private readonly pageClass = new Uint8Array(MAX_PAGES + 1);
   private readonly pageUsed = new Uint32Array(MAX_PAGES + 1);
@@ -70,11 +70,10 @@ export class Slabs {
   private readonly carvePage = new Int32Array(MAX_SLAB_CLASSES).fill(-1);
   private readonly carveNext = new Int32Array(MAX_SLAB_CLASSES);
 
-  constructor(settings: Settings, hooks: SlabHooks) {
+  constructor(settings: Settings, runtime: RuntimeSettings, hooks: SlabHooks) {
     this.hooks = hooks;
-    this.memLimit = settings.memLimitBytes;
+    this.runtime = runtime;
     this.initialMallocedBytes = settings.testInitialMallocBytes;
-    this.automove = settings.slabAutomove;
     this.evictionsDisabled = settings.evictionsDisabled;
     const geo = computeSlabClasses(settings.chunkSizeMin, settings.growthFactor, settings.slabChunkMax);
     for (let i = 1; i <= geo.largest; i++) {
@@ -82,6 +81,11 @@ export class Slabs {
       this.perSlab[i] = geo.perSlab[i]!;
     }
     this.largest = geo.largest;
+  }
+
+  /** -m, or what cache_memlimit set since (a run-time setting). */
+  get memLimit(): number {
+    return this.runtime.memLimitBytes;
   }
 
   /** The smallest class whose chunk holds total bytes; 0 if none. */
@@ -312,7 +316,7 @@ export class Slabs {
 
   /** cache_memlimit: empty pages go back at once; shrinkStep gives back the rest page by page. */
   setMemLimit(bytes: number): void {
-    this.memLimit = bytes;
+    this.runtime.memLimitBytes = bytes;
     for (let p = 0; p < this.pages.length && this.mallocedBytes > this.memLimit; p++) {
       if (this.pages[p] !== EMPTY_PAGE && this.pageUsed[p] === 0) this.releasePage(p);
     }
@@ -329,23 +333,6 @@ export class Slabs {
     if (best < 0) return;
     if (this.pageUsed[best] !== 0 && !this.evacuatePage(best, false)) return;
     if (this.pages[best] !== EMPTY_PAGE) this.releasePage(best);
-  }
-
-  /**
-   * A light slab automover: a class holding more than 2.5 pages of free chunks gives one
-   * empty page back to the pool, where any class that needs memory can take it.
-   */
-  automoveStep(): void {
-    if (this.mallocedBytes + SLAB_PAGE_SIZE <= this.memLimit) return; // pool not short
-    for (let c = 1; c <= this.largest; c++) {
-      if (this.classPages[c]! < 2 || this.freeChunksOf(c) < this.perSlab[c]! * 2.5) continue;
-      const page = this.pickPage(c, true);
-      if (page >= 0) {
-        this.releasePage(page);
-        this.slabsMoved++;
-        return;
-      }
-    }
   }
 
   /** `slabs reassign <src> <dst>` result line. */

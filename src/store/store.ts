@@ -57,6 +57,7 @@ export const GetOpt = {
   CountAsTouch: 4, // stats: count touch_hits/touch_misses (touch, gat) besides get_*
   NoStats: 8, // do not count hits/misses at all (meta me, internal lookups)
   NoFetchMark: 16, // do not mark the item fetched (meta me)
+  NoWatch: 32, // an internal re-lookup, not the client's: watchers do not hear of it
 } as const;
 
 // Item bits (view.itemBits), kept per item for meta commands.
@@ -82,6 +83,34 @@ export interface ItemView {
 
 export function newItemView(): ItemView {
   return { ref: -1, flags: 0, valueLen: 0, keyLen: 0, cas: 0, exptime: 0, lastAccess: 0, itemBits: 0, slabClass: 0 };
+}
+
+/** What a key lookup found (memcached's item_get status: not_found found flushed expired). */
+export const LookupOutcome = { NotFound: 0, Found: 1, Flushed: 2, Expired: 3 } as const;
+export type LookupOutcome = (typeof LookupOutcome)[keyof typeof LookupOutcome];
+
+/** Which StoreListener calls the store makes, a bit mask (0: none, and nothing is built). */
+export const StoreEvents = { ItemGet: 1, ItemStore: 2, Eviction: 4 } as const;
+
+/**
+ * Item events for live watchers (log/watch.ts), called synchronously where memcached's items.c
+ * logs them. Key bytes are valid only during the call. The store checks its event mask before
+ * gathering any argument, so nobody watching costs one field test per verb.
+ */
+export interface StoreListener {
+  /** Every key lookup (memcached's do_item_get): gets, and the lookups inside store, delete, touch, incr. */
+  itemGet(outcome: LookupOutcome, key: Buffer, keyStart: number, keyLen: number, valueLen: number, slabClass: number): void;
+  /**
+   * Every store attempt: its result and mode, the item it concerned (the merged one for a
+   * successful append), its value length, and seconds to its expiry as memcached's uint32
+   * arithmetic gives them (0 = never; an exptime already past wraps). A store refused before
+   * any item was allocated (too large, no memory) has valueLen 0, ttlSec 0 and slabClass -1.
+   */
+  itemStore(result: StoreResult, mode: StoreMode, key: Buffer, keyStart: number, keyLen: number, valueLen: number,
+    ttlSec: number, slabClass: number): void;
+  /** An item evicted from an LRU tail: ttlSec -1 when it had no exptime; idleSec since last access. */
+  eviction(key: Buffer, keyStart: number, keyLen: number, valueLen: number, isFetched: boolean, ttlSec: number,
+    idleSec: number, slabClass: number): void;
 }
 
 /** Named exactly as the wire names, for `stats`. */
@@ -181,8 +210,11 @@ export interface Store {
   release(ref: ItemRef): void;
   /** cas of the item the last successful link() stored (meta ms `c`, binary replies). */
   readonly lastCas: number;
-  /** counts store_too_large / store_no_memory for a failed allocate, and for set unlinks the old item. */
-  noteAllocFailure(err: number, key: Buffer, keyStart: number, keyLen: number, unlinkOld: boolean): void;
+  /**
+   * counts store_too_large / store_no_memory for a failed allocate (mode: the store command, for
+   * watchers), and for set unlinks the old item.
+   */
+  noteAllocFailure(err: number, key: Buffer, keyStart: number, keyLen: number, unlinkOld: boolean, mode: StoreMode): void;
 
   // --- other item verbs ------------------------------------------------------------------
   delete(key: Buffer, keyStart: number, keyLen: number, casIn: number): DeleteResult;
@@ -227,6 +259,10 @@ export interface Store {
   /** memcached-debug's `debugtime p` (true) / `debugtime r` (false): stop or restart the clock. */
   pauseClock(isPaused: boolean): void;
 
+  // --- watchers --------------------------------------------------------------------------
+  /** Sets who hears item events, and which (StoreEvents bits); null / 0 turns them off. */
+  setListener(listener: StoreListener | null, events: number): void;
+
   // --- stats -----------------------------------------------------------------------------
   stats(): StoreStats;
   /** `stats items`, `stats slabs`, `stats sizes` bodies, in memcached's order. */
@@ -239,8 +275,6 @@ export interface Store {
   cachedump(slabClass: number, limit: number, each: (ref: ItemRef, keyLen: number, valueLen: number, exptimeUnix: number) => void): void;
   /** `slabs reassign` result word: OK, BUSY, BADCLASS, NOSPARE, NOTFULL, UNSAFE, SAME. */
   slabsReassign(src: number, dst: number): string;
-  /** `slabs automove N` */
-  setAutomove(mode: number): void;
   /**
    * lru_crawler control; args are the tokens after `lru_crawler`. Returns memcached's reply line
    * without CRLF, except for `metadump`, which returns the whole block ending in `END\r\n`.

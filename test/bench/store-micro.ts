@@ -142,8 +142,10 @@ async function main(): Promise<void> {
   const modules = args.length > 0 ? args.map((a) => path.resolve(a)) : [path.join(here, '../../src/store/cache.js')];
   const builds: { name: string; create: CreateStore }[] = [];
   for (const m of modules) {
-    const mod = (await import(pathToFileURL(m).href)) as { createStore: CreateStore };
-    builds.push({ name: m, create: mod.createStore });
+    // The Cache class: its (settings, clock) constructor is the same in older builds (whose
+    // createStore did not take the server's run-time settings yet).
+    const mod = (await import(pathToFileURL(m).href)) as { Cache: new (settings: Settings, clock: ManualClock) => Store };
+    builds.push({ name: m, create: (settings, clock) => new mod.Cache(settings, clock ?? new ManualClock()) });
   }
   const results = new Map<string, number[]>();
   const gcs = new Map<string, number>();

@@ -72,7 +72,8 @@ test('-d -P: the parent exits 0 once listening; the pidfile holds the daemon pid
   try {
     assert.ok(pid > 0 && alive(pid), 'daemon runs');
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    assert.match(cmdline, /memcachedts/);
+    assert.match(cmdline, /^memcachedts\0/);
+    assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8'), 'memcachedts\n', 'ps, ss -p and journalctl name it');
     // detached: its own session (sid == pid)
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -140,6 +141,7 @@ test('-u nobody: the process runs as nobody after binding', { skip: !isRoot && '
   const d = await startDaemon({ args: ['-u', 'nobody'] });
   try {
     assert.equal(await settledUidOf(d.proc.pid ?? 0, 65534), 65534);
+    assert.equal(readFileSync(`/proc/${d.proc.pid}/comm`, 'utf8'), 'memcachedts\n', 'the name survives -u');
   } finally {
     assert.equal(await d.stop(), 0);
   }

@@ -1,7 +1,8 @@
 // memcachedts-tool against the real daemon, and Debian's memcached-tool against memcachedts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, PROJECT_ROOT, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
@@ -49,6 +50,36 @@ test('memcachedts-tool usage errors', async () => {
   assert.match(r.stderr, /^Usage: memcachedts-tool/);
   const bad = await run(process.execPath, [TOOL, '127.0.0.1:1', 'nonsense'], { timeoutMs: 15_000 });
   assert.equal(bad.code, 64);
+});
+
+test('memcachedts-tool --help goes to stdout with exit 0 (so `| less` shows it)', async () => {
+  for (const flag of ['--help', '-h']) {
+    const r = await run(process.execPath, [TOOL, flag], { timeoutMs: 15_000 });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Usage: memcachedts-tool/);
+    assert.equal(r.stderr, '');
+  }
+});
+
+test('memcachedts-tool against a -S server says that it requires SASL, in seconds', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memcachedts-tool-sasl-'));
+  writeFileSync(join(dir, 'memcached.conf'), 'mech_list: plain\n');
+  writeFileSync(join(dir, 'pwdb'), 'alice:secret\n');
+  const env = { SASL_CONF_PATH: dir, MEMCACHED_SASL_PWDB: join(dir, 'pwdb') };
+  // Debian's memcached behaves the same (text is ignored before auth): the tool says so for both.
+  for (const memcached of [false, true]) {
+    const d = await startDaemon({ args: ['-S', '-u', 'nobody'], env, memcached });
+    try {
+      const started = Date.now();
+      const r = await run(process.execPath, [TOOL, `127.0.0.1:${d.port}`, 'stats'], { timeoutMs: 15_000 });
+      assert.equal(r.code, 77, r.stderr);
+      assert.match(r.stderr, /requires SASL authentication \(-S; it offers [A-Z0-9 -]*PLAIN/);
+      assert.ok(Date.now() - started < 8000, 'answered before the 10 s timeout');
+    } finally {
+      await d.stop();
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test("Debian's memcached-tool works against memcachedts", async (t) => {

@@ -8,13 +8,15 @@ import { makeSettings } from '../../src/config/settings.js';
 import { createStore } from '../../src/store/cache.js';
 import type { Store } from '../../src/store/store.js';
 import { StderrVerboseLog } from '../../src/log/verbose.js';
+import { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { RawClient } from '../support/client.js';
 import { freePort } from '../support/ports.js';
 
 test('an exception while serving one connection closes it, logs the stack, and others go on', async () => {
   const port = await freePort();
   const settings = makeSettings({ port, listen: [{ host: '127.0.0.1', port, isIpv6: false }], listenSpec: '127.0.0.1' });
-  const real = createStore(settings);
+  const runtime = new RuntimeSettings(settings);
+  const real = createStore(settings, runtime);
   const store: Store = new Proxy(real, {
     get(target, prop, receiver) {
       if (prop === 'get') {
@@ -29,7 +31,7 @@ test('an exception while serving one connection closes it, logs the stack, and o
   });
   const errors: string[] = [];
   const log = new StderrVerboseLog(0, (l) => errors.push(l));
-  const srv = await startServer(settings, { log, store });
+  const srv = await startServer(settings, { log, store, runtime });
   try {
     const good = await RawClient.connect(port);
     const bad = await RawClient.connect(port);

@@ -64,6 +64,18 @@ test('the default mask 0700 gives srwx------', async () => {
   }
 });
 
+test('-a 7777: masked to 0777 as memcached does (no sticky or set-id bits on the socket)', async () => {
+  const dir = tempDir();
+  const sock = path.join(dir, 'mc.sock');
+  const srv = await start({ unixSocketPath: sock, unixSocketMask: 0o7777 });
+  try {
+    assert.equal(fs.lstatSync(sock).mode & 0o7777, 0o777);
+  } finally {
+    await srv.close(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a stale socket file is replaced', async () => {
   const dir = tempDir();
   const sock = path.join(dir, 'mc.sock');

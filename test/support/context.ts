@@ -2,11 +2,15 @@
 // fresh counters, a verbose log that collects its lines, and a Session factory.
 import { createStore } from '../../src/store/cache.js';
 import { Counters } from '../../src/stats/counters.js';
+import { PrefixStats } from '../../src/stats/prefix-stats.js';
+import { RuntimeSettings } from '../../src/config/runtime-settings.js';
+import { WatchLog } from '../../src/log/watch.js';
 import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
 import { Session, type ConnInfo } from '../../src/protocol/session.js';
 import { BufferBudget } from '../../src/protocol/conn-buffers.js';
+import { AuthThrottle, type AuthThrottleOptions } from '../../src/protocol/auth-throttle.js';
 
 export interface TestContext extends ServerContext {
   /** -v lines written so far. */
@@ -19,19 +23,26 @@ export interface TestContextOptions {
   settings?: Partial<Settings>;
   logLevel?: number;
   asciiAuth?: AsciiAuthenticator | null;
+  authThrottle?: Partial<AuthThrottleOptions>;
 }
 
 export function makeTestContext(opts: TestContextOptions = {}): TestContext {
   const settings = makeSettings(opts.settings ?? {});
   const logLines: string[] = [];
   const shutdownRequests: boolean[] = [];
+  const runtime = new RuntimeSettings(settings);
+  const store = createStore(settings, runtime);
   const ctx: TestContext = {
     settings,
-    store: createStore(settings),
+    runtime,
+    store,
     counters: new Counters(),
+    prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl: null,
     asciiAuth: opts.asciiAuth ?? null,
+    authThrottle: new AuthThrottle(opts.authThrottle),
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
     bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),

@@ -6,7 +6,6 @@ import { GetOpt, StoreMode, StoreResult, DeleteResult, DeltaResult, AllocError }
 import { Opcode, Status, BODY_ENOMEM_ALLOCATING, BODY_ENOMEM_INCR, BODY_ENOMEM_NEW_ITEM } from './header.js';
 import { emitBinaryStats } from './stats.js';
 import { ZERO_COPY_MIN } from '../out-buffer.js';
-import { recordPrefixDelete, recordPrefixGet, recordPrefixSet } from '../../stats/render.js';
 
 const UINT32_MAX = 0xffffffff;
 
@@ -33,7 +32,7 @@ export function processGetOrTouch(r: BinaryReader, buf: Buffer, extStart: number
     ctx.counters.cmd_get++;
     hit = store.get(buf, keyStart, keyLen, view, GetOpt.None, 0);
   }
-  if (r.runtime.detailEnabled) recordPrefixGet(ctx, buf, keyStart, keyLen, hit);
+  if (ctx.runtime.detailEnabled) ctx.prefixStats.recordGet(buf, keyStart, keyLen, hit);
 
   if (hit) {
     const valueLen = returnValue ? view.valueLen : 0;
@@ -81,13 +80,13 @@ export function processUpdate(r: BinaryReader, buf: Buffer, extStart: number, ke
     ctx.log.line('<' + r.session.conn.id + name + buf.toString('latin1', keyStart, keyStart + keyLen) + ' Value len is ' + valueLen);
   }
 
-  if (r.runtime.detailEnabled) recordPrefixSet(ctx, buf, keyStart, keyLen);
+  if (ctx.runtime.detailEnabled) ctx.prefixStats.recordSet(buf, keyStart, keyLen);
   const ref = ctx.store.allocate(buf, keyStart, keyLen, flags, exptime, valueLen);
+  let mode: StoreMode = base === Opcode.Add ? StoreMode.Add : base === Opcode.Replace ? StoreMode.Replace : StoreMode.Set;
   if (ref < 0) {
-    allocFailed(r, ref, buf, keyStart, valueLen, base === Opcode.Set);
+    allocFailed(r, ref, buf, keyStart, valueLen, mode);
     return;
   }
-  let mode: StoreMode = base === Opcode.Add ? StoreMode.Add : base === Opcode.Replace ? StoreMode.Replace : StoreMode.Set;
   if (r.cas !== 0) mode = StoreMode.Cas; // any update carrying a cas is a cas
   r.expectValue(ref, valueLen, mode, r.cas);
 }
@@ -98,21 +97,21 @@ export function processAppendPrepend(r: BinaryReader, buf: Buffer, keyStart: num
   const valueLen = r.bodyLen - keyLen;
   const ctx = r.ctx;
   if (ctx.log.level >= 2) ctx.log.line('Value len is ' + valueLen);
-  if (r.runtime.detailEnabled) recordPrefixSet(ctx, buf, keyStart, keyLen);
+  if (ctx.runtime.detailEnabled) ctx.prefixStats.recordSet(buf, keyStart, keyLen);
   const ref = ctx.store.allocate(buf, keyStart, keyLen, 0, 0, valueLen);
+  const mode = r.baseOpcode === Opcode.Append ? StoreMode.Append : StoreMode.Prepend;
   if (ref < 0) {
-    allocFailed(r, ref, buf, keyStart, valueLen, false);
+    allocFailed(r, ref, buf, keyStart, valueLen, mode);
     return;
   }
-  const mode = r.baseOpcode === Opcode.Append ? StoreMode.Append : StoreMode.Prepend;
   r.expectValue(ref, valueLen, mode, r.cas);
 }
 
-function allocFailed(r: BinaryReader, err: number, buf: Buffer, keyStart: number, valueLen: number, isSet: boolean): void {
+function allocFailed(r: BinaryReader, err: number, buf: Buffer, keyStart: number, valueLen: number, mode: StoreMode): void {
   if (err === AllocError.TooLarge) r.writeError(Status.TooLarge, null);
   else r.writeError(Status.OutOfMemory, BODY_ENOMEM_ALLOCATING);
   // A failed SET must not leave the old value readable (memcached unlinks it).
-  r.ctx.store.noteAllocFailure(err, buf, keyStart, r.keyLen, isSet);
+  r.ctx.store.noteAllocFailure(err, buf, keyStart, r.keyLen, mode === StoreMode.Set, mode);
   r.swallow(valueLen);
 }
 
@@ -144,7 +143,7 @@ export function completeUpdate(r: BinaryReader, ref: number): void {
 export function processDelete(r: BinaryReader, buf: Buffer, keyStart: number): void {
   const ctx = r.ctx;
   if (ctx.log.level >= 2) ctx.log.line('Deleting ' + buf.toString('latin1', keyStart, keyStart + r.keyLen));
-  if (r.runtime.detailEnabled) recordPrefixDelete(ctx, buf, keyStart, r.keyLen);
+  if (ctx.runtime.detailEnabled) ctx.prefixStats.recordDelete(buf, keyStart, r.keyLen);
   switch (ctx.store.delete(buf, keyStart, r.keyLen, r.cas)) {
     case DeleteResult.Deleted:
       r.writeSuccess(null);

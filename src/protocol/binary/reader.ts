@@ -5,10 +5,9 @@
 
 import type { ProtocolReader, Session } from '../session.js';
 import { DIRECT_READ_MIN, SessionAction } from '../session.js';
+import { CloseReason } from '../../log/watch.js';
 import type { ServerContext } from '../context.js';
 import type { OutBuffer } from '../out-buffer.js';
-import type { RuntimeState } from '../../stats/render.js';
-import { runtimeState } from '../../stats/render.js';
 import {
   HEADER_BYTES,
   Magic,
@@ -76,7 +75,6 @@ export class BinaryReader implements ProtocolReader {
   readonly out: OutBuffer;
   readonly versionBody: Buffer;
   /** Run-time settings (`stats detail on` and friends), shared by the whole server. */
-  readonly runtime: RuntimeState;
 
   // The request being handled (host order).
   opcode: number; // as sent (quiet variants included): responses echo it
@@ -105,7 +103,6 @@ export class BinaryReader implements ProtocolReader {
     this.ctx = session.ctx;
     this.out = session.out;
     this.versionBody = Buffer.from(session.ctx.settings.version, 'latin1');
-    this.runtime = runtimeState(session.ctx);
     this.opcode = 0;
     this.baseOpcode = 0;
     this.isQuiet = false;
@@ -264,6 +261,7 @@ export class BinaryReader implements ProtocolReader {
       case Opcode.Quit:
         if (keyLen === 0 && extLen === 0 && bodyLen === 0) {
           this.writeSuccess(null);
+          s.closeReason = CloseReason.Normal;
           s.action = SessionAction.CloseAfterFlush;
         } else {
           this.protocolError();

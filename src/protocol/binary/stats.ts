@@ -4,7 +4,7 @@
 import type { BinaryReader } from './reader.js';
 import type { StatEmitter } from '../../store/store.js';
 import { Opcode, Status, writeResponseHeader } from './header.js';
-import { emitExtraStats, emitGeneralStats, emitSettingsStats, prefixDumpLines, resetStats } from '../../stats/render.js';
+import { emitExtraStats, emitGeneralStats, emitSettingsStats, resetStats } from '../../stats/render.js';
 
 /** Appends one stat packet (append_bin_stats: no -vv dump, cas 0). */
 function appendStat(r: BinaryReader, name: string, value: string): void {
@@ -37,11 +37,11 @@ export function emitBinaryStats(r: BinaryReader, group: string): void {
   } else if (group.startsWith('detail')) {
     const sub = group.slice(6);
     if (sub.startsWith(' dump')) {
-      appendStat(r, 'detailed', prefixDumpLines(ctx) + 'END\r\n');
+      appendStat(r, 'detailed', ctx.prefixStats.dumpLines() + 'END\r\n');
     } else if (sub.startsWith(' on')) {
-      r.runtime.detailEnabled = true;
+      r.ctx.runtime.detailEnabled = true;
     } else if (sub.startsWith(' off')) {
-      r.runtime.detailEnabled = false;
+      r.ctx.runtime.detailEnabled = false;
     } else {
       r.writeError(Status.KeyNotFound, null);
       return;

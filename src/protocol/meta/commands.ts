@@ -75,14 +75,16 @@ const SP = 0x20;
 const CH_b = 0x62;
 
 // One MetaFlags for every command: a command finishes before the next starts (single thread).
-// ms keeps what its reply needs in its per-session MsState until the data block arrives.
+// ms keeps what its reply needs in its per-session MetaSetState until the data block arrives.
 const flags = new MetaFlags();
 /** A lookup that leaves the item as it was: no stats, no LRU bump, no fetched mark. */
 const PEEK = GetOpt.NoStats | GetOpt.NoBump | GetOpt.NoFetchMark;
+/** A look memcached's command does not take (a re-read after a store, a peek before incr): unwatched. */
+const REPEEK = PEEK | GetOpt.NoWatch;
 const KEY_COPY = Buffer.alloc(256);
 
 /** Runs the meta command on buf[lineStart, lineEnd) (no CR/LF); the reply goes to session.out. */
-export function executeMeta(session: Session, buf: Buffer, lineStart: number, lineEnd: number): void {
+export function executeMeta(session: Session, owner: MetaStateOwner, buf: Buffer, lineStart: number, lineEnd: number): void {
   const t = session.tokens;
   t.tokenize(buf, lineStart, lineEnd);
   if (t.count === 0 || t.len(0) !== 2 || buf[t.start[0]!] !== 0x6d) {
@@ -94,7 +96,7 @@ export function executeMeta(session: Session, buf: Buffer, lineStart: number, li
       metaGet(session);
       break;
     case 0x73: // s
-      metaSet(session);
+      metaSet(session, owner);
       break;
     case 0x64: // d
       metaDelete(session);
@@ -206,7 +208,7 @@ function metaGet(session: Session): void {
     const ref = store.allocate(f.keyBuf, f.keyStart, f.keyLen, 0, 0, 0);
     if (ref >= 0 && store.link(ref, StoreMode.Add, 0) === StoreResult.Stored) {
       // memcached bumps the stub too (marking it fetched) once the reply is built.
-      hit = store.get(f.keyBuf, f.keyStart, f.keyLen, view, opts, 0);
+      hit = store.get(f.keyBuf, f.keyStart, f.keyLen, view, opts | GetOpt.NoWatch, 0);
       if (hit) {
         created = true;
         store.adjustStat('cmd_set', view.slabClass, -1);
@@ -356,7 +358,8 @@ const OP_KEY = 2;
 const OP_CAS = 3;
 
 /** What an ms reply needs once its data block has arrived; one per session. */
-class MsState implements ValueConsumer {
+/** What an `ms` reply needs until its value block has arrived; one per connection (its owner). */
+export class MetaSetState implements ValueConsumer {
   mode: StoreMode = StoreMode.Set;
   casIn = 0;
   noReply = false;
@@ -415,19 +418,13 @@ class MsState implements ValueConsumer {
   }
 }
 
-const msStates = new WeakMap<Session, MsState>();
-
-function msStateOf(session: Session): MsState {
-  let st = msStates.get(session);
-  if (st === undefined) {
-    st = new MsState();
-    msStates.set(session, st);
-  }
-  return st;
+/** The per-connection holder of ms state (the text reader), filled on the first ms. */
+export interface MetaStateOwner {
+  metaSetState: MetaSetState | null;
 }
 
 // ms <key> <datalen> <flag>*
-function metaSet(session: Session): void {
+function metaSet(session: Session, owner: MetaStateOwner): void {
   const t = session.tokens;
   const f = flags;
   if (t.count < 2) return writeLine(session, ERROR);
@@ -436,7 +433,7 @@ function metaSet(session: Session): void {
   const buf = t.buf;
   const vlen = parseDatalen(buf, t.start[2]!, t.end[2]!);
   if (vlen < 0) return writeLine(session, ERR_BAD_FORMAT);
-  const st = msStateOf(session);
+  const st = owner.metaSetState ?? (owner.metaSetState = new MetaSetState());
   if (!parseMetaFlags(t, 3, f)) return msSwallow(session, st, vlen, f.error!);
 
   st.opCount = 0;
@@ -485,7 +482,7 @@ function metaSet(session: Session): void {
   const ref = store.allocate(f.keyBuf, f.keyStart, f.keyLen, f.clientFlags, exptime, vlen);
   if (ref < 0) {
     // Stale data must not survive a failed store, whatever the mode.
-    store.noteAllocFailure(ref, f.keyBuf, f.keyStart, f.keyLen, true);
+    store.noteAllocFailure(ref, f.keyBuf, f.keyStart, f.keyLen, true, mode);
     return msSwallow(session, st, vlen, ref === AllocError.TooLarge ? ERR_TOO_LARGE : ERR_NO_MEMORY_STORING);
   }
   if (f.isKeyBinary) store.setItemBits(ref, ItemBit.KeyBinary);
@@ -498,7 +495,7 @@ function metaSet(session: Session): void {
   session.expectValue(ref, vlen, st);
 }
 
-function msSwallow(session: Session, st: MsState, vlen: number, err: Buffer): void {
+function msSwallow(session: Session, st: MetaSetState, vlen: number, err: Buffer): void {
   writeLine(session, err);
   session.expectValue(-1, vlen, st);
 }
@@ -589,7 +586,7 @@ function metaArithmetic(session: Session): void {
   // When a number outgrows its item, memcached links a copy but keeps working on the old,
   // unlinked item: a T in the same command then changes nothing that stays. Know which it was.
   let oldRef = -1;
-  if (f.hasNewTtl && store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) {
+  if (f.hasNewTtl && store.get(f.keyBuf, f.keyStart, f.keyLen, view, REPEEK, 0)) {
     oldRef = view.ref;
   }
   switch (store.delta(f.keyBuf, f.keyStart, f.keyLen, isIncr, f.delta, f.hasCas ? f.reqCas : 0, 0n, null, view)) {
@@ -697,7 +694,7 @@ function vivifyNumber(session: Session, f: MetaFlags): boolean {
   store.writeValue(ref, 0, NUM_SCRATCH, NUM_SCRATCH.length - digits, digits);
   if (store.link(ref, StoreMode.Add, 0) !== StoreResult.Stored) return false;
   const view = session.view;
-  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, PEEK, 0)) return false;
+  if (!store.get(f.keyBuf, f.keyStart, f.keyLen, view, REPEEK, 0)) return false;
   store.adjustStat('cmd_set', view.slabClass, -1);
   return true;
 }

@@ -8,6 +8,7 @@
 
 import type { Session, ValueConsumer } from '../session.js';
 import { SessionAction } from '../session.js';
+import { CloseReason, WatchFlag } from '../../log/watch.js';
 import type { ItemRef } from '../../store/store.js';
 import { AllocError, DeleteResult, DeltaResult, GetOpt, StoreMode, StoreResult } from '../../store/store.js';
 import { MAX_TOKENS, type Tokens } from './tokenizer.js';
@@ -21,12 +22,7 @@ import {
   emitExtraStats,
   emitGeneralStats,
   emitSettingsStats,
-  prefixDumpLines,
-  recordPrefixDelete,
-  recordPrefixGet,
-  recordPrefixSet,
   resetStats,
-  runtimeState,
 } from '../../stats/render.js';
 
 export const KEY_MAX_LENGTH = 250;
@@ -154,7 +150,7 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
     // m?: meta commands
     const second = buf[c0 + 1];
     if (second === 0x67 || second === 0x73 || second === 0x64 || second === 0x6e || second === 0x61 || second === 0x65) {
-      executeMeta(r.session, buf, lineStart, lineEnd);
+      executeMeta(r.session, r, buf, lineStart, lineEnd);
       if (second === 0x6e) r.markFlushPoint(); // mn flushes
       return;
     }
@@ -256,6 +252,7 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
   } else if (len0 === 7 && t.is(0, 'version')) {
     reply(r, R.REPLY_VERSION);
   } else if (len0 === 4 && t.is(0, 'quit')) {
+    r.session.closeReason = CloseReason.Normal;
     r.session.action = SessionAction.CloseAfterFlush;
   } else if (len0 === 11 && t.is(0, 'lru_crawler')) {
     processLruCrawler(r);
@@ -321,7 +318,7 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
   const view = session.view;
   const log = ctx.log;
   const counters = ctx.counters;
-  const rt = r.rt;
+  const rt = r.ctx.runtime;
   const opts = shouldTouch ? GetOpt.Touch | GetOpt.CountAsTouch : GetOpt.None;
   const buffers = session.buffers;
   // Keys are scanned straight off the line: any number of them, not bounded by MAX_TOKENS.
@@ -347,7 +344,7 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
     if (shouldTouch) counters.cmd_touch++;
     else counters.cmd_get++;
     const hit = store.get(buf, keyStart, keyLen, view, opts, exptime);
-    if (rt.detailEnabled) recordPrefixGet(ctx, buf, keyStart, keyLen, hit);
+    if (rt.detailEnabled) ctx.prefixStats.recordGet(buf, keyStart, keyLen, hit);
     if (!hit) continue;
     out.append(R.PIECE_VALUE);
     out.appendBytes(buf, keyStart, p);
@@ -473,14 +470,14 @@ function processUpdate(r: TextReader, buf: Buffer, mode: StoreMode, handleCas: b
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  if (r.rt.detailEnabled) recordPrefixSet(ctx, buf, keyStart, keyLen);
+  if (r.ctx.runtime.detailEnabled) ctx.prefixStats.recordSet(buf, keyStart, keyLen);
   const store = ctx.store;
   const consumer = consumerFor(r);
   const ref = store.allocate(buf, keyStart, keyLen, flags, exptime, vlen);
   if (ref < 0) {
     reply(r, ref === AllocError.TooLarge ? R.ERR_TOO_LARGE : R.ERR_NO_MEMORY_STORING);
     // Swallow the data block; a failed set also drops the old value so no stale data persists.
-    store.noteAllocFailure(ref, buf, keyStart, keyLen, mode === StoreMode.Set);
+    store.noteAllocFailure(ref, buf, keyStart, keyLen, mode === StoreMode.Set, mode);
     session.expectValue(-1, vlen, consumer);
     return;
   }
@@ -512,7 +509,7 @@ function processDelete(r: TextReader, buf: Buffer): void {
     reply(r, R.ERR_BAD_FORMAT);
     return;
   }
-  if (r.rt.detailEnabled) recordPrefixDelete(ctx, buf, keyStart, keyLen);
+  if (r.ctx.runtime.detailEnabled) ctx.prefixStats.recordDelete(buf, keyStart, keyLen);
   reply(r, ctx.store.delete(buf, keyStart, keyLen, 0) === DeleteResult.Deleted ? R.REPLY_DELETED : R.REPLY_NOT_FOUND);
 }
 
@@ -595,10 +592,7 @@ function processFlushAll(r: TextReader, buf: Buffer): void {
       return;
     }
   }
-  const delay = exptime > 0 ? exptime : 0;
-  store.flushAll(delay);
-  const newOldest = delay > 0 ? store.realTime(delay) : store.now();
-  runtimeState(ctx).oldestLive = ctx.settings.casEnabled ? newOldest - 1 : newOldest;
+  store.flushAll(exptime > 0 ? exptime : 0); // moves the flush point in ctx.runtime
   reply(r, R.REPLY_OK);
 }
 
@@ -646,7 +640,6 @@ function processMemlimit(r: TextReader, buf: Buffer): void {
   } else if (mb > 1000000000) {
     reply(r, R.ERR_MEMLIMIT_UNITS);
   } else if (ctx.store.setMemLimit(mb * MIB)) {
-    runtimeState(ctx).maxBytes = mb * MIB;
     if (ctx.log.level > 0) ctx.log.line('maxbytes adjusted to ' + mb + 'm');
     reply(r, R.REPLY_OK);
   } else {
@@ -664,9 +657,11 @@ function processShutdown(r: TextReader): void {
   const n = mcTokens(t.count);
   if (n === 2) {
     closeNow(r);
+    r.session.closeReason = CloseReason.Shutdown;
     ctx.requestShutdown(false);
   } else if (n === 3 && t.is(1, 'graceful')) {
     closeNow(r);
+    r.session.closeReason = CloseReason.Shutdown;
     ctx.requestShutdown(true);
   } else {
     reply(r, R.ERR_SHUTDOWN_MODE);
@@ -696,7 +691,7 @@ function processSlabs(r: TextReader, buf: Buffer): void {
   }
   if (n >= 4 && t.is(1, 'automove')) {
     setNoreplyMaybe(r, t);
-    const rt = runtimeState(ctx);
+    const rt = ctx.runtime;
     if (t.is(2, 'ratio')) {
       const ratio = n < 5 ? NaN : safeStrtod(buf, t.start[3]!, t.end[3]!);
       if (Number.isNaN(ratio)) {
@@ -714,8 +709,7 @@ function processSlabs(r: TextReader, buf: Buffer): void {
         reply(r, R.REPLY_ERROR);
         return;
       }
-      rt.slabAutomove = level;
-      ctx.store.setAutomove(level);
+      rt.slabAutomove = level; // the store's background turn reads it
     }
     reply(r, R.REPLY_OK);
     return;
@@ -726,7 +720,7 @@ function processSlabs(r: TextReader, buf: Buffer): void {
 function processLru(r: TextReader, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
-  const rt = runtimeState(ctx);
+  const rt = ctx.runtime;
   const n = mcTokens(t.count);
   const hasMaintainer = ctx.settings.lruSegmented;
   setNoreplyMaybe(r, t);
@@ -788,12 +782,7 @@ function processLruCrawler(r: TextReader): void {
     replyText(r, probe.startsWith('BADCLASS') ? 'ERROR cannot pipeline other commands before metadump' : probe);
     return;
   }
-  const answer = ctx.store.lruCrawlerCommand(args);
-  if (answer === 'OK' && args.length === 2) {
-    const v = Number(args[1]);
-    if (args[0] === 'sleep') runtimeState(ctx).lruCrawlerSleepUs = v;
-    else if (args[0] === 'tocrawl') runtimeState(ctx).lruCrawlerToCrawl = v;
-  }
+  const answer = ctx.store.lruCrawlerCommand(args); // enable/disable/sleep/tocrawl write ctx.runtime
   if (answer === '') return;
   if (answer.endsWith('\r\n')) {
     r.session.out.appendAscii(answer);
@@ -802,41 +791,67 @@ function processLruCrawler(r: TextReader): void {
   replyText(r, answer);
 }
 
-const WATCH_NAMES = ['rawcmds', 'evictions', 'fetchers', 'mutations', 'sysevents', 'connevents', 'proxyreqs', 'proxyevents', 'proxyuser'];
+/** The arguments `watch` takes in memcached 1.6.18, with the events each selects. */
+const WATCH_ARGS: ReadonlyArray<readonly [string, number]> = [
+  ['rawcmds', WatchFlag.RawCmds],
+  ['evictions', WatchFlag.Evictions],
+  ['fetchers', WatchFlag.Fetchers],
+  ['mutations', WatchFlag.Mutations],
+  ['sysevents', WatchFlag.SysEvents],
+  ['connevents', WatchFlag.ConnEvents],
+  ['proxyreqs', WatchFlag.ProxyReqs],
+  ['proxyevents', WatchFlag.ProxyEvents],
+  ['proxyuser', WatchFlag.ProxyUser],
+];
 
 /**
- * watch: memcached turns the connection into a log stream. We accept it as memcached does
- * (OK, then the connection reads no more commands) but stream no log lines.
+ * watch [event ...]: the connection becomes a log stream (log/watch.ts) and reads no more
+ * commands. No argument means fetchers; an unknown one is ERROR. Its `OK` comes from the log,
+ * ahead of its lines, as memcached's logger writes it.
  */
 function processWatch(r: TextReader): void {
-  const t = r.session.tokens;
+  const session = r.session;
+  const t = session.tokens;
   const ctx = r.ctx;
   setNoreplyMaybe(r, t);
   if (!ctx.settings.watchEnabled) {
     reply(r, R.ERR_WATCH_DISABLED);
     return;
   }
-  if (r.session.out.length > r.flushMark) {
+  if (session.out.length > r.flushMark) {
     reply(r, R.ERR_WATCH_PIPELINE);
     return;
   }
   const n = mcTokens(t.count);
-  for (let x = 1; x < n - 1; x++) {
-    let known = false;
-    for (const name of WATCH_NAMES) {
-      if (t.is(x, name)) {
-        known = true;
-        break;
+  let flags = 0;
+  if (n > 2) {
+    for (let x = 1; x < n - 1; x++) {
+      let flag = 0;
+      for (const [name, f] of WATCH_ARGS) {
+        if (t.is(x, name)) {
+          flag = f;
+          break;
+        }
       }
+      if (flag === 0) {
+        reply(r, R.REPLY_ERROR);
+        return;
+      }
+      flags |= flag;
     }
-    if (!known) {
-      reply(r, R.REPLY_ERROR);
-      return;
-    }
+  } else {
+    flags = WatchFlag.Fetchers;
   }
-  reply(r, R.REPLY_OK);
+  // Over UDP memcached's logger cannot write to the (unconnected) socket: no reply, no watcher.
+  if (session.watchSink === null) return;
+  const watcher = ctx.watch.add(session.watchSink, flags);
+  if (watcher === null) {
+    reply(r, R.ERR_WATCHER_TOO_MANY);
+    return;
+  }
+  session.watcher = watcher;
   r.isWatching = true;
-  r.session.stateName = 'conn_watch';
+  session.stateName = 'conn_watch';
 }
 
 // ------------------------------------------------------------------------------------------
@@ -861,7 +876,7 @@ function processStats(r: TextReader, buf: Buffer): void {
     return;
   }
   if (t.is(1, 'detail')) {
-    const rt = runtimeState(ctx);
+    const rt = ctx.runtime;
     if (n >= 4 && t.is(2, 'on')) {
       rt.detailEnabled = true;
       reply(r, R.REPLY_OK);
@@ -869,7 +884,7 @@ function processStats(r: TextReader, buf: Buffer): void {
       rt.detailEnabled = false;
       reply(r, R.REPLY_OK);
     } else if (n >= 4 && t.is(2, 'dump')) {
-      out.appendAscii(prefixDumpLines(ctx));
+      out.appendAscii(ctx.prefixStats.dumpLines());
       out.append(R.REPLY_END);
     } else {
       reply(r, R.ERR_STATS_DETAIL_USAGE);

@@ -7,11 +7,11 @@
 // (try_read_command_asciiauth), and a `watch` connection that no longer reads commands.
 
 import type { ProtocolReader, Session, ValueConsumer } from '../session.js';
-import { runtimeState, type RuntimeState } from '../../stats/render.js';
 import { DIRECT_READ_MIN, SessionAction } from '../session.js';
 import type { ServerContext } from '../context.js';
+import type { MetaSetState } from '../meta/commands.js';
 import { dispatchCommand, getKeys } from './commands.js';
-import { noteAuthFailure } from '../auth-throttle.js';
+import { runAuthAttempt } from '../auth-throttle.js';
 import { safeStrtoul } from '../../common/c-numbers.js';
 import {
   ERR_AUTH_FAILURE,
@@ -33,10 +33,10 @@ const CH_SP = 0x20;
 export class TextReader implements ProtocolReader {
   readonly session: Session;
   readonly ctx: ServerContext;
-  /** Settings that admin commands change at run time (shared by the server's sessions). */
-  readonly rt: RuntimeState;
   /** The classic storage commands' value consumer, made on first use (commands.ts). */
   classicConsumer: ValueConsumer | null;
+  /** What a pending `ms` reply needs, made on the first ms (meta/commands.ts). */
+  metaSetState: MetaSetState | null;
 
   /** noreply seen on the current command (memcached's c->noreply, reset per line). */
   noreply: boolean;
@@ -75,8 +75,8 @@ export class TextReader implements ProtocolReader {
   constructor(session: Session) {
     this.session = session;
     this.ctx = session.ctx;
-    this.rt = runtimeState(session.ctx);
     this.classicConsumer = null;
+    this.metaSetState = null;
     this.noreply = false;
     this.flushMark = 0;
     this.isWatching = false;
@@ -333,20 +333,29 @@ export class TextReader implements ProtocolReader {
       return pos - start;
     }
     const auth = this.ctx.asciiAuth!;
-    const verdict = auth.check(buf, valueStart, valueEnd - 2);
-    const counters = this.ctx.counters;
-    if (verdict === 'format') {
-      this.authReply(ERR_AUTH_TOKEN_FORMAT);
-    } else if (verdict === 'ok') {
-      counters.auth_cmds++;
-      this.authReply(REPLY_STORED);
-      session.isAuthenticated = true;
-    } else {
-      counters.auth_cmds++;
-      counters.auth_errors++;
-      this.authReply(ERR_AUTH_FAILURE);
-      noteAuthFailure(session, authUser(buf, valueStart, valueEnd - 2)); // may delay the reply
+    if (!hasTwoTokens(buf, valueStart, valueEnd - 2)) {
+      this.authReply(ERR_AUTH_TOKEN_FORMAT); // not an attempt: not counted, never delayed
+      return pos - start;
     }
+    // The check may run later (auth-throttle.ts): it gets its own copy of the token.
+    const token = Buffer.from(buf.subarray(valueStart, valueEnd - 2));
+    const counters = this.ctx.counters;
+    runAuthAttempt(
+      session,
+      authUser(token, 0, token.length),
+      () => auth.check(token, 0, token.length) === 'ok',
+      (ok) => {
+        token.fill(0);
+        counters.auth_cmds++;
+        if (ok) {
+          this.authReply(REPLY_STORED);
+          session.isAuthenticated = true;
+        } else {
+          counters.auth_errors++;
+          this.authReply(ERR_AUTH_FAILURE);
+        }
+      },
+    );
     return pos - start;
   }
 
@@ -371,6 +380,19 @@ export class TextReader implements ProtocolReader {
   close(): void {
     this.session.action = SessionAction.CloseAfterFlush;
   }
+}
+
+/** The token has a user and a password (memcached's tokenizer: up to a NUL, split on spaces). */
+function hasTwoTokens(buf: Buffer, start: number, end: number): boolean {
+  let p = start;
+  while (p < end && buf[p] !== 0) p++;
+  end = p;
+  p = start;
+  while (p < end && buf[p] === CH_SP) p++;
+  if (p === end) return false;
+  while (p < end && buf[p] !== CH_SP) p++;
+  while (p < end && buf[p] === CH_SP) p++;
+  return p < end;
 }
 
 /** The user part of a -Y `user pass` token, for the failure log line (never the password). */

@@ -29,9 +29,10 @@ test('parses user:pass lines, \\r\\n endings, at most 8 entries', () => {
   assert.throws(() => parseAuthFile(Buffer.from('a:b\n\nc:d\n'), 'x'), /malformed entry/);
 });
 
-test('check: ok, fail, format; reload keeps users when the file breaks', () => {
+test('check: ok, fail, format; a reload that fails drops every user until the file is fixed', () => {
   const file = tmpFile('alice:secret\nbob:pw2\n');
-  const auth = createAsciiAuth(file);
+  const warnings: string[] = [];
+  const auth = createAsciiAuth(file, (m) => warnings.push(m));
   assert.equal(check(auth, 'alice secret'), 'ok');
   assert.equal(check(auth, '  alice  secret '), 'ok');
   assert.equal(check(auth, 'bob pw2'), 'ok');
@@ -42,10 +43,24 @@ test('check: ok, fail, format; reload keeps users when the file breaks', () => {
   auth.reload();
   assert.equal(check(auth, 'carol x'), 'ok');
   assert.equal(check(auth, 'alice secret'), 'fail');
+  assert.deepEqual(auth.status?.(), { state: 'loaded', users: 1 });
   fs.writeFileSync(file, 'broken\n');
   auth.reload();
-  assert.equal(check(auth, 'carol x'), 'ok');
-  assert.throws(() => createAsciiAuth(path.join(path.dirname(file), 'missing')), /Could not open authfile/);
+  assert.equal(check(auth, 'carol x'), 'fail', 'fails closed (memcached would keep carol)');
+  auth.reload();
+  assert.equal(warnings.length, 1, 'said once per change');
+  assert.ok(warnings[0]!.startsWith(`${file}: Authfile [${file}] has a malformed entry`), warnings[0]);
+  assert.equal(auth.status?.().state, 'failed');
+  fs.rmSync(file);
+  fs.mkdirSync(file);
+  auth.reload();
+  assert.match(warnings[1] ?? '', /is a directory/);
+  fs.rmdirSync(file);
+  fs.writeFileSync(file, 'dave:y\n');
+  auth.reload();
+  assert.equal(check(auth, 'dave y'), 'ok');
+  assert.match(warnings[2] ?? '', /usable now, 1 user$/);
+  assert.throws(() => createAsciiAuth(path.join(path.dirname(file), 'missing')), { message: /^Could not open authfile \[.*missing\] for reading, error No such file or directory: No such file or directory$/ });
 });
 
 const GATE: [string, string][] = [

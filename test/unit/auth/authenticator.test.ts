@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -89,7 +89,10 @@ describe('PasswordAuthenticator.checkPlain', () => {
   it('fails closed when a source throws', () => {
     const broken: PasswordSource = {
       path: 'broken',
-      reload() {},
+      errorCount: 0,
+      reload: () => ({ state: 'absent' }),
+      status: () => ({ state: 'absent' }),
+      checkCram: () => undefined,
       check() {
         throw new Error('boom');
       },
@@ -160,18 +163,140 @@ describe('FilePasswordSource', () => {
     assert.equal(warnings.length, 1, 'one warning for the missing file');
   });
 
-  it('a corrupt update keeps the last good users and warns once, without passwords', () => {
-    const path = tempFile(sasldbBuffer([['alice', HOST, 'topsecret']]));
-    const { warnings, logWarn } = collectWarnings();
-    const auth = new PasswordAuthenticator({ sources: [fileSource(path, logWarn)] });
-    const corrupt = sasldbBuffer([['alice', HOST, 'topsecret2']]);
-    corrupt[4096 + 25] = 99;
-    writeFileSync(path, corrupt);
-    assert.equal(auth.checkPlain('', 'alice', 'topsecret'), true);
-    assert.equal(auth.checkPlain('', 'alice', 'topsecret2'), false);
-    auth.reload();
-    assert.equal(warnings.length, 2, 'one warning per read of the bad file');
-    for (const w of warnings) assert.ok(!w.includes('topsecret'), w);
+  // Issue #14 C: a file that cannot be read or parsed authenticates nobody until it can; the
+  // users loaded before it broke must not keep working.
+  describe('fails closed', () => {
+    const cases: Array<{ name: string; good: () => Buffer | string; user: string; pass: string; breakIt: (path: string) => void; reason: RegExp }> = [
+      {
+        name: 'a sasldb cut short',
+        good: () => sasldbBuffer([['alice', HOST, 'topsecret']]),
+        user: 'alice',
+        pass: 'topsecret',
+        breakIt: (path) => writeFileSync(path, sasldbBuffer([['alice', HOST, 'topsecret']]).subarray(0, 5000)),
+        reason: /truncated/,
+      },
+      {
+        name: 'a sasldb with a corrupted page',
+        good: () => sasldbBuffer([['alice', HOST, 'topsecret']]),
+        user: 'alice',
+        pass: 'topsecret',
+        breakIt: (path) => {
+          const corrupt = sasldbBuffer([['alice', HOST, 'topsecret2']]);
+          corrupt[4096 + 25] = 99; // the bucket page's type byte
+          writeFileSync(path, corrupt);
+        },
+        reason: /page 1/,
+      },
+      {
+        name: 'a directory in place of the file',
+        good: () => 'alice:pw\n',
+        user: 'alice',
+        pass: 'pw',
+        breakIt: (path) => {
+          unlinkSync(path);
+          mkdirSync(path);
+        },
+        reason: /is a directory/,
+      },
+      {
+        name: 'a file removed after it existed',
+        good: () => 'alice:pw\n',
+        user: 'alice',
+        pass: 'pw',
+        breakIt: (path) => unlinkSync(path),
+        reason: /not found/,
+      },
+      {
+        name: 'an scrypt file with one malformed line',
+        good: () => formatMemcachedtsPasswd(new Map([['alice', hashPassword('pw', { N: 1024, r: 8, p: 1 })]])),
+        user: 'alice',
+        pass: 'pw',
+        breakIt: (path) => {
+          const users = new Map([['alice', hashPassword('pw', { N: 1024, r: 8, p: 1 })]]);
+          writeFileSync(path, formatMemcachedtsPasswd(users) + 'bob:scrypt$oops\n');
+        },
+        reason: /line 3: bad password hash/,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const path = tempFile(c.good());
+        const { warnings, logWarn } = collectWarnings();
+        const source = fileSource(path, logWarn);
+        const auth = new PasswordAuthenticator({ sources: [source] });
+        assert.equal(auth.checkPlain('', c.user, c.pass), true);
+        assert.deepEqual(source.status(), { state: 'loaded', users: 1 });
+        c.breakIt(path);
+        assert.equal(auth.checkPlain('', c.user, c.pass), false, 'the old password stops working at once');
+        assert.equal(auth.checkPlain('', c.user, c.pass), false);
+        const status = source.status();
+        assert.equal(status.state, 'failed');
+        assert.match(status.state === 'failed' ? status.reason : '', c.reason);
+        auth.reload(); // SIGHUP: the same failure is not said (or counted) again
+        assert.equal(auth.checkPlain('', c.user, c.pass), false);
+        assert.equal(warnings.length, 1, warnings.join('\n'));
+        assert.ok(warnings[0]!.startsWith(path + ': '), 'the warning names the file');
+        assert.match(warnings[0]!, c.reason);
+        assert.match(warnings[0]!, /no one can authenticate with this file/);
+        for (const w of warnings) assert.ok(!w.includes(c.pass + '2') && !w.includes('topsecret'), w);
+        assert.equal(source.errorCount, 1);
+        assert.equal(auth.sourceErrors(), 1);
+      });
+    }
+
+    it('takes the file back once it is fixed, and says so', () => {
+      const path = tempFile('alice:pw\n');
+      const { warnings, logWarn } = collectWarnings();
+      const source = fileSource(path, logWarn);
+      const auth = new PasswordAuthenticator({ sources: [source] });
+      unlinkSync(path);
+      mkdirSync(path);
+      assert.equal(auth.checkPlain('', 'alice', 'pw'), false);
+      rmSync(path, { recursive: true });
+      writeFileSync(path, 'alice:new\nbob:b\n');
+      assert.equal(auth.checkPlain('', 'alice', 'new'), true);
+      assert.equal(auth.checkPlain('', 'alice', 'pw'), false);
+      assert.deepEqual(source.status(), { state: 'loaded', users: 2 });
+      assert.equal(warnings.length, 2);
+      assert.match(warnings[1]!, /usable now, 2 users/);
+      // A second, different failure is a new error.
+      writeFileSync(path, '');
+      unlinkSync(path);
+      assert.equal(auth.checkPlain('', 'bob', 'b'), false);
+      assert.equal(source.errorCount, 2);
+    });
+
+    it('a failing source knows nobody: the next source still decides (as Cyrus falls back after the PWDB callback)', () => {
+      const broken = tempFile('x');
+      rmSync(broken);
+      mkdirSync(broken);
+      const good = tempFile('bob:b\n');
+      const auth = new PasswordAuthenticator({ sources: [fileSource(broken), fileSource(good)] });
+      assert.equal(auth.checkPlain('', 'bob', 'b'), true);
+      assert.deepEqual(
+        auth.sources().map((r) => r.status.state),
+        ['failed', 'loaded'],
+      );
+    });
+
+    it('a file emptied (cut to 0 bytes) holds no users, and says so', () => {
+      const path = tempFile(sasldbBuffer([['alice', HOST, 'topsecret']]));
+      const { warnings, logWarn } = collectWarnings();
+      const source = fileSource(path, logWarn);
+      writeFileSync(path, '');
+      assert.equal(source.check(`alice`, 'topsecret'), undefined);
+      assert.deepEqual(source.status(), { state: 'loaded', users: 0 });
+      assert.deepEqual(warnings, [`${path}: holds no users`]);
+    });
+
+    it('an optional source that is absent is no error', () => {
+      const { warnings, logWarn } = collectWarnings();
+      const source = new FilePasswordSource({ path: join(dir, 'never-there'), format: 'auto', hostname: HOST, logWarn, missingOk: true });
+      assert.equal(source.check('alice', 'pw'), undefined);
+      assert.deepEqual(source.status(), { state: 'absent' });
+      assert.equal(source.errorCount, 0);
+      assert.deepEqual(warnings, []);
+    });
   });
 
   it('refuses a binary file of unknown format instead of reading it as user:password lines', () => {

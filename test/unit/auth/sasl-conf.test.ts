@@ -12,6 +12,8 @@ import {
 } from '../../../src/auth/sasl-conf.js';
 import { ConfigError } from '../../../src/errors.js';
 import { buildHashDb } from './bdb-builder.js';
+import { createHmac } from 'node:crypto';
+import { formatMemcachedtsPasswd, hashPassword } from '../../../src/auth/password-file.js';
 
 const root = mkdtempSync(join(tmpdir(), 'memcachedts-saslconf-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -136,12 +138,61 @@ describe('createSaslAuthenticator', () => {
   });
 
   it('never offers ANONYMOUS and warns about mechanisms it lacks', () => {
-    const [dir] = confDir(`mech_list: anonymous cram-md5\nsasldb_path: ${join(root, 'none')}\n`);
+    const [dir] = confDir(`mech_list: anonymous digest-md5\nsasldb_path: ${join(root, 'none')}\n`);
     const warnings: string[] = [];
     const { authenticator } = createSaslAuthenticator({ SASL_CONF_PATH: dir }, (m) => warnings.push(m));
     assert.deepEqual(authenticator.mechanisms, []);
-    assert.ok(warnings.some((w) => w.includes('ANONYMOUS CRAM-MD5')));
+    assert.ok(warnings.some((w) => w.includes('ANONYMOUS DIGEST-MD5')));
     assert.ok(warnings.some((w) => w.includes('names no supported mechanism')));
+  });
+
+  it('offers CRAM-MD5 with a plaintext store, in mech_list order as Cyrus lists them', () => {
+    const db = join(root, `sasldb${++counter}`);
+    writeFileSync(db, buildHashDb({ pairs: [[Buffer.from('alice\0h\0userPassword'), Buffer.from('pw')]] }));
+    const mechsFor = (list: string, env: Record<string, string> = {}): readonly string[] => {
+      const [dir] = confDir(`mech_list: ${list}\nsasldb_path: ${db}\n`);
+      return createSaslAuthenticator({ SASL_CONF_PATH: dir, ...env }, () => {}, { hostname: 'h' }).authenticator.mechanisms;
+    };
+    assert.deepEqual(mechsFor('plain cram-md5'), ['PLAIN', 'CRAM-MD5']);
+    assert.deepEqual(mechsFor('cram-md5 plain'), ['CRAM-MD5', 'PLAIN']);
+    assert.deepEqual(mechsFor('CRAM-MD5'), ['CRAM-MD5']);
+    assert.deepEqual(mechsFor('plain'), ['PLAIN']);
+    // A sasldb that does not exist yet (t/binary-sasl.t creates it after the start): offered.
+    const [dir] = confDir(`mech_list: plain cram-md5\nsasldb_path: ${join(root, 'later')}\n`);
+    assert.deepEqual(createSaslAuthenticator({ SASL_CONF_PATH: dir }, () => {}).authenticator.mechanisms, ['PLAIN', 'CRAM-MD5']);
+  });
+
+  it('never offers CRAM-MD5 with a memcachedts-passwd file (it holds no plaintext), and says why', () => {
+    const file = join(root, `hashed${++counter}`);
+    writeFileSync(file, formatMemcachedtsPasswd(new Map([['alice', hashPassword('pw', { N: 1024, r: 8, p: 1 })]])));
+    const [dir] = confDir(`mech_list: cram-md5 plain\nsasldb_path: ${file}\n`);
+    const warnings: string[] = [];
+    const { authenticator } = createSaslAuthenticator({ SASL_CONF_PATH: dir }, (m) => warnings.push(m));
+    assert.deepEqual(authenticator.mechanisms, ['PLAIN']);
+    assert.ok(warnings.some((w) => w.includes('CRAM-MD5 needs plaintext passwords')), warnings.join('\n'));
+    const challenge = Buffer.from('<1.2@h>');
+    const response = Buffer.from('alice ' + createHmac('md5', 'pw').update(challenge).digest('hex'));
+    assert.equal(authenticator.checkCramMd5('alice', challenge, response, 6, response.length), false);
+  });
+
+  it('CRAM-MD5 checks MEMCACHED_SASL_PWDB users and sasldb users, keyed with the stored password', () => {
+    const pwdb = join(root, `pwdb${++counter}`);
+    writeFileSync(pwdb, 'alice:from-pwdb\n');
+    const db = join(root, `sasldb${++counter}`);
+    writeFileSync(db, buildHashDb({ pairs: [[Buffer.from('bob\0h\0userPassword'), Buffer.from('bob-pw')], [Buffer.from('carol\0far\0userPassword'), Buffer.from('c')]] }));
+    const [dir] = confDir(`mech_list: plain cram-md5\nsasldb_path: ${db}\n`);
+    const { authenticator } = createSaslAuthenticator({ SASL_CONF_PATH: dir, MEMCACHED_SASL_PWDB: pwdb }, () => {}, { hostname: 'h' });
+    const challenge = Buffer.from('<123.456@h>');
+    const answer = (user: string, password: string): boolean | undefined => {
+      const response = Buffer.from(`${user} ${createHmac('md5', password).update(challenge).digest('hex')}`);
+      return authenticator.checkCramMd5(user, challenge, response, user.length + 1, response.length);
+    };
+    assert.equal(answer('alice', 'from-pwdb'), true);
+    assert.equal(answer('alice', 'wrong'), false);
+    assert.equal(answer('bob', 'bob-pw'), true);
+    assert.equal(answer('carol@far', 'c'), true);
+    assert.equal(answer('carol', 'c'), undefined, 'a bare user is in the host name realm');
+    assert.equal(answer('dave', 'x'), undefined);
   });
 
   it('asks MEMCACHED_SASL_PWDB first, and then sasldb_path', () => {

@@ -229,6 +229,12 @@ test('-o: every key of memcached -h, and its checks', () => {
   }
 });
 
+test('-o relaxed_privileges (what memcached-debug takes from its t/ suite): accepted silently', () => {
+  const { settings, warnings } = run(['-o', 'relaxed_privileges', '-p', '12345']);
+  assert.equal(settings.port, 12345);
+  assert.deepEqual(warnings, []);
+});
+
 test('flags Node cannot honour: accepted with one warning line each', () => {
   const { warnings } = run(['-k', '-L', '-r', '-e', '/tmp/mem', '-Z', '-N', '1', '-o', 'ssl_key=/k,ssl_key=/k2,ext_path=/x:1G,ext_threads=2,sock_cookie_id=1']);
   assert.equal(warnings.length, 10, warnings.join('\n'));

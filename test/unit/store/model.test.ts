@@ -105,7 +105,7 @@ test('under memory pressure a get returns the stored value or a miss, never othe
     const res = set(store, key, v, { mode: append ? StoreMode.Append : StoreMode.Set });
     if (res === StoreResult.Stored) model.set(key, append ? model.get(key)! + v : v);
     else if (!append) model.delete(key); // too large or no memory: a set leaves no old value visible
-    if (!append && res !== StoreResult.Stored) store.noteAllocFailure(res, Buffer.from(key), 0, key.length, true);
+    if (!append && res !== StoreResult.Stored) store.noteAllocFailure(res, Buffer.from(key), 0, key.length, true, StoreMode.Set);
     assert.ok(store.pagesAllocated <= 8);
   }
   assert.ok(store.stats().evictions > 0);

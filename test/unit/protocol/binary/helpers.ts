@@ -1,15 +1,19 @@
 // Helpers for the binary protocol unit tests: a server context over a real store, a Session
 // fed directly, and request / response codecs for expected bytes.
 import type { ServerContext } from '../../../../src/protocol/context.js';
-import type { Authenticator } from '../../../../src/auth/authenticator.js';
+import type { Authenticator, SourceReport } from '../../../../src/auth/authenticator.js';
 import type { Settings } from '../../../../src/config/settings.js';
 import type { VerboseLog } from '../../../../src/log/verbose.js';
 import { makeSettings } from '../../../../src/config/settings.js';
 import { createStore } from '../../../../src/store/cache.js';
+import { RuntimeSettings } from '../../../../src/config/runtime-settings.js';
+import { PrefixStats } from '../../../../src/stats/prefix-stats.js';
 import { ManualClock } from '../../../../src/store/clock.js';
 import { Counters } from '../../../../src/stats/counters.js';
+import { WatchLog } from '../../../../src/log/watch.js';
 import { Session, SessionAction } from '../../../../src/protocol/session.js';
 import { BufferBudget } from '../../../../src/protocol/conn-buffers.js';
+import { AuthThrottle } from '../../../../src/protocol/auth-throttle.js';
 
 export class CaptureLog implements VerboseLog {
   level: number;
@@ -40,7 +44,16 @@ export class FakeAuth implements Authenticator {
     if (authzid !== '' && authzid !== authcid) return false;
     return this.users.get(authcid) === password;
   }
+  checkCramMd5(): boolean | undefined {
+    return undefined;
+  }
   reload(): void {}
+  sources(): readonly SourceReport[] {
+    return [];
+  }
+  sourceErrors(): number {
+    return 0;
+  }
 }
 
 export interface TestCtx {
@@ -53,15 +66,20 @@ export interface TestCtx {
 export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator | null = null, logLevel = 0): TestCtx {
   const settings = makeSettings({ lruCrawler: false, ...(sasl !== null ? { saslEnabled: true, bindingProtocol: 'binary' as const } : {}), ...overrides });
   const clock = new ManualClock();
-  const store = createStore(settings, clock);
+  const runtime = new RuntimeSettings(settings);
+  const store = createStore(settings, runtime, clock);
   const log = new CaptureLog(logLevel);
   const ctx: ServerContext = {
     settings,
+    runtime,
     store,
     counters: new Counters(),
+    prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl,
     asciiAuth: null,
+    authThrottle: new AuthThrottle(),
     log,
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
     bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),

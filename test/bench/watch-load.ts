@@ -1,0 +1,92 @@
+// `node dist/test/bench/watch-load.js`: the cost of a `watch fetchers` connection on sequential
+// gets (one request in flight), memcachedts and Debian's memcached -t 1 side by side: ms per
+// 20k gets without a watcher and with one that reads everything. Env: WATCH_BENCH_GETS (20000),
+// WATCH_BENCH_ROUNDS (5; the median is shown).
+import net from 'node:net';
+import { startDaemon, type Daemon } from '../support/daemon.js';
+
+const GETS = Number(process.env['WATCH_BENCH_GETS'] ?? 20000);
+const ROUNDS = Number(process.env['WATCH_BENCH_ROUNDS'] ?? 5);
+
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** ms for n sequential `get foo` (a hit), each sent once the previous reply's END arrived. */
+async function sequentialGets(port: number, n: number): Promise<number> {
+  const s = await connect(port);
+  s.setNoDelay(true);
+  s.write('set foo 0 0 3\r\nbar\r\n');
+  await new Promise<void>((r) => s.once('data', () => r()));
+  const req = Buffer.from('get foo\r\n');
+  const t0 = process.hrtime.bigint();
+  await new Promise<void>((resolve) => {
+    let left = n;
+    let tail = '';
+    s.on('data', (d: Buffer) => {
+      tail = (tail + d.toString('latin1')).slice(-8);
+      if (tail.endsWith('END\r\n')) {
+        tail = '';
+        if (--left === 0) resolve();
+        else s.write(req);
+      }
+    });
+    s.write(req);
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  s.destroy();
+  return ms;
+}
+
+/** A watcher that reads and counts lines as fast as they come. */
+async function watch(port: number): Promise<{ lines: () => number; close: () => void }> {
+  const s = await connect(port);
+  let lines = 0;
+  s.on('data', (d: Buffer) => {
+    for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
+  });
+  s.write('watch fetchers\r\n');
+  while (lines === 0) await new Promise((r) => setTimeout(r, 5));
+  return { lines: () => lines - 1, close: () => s.destroy() };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Rounds alternate without and with a watcher, so a busy spell of the machine hits both. */
+async function measure(d: Daemon): Promise<{ plain: number; watched: number; lines: number }> {
+  const plain: number[] = [];
+  const watched: number[] = [];
+  let lines = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    plain.push(await sequentialGets(d.port, GETS));
+    const w = await watch(d.port);
+    watched.push(await sequentialGets(d.port, GETS));
+    const deadline = Date.now() + 3000;
+    while (w.lines() < GETS + 1 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    lines = w.lines();
+    w.close();
+  }
+  return { plain: median(plain), watched: median(watched), lines };
+}
+
+const rows: string[] = [];
+for (const memcached of [false, true]) {
+  const d = await startDaemon({ memcached, args: ['-t', '1'] });
+  try {
+    await sequentialGets(d.port, 2000); // warm-up
+    const m = await measure(d);
+    const name = memcached ? 'memcached -t 1' : 'memcachedts';
+    rows.push(`${name.padEnd(16)} ${m.plain.toFixed(0).padStart(6)} ms   ${m.watched.toFixed(0).padStart(6)} ms   ` +
+      `${(m.plain / m.watched).toFixed(2)}x   lines seen ${m.lines}/${GETS + 1}`);
+  } finally {
+    await d.stop();
+  }
+}
+console.log(`${GETS} sequential gets, median of ${ROUNDS}:  no watcher | watch fetchers | throughput kept`);
+for (const r of rows) console.log(r);
