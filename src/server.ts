@@ -17,6 +17,7 @@ import { Counters } from './stats/counters.js';
 import { PrefixStats } from './stats/prefix-stats.js';
 import { AuthThrottle, type AuthThrottleOptions } from './protocol/auth-throttle.js';
 import { ConnectionHub } from './net/connection.js';
+import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, type TcpListener } from './net/tcp.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
 import { listenUnix, type UnixListener } from './net/unix.js';
@@ -78,6 +79,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     log: deps.log,
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
+    bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {
       deps.onShutdownRequest?.(graceful);

@@ -64,7 +64,7 @@ export interface Settings {
   readonly tempLru: boolean;
   readonly maxconnsFast: boolean;
   readonly tailRepairTime: number;
-  readonly readBufMemLimitBytes: number; // -o read_buf_mem_limit (0 = our own per-conn caps only)
+  readonly readBufMemLimitBytes: number; // -o read_buf_mem_limit (0 = off; protocol/conn-buffers.ts)
   readonly watcherLogbufSize: number;
   readonly workerLogbufSize: number;
   readonly slabReassign: boolean;

@@ -10,6 +10,7 @@ import type { SourceStatus } from '../auth/source-status.js';
 import type { VerboseLog } from '../log/verbose.js';
 import type { WatchLog } from '../log/watch.js';
 import type { Session } from './session.js';
+import type { BufferBudget } from './conn-buffers.js';
 import type { AuthThrottle } from './auth-throttle.js';
 
 /** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
@@ -41,6 +42,8 @@ export interface ServerContext {
   readonly watch: WatchLog;
   /** Live connections, for `stats conns` and graceful shutdown. */
   readonly sessions: Set<Session>;
+  /** -o read_buf_mem_limit: the connection buffer budget; null without the option. */
+  readonly bufferBudget: BufferBudget | null;
   /** Unix ms when the server started (uptime). */
   readonly startedAtMs: number;
   /** `shutdown [graceful]` with -A. */

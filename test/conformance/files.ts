@@ -25,7 +25,7 @@ const leftOut = (why: string): FilePlan => ({ kind: 'left-out', why });
 
 export const SUITE_FILES: Readonly<Record<string, FilePlan>> = {
   '00-startup.t': run(),
-  '64bit.t': run({ expectedFailure: 'issue #15 item 9: T_MEMD_INITIAL_MALLOC hook and the size limit the file expects' }),
+  '64bit.t': run(),
   'ascii-auth.t': run(),
   'binary-extstore.t': leftOut(EXTSTORE),
   'binary-get.t': run(),
@@ -35,7 +35,7 @@ export const SUITE_FILES: Readonly<Record<string, FilePlan>> = {
   'cas.t': run(),
   'chunked-extstore.t': leftOut(EXTSTORE),
   'chunked-items.t': run(),
-  'conn-limits.t': run({ expectedFailure: 'issue #15 item 7: -o read_buf_mem_limit and response_obj_oom' }),
+  'conn-limits.t': run(),
   'daemonize.t': run(),
   'dash-M.t': run(),
   'dyn-maxbytes.t': run(),
@@ -70,7 +70,7 @@ export const SUITE_FILES: Readonly<Record<string, FilePlan>> = {
   'issue_42.t': run(),
   'issue_50.t': run(),
   'issue_61.t': run({ expectedFailure: 'issue #15 item 4: conn_yields counted per -R requests' }),
-  'issue_67.t': run({ expectedFailure: 'issue #15 item 6: MEMCACHED_PORT_FILENAME, -p -1 / -U -1' }),
+  'issue_67.t': run(),
   'issue_68.t': run(),
   'issue_70.t': run(),
   'item_size_max.t': run(),

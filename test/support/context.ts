@@ -9,6 +9,7 @@ import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
 import { Session, type ConnInfo } from '../../src/protocol/session.js';
+import { BufferBudget } from '../../src/protocol/conn-buffers.js';
 import { AuthThrottle, type AuthThrottleOptions } from '../../src/protocol/auth-throttle.js';
 
 export interface TestContext extends ServerContext {
@@ -43,6 +44,7 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
+    bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {
       shutdownRequests.push(graceful);

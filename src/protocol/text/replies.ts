@@ -31,6 +31,7 @@ export const ERR_SHUTDOWN_MODE = line('CLIENT_ERROR invalid shutdown mode');
 export const ERR_TOO_LARGE = line('SERVER_ERROR object too large for cache');
 export const ERR_NO_MEMORY_STORING = line('SERVER_ERROR out of memory storing object');
 export const ERR_NO_MEMORY = line('SERVER_ERROR out of memory');
+export const ERR_OOM_GET_RESPONSE = line('SERVER_ERROR out of memory writing get response');
 export const ERR_STATS_DETAIL_USAGE = line('CLIENT_ERROR usage: stats detail on|off|dump');
 export const ERR_CACHEDUMP_DISABLED = line('CLIENT_ERROR stats cachedump not allowed');
 export const ERR_ILLEGAL_SLAB_ID = line('CLIENT_ERROR Illegal slab id');

@@ -12,6 +12,7 @@ import { ManualClock } from '../../../../src/store/clock.js';
 import { Counters } from '../../../../src/stats/counters.js';
 import { WatchLog } from '../../../../src/log/watch.js';
 import { Session, SessionAction } from '../../../../src/protocol/session.js';
+import { BufferBudget } from '../../../../src/protocol/conn-buffers.js';
 import { AuthThrottle } from '../../../../src/protocol/auth-throttle.js';
 
 export class CaptureLog implements VerboseLog {
@@ -80,6 +81,7 @@ export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator |
     log,
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
+    bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),
     requestShutdown: () => {},
   };
