@@ -108,6 +108,7 @@ async function transcriptLines(d: Daemon): Promise<string[]> {
   b.send(binaryGet('bk'));
   await b.read(24 + 9); // "Not found"
   b.close();
+  await sleep(100); // the server sees this close before the next connection (fixed line order)
   // a protocol error closes with reason=error, a client's close is reason=normal
   const h = await connect(d.port);
   ports.push(h.socket.localPort!);
