@@ -68,6 +68,12 @@ const OK_LINE = Buffer.from('OK\r\n', 'latin1');
  * between 1 ms and 1 s.
  */
 const DRAIN_DELAY_MS = 1;
+/**
+ * Lines still staged after a drain (the socket held earlier bytes) are retried this much later,
+ * in case the socket gives no 'drain' notice (plain sockets do not after a write below their
+ * high-water mark); normally Connection.onDrain flushes them first.
+ */
+const RETRY_DELAY_MS = 10;
 /** Unix ms when performance.now() was 0 (constant; reading the getter each time costs). */
 const TIME_ORIGIN_MS = performance.timeOrigin;
 
@@ -112,6 +118,10 @@ export class Watcher {
     this.spare = null;
     this.skipped = 0;
     this.isFlushFailed = false;
+  }
+
+  get hasStaged(): boolean {
+    return this.fill > 0;
   }
 
   /** Room for more lines: the capacity less what waits here and in the socket. */
@@ -177,9 +187,12 @@ export class WatchLog implements StoreListener {
   private isDrainScheduled: boolean;
   /** The drain timer, made once and re-armed with refresh() (no timer object per drain). */
   private drainTimer: NodeJS.Timeout | null;
+  private retryTimer: NodeJS.Timeout | null;
+  private isRetryScheduled: boolean;
   private readonly line: LineBuilder;
   private readonly skipLine: LineBuilder;
   private readonly drainNow: () => void;
+  private readonly retryNow: () => void;
 
   constructor(store: Store, watcherBufBytes: number, workerBufBytes: number) {
     this.cfd = 0;
@@ -194,9 +207,12 @@ export class WatchLog implements StoreListener {
     this.workEnd = 0;
     this.isDrainScheduled = false;
     this.drainTimer = null;
+    this.retryTimer = null;
+    this.isRetryScheduled = false;
     this.line = new LineBuilder();
     this.skipLine = new LineBuilder(64);
     this.drainNow = (): void => this.drain();
+    this.retryNow = (): void => this.retry();
   }
 
   /** Whether connection events are being recorded (callers skip gathering addresses if not). */
@@ -373,7 +389,23 @@ export class WatchLog implements StoreListener {
       at += ENTRY_HEADER + work[at + E_TAIL_LEN]!;
     }
     this.workEnd = 0;
-    for (const w of watchers) if (w !== null) w.flush();
+    let isStaged = false;
+    for (const w of watchers) {
+      if (w === null) continue;
+      w.flush();
+      if (w.hasStaged) isStaged = true;
+    }
+    if (isStaged && !this.isRetryScheduled) {
+      this.isRetryScheduled = true;
+      if (this.retryTimer === null) this.retryTimer = setTimeout(this.retryNow, RETRY_DELAY_MS).unref();
+      else this.retryTimer.refresh();
+    }
+  }
+
+  /** The retry after a drain that left lines staged: flush what the sockets now take. */
+  private retry(): void {
+    this.isRetryScheduled = false;
+    if (!this.isDrainScheduled) this.drain();
   }
 
   /** logger_thread_write_entry: the line of the entry at work[at] to each watcher of flag. */
