@@ -59,6 +59,8 @@ export const WatchFlag = {
 export const WATCHER_LIMIT = 20;
 /** Room an entry needs in the worker buffer to be written (memcached reserves reqlen 512 + header). */
 const ENTRY_RESERVE = ENTRY_HEADER + 512;
+/** Longest key an entry keeps (memcached's KEY_MAX_LENGTH; the front ends refuse longer ones). */
+const KEY_MAX = 250;
 /** Room a line needs in a watcher's buffer beyond its own length (room for a `skipped=` line). */
 const LINE_SLACK = 128;
 const OK_LINE = Buffer.from('OK\r\n', 'latin1');
@@ -335,6 +337,7 @@ export class WatchLog implements StoreListener {
 
   /** Room for one entry in the worker buffer: its offset with the common fields written, or -1 (dropped). */
   private begin(kind: EntryKind, tailLen: number): number {
+    if (tailLen > KEY_MAX) tailLen = KEY_MAX;
     const at = this.workEnd;
     if (this.work.length - at < ENTRY_RESERVE) {
       this.stats.log_worker_dropped++;
@@ -357,6 +360,7 @@ export class WatchLog implements StoreListener {
 
   private putTail(at: number, src: Buffer, start: number, len: number): void {
     const work = this.work;
+    if (len > KEY_MAX) len = KEY_MAX;
     const to = at + ENTRY_HEADER;
     if (len <= 32) for (let i = 0; i < len; i++) work[to + i] = src[start + i]!;
     else src.copy(work, to, start, start + len);

@@ -371,3 +371,18 @@ test('a watcher that never reads: bounded memory, skipped= lines, other clients 
   while (!next.includes('key=after')) next = await w.line(5000);
   assert.match(next, /^ts=\d+\.\d+ gid=\d+ type=item_get key=after status=not_found clsid=0 cfd=\d+ size=0$/);
 });
+
+test('what a watcher sends is read and dropped: megabytes of it change nothing', async () => {
+  const d = await start(false);
+  const w = await watcher(d.port, 'fetchers');
+  const rssBefore = rssKb(d.proc.pid!);
+  const junk = Buffer.alloc(1024 * 1024, 'get x\r\n');
+  for (let i = 0; i < 8; i++) w.send(junk);
+  const c = await connect(d.port);
+  await sleep(200);
+  assert.equal(await c.request('get seen\r\n'), 'END\r\n');
+  assert.match(await w.line(5000), /type=item_get key=seen status=not_found/);
+  assert.ok(rssKb(d.proc.pid!) - rssBefore < 30 * 1024);
+  // its own lookups were never run
+  assert.equal((await stats(d.port)).get('get_misses'), '1');
+});
