@@ -386,3 +386,26 @@ test('what a watcher sends is read and dropped: megabytes of it change nothing',
   // its own lookups were never run
   assert.equal((await stats(d.port)).get('get_misses'), '1');
 });
+
+test('idle_timeout closes are reason=idle_timeout; the watcher itself is never kicked', { skip: !haveMemcached && 'no /usr/bin/memcached' }, async () => {
+  const got: string[][] = [];
+  for (const memcached of [false, true]) {
+    const d = await start(memcached, ['-o', 'idle_timeout=1']);
+    const w = await watcher(d.port, 'connevents');
+    const c = await connect(d.port);
+    assert.equal(await c.closedWithin(6000), true);
+    const lines = [await w.line(5000), await w.line(5000)].map((l) => l.replace(/^ts=\S+ gid=\d+ /, '').replace(/cfd=\d+/, 'cfd=C').replace(/rport=\d+/, 'rport=P'));
+    // the watcher outlived several idle periods and still streams
+    await sleep(1500);
+    const c2 = await connect(d.port);
+    lines.push((await w.line(5000)).replace(/^ts=\S+ gid=\d+ /, '').replace(/cfd=\d+/, 'cfd=C').replace(/rport=\d+/, 'rport=P'));
+    c2.close();
+    got.push(lines);
+  }
+  assert.deepEqual(got[0], got[1]);
+  assert.deepEqual(got[0], [
+    'type=conn_new rip=127.0.0.1 rport=P transport=tcp cfd=C',
+    'type=conn_close rip=127.0.0.1 rport=P transport=tcp reason=idle_timeout cfd=C',
+    'type=conn_new rip=127.0.0.1 rport=P transport=tcp cfd=C',
+  ]);
+});
