@@ -59,6 +59,8 @@ export const WatchFlag = {
 export const WATCHER_LIMIT = 20;
 /** Room an entry needs in the worker buffer to be written (memcached reserves reqlen 512 + header). */
 const ENTRY_RESERVE = ENTRY_HEADER + 512;
+/** Longest key an entry keeps (memcached's KEY_MAX_LENGTH; the front ends refuse longer ones). */
+const KEY_MAX = 250;
 /** Room a line needs in a watcher's buffer beyond its own length (room for a `skipped=` line). */
 const LINE_SLACK = 128;
 const OK_LINE = Buffer.from('OK\r\n', 'latin1');
@@ -68,6 +70,12 @@ const OK_LINE = Buffer.from('OK\r\n', 'latin1');
  * between 1 ms and 1 s.
  */
 const DRAIN_DELAY_MS = 1;
+/**
+ * Lines still staged after a drain (the socket held earlier bytes) are retried this much later,
+ * in case the socket gives no 'drain' notice (plain sockets do not after a write below their
+ * high-water mark); normally Connection.onDrain flushes them first.
+ */
+const RETRY_DELAY_MS = 10;
 /** Unix ms when performance.now() was 0 (constant; reading the getter each time costs). */
 const TIME_ORIGIN_MS = performance.timeOrigin;
 
@@ -112,6 +120,10 @@ export class Watcher {
     this.spare = null;
     this.skipped = 0;
     this.isFlushFailed = false;
+  }
+
+  get hasStaged(): boolean {
+    return this.fill > 0;
   }
 
   /** Room for more lines: the capacity less what waits here and in the socket. */
@@ -177,9 +189,12 @@ export class WatchLog implements StoreListener {
   private isDrainScheduled: boolean;
   /** The drain timer, made once and re-armed with refresh() (no timer object per drain). */
   private drainTimer: NodeJS.Timeout | null;
+  private retryTimer: NodeJS.Timeout | null;
+  private isRetryScheduled: boolean;
   private readonly line: LineBuilder;
   private readonly skipLine: LineBuilder;
   private readonly drainNow: () => void;
+  private readonly retryNow: () => void;
 
   constructor(store: Store, watcherBufBytes: number, workerBufBytes: number) {
     this.cfd = 0;
@@ -194,9 +209,12 @@ export class WatchLog implements StoreListener {
     this.workEnd = 0;
     this.isDrainScheduled = false;
     this.drainTimer = null;
+    this.retryTimer = null;
+    this.isRetryScheduled = false;
     this.line = new LineBuilder();
     this.skipLine = new LineBuilder(64);
     this.drainNow = (): void => this.drain();
+    this.retryNow = (): void => this.retry();
   }
 
   /** Whether connection events are being recorded (callers skip gathering addresses if not). */
@@ -319,6 +337,7 @@ export class WatchLog implements StoreListener {
 
   /** Room for one entry in the worker buffer: its offset with the common fields written, or -1 (dropped). */
   private begin(kind: EntryKind, tailLen: number): number {
+    if (tailLen > KEY_MAX) tailLen = KEY_MAX;
     const at = this.workEnd;
     if (this.work.length - at < ENTRY_RESERVE) {
       this.stats.log_worker_dropped++;
@@ -341,6 +360,7 @@ export class WatchLog implements StoreListener {
 
   private putTail(at: number, src: Buffer, start: number, len: number): void {
     const work = this.work;
+    if (len > KEY_MAX) len = KEY_MAX;
     const to = at + ENTRY_HEADER;
     if (len <= 32) for (let i = 0; i < len; i++) work[to + i] = src[start + i]!;
     else src.copy(work, to, start, start + len);
@@ -373,7 +393,23 @@ export class WatchLog implements StoreListener {
       at += ENTRY_HEADER + work[at + E_TAIL_LEN]!;
     }
     this.workEnd = 0;
-    for (const w of watchers) if (w !== null) w.flush();
+    let isStaged = false;
+    for (const w of watchers) {
+      if (w === null) continue;
+      w.flush();
+      if (w.hasStaged) isStaged = true;
+    }
+    if (isStaged && !this.isRetryScheduled) {
+      this.isRetryScheduled = true;
+      if (this.retryTimer === null) this.retryTimer = setTimeout(this.retryNow, RETRY_DELAY_MS).unref();
+      else this.retryTimer.refresh();
+    }
+  }
+
+  /** The retry after a drain that left lines staged: flush what the sockets now take. */
+  private retry(): void {
+    this.isRetryScheduled = false;
+    if (!this.isDrainScheduled) this.drain();
   }
 
   /** logger_thread_write_entry: the line of the entry at work[at] to each watcher of flag. */
