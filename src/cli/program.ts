@@ -244,6 +244,8 @@ export const HELP_TEXT = `${VERSION_LINE}
    - no_modern:           uses defaults of previous major version (1.4.x)
    - sock_cookie_id:      (accepted, no effect in memcachedts)
    - ext_* (extstore) and ssl_* options are accepted with a warning and have no effect.
+   - metrics_listen:      (memcachedts) ADDR:PORT for Prometheus GET /metrics, loopback or
+                          private address only, not a memcached port (default: off)
 -N, --napi_ids            number of napi ids (accepted, no effect in Node)
 
 memcachedts options:
