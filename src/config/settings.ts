@@ -76,6 +76,8 @@ export interface Settings {
   readonly logFormat: 'text' | 'json'; // --log-format
   readonly configFile: string | null; // --config-file
   readonly logFile: string | null; // `logfile` from the Debian conf (honoured with -d outside systemd)
+  /** -o metrics_listen=ADDR:PORT: the Prometheus endpoint (src/metrics/); null = off. */
+  readonly metricsListen: { readonly host: string; readonly port: number } | null;
 }
 
 export const MEMCACHED_VERSION = '1.6.18';
@@ -143,6 +145,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   logFormat: 'text',
   configFile: null,
   logFile: null,
+  metricsListen: null,
 });
 
 /** Settings for tests and embedding: the defaults with some fields replaced. */
