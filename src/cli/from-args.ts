@@ -453,6 +453,9 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
           const n = safeStrtoul(need(value, 'Missing worker_logbuf_size argument'));
           if (n === null) fail('could not parse argument to worker_logbuf_size');
           s.workerLogbufSize = n * 1024;
+          // memcached 1.6.18 falls through into slab_sizes here (no break): the same value is
+          // also checked as a slab size list, so below 48 or above slab_chunk_max it exits 64.
+          r.slabSizes = value!;
           break;
         }
         case 'slab_sizes':

@@ -845,8 +845,12 @@ function processWatch(r: TextReader): void {
   // Over UDP memcached's logger cannot write to the (unconnected) socket: no reply, no watcher.
   if (session.watchSink === null) return;
   const watcher = ctx.watch.add(session.watchSink, flags);
-  if (watcher === null) {
+  if (watcher === 'too_many') {
     reply(r, R.ERR_WATCHER_TOO_MANY);
+    return;
+  }
+  if (watcher === 'failed') {
+    reply(r, R.ERR_WATCHER_FAILED);
     return;
   }
   session.watcher = watcher;

@@ -38,6 +38,7 @@ export const ERR_ILLEGAL_SLAB_ID = line('CLIENT_ERROR Illegal slab id');
 export const ERR_WATCH_DISABLED = line('CLIENT_ERROR watch commands not allowed');
 export const ERR_WATCH_PIPELINE = line('ERROR cannot pipeline other commands before watch');
 export const ERR_WATCHER_TOO_MANY = line('WATCHER_TOO_MANY log watcher limit reached');
+export const ERR_WATCHER_FAILED = line('WATCHER_FAILED failed to add log watcher');
 export const ERR_MEMLIMIT_TOO_SMALL = line('MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m');
 export const ERR_MEMLIMIT_UNITS = line('MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes');
 export const ERR_MEMLIMIT_FAILED = line('MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust');
