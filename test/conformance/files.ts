@@ -106,7 +106,7 @@ export const SUITE_FILES: Readonly<Record<string, FilePlan>> = {
   'touch.t': run(),
   'udp.t': run(),
   'unixsocket.t': run(),
-  'watcher.t': run({ expectedFailure: 'issue #15 item 2: passes 8 runs in 10 here; in the others perl dies mid-file (exit 10) under load' }),
+  'watcher.t': run({ expectedFailure: 'issue #15 item 2: passed 12 runs of 14 here; in the other two perl died mid-file (exit 10) under load' }),
   'watcher_connid.t': run(),
   'whitespace.t': leftOut(SOURCE_TREE),
 };
