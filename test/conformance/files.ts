@@ -7,7 +7,7 @@
 // then). `failsOnRelease` is the same for Debian's release memcached (`--target=real`).
 //
 // Checked 2026-12-02 on Debian 12: release memcached 1.6.18-1+deb12u1 passes 60 of the 61 run
-// files (all but expirations.t); memcachedts (main at 8425df4) 56, watcher.t most of the time.
+// files (all but expirations.t); memcachedts (main at 8425df4) 57.
 
 export const SUITE_VERSION = '1.6.18';
 
@@ -106,7 +106,7 @@ export const SUITE_FILES: Readonly<Record<string, FilePlan>> = {
   'touch.t': run(),
   'udp.t': run(),
   'unixsocket.t': run(),
-  'watcher.t': run({ expectedFailure: 'issue #15 item 2: passed 12 runs of 14 here; in the other two perl died mid-file (exit 10) under load' }),
+  'watcher.t': run(),
   'watcher_connid.t': run(),
   'whitespace.t': leftOut(SOURCE_TREE),
 };
