@@ -54,8 +54,10 @@ my $limit = shift @ARGV;
 my $pid = fork();
 die "timedrun: fork: $!\n" unless defined $pid;
 if ($pid == 0) {
-    exec { $ARGV[0] } @ARGV;
-    POSIX::_exit(127);
+    exec { $ARGV[0] } @ARGV or do {
+        print STDERR "timedrun: $ARGV[0]: $!\n";
+        POSIX::_exit(127);
+    };
 }
 for my $sig (qw(HUP INT USR1 TERM)) {
     $SIG{$sig} = sub { kill $sig, $pid };
