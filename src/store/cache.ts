@@ -1025,6 +1025,7 @@ export class Cache implements Store {
   }
 
   slabsReassign(src: number, dst: number): string {
+    this.clock.now(); // expired items in the page are dropped, not rescued
     return this.mover.reassign(src, dst);
   }
 
