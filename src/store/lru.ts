@@ -66,6 +66,19 @@ export class LruLists {
     this.bytes[id]! -= total;
   }
 
+  /** The item at oldRef now lives at newRef (a page move copied it, NEXT/PREV included). */
+  replace(oldRef: number, newRef: number, id: number): void {
+    const words = this.words;
+    const w = words[(newRef / REF_PAGE_STRIDE) | 0]!;
+    const b = (newRef & REF_OFF_MASK) << 1;
+    const prev = w[b + W_PREV]!;
+    const next = w[b + W_NEXT]!;
+    if (prev !== NIL) words[(prev / REF_PAGE_STRIDE) | 0]![((prev & REF_OFF_MASK) << 1) + W_NEXT] = newRef;
+    else if (this.head[id] === oldRef) this.head[id] = newRef;
+    if (next !== NIL) words[(next / REF_PAGE_STRIDE) | 0]![((next & REF_OFF_MASK) << 1) + W_PREV] = newRef;
+    else if (this.tail[id] === oldRef) this.tail[id] = newRef;
+  }
+
   /** Moves ref to the head of its own list. */
   moveToHead(ref: number, id: number, total: number): void {
     if (this.head[id] === ref) return;
