@@ -77,6 +77,7 @@ import { SlabAutomover } from './slab-automove.js';
 import { SlabMover } from './slab-mover.js';
 import { emitItemStats, emitSlabStats, StoreCounters, sum } from './stats.js';
 import { U64_MASK } from './u64.js';
+import { checkImage, type StoreImage } from './store-image.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
 
 const MIB = 1024 * 1024;
@@ -90,12 +91,14 @@ const CRLF1 = 0x0a;
 const PINS_KEPT_MAX = 4096;
 
 /** The store for a server; runtime is the server's one RuntimeSettings, read live. */
-export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Store {
+export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Cache {
   return new Cache(settings, clock ?? systemClock, runtime);
 }
 
 export class Cache implements Store {
   private readonly casEnabled: boolean;
+  /** -e: the memory limit cannot change at run time (memcached preallocates it). */
+  private readonly isMemoryFixed: boolean;
   private readonly itemSizeMax: number;
   private readonly sizesHist: Uint32Array | null;
   /** The server's run-time settings (lru tune/mode/temp_ttl, crawler, automove, flush point). */
@@ -148,6 +151,7 @@ export class Cache implements Store {
   constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings = new RuntimeSettings(settings)) {
     this.runtime = runtime;
     this.casEnabled = settings.casEnabled;
+    this.isMemoryFixed = settings.memoryFile !== null;
     this.itemSizeMax = settings.itemSizeMax;
     this.sizesHist = settings.trackSizes ? new Uint32Array(Math.floor(this.itemSizeMax / 32) + 2) : null;
     this.clock = new ServerClock(clock);
@@ -911,7 +915,8 @@ export class Cache implements Store {
   }
 
   setMemLimit(bytes: number): boolean {
-    if (bytes < MIN_MEMLIMIT) return false;
+    // memcached refuses cache_memlimit when its memory is preallocated, as -e makes it
+    if (bytes < MIN_MEMLIMIT || this.isMemoryFixed) return false;
     this.slabs.setMemLimit(bytes);
     return true;
   }
@@ -1110,6 +1115,74 @@ export class Cache implements Store {
     this.crawler.close();
     this.lru.close();
     this.hash.close();
+  }
+
+  // =====================================================================================
+  // warm restart (-e): the whole state out at a graceful stop, back in at the next start
+  // =====================================================================================
+
+  /**
+   * The store's state for memory-file.ts, as views of the live arrays: call it once the
+   * connections are gone (no verb runs between this and the write). Items still pinned by a
+   * reply that never finished are let go first, so no chunk stays lost across the restart.
+   */
+  exportImage(): StoreImage {
+    this.pins.clear();
+    this.pinnedItems = 0;
+    for (const ref of this.zombies) this.freeItem(ref);
+    this.zombies.clear();
+    const buckets = this.hash.exportBuckets();
+    const k = this.counters;
+    return {
+      slabs: this.slabs.exportImage(),
+      pages: this.pages,
+      lruHead: this.lists.head,
+      lruTail: this.lists.tail,
+      lruCount: this.lists.count,
+      lruBytes: this.lists.bytes,
+      buckets,
+      processStarted: this.clock.processStarted,
+      casId: this.casId,
+      oldestLive: this.runtime.oldestLive,
+      oldestCas: this.runtime.oldestCas,
+      currItems: k.currItems,
+      currBytes: k.currBytes,
+    };
+  }
+
+  /**
+   * Takes a saved state into this fresh store (before it serves anything): items, LRU order,
+   * hash table size, cas counter, flush marks and the clock's start come back. Returns why it
+   * could not (the store then stays empty), or null.
+   */
+  restoreImage(image: StoreImage): string | null {
+    if (this.counters.currItems !== 0 || this.slabs.pageCount !== 0) return 'the store is not empty';
+    const bad = checkImage(image);
+    if (bad !== null) return `damaged item links (${bad})`;
+    if (!this.slabs.restoreImage(image.slabs, image.pages)) return 'slab pages do not fit these settings';
+    if (!this.hash.restoreBuckets(image.buckets)) return 'bad hash table size';
+    this.lists.restore(image.lruHead, image.lruTail, image.lruCount, image.lruBytes);
+    this.clock.resume(image.processStarted);
+    this.casId = image.casId;
+    this.runtime.oldestLive = image.oldestLive;
+    this.runtime.oldestCas = image.oldestCas;
+    const k = this.counters;
+    k.currItems = image.currItems;
+    k.currBytes = image.currBytes;
+    // memcached's do_item_link_fixup counts each restored item as linked once more
+    k.totalItems = image.currItems;
+    if (this.sizesHist !== null) this.countSizes();
+    return null;
+  }
+
+  /** -o track_sizes after a restore: the histogram from the items themselves. */
+  private countSizes(): void {
+    const h = this.sizesHist!;
+    for (let id = 0; id < this.lists.head.length; id++) {
+      for (let it = this.lists.head[id]!; it !== NIL; it = this.w(it)[((it & REF_OFF_MASK) << 1) + W_NEXT]!) {
+        h[Math.ceil(this.totalOf(it) / 32)]!++;
+      }
+    }
   }
 
   // --- introspection for tests and benchmarks ---

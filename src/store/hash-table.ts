@@ -170,6 +170,23 @@ export class HashTable {
     }
   };
 
+  /** The bucket array, for a warm restart's save: any expansion is finished first. */
+  exportBuckets(): Uint32Array {
+    this.finishExpansion();
+    return this.buckets;
+  }
+
+  /** Takes back saved buckets (the chains run through the restored pages); their count gives the power. */
+  restoreBuckets(buckets: Uint32Array): boolean {
+    const power = Math.log2(buckets.length);
+    if (!Number.isInteger(power) || power < 1 || power > HASHPOWER_MAX) return false;
+    this.oldBuckets = null;
+    this.expandBucket = 0;
+    this.buckets = buckets;
+    this.hashPower = power;
+    return true;
+  }
+
   /** Runs a pending expansion to completion (tests). */
   finishExpansion(): void {
     while (this.oldBuckets !== null) this.expandStep(1 << 16);

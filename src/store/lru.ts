@@ -92,6 +92,14 @@ export class LruLists {
     this.link(ref, to, total);
   }
 
+  /** Takes back saved list ends and totals (a warm restart: the links are in the restored pages). */
+  restore(head: Uint32Array, tail: Uint32Array, count: Float64Array, bytes: Float64Array): void {
+    this.head.set(head);
+    this.tail.set(tail);
+    this.count.set(count);
+    this.bytes.set(bytes);
+  }
+
   /** Items of a slab class, all segments together. */
   itemsInClass(cls: number): number {
     const c = cls & CLASS_MASK;

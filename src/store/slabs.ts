@@ -26,6 +26,21 @@ const EMPTY_WORDS = new Uint32Array(0);
 const EMPTY_PAGE = Buffer.alloc(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
+/**
+ * What a warm restart needs besides the pages themselves (memory-file.ts writes it): per page
+ * slot its class (0 = no page in the slot) and used chunks, per class the free list, the carve
+ * position and the page count. Free lists run through the chunks, so they come back with the pages.
+ */
+export interface SlabsImage {
+  readonly pageClass: Uint8Array;
+  readonly pageUsed: Uint32Array;
+  readonly freeHead: Uint32Array;
+  readonly freeCount: Float64Array;
+  readonly carvePage: Int32Array;
+  readonly carveNext: Int32Array;
+  readonly classPages: Float64Array;
+}
+
 export class Slabs {
   /** Page buffers and their Uint32Array views; these arrays are shared, never replaced. */
   readonly pages: Buffer[] = [];
@@ -355,6 +370,61 @@ export class Slabs {
   /** Pages of a class, 0 being the global pool. */
   pagesOf(cls: number): number {
     return cls === 0 ? this.poolPages.length : this.classPages[cls]!;
+  }
+
+  /** The slab state as views of the live arrays (valid until the next allocation). */
+  exportImage(): SlabsImage {
+    const slots = this.pages.length;
+    return {
+      pageClass: this.pageClass.subarray(0, slots),
+      pageUsed: this.pageUsed.subarray(0, slots),
+      freeHead: this.freeHead,
+      freeCount: this.freeCount,
+      carvePage: this.carvePage,
+      carveNext: this.carveNext,
+      classPages: this.classPages,
+    };
+  }
+
+  /**
+   * Takes back a saved state into a fresh Slabs of the same geometry; pages[i] holds slot i's
+   * page where image.pageClass[i] !== 0. False (nothing changed) when the image does not fit.
+   */
+  restoreImage(image: SlabsImage, pages: readonly Buffer[]): boolean {
+    const slots = image.pageClass.length;
+    if (this.pageCount !== 0 || slots > MAX_PAGES + 1 || pages.length !== slots) return false;
+    let live = 0;
+    for (let p = 0; p < slots; p++) {
+      const cls = image.pageClass[p]!;
+      if (cls > this.largest) return false;
+      if (cls === 0) continue;
+      if (pages[p]!.length !== SLAB_PAGE_SIZE) return false;
+      live++;
+    }
+    if (this.initialMallocedBytes + live * SLAB_PAGE_SIZE > this.memLimit) return false;
+    for (let p = 0; p < slots; p++) {
+      const cls = image.pageClass[p]!;
+      if (cls === 0) {
+        this.pages.push(EMPTY_PAGE);
+        this.words.push(EMPTY_WORDS);
+        this.views.push(EMPTY_VIEW);
+        this.freePageSlots.push(p);
+        continue;
+      }
+      const buf = pages[p]!;
+      this.pages.push(buf);
+      this.words.push(new Uint32Array(buf.buffer, buf.byteOffset, SLAB_PAGE_SIZE >>> 2));
+      this.views.push(dataViewOf(buf));
+    }
+    this.pageCount = live;
+    this.pageClass.set(image.pageClass);
+    this.pageUsed.set(image.pageUsed);
+    this.freeHead.set(image.freeHead);
+    this.freeCount.set(image.freeCount);
+    this.carvePage.set(image.carvePage);
+    this.carveNext.set(image.carveNext);
+    this.classPages.set(image.classPages);
+    return true;
   }
 
   describe(each: (line: string) => void): void {
