@@ -6,21 +6,11 @@ import type { Store } from '../store/store.js';
 import type { Counters } from '../stats/counters.js';
 import type { PrefixStats } from '../stats/prefix-stats.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { SourceStatus } from '../auth/source-status.js';
+import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
 import type { VerboseLog } from '../log/verbose.js';
 import type { WatchLog } from '../log/watch.js';
 import type { Session } from './session.js';
 import type { AuthThrottle } from './auth-throttle.js';
-
-/** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
-export interface AsciiAuthenticator {
-  /** Checks a `user pass` token; returns 'ok', 'fail' or 'format' (bad token). */
-  check(token: Buffer, start: number, end: number): 'ok' | 'fail' | 'format';
-  /** Re-read the file (SIGHUP); a failure leaves nobody authenticated until it is readable. */
-  reload(): void;
-  /** How many users the file holds, or why it authenticates nobody (absent: not tracked). */
-  status?(): SourceStatus;
-}
 
 export interface ServerContext {
   readonly settings: Settings;

@@ -7,7 +7,8 @@ import { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { WatchLog } from '../../src/log/watch.js';
 import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
-import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
+import type { AsciiAuthenticator } from '../../src/auth/ascii-auth.js';
+import type { ServerContext } from '../../src/protocol/context.js';
 import { Session, type ConnInfo } from '../../src/protocol/session.js';
 import { AuthThrottle, type AuthThrottleOptions } from '../../src/protocol/auth-throttle.js';
 
