@@ -3,8 +3,8 @@
 // item, or swallowed), validates them in memcached's dispatch_bin_command order, and hands
 // each to a command in commands.ts / sasl.ts. Replies go into session.out.
 
-import type { ProtocolReader, Session } from '../session.js';
-import { DIRECT_READ_MIN, SessionAction } from '../session.js';
+import type { Session } from '../session.js';
+import { DIRECT_READ_MIN, SessionAction, type ProtocolReader } from '../reader-contract.js';
 import { CloseReason } from '../../log/watch.js';
 import type { ServerContext } from '../context.js';
 import type { OutBuffer } from '../out-buffer.js';

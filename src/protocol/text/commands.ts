@@ -6,8 +6,8 @@
 // Token counts: memcached counts a terminal token, so its `ntokens` is our count + 1 for up to
 // 23 tokens; a line with more tokens leaves the rest in the 24th (ours) / terminal (memcached's).
 
-import type { Session, ValueConsumer } from '../session.js';
-import { SessionAction } from '../session.js';
+import type { Session } from '../session.js';
+import { SessionAction, type ValueConsumer } from '../reader-contract.js';
 import { CloseReason, WatchFlag } from '../../log/watch.js';
 import type { ItemRef } from '../../store/store.js';
 import { AllocError, DeleteResult, DeltaResult, GetOpt, StoreMode, StoreResult } from '../../store/store.js';
@@ -368,7 +368,7 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
 // ------------------------------------------------------------------------------------------
 
 /** Finishes a classic storage command once its value block is in (or was swallowed). */
-class ClassicValueConsumer implements ValueConsumer {
+class ClassicValueConsumer implements ValueConsumer<Session> {
   private readonly reader: TextReader;
   mode: StoreMode;
   casIn: number;

@@ -6,8 +6,8 @@
 // read into an item (conn_nread) or thrown away (conn_swallow), the -Y pre-auth reader
 // (try_read_command_asciiauth), and a `watch` connection that no longer reads commands.
 
-import type { ProtocolReader, Session, ValueConsumer } from '../session.js';
-import { DIRECT_READ_MIN, SessionAction } from '../session.js';
+import type { Session } from '../session.js';
+import { DIRECT_READ_MIN, SessionAction, type ProtocolReader, type ValueConsumer } from '../reader-contract.js';
 import type { ServerContext } from '../context.js';
 import type { MetaSetState } from '../meta/commands.js';
 import { dispatchCommand, getKeys } from './commands.js';
@@ -34,7 +34,7 @@ export class TextReader implements ProtocolReader {
   readonly session: Session;
   readonly ctx: ServerContext;
   /** The classic storage commands' value consumer, made on first use (commands.ts). */
-  classicConsumer: ValueConsumer | null;
+  classicConsumer: ValueConsumer<Session> | null;
   /** What a pending `ms` reply needs, made on the first ms (meta/commands.ts). */
   metaSetState: MetaSetState | null;
 
