@@ -12,7 +12,7 @@ import { createStore } from './store/cache.js';
 import { WatchLog } from './log/watch.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { AsciiAuthenticator } from './auth/ascii-auth.js';
-import type { ListenerInfo, ServerContext } from './protocol/context.js';
+import type { ListenerInfo, ServerContext } from './server-context.js';
 import type { VerboseLog } from './log/verbose.js';
 import { Counters } from './stats/counters.js';
 import { PrefixStats } from './stats/prefix-stats.js';

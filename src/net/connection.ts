@@ -3,8 +3,9 @@
 // timeout, -c and the connection counters. Knows bytes and sockets, never commands.
 
 import type net from 'node:net';
-import type { ServerContext } from '../protocol/context.js';
-import { OUT_YIELD_BYTES, Session, type ConnInfo, type Transport } from '../protocol/session.js';
+import type { ServerContext } from '../server-context.js';
+import type { ConnInfo, Transport } from '../conn-info.js';
+import { OUT_YIELD_BYTES, Session } from '../protocol/session.js';
 import { SessionAction } from '../protocol/reader-contract.js';
 import { FRONT_ENDS } from '../protocol/front-ends.js';
 import { SocketWriter } from './socket-writer.js';

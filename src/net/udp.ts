@@ -5,8 +5,9 @@
 // each its own datagram sequence numbered from 0); we cut a message after every request.
 
 import dgram from 'node:dgram';
-import type { ServerContext, ListenerInfo } from '../protocol/context.js';
-import { Session, type ConnInfo } from '../protocol/session.js';
+import type { ServerContext, ListenerInfo } from '../server-context.js';
+import type { ConnInfo } from '../conn-info.js';
+import { Session } from '../protocol/session.js';
 import { SessionAction } from '../protocol/reader-contract.js';
 import { FRONT_ENDS } from '../protocol/front-ends.js';
 import { UDP_HEADER_BYTES, frameUdpReply, udpRequestId } from './udp-frame.js';

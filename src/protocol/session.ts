@@ -2,25 +2,14 @@
 // text | binary), the reply buffer, and reused per-request structures. net/ feeds bytes in
 // with onData() and writes out.take() after each batch; it knows nothing of commands.
 
-import type { ServerContext } from './context.js';
+import type { ServerContext } from '../server-context.js';
+import type { ConnInfo } from '../conn-info.js';
 import type { ItemRef, ItemView } from '../store/store.js';
 import { DIRECT_READ_MIN, SessionAction, type ProtocolReader, type ValueConsumer } from './reader-contract.js';
 import { newItemView } from '../store/store.js';
 import { OutBuffer } from './out-buffer.js';
 import { Tokens } from './text/tokenizer.js';
 import { CloseReason, type Watcher, type WatchSink } from '../log/watch.js';
-
-export type Transport = 'tcp' | 'udp' | 'unix';
-
-export interface ConnInfo {
-  /** A small integer like memcached's fd, used in -vv lines and `stats conns`. */
-  readonly id: number;
-  readonly transport: Transport;
-  /** `tcp:127.0.0.1:49862`, `udp:...`, `unix:/path` style, as `stats conns` prints addr. */
-  readonly peer: string;
-  /** The listener's address as `stats conns` prints listen_addr. */
-  readonly listenAddr: string;
-}
 
 /**
  * The front ends a session switches between (-B, and the negotiation under -B auto). Handed in

@@ -8,8 +8,9 @@ import { WatchLog } from '../../src/log/watch.js';
 import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator } from '../../src/auth/ascii-auth.js';
-import type { ServerContext } from '../../src/protocol/context.js';
-import { Session, type ConnInfo } from '../../src/protocol/session.js';
+import type { ServerContext } from '../../src/server-context.js';
+import type { ConnInfo } from '../../src/conn-info.js';
+import { Session } from '../../src/protocol/session.js';
 import { FRONT_ENDS } from '../../src/protocol/front-ends.js';
 import { AuthThrottle, type AuthThrottleOptions } from '../../src/protocol/auth-throttle.js';
 

@@ -6,7 +6,7 @@
 import type { Session } from '../session.js';
 import { DIRECT_READ_MIN, SessionAction, type ProtocolReader } from '../reader-contract.js';
 import { CloseReason } from '../../log/watch.js';
-import type { ServerContext } from '../context.js';
+import type { ServerContext } from '../../server-context.js';
 import type { OutBuffer } from '../out-buffer.js';
 import {
   HEADER_BYTES,

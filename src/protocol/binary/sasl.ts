@@ -9,7 +9,7 @@
 
 import type { BinaryReader } from './reader.js';
 import { Opcode, Status, BODY_AUTHENTICATED } from './header.js';
-import { runAuthAttempt } from '../auth-throttle.js';
+import { runAuthAttempt } from '../auth-attempt.js';
 import { CRAM_MD5, makeCramChallenge, parseCramResponse } from '../../auth/cram-md5.js';
 import { hostname as osHostname } from 'node:os';
 

@@ -8,10 +8,10 @@
 
 import type { Session } from '../session.js';
 import { DIRECT_READ_MIN, SessionAction, type ProtocolReader, type ValueConsumer } from '../reader-contract.js';
-import type { ServerContext } from '../context.js';
+import type { ServerContext } from '../../server-context.js';
 import type { MetaSetState } from '../meta/commands.js';
 import { dispatchCommand, getKeys } from './commands.js';
-import { runAuthAttempt } from '../auth-throttle.js';
+import { runAuthAttempt } from '../auth-attempt.js';
 import { safeStrtoul } from '../../common/c-numbers.js';
 import {
   ERR_AUTH_FAILURE,

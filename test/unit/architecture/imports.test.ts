@@ -177,13 +177,10 @@ test('the cycle check finds a cycle, a type-only one too', () => {
 
 // Edges of the cycles issue 16 lists that are still being taken apart, one commit at a time.
 const NOT_YET_BROKEN = new Set([
-  'protocol/context.ts -> protocol/session.ts',
-  'protocol/context.ts -> protocol/auth-throttle.ts',
   'protocol/text/commands.ts -> protocol/text/reader.ts',
   'protocol/binary/commands.ts -> protocol/binary/reader.ts',
   'protocol/binary/stats.ts -> protocol/binary/reader.ts',
   'protocol/binary/sasl.ts -> protocol/binary/reader.ts',
-  'stats/render.ts -> protocol/context.ts',
 ]);
 const settled = all.filter((e) => !NOT_YET_BROKEN.has(e.from + ' -> ' + e.to));
 

@@ -1,6 +1,6 @@
 // Helpers for the binary protocol unit tests: a server context over a real store, a Session
 // fed directly, and request / response codecs for expected bytes.
-import type { ServerContext } from '../../../../src/protocol/context.js';
+import type { ServerContext } from '../../../../src/server-context.js';
 import type { Authenticator, SourceReport } from '../../../../src/auth/authenticator.js';
 import type { Settings } from '../../../../src/config/settings.js';
 import type { VerboseLog } from '../../../../src/log/verbose.js';

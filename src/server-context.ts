@@ -1,16 +1,17 @@
 // Everything a protocol front end may reach besides its own connection: one per server.
+// (Outside protocol/: stats/ renders from it too.)
 
-import type { Settings } from '../config/settings.js';
-import type { RuntimeSettings } from '../config/runtime-settings.js';
-import type { Store } from '../store/store.js';
-import type { Counters } from '../stats/counters.js';
-import type { PrefixStats } from '../stats/prefix-stats.js';
-import type { Authenticator } from '../auth/authenticator.js';
-import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
-import type { VerboseLog } from '../log/verbose.js';
-import type { WatchLog } from '../log/watch.js';
-import type { Session } from './session.js';
-import type { AuthThrottle } from './auth-throttle.js';
+import type { Settings } from './config/settings.js';
+import type { RuntimeSettings } from './config/runtime-settings.js';
+import type { Store } from './store/store.js';
+import type { Counters } from './stats/counters.js';
+import type { PrefixStats } from './stats/prefix-stats.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { AsciiAuthenticator } from './auth/ascii-auth.js';
+import type { VerboseLog } from './log/verbose.js';
+import type { WatchLog } from './log/watch.js';
+import type { AuthThrottle } from './protocol/auth-throttle.js';
+import type { LiveConnection } from './conn-info.js';
 
 export interface ServerContext {
   readonly settings: Settings;
@@ -30,7 +31,7 @@ export interface ServerContext {
   /** `watch` connections and the events they receive. */
   readonly watch: WatchLog;
   /** Live connections, for `stats conns` and graceful shutdown. */
-  readonly sessions: Set<Session>;
+  readonly sessions: Set<LiveConnection>;
   /** Unix ms when the server started (uptime). */
   readonly startedAtMs: number;
   /** `shutdown [graceful]` with -A. */
