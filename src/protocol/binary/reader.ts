@@ -27,7 +27,9 @@ import {
   processUpdate,
   completeUpdate,
 } from './commands.js';
-import { SaslState, completeSaslAuth, listSaslMechs, processSaslAuth } from './sasl.js';
+import { completeSaslAuth, listSaslMechs, processSaslAuth } from './sasl.js';
+import { SaslState } from './sasl-state.js';
+import type { BinaryCommandContext } from './command-context.js';
 
 /** memcached's key limit (KEY_MAX_LENGTH); the binary header allows 16 bits. */
 export const KEY_MAX_LENGTH = 250;
@@ -69,7 +71,7 @@ const Body = {
 } as const;
 type Body = (typeof Body)[keyof typeof Body];
 
-export class BinaryReader implements ProtocolReader {
+export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   readonly session: Session;
   readonly ctx: ServerContext;
   readonly out: OutBuffer;

@@ -10,6 +10,7 @@ import type { Session } from '../session.js';
 import { DIRECT_READ_MIN, SessionAction, type ProtocolReader, type ValueConsumer } from '../reader-contract.js';
 import type { ServerContext } from '../../server-context.js';
 import type { MetaSetState } from '../meta/commands.js';
+import type { TextCommandContext } from './command-context.js';
 import { dispatchCommand, getKeys } from './commands.js';
 import { runAuthAttempt } from '../auth-attempt.js';
 import { safeStrtoul } from '../../common/c-numbers.js';
@@ -30,7 +31,7 @@ const CH_LF = 0x0a;
 const CH_CR = 0x0d;
 const CH_SP = 0x20;
 
-export class TextReader implements ProtocolReader {
+export class TextReader implements ProtocolReader, TextCommandContext {
   readonly session: Session;
   readonly ctx: ServerContext;
   /** The classic storage commands' value consumer, made on first use (commands.ts). */
