@@ -11,6 +11,7 @@ import type { AsciiAuthenticator } from './auth/ascii-auth.js';
 import type { VerboseLog } from './log/verbose.js';
 import type { WatchLog } from './log/watch.js';
 import type { AuthThrottle } from './protocol/auth-throttle.js';
+import type { BufferBudget } from './protocol/conn-buffers.js';
 import type { LiveConnection } from './conn-info.js';
 
 export interface ServerContext {
@@ -32,6 +33,8 @@ export interface ServerContext {
   readonly watch: WatchLog;
   /** Live connections, for `stats conns` and graceful shutdown. */
   readonly sessions: Set<LiveConnection>;
+  /** -o read_buf_mem_limit: the connection buffer budget; null without the option. */
+  readonly bufferBudget: BufferBudget | null;
   /** Unix ms when the server started (uptime). */
   readonly startedAtMs: number;
   /** `shutdown [graceful]` with -A. */

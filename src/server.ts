@@ -18,9 +18,11 @@ import { Counters } from './stats/counters.js';
 import { PrefixStats } from './stats/prefix-stats.js';
 import { AuthThrottle, type AuthThrottleOptions } from './protocol/auth-throttle.js';
 import { ConnectionHub } from './net/connection.js';
+import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, type TcpListener } from './net/tcp.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
 import { listenUnix, type UnixListener } from './net/unix.js';
+import { startMetrics, type RunningMetrics } from './metrics/metrics-server.js';
 
 export interface ServerDeps {
   log: VerboseLog;
@@ -46,6 +48,8 @@ export interface RunningServer {
   readonly tcpAddresses: readonly BoundAddress[];
   readonly udpAddresses: readonly BoundAddress[];
   readonly unixPath: string | null;
+  /** -o metrics_listen: where GET /metrics is served; null when off. */
+  readonly metricsAddress: BoundAddress | null;
   /** Stops accepting, lets queued replies go out (bounded), closes sockets, the unix file, the store. */
   close(graceful: boolean): Promise<void>;
 }
@@ -79,6 +83,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     log: deps.log,
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
+    bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {
       deps.onShutdownRequest?.(graceful);
@@ -89,11 +94,13 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   const tcp: TcpListener[] = [];
   const udp: UdpEndpoint[] = [];
   let unix: UnixListener | null = null;
+  let metrics: RunningMetrics | null = null;
 
   const closeListeners = async (): Promise<void> => {
     for (const l of tcp) l.server.close();
     const pending: Array<Promise<void>> = udp.map((u) => u.close());
     if (unix !== null) pending.push(unix.close());
+    if (metrics !== null) pending.push(metrics.close());
     await Promise.all(pending);
   };
 
@@ -131,6 +138,12 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
         }
       }
     }
+    if (settings.metricsListen !== null) {
+      const m = settings.metricsListen;
+      metrics = await startMetrics(ctx, m.host, m.port).catch((e: unknown) => {
+        throw new BindError('failed to listen on metrics address ' + hostPort(m.host, m.port) + ': ' + strerror(e));
+      });
+    }
   } catch (e: unknown) {
     await closeListeners().catch(() => {});
     if (deps.store === undefined) store.close();
@@ -145,6 +158,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     tcpAddresses: tcp.map((l) => ({ host: l.host, port: l.port })),
     udpAddresses: udp.map((u) => ({ host: u.host, port: u.port })),
     unixPath: unix === null ? null : unix.path,
+    metricsAddress: metrics === null ? null : { host: metrics.host, port: metrics.port },
     close(graceful: boolean): Promise<void> {
       if (closing === null) {
         closing = (async () => {

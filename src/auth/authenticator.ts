@@ -1,6 +1,6 @@
 // What protocol/ sees of authentication: the mechanisms to offer, and PLAIN and CRAM-MD5 checks
 // that never throw. SASLprep (RFC 4013) runs here; a prohibited character is a failed attempt.
-// Every source is consulted for every PLAIN attempt, known user or not, so that the work (and
+// Every source is consulted for every attempt, known user or not, so that the work (and
 // the time) does not tell who exists; the first source that knows the user decides.
 
 import type { PasswordSource } from './password-source.js';
@@ -128,14 +128,17 @@ export class PasswordAuthenticator implements Authenticator {
     const user = prepare(authcid);
     if (user === null || user === '') return undefined;
     try {
+      // As for PLAIN, every source is asked (one HMAC each, known user or not), so the time does
+      // not tell which file holds the user; the first that knows the user decides.
+      let verdict: boolean | undefined;
       for (const source of this.#sources) {
-        const verdict = source.checkCram(user, challenge, data, start, end);
-        if (verdict !== undefined) return verdict;
+        const v = source.checkCram(user, challenge, data, start, end);
+        if (verdict === undefined) verdict = v;
       }
+      return verdict;
     } catch {
       return false; // as in checkPlain: a source failing mid-check fails closed
     }
-    return undefined;
   }
 
   reload(): void {

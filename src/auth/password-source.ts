@@ -1,7 +1,9 @@
 // One password file (sasldb, memcached's PWDB or ours) kept in memory and re-read when it
 // changes on disk: Cyrus opens the sasldb on every lookup and memcached re-reads its PWDB on
 // every attempt, so `saslpasswd2` takes effect without a restart; a stat per attempt keeps that.
-// Plaintext passwords are held only as SHA-256 digests of their SASLprep'd form.
+// Plaintext passwords are held as SHA-256 digests of their SASLprep'd form, and as they are only
+// when CRAM-MD5 is offered (its HMAC is keyed with the stored password). A file that cannot be
+// read or parsed fails closed (see FilePasswordSource).
 
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';

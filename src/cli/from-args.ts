@@ -9,6 +9,7 @@ import { readDebianConf, underSystemd, type DebianConf } from '../config/debian-
 import { joinListenArgs, parseListenSpec } from '../config/listen-spec.js';
 import { DEFAULT_SETTINGS, MEMCACHED_VERSION, MIB, type BindingProtocol, type Settings } from '../config/settings.js';
 import { atof, atoi, parseItemSize, safeStrtol, safeStrtoll, safeStrtoul, strtolOctal } from '../config/sizes.js';
+import { parseMetricsListen } from '../metrics/listen-address.js';
 
 const ITEM_SIZE_MAX_LOWER_LIMIT = 1024;
 const ITEM_SIZE_MAX_UPPER_LIMIT = 1024 * MIB;
@@ -292,6 +293,7 @@ export function settingsFromRaw(raw: RawOptions, ctx: BuildContext): ParsedComma
     }
     s.listen = listen;
   }
+  if (s.metricsListen !== null) checkMetricsPort(s);
   return { action: 'run', settings: Object.freeze(s), warnings };
 }
 
@@ -451,6 +453,9 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
           const n = safeStrtoul(need(value, 'Missing worker_logbuf_size argument'));
           if (n === null) fail('could not parse argument to worker_logbuf_size');
           s.workerLogbufSize = n * 1024;
+          // memcached 1.6.18 falls through into slab_sizes here (no break): the same value is
+          // also checked as a slab size list, so below 48 or above slab_chunk_max it exits 64.
+          r.slabSizes = value!;
           break;
         }
         case 'slab_sizes':
@@ -472,6 +477,13 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
           // Ours: what memcached compiles in only for memcached-debug (its t/ suite needs it).
           s.debugCommands = true;
           break;
+        case 'metrics_listen': {
+          // Ours: the Prometheus endpoint (src/metrics/); checked against the ports once known.
+          const address = parseMetricsListen(need(value, 'Missing metrics_listen argument (ADDRESS:PORT)'));
+          if ('error' in address) fail(address.error);
+          s.metricsListen = address;
+          break;
+        }
         case 'no_inline_ascii_resp':
         case 'inline_ascii_resp':
         case 'modern':
@@ -550,6 +562,20 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
     }
   }
   return r;
+}
+
+/** The metrics endpoint never shares a port with the cache (TCP -p, -U, or an -l host:port). */
+function checkMetricsPort(s: Settings): void {
+  const m = s.metricsListen!;
+  const cachePorts = new Set<number>();
+  if (s.unixSocketPath === null) {
+    if (s.port !== 0) cachePorts.add(s.port);
+    if (s.udpPort !== 0) cachePorts.add(s.udpPort);
+    for (const a of s.listen) if (a.port !== 0) cachePorts.add(a.port);
+  }
+  if (cachePorts.has(m.port)) {
+    fail(`metrics_listen: port ${m.port} is a memcached port; give the metrics endpoint its own (9150 is memcached_exporter's)`);
+  }
 }
 
 function checkSlabSizes(list: string, s: Settings): void {

@@ -247,6 +247,8 @@ export const HELP_TEXT = `${VERSION_LINE}
                           debugtime <seconds>|p|r moves, pauses or resumes the clock.
                           off by default (then debugtime is ERROR, as in release memcached)
    - ext_* (extstore) and ssl_* options are accepted with a warning and have no effect.
+   - metrics_listen:      (memcachedts) ADDR:PORT for Prometheus GET /metrics, loopback or
+                          private address only, not a memcached port (default: off)
 -N, --napi_ids            number of napi ids (accepted, no effect in Node)
 
 memcachedts options:

@@ -5,6 +5,7 @@
 
 import net from 'node:net';
 import type { ListenAddress } from './settings.js';
+import { safeStrtol } from '../common/c-numbers.js';
 
 export type ListenWarning = (message: string) => void;
 
@@ -123,12 +124,12 @@ function address(host: string, port: number, isIpv6: boolean, explicitPort: bool
 }
 
 /**
- * A decimal port up to 65535, or null. Negative numbers pass as memcached's strtol passes them:
- * -1 asks for an ephemeral port and the others fail at bind time as getaddrinfo fails them.
- * (memcached lets getaddrinfo wrap 99999 to 34463; we refuse.)
+ * memcached's safe_strtol on the port text (common/c-numbers.ts: `+80` and `80 ` pass, `80x`
+ * does not), up to 65535, or null. Negative numbers pass as memcached passes them: -1 asks for
+ * an ephemeral port and the others fail at bind time as getaddrinfo fails them. (memcached
+ * lets getaddrinfo wrap 99999 to 34463; we refuse.)
  */
 function parsePort(text: string): number | null {
-  if (!/^-?[0-9]{1,5}$/.test(text)) return null;
-  const n = Number(text);
-  return n <= 65535 ? n : null;
+  const n = safeStrtol(Buffer.from(text, 'latin1'), 0, text.length);
+  return Number.isNaN(n) || n > 65535 ? null : n;
 }

@@ -64,7 +64,7 @@ export interface Settings {
   readonly tempLru: boolean;
   readonly maxconnsFast: boolean;
   readonly tailRepairTime: number;
-  readonly readBufMemLimitBytes: number; // -o read_buf_mem_limit (0 = our own per-conn caps only)
+  readonly readBufMemLimitBytes: number; // -o read_buf_mem_limit (0 = off; protocol/conn-buffers.ts)
   readonly watcherLogbufSize: number;
   readonly workerLogbufSize: number;
   readonly slabReassign: boolean;
@@ -76,6 +76,8 @@ export interface Settings {
   readonly logFormat: 'text' | 'json'; // --log-format
   readonly configFile: string | null; // --config-file
   readonly logFile: string | null; // `logfile` from the Debian conf (honoured with -d outside systemd)
+  /** -o metrics_listen=ADDR:PORT: the Prometheus endpoint (src/metrics/); null = off. */
+  readonly metricsListen: { readonly host: string; readonly port: number } | null;
 }
 
 export const MEMCACHED_VERSION = '1.6.18';
@@ -143,6 +145,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   logFormat: 'text',
   configFile: null,
   logFile: null,
+  metricsListen: null,
 });
 
 /** Settings for tests and embedding: the defaults with some fields replaced. */

@@ -59,15 +59,24 @@ export const WatchFlag = {
 export const WATCHER_LIMIT = 20;
 /** Room an entry needs in the worker buffer to be written (memcached reserves reqlen 512 + header). */
 const ENTRY_RESERVE = ENTRY_HEADER + 512;
+/** Longest key an entry keeps (memcached's KEY_MAX_LENGTH; the front ends refuse longer ones). */
+const KEY_MAX = 250;
 /** Room a line needs in a watcher's buffer beyond its own length (room for a `skipped=` line). */
 const LINE_SLACK = 128;
 const OK_LINE = Buffer.from('OK\r\n', 'latin1');
+const NO_BYTES = Buffer.alloc(0);
 /**
  * How long entries wait in the worker buffer. Draining every event-loop turn instead cost one
  * write per request per watcher (sequential gets ran at 0.3x); memcached's logger sleeps
  * between 1 ms and 1 s.
  */
 const DRAIN_DELAY_MS = 1;
+/**
+ * Lines still staged after a drain (the socket held earlier bytes) are retried this much later,
+ * in case the socket gives no 'drain' notice (plain sockets do not after a write below their
+ * high-water mark); normally Connection.onDrain flushes them first.
+ */
+const RETRY_DELAY_MS = 10;
 /** Unix ms when performance.now() was 0 (constant; reading the getter each time costs). */
 const TIME_ORIGIN_MS = performance.timeOrigin;
 
@@ -96,22 +105,27 @@ export class Watcher {
   private staging: Buffer;
   private fill: number;
   /** The buffer last handed to the socket, reused once the socket has written it. */
-  private spare: Buffer | null;
+  private spare: Buffer;
   /** Lines not written since the last one that was, for the next `skipped=` line. */
   skipped: number;
   /** This drain pass already found no room: skip without trying to flush again (memcached's failed_flush). */
   isFlushFailed: boolean;
 
-  constructor(sink: WatchSink, flags: number, minGid: number, capacity: number) {
+  /** staging and spare: two buffers of capacity bytes, allocated by the caller. */
+  constructor(sink: WatchSink, flags: number, minGid: number, staging: Buffer, spare: Buffer) {
     this.sink = sink;
     this.flags = flags;
     this.minGid = minGid;
-    this.capacity = capacity;
-    this.staging = Buffer.allocUnsafe(capacity);
+    this.capacity = staging.length;
+    this.staging = staging;
     this.fill = 0;
-    this.spare = null;
+    this.spare = spare;
     this.skipped = 0;
     this.isFlushFailed = false;
+  }
+
+  get hasStaged(): boolean {
+    return this.fill > 0;
   }
 
   /** Room for more lines: the capacity less what waits here and in the socket. */
@@ -142,9 +156,8 @@ export class Watcher {
     this.fill = 0;
     if (this.sink.queuedBytes > 0) {
       // The socket keeps these bytes until the kernel takes them: fill the other buffer meanwhile.
-      const other = this.spare ?? Buffer.allocUnsafe(this.capacity);
+      this.staging = this.spare;
       this.spare = buf;
-      this.staging = other;
     }
     return n;
   }
@@ -165,38 +178,46 @@ export class WatchLog implements StoreListener {
   readonly stats: WatchStats;
   private readonly store: Store;
   private readonly watcherBufBytes: number;
+  private readonly workerBufBytes: number;
   private readonly watchers: Array<Watcher | null>;
   private watcherCount: number;
   /** Union of the watchers' flags: what gets recorded at all. */
   private mask: number;
   /** memcached's logger_gid: one per entry written, and one per watcher added. */
   private gid: number;
-  /** The worker buffer: entries in work[0, workEnd), drained all at once. */
-  private readonly work: Buffer;
+  /** The worker buffer: entries in work[0, workEnd), drained all at once; made at the first watch. */
+  private work: Buffer;
   private workEnd: number;
   private isDrainScheduled: boolean;
   /** The drain timer, made once and re-armed with refresh() (no timer object per drain). */
   private drainTimer: NodeJS.Timeout | null;
+  private retryTimer: NodeJS.Timeout | null;
+  private isRetryScheduled: boolean;
   private readonly line: LineBuilder;
   private readonly skipLine: LineBuilder;
   private readonly drainNow: () => void;
+  private readonly retryNow: () => void;
 
   constructor(store: Store, watcherBufBytes: number, workerBufBytes: number) {
     this.cfd = 0;
     this.stats = { log_worker_dropped: 0, log_worker_written: 0, log_watcher_skipped: 0, log_watcher_sent: 0, log_watchers: 0 };
     this.store = store;
     this.watcherBufBytes = watcherBufBytes;
+    this.workerBufBytes = workerBufBytes;
     this.watchers = new Array<Watcher | null>(WATCHER_LIMIT).fill(null);
     this.watcherCount = 0;
     this.mask = 0;
     this.gid = 0;
-    this.work = Buffer.alloc(workerBufBytes);
+    this.work = NO_BYTES;
     this.workEnd = 0;
     this.isDrainScheduled = false;
     this.drainTimer = null;
+    this.retryTimer = null;
+    this.isRetryScheduled = false;
     this.line = new LineBuilder();
     this.skipLine = new LineBuilder(64);
     this.drainNow = (): void => this.drain();
+    this.retryNow = (): void => this.retry();
   }
 
   /** Whether connection events are being recorded (callers skip gathering addresses if not). */
@@ -205,13 +226,25 @@ export class WatchLog implements StoreListener {
   }
 
   /**
-   * A connection becomes a watcher of the events in flags: null when WATCHER_LIMIT watchers
-   * exist already. Its first bytes are memcached's `OK\r\n`, written by the log like its lines.
+   * A connection becomes a watcher of the events in flags; 'too_many' when WATCHER_LIMIT
+   * watchers exist already, 'failed' when its buffers cannot be had (memcached's malloc
+   * failure: the sizes come from -o). Its first bytes are memcached's `OK\r\n`, written by the
+   * log like its lines.
    */
-  add(sink: WatchSink, flags: number): Watcher | null {
-    if (this.watcherCount >= WATCHER_LIMIT) return null;
+  add(sink: WatchSink, flags: number): Watcher | 'too_many' | 'failed' {
+    if (this.watcherCount >= WATCHER_LIMIT) return 'too_many';
+    let staging: Buffer;
+    let spare: Buffer;
+    try {
+      if (this.work.length === 0 && this.workerBufBytes > 0) this.work = Buffer.allocUnsafe(this.workerBufBytes);
+      staging = Buffer.allocUnsafe(this.watcherBufBytes);
+      spare = Buffer.allocUnsafe(this.watcherBufBytes);
+    } catch (e: unknown) {
+      if (e instanceof RangeError) return 'failed'; // beyond what a Buffer can hold
+      throw e;
+    }
     const slot = this.watchers.indexOf(null);
-    const w = new Watcher(sink, flags, ++this.gid, this.watcherBufBytes);
+    const w = new Watcher(sink, flags, ++this.gid, staging, spare);
     w.offer(OK_LINE, 0, OK_LINE.length);
     this.watchers[slot] = w;
     this.watcherCount++;
@@ -319,6 +352,7 @@ export class WatchLog implements StoreListener {
 
   /** Room for one entry in the worker buffer: its offset with the common fields written, or -1 (dropped). */
   private begin(kind: EntryKind, tailLen: number): number {
+    if (tailLen > KEY_MAX) tailLen = KEY_MAX;
     const at = this.workEnd;
     if (this.work.length - at < ENTRY_RESERVE) {
       this.stats.log_worker_dropped++;
@@ -341,6 +375,7 @@ export class WatchLog implements StoreListener {
 
   private putTail(at: number, src: Buffer, start: number, len: number): void {
     const work = this.work;
+    if (len > KEY_MAX) len = KEY_MAX;
     const to = at + ENTRY_HEADER;
     if (len <= 32) for (let i = 0; i < len; i++) work[to + i] = src[start + i]!;
     else src.copy(work, to, start, start + len);
@@ -373,7 +408,23 @@ export class WatchLog implements StoreListener {
       at += ENTRY_HEADER + work[at + E_TAIL_LEN]!;
     }
     this.workEnd = 0;
-    for (const w of watchers) if (w !== null) w.flush();
+    let isStaged = false;
+    for (const w of watchers) {
+      if (w === null) continue;
+      w.flush();
+      if (w.hasStaged) isStaged = true;
+    }
+    if (isStaged && !this.isRetryScheduled) {
+      this.isRetryScheduled = true;
+      if (this.retryTimer === null) this.retryTimer = setTimeout(this.retryNow, RETRY_DELAY_MS).unref();
+      else this.retryTimer.refresh();
+    }
+  }
+
+  /** The retry after a drain that left lines staged: flush what the sockets now take. */
+  private retry(): void {
+    this.isRetryScheduled = false;
+    if (!this.isDrainScheduled) this.drain();
   }
 
   /** logger_thread_write_entry: the line of the entry at work[at] to each watcher of flag. */

@@ -201,6 +201,17 @@ export class AuthThrottle {
       next.start();
     }
   }
+
+  /** Peers whose failure replies are being held back now (over the threshold within their window). */
+  throttledPeerCount(nowMs: number): number {
+    const o = this.options;
+    let n = 0;
+    for (const rec of this.peers.values()) {
+      if (rec.failures > o.threshold && nowMs - rec.windowStartMs <= o.windowMs) n++;
+    }
+    return n;
+  }
+
 }
 
 /**

@@ -9,6 +9,7 @@ import { DIRECT_READ_MIN, SessionAction, type ProtocolReader, type ValueConsumer
 import { newItemView } from '../store/store.js';
 import { OutBuffer } from './out-buffer.js';
 import { Tokens } from './text/tokenizer.js';
+import { ConnBuffers } from './conn-buffers.js';
 import { CloseReason, type Watcher, type WatchSink } from '../log/watch.js';
 
 /**
@@ -57,6 +58,8 @@ export class Session {
   onUnpark: (() => void) | null;
   /** The connection is gone (onClose): pending attempts are dropped. */
   isClosed: boolean;
+  /** -o read_buf_mem_limit: this connection's read buffer and response objects; else null. */
+  readonly buffers: ConnBuffers | null;
 
   // Pending text value block (set/ms): the text reader copies bytes into the item.
   valueRef: ItemRef;
@@ -98,6 +101,8 @@ export class Session {
     this.onUnpark = null;
     this.isClosed = false;
     this.isRunning = false;
+    // UDP sockets read into memcached's static buffer, outside the budget.
+    this.buffers = ctx.bufferBudget !== null && conn.transport !== 'udp' ? new ConnBuffers(ctx.bufferBudget, ctx.counters) : null;
     this.valueRef = -1;
     this.valueLen = 0;
     this.valueConsumer = null;
@@ -163,10 +168,17 @@ export class Session {
     this.ctx.counters.bytes_read += len;
     this.ctx.watch.cfd = this.conn.id; // the cfd= of what this batch logs
     if (this.action !== SessionAction.Continue) return this.action;
+    const buffers = this.buffers;
+    if (buffers !== null && !buffers.acquireReadBuffer()) {
+      // memcached closes a connection it has no read buffer for.
+      this.action = SessionAction.CloseNow;
+      return this.action;
+    }
     if (chunk === this.directView) {
       // Read straight into the item (nextReadBuffer): the bytes are in place already.
       this.directView = null;
       this.reader.readInPlace!(chunk, len);
+      if (buffers !== null) this.settleBuffers(buffers);
       return this.action;
     }
     // memcached counts -R down from conn_new_cmd: a read event that starts at a command line
@@ -182,7 +194,18 @@ export class Session {
       this.runBuffered();
     }
     this.checkPendingBound();
+    if (buffers !== null) this.settleBuffers(buffers);
     return this.action;
+  }
+
+  /**
+   * memcached's conn_waiting, with read_buf_mem_limit: a batch that ran to the end of its input
+   * had its replies written, and the read buffer goes back unless a request is half-read.
+   */
+  private settleBuffers(buffers: ConnBuffers): void {
+    if (this.hasYielded) return;
+    buffers.releaseResponses();
+    if (this.inEnd === this.inStart && this.valueLen === 0 && this.valueConsumer === null) buffers.releaseReadBuffer();
   }
 
   /**
@@ -209,11 +232,14 @@ export class Session {
     this.ctx.watch.cfd = this.conn.id;
     this.hasYielded = false;
     this.turnExtra = 0;
+    // memcached wrote the replies out at the yield.
+    this.buffers?.releaseResponses();
     this.reader.onResume?.();
     if (this.action === SessionAction.Continue && this.inEnd > this.inStart) {
       this.runBuffered();
       this.checkPendingBound();
     }
+    if (this.buffers !== null) this.settleBuffers(this.buffers);
     return this.action;
   }
 
@@ -239,6 +265,7 @@ export class Session {
 
   /** Called by net/ when the connection is gone: frees a half-received item. */
   onClose(): void {
+    this.buffers?.close();
     if (this.watcher !== null) {
       this.ctx.watch.remove(this.watcher);
       this.watcher = null;

@@ -17,6 +17,8 @@ export class Counters {
   accepting_conns = 1;
   listen_disabled_num = 0;
   conn_yields = 0;
+  response_obj_oom = 0; // -o read_buf_mem_limit refusals (protocol/conn-buffers.ts)
+  read_buf_oom = 0;
   // Extras memcached does not have (clearly named, see README "Extra stats").
   out_buffer_pauses = 0; // times a connection stopped being read because its replies were not read
   conns_closed_line_too_long = 0;
@@ -37,6 +39,8 @@ export class Counters {
     this.bytes_written = 0;
     this.listen_disabled_num = 0;
     this.conn_yields = 0;
+    this.response_obj_oom = 0;
+    this.read_buf_oom = 0;
     this.out_buffer_pauses = 0;
     this.conns_closed_line_too_long = 0;
     this.conns_closed_protocol_error = 0;

@@ -41,13 +41,13 @@ export function emitGeneralStats(ctx: ServerContext, emit: StatEmitter): void {
   if (s.maxconnsFast) emit('rejected_connections', c.rejected_connections);
   emit('connection_structures', c.connection_structures);
   // Response objects and read buffers: one reply buffer and one input cursor per connection.
-  emit('response_obj_oom', 0);
+  emit('response_obj_oom', c.response_obj_oom);
   emit('response_obj_count', sessions);
   emit('response_obj_bytes', sessions * 65536);
   emit('read_buf_count', sessions);
   emit('read_buf_bytes', sessions * 16384);
   emit('read_buf_bytes_free', 0);
-  emit('read_buf_oom', 0);
+  emit('read_buf_oom', c.read_buf_oom);
   emit('reserved_fds', 20);
   emit('cmd_get', c.cmd_get);
   emit('cmd_set', st.cmd_set);

@@ -395,30 +395,37 @@ export class Cache implements Store {
     this.freeItem(ref);
   }
 
-  /** do_item_get: a live item or NIL; expired/flushed items met here are unlinked and counted. */
+  /**
+   * do_item_get: a live item or NIL; expired/flushed items met here are unlinked and counted.
+   * Watchers hear of every lookup (isWatched false: an internal re-lookup they must not see).
+   */
   private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number, isWatched = true): number {
     const it = this.hash.find(hv, key, keyStart, keyLen);
-    let outcome: LookupOutcome = LookupOutcome.NotFound;
-    if (it !== NIL) {
-      if (this.expiry.isFlushed(it)) {
-        this.unlinkItem(it);
-        this.counters.getFlushed++;
-        outcome = LookupOutcome.Flushed;
-      } else if (this.expiry.isExpired(it)) {
-        this.unlinkItem(it);
-        this.counters.getExpired++;
-        outcome = LookupOutcome.Expired;
-      } else {
-        if ((this.events & StoreEvents.ItemGet) !== 0 && isWatched) {
-          const b = (it & REF_OFF_MASK) << 1;
-          const w = this.w(it);
-          this.listener!.itemGet(LookupOutcome.Found, key, keyStart, keyLen, w[b + W_VLEN]!, (w[b + W_META]! >>> META_LRU_SHIFT) & CLASS_MASK);
-        }
-        return it;
-      }
+    const isTold = (this.events & StoreEvents.ItemGet) !== 0 && isWatched;
+    if (it === NIL) {
+      if (isTold) this.listener!.itemGet(LookupOutcome.NotFound, key, keyStart, keyLen, 0, 0);
+      return NIL;
     }
-    if ((this.events & StoreEvents.ItemGet) !== 0 && isWatched) this.listener!.itemGet(outcome, key, keyStart, keyLen, 0, 0);
-    return NIL;
+    if (this.expiry.isFlushed(it)) {
+      this.unlinkItem(it);
+      this.counters.getFlushed++;
+      if (isTold) this.listener!.itemGet(LookupOutcome.Flushed, key, keyStart, keyLen, 0, 0);
+      return NIL;
+    }
+    if (this.expiry.isExpired(it)) {
+      this.unlinkItem(it);
+      this.counters.getExpired++;
+      if (isTold) this.listener!.itemGet(LookupOutcome.Expired, key, keyStart, keyLen, 0, 0);
+      return NIL;
+    }
+    if (isTold) this.tellFound(it, key, keyStart, keyLen);
+    return it;
+  }
+
+  private tellFound(it: number, key: Buffer, keyStart: number, keyLen: number): void {
+    const w = this.w(it);
+    const b = (it & REF_OFF_MASK) << 1;
+    this.listener!.itemGet(LookupOutcome.Found, key, keyStart, keyLen, w[b + W_VLEN]!, (w[b + W_META]! >>> META_LRU_SHIFT) & CLASS_MASK);
   }
 
   /** do_item_update: refresh access time at most once per ITEM_UPDATE_INTERVAL. */

@@ -35,6 +35,7 @@ import {
   W_VLEN,
 } from './item-layout.js';
 import { RearmTimer } from './rearm-timer.js';
+import { safeStrtoul } from '../common/c-numbers.js';
 
 const CRAWL_SLICE_MS = 1;
 const CRAWL_TICK_MS = 10;
@@ -296,15 +297,8 @@ function uriEncode(buf: Buffer, start: number, len: number): string {
   return out;
 }
 
-/** memcached's safe_strtoul into a uint32_t: strtoul's syntax (+/-), wrapped to 32 bits; -1 if bad. */
+/** memcached's safe_strtoul into a uint32_t (common/c-numbers.ts) on a command token; -1 if bad. */
 function parseU32(s: string): number {
-  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)(?:[\t\n\v\f\r ].*)?$/s.exec(s);
-  if (m === null) return -1;
-  let v = BigInt(m[2]!);
-  if (v > 0xffffffffffffffffn) return -1; // ERANGE
-  if (m[1] === '-') {
-    v = BigInt.asUintN(64, -v);
-    if (v >= 1n << 63n) return -1; // a negative long with a '-' sign
-  }
-  return Number(v & 0xffffffffn);
+  const v = safeStrtoul(Buffer.from(s, 'latin1'), 0, s.length);
+  return Number.isNaN(v) ? -1 : v;
 }

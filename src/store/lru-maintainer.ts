@@ -116,11 +116,11 @@ export class LruMaintainer {
   /**
    * The segment a newly stored item enters (exptimeRel server-relative, 0 = never). As memcached's
    * do_item_link: a short TTL goes to TEMP (temp_lru, whatever the mode), else HOT when segmented,
-   * else COLD.
+   * else COLD. The TTL is unsigned there: no exptime, or one already past, is never short.
    */
   entrySegment(exptimeRel: number): number {
     const rt = this.runtime;
-    if (rt.tempLru && exptimeRel - this.clock.current <= rt.temporaryTtl) return LRU_TEMP;
+    if (rt.tempLru && ((exptimeRel - this.clock.current) >>> 0) <= rt.temporaryTtl) return LRU_TEMP;
     return rt.lruSegmented ? LRU_HOT : LRU_COLD;
   }
 

@@ -5,16 +5,18 @@
 //   --memcached=PATH     the release binary for --target=real (default /usr/bin/memcached)
 //   -j N                 files run at once (default 2)
 //   --timeout=SECONDS    a file still running after this is killed and counts as failed (default 150)
+//   -v, --verbose        show the failed checks of expected failures too (always shown for others)
 //   files                t/getset.t, getset.t or getset; default every file test/conformance/files.ts runs
 //
 // Exits 1 when a file fails that files.ts does not expect to fail; an expected failure that
 // passes is reported loudly (take it off the list) but does not fail the run.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureSuite } from './fetch-suite.js';
 import { SUITE_FILES, type FilePlan } from './files.js';
+import { failureExcerpt, killGroup, proveFile, type Outcome } from './prove-file.js';
 import { makeBuildDir, type Target } from './stand-ins.js';
 
 interface Options {
@@ -22,29 +24,20 @@ interface Options {
   readonly jobs: number;
   readonly timeoutSec: number;
   readonly files: readonly string[];
-}
-
-interface Outcome {
-  readonly file: string;
-  readonly passed: boolean;
-  readonly timedOut: boolean;
-  /** The file ran no test (plan skip_all): counted as failed, a run file must run. */
-  readonly skipped: boolean;
-  readonly seconds: number;
-  readonly output: string;
+  readonly verbose: boolean;
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const LIST = 'test/conformance/files.ts';
 // Variables that switch MemcachedTest.pm to another server or mode: never inherited.
 const FOREIGN_ENV = ['T_MEMD_USE_DAEMON', 'SSL_TEST', 'VALGRIND_TEST', 'VALGRIND_ARGS', 'VALGRIND_EXTRA_ARGS', 'MEMCACHED_PORT_FILENAME'];
-const OUTPUT_TAIL_LINES = 40;
 
 function parseOptions(argv: readonly string[]): Options {
   let targetKind = 'ours';
   let memcached = '/usr/bin/memcached';
   let jobs = 2;
   let timeoutSec = 150;
+  let verbose = false;
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -61,6 +54,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (name === '--memcached') memcached = value();
     else if (name === '-j' || name === '--jobs') jobs = positive(name, value());
     else if (name === '--timeout') timeoutSec = positive(name, value());
+    else if (name === '-v' || name === '--verbose') verbose = true;
     else if (name.startsWith('-')) throw new UsageError(`unknown option ${name}`);
     else files.push(suiteName(arg));
   }
@@ -68,7 +62,7 @@ function parseOptions(argv: readonly string[]): Options {
   if (targetKind === 'ours') target = { kind: 'ours', daemonJs: path.join(REPO_ROOT, 'bin', 'memcachedts.js') };
   else if (targetKind === 'real') target = { kind: 'real', exe: memcached };
   else throw new UsageError(`--target is ours or real, not ${targetKind}`);
-  return { target, jobs, timeoutSec, files };
+  return { target, jobs, timeoutSec, files, verbose };
 }
 
 class UsageError extends Error {}
@@ -93,55 +87,6 @@ function checkList(suiteDir: string): void {
   if (unlisted.length > 0 || missing.length > 0) {
     throw new Error(`${LIST} and the fetched suite disagree: not listed ${unlisted.join(' ') || '-'}; listed but absent ${missing.join(' ') || '-'}`);
   }
-}
-
-function runFile(buildDir: string, file: string, timeoutSec: number, env: NodeJS.ProcessEnv, running: Set<number>): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const started = process.hrtime.bigint();
-    // Its own process group, so a timeout ends prove, perl and every server the file started.
-    const child = spawn('prove', [`t/${file}`], { cwd: buildDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const pid = child.pid ?? 0;
-    running.add(pid);
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => chunks.push(b));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(pid);
-    }, timeoutSec * 1000);
-    // A server a file left behind still sits in the group, holding prove's output pipes open:
-    // end it with the file, and count the file done when the pipes close.
-    let code: number | null = null;
-    child.on('exit', (status) => {
-      code = status;
-      killGroup(pid);
-    });
-    child.on('close', () => {
-      clearTimeout(timer);
-      running.delete(pid);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const output = Buffer.concat(chunks).toString('utf8');
-      const skipped = /^t\/\S+ \.+ skipped:/m.test(output);
-      resolve({ file, passed: code === 0 && !timedOut && !skipped, timedOut, skipped, seconds, output });
-    });
-    child.on('error', (e) => chunks.push(Buffer.from(`could not start prove: ${e.message}\n`)));
-  });
-}
-
-function killGroup(pid: number): void {
-  // pid 0 (spawn failed) would mean our own process group.
-  if (pid <= 0) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // The group is already gone.
-  }
-}
-
-function tail(text: string, lines: number): string {
-  const all = text.trimEnd().split('\n');
-  return all.slice(-lines).map((l) => `        ${l}`).join('\n');
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -187,15 +132,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const queue = [...files];
   const worker = async (): Promise<void> => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      const o = await runFile(buildDir, file, opts.timeoutSec, env, running);
+      const o = await proveFile(buildDir, file, opts.timeoutSec, env, running);
       outcomes.push(o);
       const expected = expectedReason(file);
       const secs = `${o.seconds.toFixed(1)}s`.padStart(7);
       const why = o.timedOut ? ` (killed after ${opts.timeoutSec}s)` : o.skipped ? ' (skipped itself: ran no test)' : '';
       if (o.passed && expected === undefined) log(`ok      ${secs}  t/${file}`);
       else if (o.passed) log(`PASSES  ${secs}  t/${file}  <-- listed as an expected failure (${expected}): take it off ${LIST}`);
-      else if (expected !== undefined) log(`failed  ${secs}  t/${file}${why}  expected: ${expected}`);
-      else log(`FAILED  ${secs}  t/${file}${why}\n${tail(o.output, OUTPUT_TAIL_LINES)}`);
+      else if (expected !== undefined) log(`failed  ${secs}  t/${file}${why}  expected: ${expected}${opts.verbose ? `\n${failureExcerpt(o.output)}` : ''}`);
+      else log(`FAILED  ${secs}  t/${file}${why}\n${failureExcerpt(o.output)}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, files.length) }, worker));
@@ -221,8 +166,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError) process.stderr.write(`test:conformance: ${e.message}\n`);
-    else process.stderr.write(`test:conformance: ${e instanceof Error ? e.message : String(e)}\n`);
+    // UsageError or a failed fetch: one line, no stack.
+    process.stderr.write(`test:conformance: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 2;
   },
 );

@@ -111,6 +111,20 @@ const SCRIPTS: Record<string, Script> = {
   },
   'a PLAIN message in the STEP': async (c) => [await call(c, Opcode.SaslAuth, 'CRAM-MD5'), await call(c, Opcode.SaslStep, 'CRAM-MD5', '\0alice\0s3cret')],
   'a request while the challenge is open': async (c) => [await call(c, Opcode.SaslAuth, 'CRAM-MD5'), await call(c, Opcode.Get, 'k')],
+  'a second STEP after a wrong answer, carrying a good PLAIN message': async (c) => {
+    const ch = await call(c, Opcode.SaslAuth, 'CRAM-MD5');
+    return [ch, await call(c, Opcode.SaslStep, 'CRAM-MD5', `alice ${digest('wrong', ch.body)}`), await call(c, Opcode.SaslStep, 'PLAIN', '\0alice\0s3cret'), await call(c, Opcode.Get, 'k')];
+  },
+  'a second STEP after a wrong answer, carrying the right digest': async (c) => {
+    const ch = await call(c, Opcode.SaslAuth, 'CRAM-MD5');
+    return [ch, await call(c, Opcode.SaslStep, 'CRAM-MD5', `alice ${digest('wrong', ch.body)}`), await call(c, Opcode.SaslStep, 'CRAM-MD5', `alice ${digest('s3cret', ch.body)}`)];
+  },
+  'AUTH CRAM-MD5 after a successful PLAIN, then again': async (c) => [
+    await call(c, Opcode.SaslAuth, 'PLAIN', '\0alice\0s3cret'),
+    await call(c, Opcode.SaslAuth, 'CRAM-MD5'),
+    await call(c, Opcode.SaslAuth, 'CRAM-MD5'),
+  ],
+  'AUTH PLAIN in the middle of a CRAM-MD5 exchange': async (c) => [await call(c, Opcode.SaslAuth, 'CRAM-MD5'), await call(c, Opcode.SaslAuth, 'PLAIN', '\0alice\0s3cret')],
 };
 
 async function transcript(d: Daemon, script: Script, host: string): Promise<Reply[]> {

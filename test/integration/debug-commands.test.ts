@@ -3,7 +3,7 @@
 // release memcached, which is asked too.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, type Daemon } from '../support/daemon.js';
+import { runToExit, startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 
 const daemons: Daemon[] = [];
@@ -31,6 +31,12 @@ async function isStored(c: RawClient, key: string): Promise<boolean> {
   assert.equal(await c.line(), 'END');
   return true;
 }
+
+test('-h lists -o debug_commands and says it is off by default', async () => {
+  const r = await runToExit(['-h']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^ {3}- debug_commands: .*\n.*debugtime.*\n.*off by default/m);
+});
 
 for (const memcached of [true, false]) {
   test(`${memcached ? 'memcached' : 'memcachedts'} without the option: debugtime is an unknown command`, async () => {

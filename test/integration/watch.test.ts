@@ -108,6 +108,7 @@ async function transcriptLines(d: Daemon): Promise<string[]> {
   b.send(binaryGet('bk'));
   await b.read(24 + 9); // "Not found"
   b.close();
+  await sleep(100); // the server sees this close before the next connection (fixed line order)
   // a protocol error closes with reason=error, a client's close is reason=normal
   const h = await connect(d.port);
   ports.push(h.socket.localPort!);
@@ -304,16 +305,17 @@ test('log_* stats: watchers tracked, lines written, sent and skipped', async () 
 });
 
 test('a pipelined burst beyond the worker buffer is dropped and counted (log_worker_dropped)', async () => {
-  const d = await start(false, ['-o', 'worker_logbuf_size=4']);
+  // 48 KiB, the least memcached 1.6.18 takes (it checks the value as a slab size too)
+  const d = await start(false, ['-o', 'worker_logbuf_size=48']);
   const w = await watcher(d.port, 'fetchers');
   const c = await connect(d.port);
-  // 4 KiB holds a handful of entries: 200 lookups in one read event overflow it
-  const keys = Array.from({ length: 200 }, (_, i) => 'k' + i).join(' ');
+  // about 900 entries fit: 2000 lookups in one request overflow it
+  const keys = Array.from({ length: 2000 }, (_, i) => 'k' + i).join(' ');
   await c.request(`get ${keys}\r\n`);
   const st = await stats(d.port);
   const written = Number(st.get('log_worker_written'));
   const dropped = Number(st.get('log_worker_dropped'));
-  assert.equal(written + dropped, 200);
+  assert.equal(written + dropped, 2000);
   assert.ok(dropped > 0 && written > 0, `written ${written} dropped ${dropped}`);
   let lines = 0;
   while (lines < written) {
@@ -369,4 +371,42 @@ test('a watcher that never reads: bounded memory, skipped= lines, other clients 
   let next = await w.line(5000);
   while (!next.includes('key=after')) next = await w.line(5000);
   assert.match(next, /^ts=\d+\.\d+ gid=\d+ type=item_get key=after status=not_found clsid=0 cfd=\d+ size=0$/);
+});
+
+test('what a watcher sends is read and dropped: megabytes of it change nothing', async () => {
+  const d = await start(false);
+  const w = await watcher(d.port, 'fetchers');
+  const rssBefore = rssKb(d.proc.pid!);
+  const junk = Buffer.alloc(1024 * 1024, 'get x\r\n');
+  for (let i = 0; i < 8; i++) w.send(junk);
+  const c = await connect(d.port);
+  await sleep(200);
+  assert.equal(await c.request('get seen\r\n'), 'END\r\n');
+  assert.match(await w.line(5000), /type=item_get key=seen status=not_found/);
+  assert.ok(rssKb(d.proc.pid!) - rssBefore < 30 * 1024);
+  // its own lookups were never run
+  assert.equal((await stats(d.port)).get('get_misses'), '1');
+});
+
+test('idle_timeout closes are reason=idle_timeout; the watcher itself is never kicked', { skip: !haveMemcached && 'no /usr/bin/memcached' }, async () => {
+  const got: string[][] = [];
+  for (const memcached of [false, true]) {
+    const d = await start(memcached, ['-o', 'idle_timeout=1']);
+    const w = await watcher(d.port, 'connevents');
+    const c = await connect(d.port);
+    assert.equal(await c.closedWithin(6000), true);
+    const lines = [await w.line(5000), await w.line(5000)].map((l) => l.replace(/^ts=\S+ gid=\d+ /, '').replace(/cfd=\d+/, 'cfd=C').replace(/rport=\d+/, 'rport=P'));
+    // the watcher outlived several idle periods and still streams
+    await sleep(1500);
+    const c2 = await connect(d.port);
+    lines.push((await w.line(5000)).replace(/^ts=\S+ gid=\d+ /, '').replace(/cfd=\d+/, 'cfd=C').replace(/rport=\d+/, 'rport=P'));
+    c2.close();
+    got.push(lines);
+  }
+  assert.deepEqual(got[0], got[1]);
+  assert.deepEqual(got[0], [
+    'type=conn_new rip=127.0.0.1 rport=P transport=tcp cfd=C',
+    'type=conn_close rip=127.0.0.1 rport=P transport=tcp reason=idle_timeout cfd=C',
+    'type=conn_new rip=127.0.0.1 rport=P transport=tcp cfd=C',
+  ]);
 });

@@ -12,6 +12,7 @@ import type { ServerContext } from '../../src/server-context.js';
 import type { ConnInfo } from '../../src/conn-info.js';
 import { Session } from '../../src/protocol/session.js';
 import { FRONT_ENDS } from '../../src/protocol/front-ends.js';
+import { BufferBudget } from '../../src/protocol/conn-buffers.js';
 import { AuthThrottle, type AuthThrottleOptions } from '../../src/protocol/auth-throttle.js';
 
 export interface TestContext extends ServerContext {
@@ -46,6 +47,7 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
+    bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {
       shutdownRequests.push(graceful);

@@ -168,6 +168,11 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     if (this.ctx.log.level >= 2) {
       this.ctx.log.line(hexDumpHeader(buf, start, '<' + s.conn.id + ' Read binary protocol data:', '<' + s.conn.id + '   '));
     }
+    if (s.buffers !== null && !s.buffers.startResponse()) {
+      // -o read_buf_mem_limit: no response object for this request; memcached's conn_closing.
+      s.action = SessionAction.CloseNow;
+      return 0;
+    }
     const opcode = buf[start + 1]!;
     this.opcode = opcode;
     this.baseOpcode = BASE_OPCODE[opcode]!;

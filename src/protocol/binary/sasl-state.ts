@@ -1,6 +1,14 @@
 // One binary connection's SASL state (sasl.ts runs the exchanges over it). Its own module so
 // that the binary command context can hold it without importing the SASL commands.
 
+/** Cyrus's CRAM-MD5 steps on one connection. */
+export const Cram = {
+  None: 0, // no CRAM-MD5 exchange since the last AUTH
+  Challenged: 1, // AUTH CRAM-MD5 sent `challenge`: the STEP carries `user digest`
+  Answered: 2, // the STEP came: the mechanism has no further step (Cyrus: SASL_BADPROT)
+} as const;
+export type Cram = (typeof Cram)[keyof typeof Cram];
+
 /** Per-connection SASL state and the scratch buffer the AUTH/STEP data is gathered in. */
 export class SaslState {
   /** memcached's c->sasl_started: the last AUTH answered OK or CONTINUE (STEP needs it). */
@@ -11,8 +19,8 @@ export class SaslState {
   /** The data of the request in progress; freed after each step (holds credentials). */
   data: Buffer = EMPTY;
   dataLen = 0;
-  /** AUTH CRAM-MD5 sent `challenge`: the STEP carries `user digest`. */
-  isAwaitingCram = false;
+  /** Where a CRAM-MD5 exchange stands: after the challenge, one STEP answers it. */
+  cram: Cram = Cram.None;
   /** The CRAM-MD5 challenge last sent on this connection. */
   challenge: Buffer = EMPTY;
   /** The request's data is over MAX_SASL_DATA_BYTES: swallowed, not gathered. */

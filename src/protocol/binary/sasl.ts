@@ -8,6 +8,7 @@
 // event loop, and never reach a log line.
 
 import type { BinaryCommandContext } from './command-context.js';
+import { Cram } from './sasl-state.js';
 import { Opcode, Status, BODY_AUTHENTICATED } from './header.js';
 import { runAuthAttempt } from '../auth-attempt.js';
 import { CRAM_MD5, makeCramChallenge, parseCramResponse } from '../../auth/cram-md5.js';
@@ -111,6 +112,7 @@ export function completeSaslAuth(r: BinaryCommandContext): void {
   let next: number = Next.Check;
   let code = SASL_FAIL;
   if (isAuth) {
+    st.cram = Cram.None; // every AUTH starts a new exchange
     if (!isOffered(r, st.mech)) {
       if (log.level >= 1) log.line("SASL (severity 2): Couldn't find mech " + st.mech);
       next = Next.Refuse;
@@ -144,7 +146,11 @@ export function completeSaslAuth(r: BinaryCommandContext): void {
   } else if (st.isDone) {
     if (log.level >= 1) log.line('SASL (severity 1): attempting server step after doneflag');
     next = Next.Refuse;
-  } else if (st.isAwaitingCram) {
+  } else if (st.cram === Cram.Answered) {
+    // A further STEP of the same CRAM-MD5 exchange: never read as PLAIN (memcached fails it).
+    next = Next.Refuse;
+    code = SASL_BADPROT;
+  } else if (st.cram === Cram.Challenged) {
     next = Next.CheckCram;
   }
   if ((next === Next.Check || next === Next.CheckCram) && st.isOversized) {
@@ -160,7 +166,7 @@ export function completeSaslAuth(r: BinaryCommandContext): void {
     if (next === Next.Challenge) {
       // The mechanism's first message: the challenge the STEP must answer.
       st.challenge = makeCramChallenge(CHALLENGE_HOST);
-      st.isAwaitingCram = true;
+      st.cram = Cram.Challenged;
       r.header(Status.AuthContinue, 0, 0, st.challenge.length, 0);
       r.out.appendBytes(st.challenge, 0, st.challenge.length);
     } else {
@@ -168,7 +174,7 @@ export function completeSaslAuth(r: BinaryCommandContext): void {
     }
     return;
   }
-  st.isAwaitingCram = false; // every path below ends the CRAM-MD5 exchange
+  if (st.cram === Cram.Challenged) st.cram = Cram.Answered; // the challenge is used up
   if (next === Next.Refuse) {
     st.release();
     runAuthAttempt(s, null, refuse, () => finishSasl(r, code, '', isAuth));

@@ -18,6 +18,8 @@ export interface TextCommandContext extends MetaStateOwner {
   flushMark: number;
   /** `watch`: the connection only streams and reads no more commands. */
   isWatching: boolean;
+  /** memcached writes its replies out here (after a get, at mn): they can no longer be culled. */
+  markFlushPoint(): void;
   /** Stops this get line at buffer offset p; the next read() resumes it with these arguments. */
   suspendGet(p: number, returnCas: boolean, shouldTouch: boolean, exptime: number): void;
 }

@@ -151,7 +151,7 @@ export function dispatchCommand(r: TextCommandContext, buf: Buffer, lineStart: n
     const second = buf[c0 + 1];
     if (second === 0x67 || second === 0x73 || second === 0x64 || second === 0x6e || second === 0x61 || second === 0x65) {
       executeMeta(r.session, r, buf, lineStart, lineEnd);
-      if (second === 0x6e) r.flushMark = r.session.out.length; // mn flushes
+      if (second === 0x6e) r.markFlushPoint(); // mn flushes
       return;
     }
     reply(r, R.REPLY_ERROR);
@@ -294,7 +294,7 @@ function processGet(r: TextCommandContext, buf: Buffer, lineEnd: number, returnC
   } else {
     p = t.start[1]!;
   }
-  getKeys(r, buf, p, lineEnd, returnCas, shouldTouch, exptime);
+  getKeys(r, buf, p, lineEnd, returnCas, shouldTouch, exptime, false);
 }
 
 /**
@@ -305,8 +305,12 @@ function processGet(r: TextCommandContext, buf: Buffer, lineEnd: number, returnC
  */
 export const MULTIGET_YIELD_BYTES = 1024 * 1024;
 
-/** The keys of a get line from p on (also the continuation of a suspended one). */
-export function getKeys(r: TextCommandContext, buf: Buffer, p: number, lineEnd: number, returnCas: boolean, shouldTouch: boolean, exptime: number): void {
+/**
+ * The keys of a get line from p on; isContinuation: the rest of a suspended one, whose next
+ * key's response object was taken before it was suspended.
+ */
+export function getKeys(r: TextCommandContext, buf: Buffer, p: number, lineEnd: number, returnCas: boolean, shouldTouch: boolean, exptime: number,
+  isContinuation: boolean): void {
   const session = r.session;
   const ctx = r.ctx;
   const store = ctx.store;
@@ -316,11 +320,20 @@ export function getKeys(r: TextCommandContext, buf: Buffer, p: number, lineEnd: 
   const counters = ctx.counters;
   const rt = r.ctx.runtime;
   const opts = shouldTouch ? GetOpt.Touch | GetOpt.CountAsTouch : GetOpt.None;
+  const buffers = session.buffers;
   // Keys are scanned straight off the line: any number of them, not bounded by MAX_TOKENS.
   let failLength = false;
+  let isOutOfMemory = false;
+  let hasKeyBefore = isContinuation;
   while (p < lineEnd) {
     while (p < lineEnd && buf[p] === CH_SP) p++;
     if (p >= lineEnd) break;
+    // -o read_buf_mem_limit: every key after the first takes a response object of its own.
+    if (buffers !== null && hasKeyBefore && !buffers.startResponse()) {
+      isOutOfMemory = true;
+      break;
+    }
+    hasKeyBefore = true;
     const keyStart = p;
     while (p < lineEnd && buf[p] !== CH_SP) p++;
     const keyLen = p - keyStart;
@@ -352,14 +365,21 @@ export function getKeys(r: TextCommandContext, buf: Buffer, p: number, lineEnd: 
     }
   }
   if (log.level >= 2) log.line('>' + session.conn.id + ' END');
-  if (failLength) {
+  if (failLength || isOutOfMemory) {
     // memcached drops every reply queued since its last flush, then reports the error.
     // out_string: conn_new_cmd, not a flush point, so a second such get culls this error too.
     out.truncateTo(r.flushMark);
-    reply(r, R.ERR_BAD_FORMAT);
+    if (buffers !== null) {
+      buffers.releaseResponses();
+      if (!buffers.startResponse()) {
+        session.action = SessionAction.CloseAfterFlush; // not even the error fits: conn_closing
+        return;
+      }
+    }
+    reply(r, failLength ? R.ERR_BAD_FORMAT : R.ERR_OOM_GET_RESPONSE);
   } else {
     out.append(R.REPLY_END);
-    r.flushMark = out.length; // a get flushes (conn_mwrite)
+    r.markFlushPoint(); // a get flushes (conn_mwrite)
   }
 }
 
@@ -825,8 +845,12 @@ function processWatch(r: TextCommandContext): void {
   // Over UDP memcached's logger cannot write to the (unconnected) socket: no reply, no watcher.
   if (session.watchSink === null) return;
   const watcher = ctx.watch.add(session.watchSink, flags);
-  if (watcher === null) {
+  if (watcher === 'too_many') {
     reply(r, R.ERR_WATCHER_TOO_MANY);
+    return;
+  }
+  if (watcher === 'failed') {
+    reply(r, R.ERR_WATCHER_FAILED);
     return;
   }
   session.watcher = watcher;

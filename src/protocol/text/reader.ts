@@ -127,6 +127,12 @@ export class TextReader implements ProtocolReader, TextCommandContext {
     this.flushMark = this.session.out.length;
   }
 
+  /** memcached writes its replies out here (after a get, at mn): they can no longer be culled. */
+  markFlushPoint(): void {
+    this.flushMark = this.session.out.length;
+    this.session.buffers?.releaseResponses();
+  }
+
   maxPendingBytes(): number {
     if (this.authValueBytes >= 0) return MAX_AUTH_PENDING;
     return this.pendingLimit;
@@ -158,8 +164,15 @@ export class TextReader implements ProtocolReader, TextCommandContext {
     if (this.isGetSuspended) {
       // The rest of a multiget line: the same command, from the next key on.
       this.isGetSuspended = false;
-      getKeys(this, buf, start, lineEnd, this.getReturnsCas, this.getTouches, this.getExptime);
+      getKeys(this, buf, start, lineEnd, this.getReturnsCas, this.getTouches, this.getExptime, true);
     } else {
+      const buffers = session.buffers;
+      if (buffers !== null && !buffers.startResponse()) {
+        // memcached's conn_closing: what it had not flushed yet is lost.
+        session.out.truncateTo(this.flushMark);
+        session.action = SessionAction.CloseAfterFlush;
+        return nl + 1 - start;
+      }
       session.lastCommandTime = this.ctx.store.now();
       this.noreply = false;
       if (this.ctx.log.level >= 2) this.ctx.log.line('<' + session.conn.id + ' ' + buf.toString('latin1', start, lineEnd));

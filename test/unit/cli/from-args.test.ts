@@ -175,7 +175,7 @@ test('-o: every key of memcached -h, and its checks', () => {
   const { settings: s, warnings } = run([
     '-o', 'maxconns_fast,hashpower=20,no_hashexpand,tail_repair_time=30,hash_algorithm=xxh3,lru_crawler,lru_crawler_sleep=50',
     '-o', 'lru_crawler_tocrawl=7,read_buf_mem_limit=4,hot_lru_pct=10,warm_lru_pct=30,hot_max_factor=0.5,warm_max_factor=3',
-    '--extended=temporary_ttl=30,idle_timeout=9,slab_chunk_max=262144,watcher_logbuf_size=8,worker_logbuf_size=16,track_sizes,modern',
+    '--extended=temporary_ttl=30,idle_timeout=9,slab_chunk_max=262144,watcher_logbuf_size=8,track_sizes,modern',
   ]);
   assert.equal(s.maxconnsFast, true);
   assert.equal(s.hashPowerInit, 20);
@@ -194,7 +194,6 @@ test('-o: every key of memcached -h, and its checks', () => {
   assert.equal(s.idleTimeoutSec, 9);
   assert.equal(s.slabChunkMax, 262144);
   assert.equal(s.watcherLogbufSize, 8 * 1024);
-  assert.equal(s.workerLogbufSize, 16 * 1024);
   assert.equal(s.trackSizes, true);
   assert.deepEqual(warnings, []);
   const off = run(['-o', 'no_lru_crawler,no_lru_maintainer,no_maxconns_fast,no_slab_reassign,no_slab_automove']).settings;
@@ -283,4 +282,13 @@ test('--config-file: -d from the conf is dropped under systemd, kept outside it'
 test('--config-file errors: bad flag in the file, missing path', () => {
   assert.throws(() => parseCommandLine(['--config-file', '/c'], { env: {}, readConf: () => parseDebianConf('-m 64\n--bogus\n') }), /unrecognized option '--bogus'/);
   assert.throws(() => parseCommandLine(['--config-file'], { env: {}, readConf: noConf }), /requires an argument/);
+});
+
+test('-o worker_logbuf_size: memcached 1.6.18 also checks the value as slab_sizes (its missing break)', () => {
+  const ok = run(['-o', 'worker_logbuf_size=64']);
+  assert.equal(ok.settings.workerLogbufSize, 64 * 1024);
+  const low = failure(['-o', 'worker_logbuf_size=16']);
+  assert.equal(low.message, 'slab size 16 is out of valid range');
+  assert.equal(low.exitCode, 64);
+  assert.equal(failure(['-o', 'worker_logbuf_size=4000000']).message, 'slab size 4000000 is out of valid range');
 });

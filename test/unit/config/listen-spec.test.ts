@@ -68,6 +68,8 @@ test('negative ports pass as strtol passes them: -1 is ephemeral, the rest fail 
   };
   assert.deepEqual(ports(['127.0.0.1:-1']), [-1]);
   assert.deepEqual(ports(['[::1]:-5']), [-5]);
+  // safe_strtol's syntax: a sign, trailing white space (memcached 1.6.18 binds 127.0.0.1:+29350).
+  assert.deepEqual(ports(['127.0.0.1:+80']), [80]);
 });
 
 test("errors carry memcached's first line", () => {

@@ -127,9 +127,10 @@ test('lru temp_ttl: short-TTL items go to the TEMP LRU, are reclaimed there once
   assert.equal(text(s, 'lru temp_ttl 100\r\n'), 'OK\r\n');
   fill(s, 't', 20, 30);
   fill(s, 'long', 5, 1000);
+  fill(s, 'never', 2);
   let m = items(s);
   assert.equal(m.number_temp, 20);
-  assert.equal(m.number_hot, 5);
+  assert.equal(m.number_hot, 7, 'long and no TTL: HOT');
   clock.advance(31);
   juggle(ctx, 1);
   m = items(s);
@@ -143,6 +144,7 @@ test('lru temp_ttl: short-TTL items go to the TEMP LRU, are reclaimed there once
   m = items(s);
   assert.equal(m.number_temp, undefined, 'stats items shows number_temp only with temp_lru');
   assert.equal(m.number_hot, hot + 4);
+  assert.equal(m.number, 11);
   close();
 });
 

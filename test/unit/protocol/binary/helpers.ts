@@ -14,6 +14,7 @@ import { WatchLog } from '../../../../src/log/watch.js';
 import { Session } from '../../../../src/protocol/session.js';
 import { SessionAction } from '../../../../src/protocol/reader-contract.js';
 import { FRONT_ENDS } from '../../../../src/protocol/front-ends.js';
+import { BufferBudget } from '../../../../src/protocol/conn-buffers.js';
 import { AuthThrottle } from '../../../../src/protocol/auth-throttle.js';
 
 export class CaptureLog implements VerboseLog {
@@ -82,6 +83,7 @@ export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator |
     log,
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
+    bufferBudget: BufferBudget.forSettings(settings),
     startedAtMs: Date.now(),
     requestShutdown: () => {},
   };

@@ -1,0 +1,100 @@
+// -o read_buf_mem_limit side by side with Debian's memcached 1.6.18, set up as t/conn-limits.t
+// sets it (1 MiB over 32 threads: two 16 KiB buffers per connection's thread, one of them its
+// read buffer, the other 13 response objects): multigets past 13 keys get `SERVER_ERROR out of
+// memory writing get response`, a batch of more than 12 unflushed replies closes the
+// connection with nothing written, flush points (get, mn) free the objects again, and
+// response_obj_oom counts each refusal.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import fs from 'node:fs';
+import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
+import { req } from '../unit/protocol/binary/helpers.js';
+
+const skip = !fs.existsSync(MEMCACHED_BIN) && process.env.CI !== 'true' ? 'memcached not installed' : false;
+const ARGS = ['-o', 'read_buf_mem_limit=1', '-t', '32', '-R', '500'];
+
+let ours: Daemon | null = null;
+let theirs: Daemon | null = null;
+
+before(async () => {
+  if (skip !== false) return;
+  [ours, theirs] = await Promise.all([startDaemon({ args: ARGS }), startDaemon({ args: ARGS, memcached: true })]);
+});
+
+after(async () => {
+  await Promise.all([ours?.stop(), theirs?.stop()]);
+});
+
+/** Everything the server sends for input on a fresh connection, until `last` or the close. */
+function exchange(port: number, input: Buffer, last: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let got = '';
+    const finish = (how: string): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(got + how);
+    };
+    const timer = setTimeout(() => finish('<no end>'), 3000);
+    sock.on('connect', () => sock.write(input));
+    sock.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.endsWith(last)) finish('');
+    });
+    sock.on('close', () => finish('<closed>'));
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNRESET') finish('<reset>');
+      else reject(e);
+    });
+  });
+}
+
+const repeat = (s: string, n: number): string => s.repeat(n);
+const keys = (k: string, n: number): string => Array.from({ length: n }, () => k).join(' ');
+
+const CASES: ReadonlyArray<[string, string, string]> = [
+  ['get of 13 keys fits', `set foo 0 0 1\r\nx\r\nget ${keys('foo', 13)}\r\n`, 'END\r\n'],
+  ['get of 14 keys', `get ${keys('foo', 14)}\r\nmn\r\n`, 'MN\r\n'],
+  ['get of 14 missing keys', `get ${keys('nope', 14)}\r\nmn\r\n`, 'MN\r\n'],
+  ['get of 500 keys, as t/conn-limits.t', `get ${keys('foo', 500)}\r\nmn\r\n`, 'MN\r\n'],
+  ['12 mg then mn', repeat('mg foo v\r\n', 12) + 'mn\r\n', 'MN\r\n'],
+  ['13 mg then mn', repeat('mg foo v\r\n', 13) + 'mn\r\n', 'MN\r\n'],
+  ['500 mg, as t/conn-limits.t', repeat('mg foo v\r\n', 500), 'MN\r\n'],
+  ['20 noreply sets', repeat('set a 0 0 1 noreply\r\nx\r\n', 20) + 'mn\r\n', 'MN\r\n'],
+  ['a get and mn are flush points', repeat('mg foo v\r\n', 10) + 'get foo\r\n' + repeat('mg foo v\r\n', 10) + 'mn\r\n' + repeat('mg foo v\r\n', 11) + 'mn\r\n', 'MN\r\n'],
+  ['earlier flushed replies are written before the close', 'get foo\r\n' + repeat('mg foo v\r\n', 14), 'MN\r\n'],
+];
+
+test('read_buf_mem_limit=1 over -t 32: replies and closes as memcached', { skip }, async () => {
+  assert.ok(ours !== null && theirs !== null);
+  const ourPort = ours.port;
+  const theirPort = theirs.port;
+  for (const [name, input, last] of CASES) {
+    const bytes = Buffer.from(input, 'latin1');
+    const [a, b] = await Promise.all([exchange(ourPort, bytes, last), exchange(theirPort, bytes, last)]);
+    assert.equal(JSON.stringify(a), JSON.stringify(b), name);
+  }
+  const oom = async (port: number): Promise<string> => {
+    const s = await exchange(port, Buffer.from('stats\r\n'), 'END\r\n');
+    return /STAT response_obj_oom (\d+)/.exec(s)?.[1] ?? 'missing';
+  };
+  assert.equal(await oom(ourPort), await oom(theirPort), 'response_obj_oom');
+});
+
+test('read_buf_mem_limit: binary requests past the budget close the connection as memcached', { skip }, async () => {
+  assert.ok(ours !== null && theirs !== null);
+  const ourPort = ours.port;
+  const theirPort = theirs.port;
+  const noopEnd = '\u0000\u0000\u0000\u0007' + '\u0000'.repeat(8); // opaque 7, cas 0
+  const outcomes: string[] = [];
+  for (const n of [12, 13, 20]) {
+    const input = Buffer.concat([...Array.from({ length: n }, () => req(Opcode.Get, { key: 'foo' })), req(Opcode.Noop, { opaque: 7 })]);
+    const [a, b] = await Promise.all([exchange(ourPort, input, noopEnd), exchange(theirPort, input, noopEnd)]);
+    assert.equal(a.length, b.length, `${n} binary gets: reply length`);
+    assert.equal(JSON.stringify(a), JSON.stringify(b), `${n} binary gets`);
+    outcomes.push(a.endsWith('<closed>') || a.endsWith('<reset>') ? 'closed' : 'answered');
+  }
+  assert.deepEqual(outcomes, ['answered', 'closed', 'closed']);
+});
