@@ -6,11 +6,20 @@
 
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import type { AsciiAuthenticator } from '../protocol/context.js';
 import { errnoCode } from '../errors.js';
 import { describeFileError } from './source-error.js';
 import { describeStatus } from './source-status.js';
 import type { SourceStatus } from './source-status.js';
+
+/** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
+export interface AsciiAuthenticator {
+  /** Checks a `user pass` token; returns 'ok', 'fail' or 'format' (bad token). */
+  check(token: Buffer, start: number, end: number): 'ok' | 'fail' | 'format';
+  /** Re-read the file (SIGHUP); a failure leaves nobody authenticated until it is readable. */
+  reload(): void;
+  /** How many users the file holds, or why it authenticates nobody (absent: not tracked). */
+  status?(): SourceStatus;
+}
 
 const MAX_ENTRIES = 8;
 const MAX_LINE_BYTES = 255; // fgets into a 256-byte entry

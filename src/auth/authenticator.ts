@@ -3,10 +3,10 @@
 // Every source is consulted for every attempt, known user or not, so that the work (and
 // the time) does not tell who exists; the first source that knows the user decides.
 
-import saslprep from 'saslprep';
 import type { PasswordSource } from './password-source.js';
 import type { SourceStatus } from './source-status.js';
 import { matches, matchesSync } from './stored-password.js';
+import { prepare } from './sasl-prepare.js';
 
 /** One password source as the SIGHUP log and `stats memcachedts` report it. */
 export type SourceReport = { readonly path: string; readonly status: SourceStatus };
@@ -153,28 +153,5 @@ export class PasswordAuthenticator implements Authenticator {
     let n = 0;
     for (const source of this.#sources) n += source.errorCount;
     return n;
-  }
-}
-
-/** SASLprep as a query string (unassigned code points allowed); null when prohibited. */
-export function prepare(s: string): string | null {
-  try {
-    return saslprep(s, { allowUnassigned: true });
-  } catch {
-    return null;
-  }
-}
-
-/** A string read from a password file: SASLprep'd where possible, else kept as it is. */
-export function prepareStored(s: string): string {
-  return prepare(s) ?? s;
-}
-
-/** SASLprep for a string about to be stored (no unassigned code points); null when refused. */
-export function prepareForStorage(s: string): string | null {
-  try {
-    return saslprep(s);
-  } catch {
-    return null;
   }
 }

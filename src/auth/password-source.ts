@@ -12,7 +12,7 @@ import { cramDigestMatches } from './cram-md5.js';
 import { describeFileError } from './source-error.js';
 import { describeStatus } from './source-status.js';
 import type { SourceStatus } from './source-status.js';
-import { prepareStored } from './authenticator.js';
+import { prepareStored } from './sasl-prepare.js';
 import { parseSasldb } from './sasldb.js';
 import {
   detectPasswordFileFormat,

@@ -16,7 +16,7 @@ import type { Settings } from '../config/settings.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { describeStatus } from '../auth/source-status.js';
-import type { AsciiAuthenticator } from '../protocol/context.js';
+import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
 import { startServer } from '../server.js';
 import { createStore } from '../store/cache.js';
 import { RuntimeSettings } from '../config/runtime-settings.js';

@@ -25,7 +25,7 @@ import {
   isValidPasswdUser,
   parseMemcachedtsPasswd,
 } from '../auth/password-file.js';
-import { prepareForStorage } from '../auth/authenticator.js';
+import { prepareForStorage } from '../auth/sasl-prepare.js';
 import { errnoCode, errorMessage, ExitCode } from '../errors.js';
 
 export const DEFAULT_PASSWD_FILE = '/etc/memcachedts/passwd';

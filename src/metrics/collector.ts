@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { Registry, type Metric } from 'prom-client';
-import type { ServerContext } from '../protocol/context.js';
+import type { ServerContext } from '../server-context.js';
 import type { FamilySpec, ProcessSample, SampleSink, ScrapeInput } from './family.js';
 import { EXPORTER_FAMILIES } from './exporter-families.js';
 import { MEMCACHEDTS_FAMILIES } from './memcachedts-families.js';

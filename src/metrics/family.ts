@@ -1,7 +1,7 @@
 // What a metric family is here: its exposition name, help, type and label names, and how one
 // scrape's input turns into its samples. The collector turns each into a prom-client metric.
 
-import type { ServerContext } from '../protocol/context.js';
+import type { ServerContext } from '../server-context.js';
 import type { StatsSnapshot } from './stats-snapshot.js';
 
 export type FamilyType = 'gauge' | 'counter';

@@ -1,7 +1,7 @@
 // -o metrics_listen wired up: one collector for the server's context behind one HTTP endpoint.
 // server.ts starts it after the cache's own listeners and stops it before them.
 
-import type { ServerContext } from '../protocol/context.js';
+import type { ServerContext } from '../server-context.js';
 import { MetricsCollector } from './collector.js';
 import { listenMetrics } from './http-endpoint.js';
 

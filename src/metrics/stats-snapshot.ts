@@ -5,7 +5,7 @@
 // `3:chunk_size` to slabs[3], the rest (`total_malloced` from `stats slabs` too) to general.
 // The maps are reused from scrape to scrape.
 
-import type { ServerContext } from '../protocol/context.js';
+import type { ServerContext } from '../server-context.js';
 import { emitGeneralStats, emitSettingsStats } from '../stats/render.js';
 
 export type StatValue = string | number;

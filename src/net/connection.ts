@@ -3,8 +3,11 @@
 // timeout, -c and the connection counters. Knows bytes and sockets, never commands.
 
 import type net from 'node:net';
-import type { ServerContext } from '../protocol/context.js';
-import { OUT_YIELD_BYTES, Session, SessionAction, type ConnInfo, type Transport } from '../protocol/session.js';
+import type { ServerContext } from '../server-context.js';
+import type { ConnInfo, Transport } from '../conn-info.js';
+import { OUT_YIELD_BYTES, Session } from '../protocol/session.js';
+import { SessionAction } from '../protocol/reader-contract.js';
+import { FRONT_ENDS } from '../protocol/front-ends.js';
 import { SocketWriter } from './socket-writer.js';
 import { setReadTarget, type ReadTarget } from './static-read.js';
 import { CloseReason, ConnTransport, type WatchSink } from '../log/watch.js';
@@ -115,7 +118,7 @@ export class ConnectionHub {
     this.clients++;
     ctx.counters.total_connections++;
     this.syncCurrConnections();
-    const conn = new Connection(this, socket, new Session(ctx, info), isStaticRead);
+    const conn = new Connection(this, socket, new Session(ctx, info, FRONT_ENDS), isStaticRead);
     this.conns.add(conn);
     if (ctx.watch.wantsConnEvents) conn.logConnEvent(true);
     if (ctx.log.level >= 2) {

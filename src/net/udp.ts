@@ -5,8 +5,11 @@
 // each its own datagram sequence numbered from 0); we cut a message after every request.
 
 import dgram from 'node:dgram';
-import type { ServerContext, ListenerInfo } from '../protocol/context.js';
-import { Session, SessionAction, type ConnInfo } from '../protocol/session.js';
+import type { ServerContext, ListenerInfo } from '../server-context.js';
+import type { ConnInfo } from '../conn-info.js';
+import { Session } from '../protocol/session.js';
+import { SessionAction } from '../protocol/reader-contract.js';
+import { FRONT_ENDS } from '../protocol/front-ends.js';
 import { UDP_HEADER_BYTES, frameUdpReply, udpRequestId } from './udp-frame.js';
 
 export interface UdpEndpoint {
@@ -40,7 +43,7 @@ export function bindUdp(
       const ids = allocateIds(connsPerSocket);
       const listeners: ListenerInfo[] = ids.map((id) => ({ id, transport: 'udp', addr }));
       const info: ConnInfo = { id: ids[0]!, transport: 'udp', peer: addr, listenAddr: addr };
-      const handler = new UdpHandler(ctx, socket, new Session(ctx, info));
+      const handler = new UdpHandler(ctx, socket, new Session(ctx, info, FRONT_ENDS));
       socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => handler.onMessage(msg, rinfo));
       socket.on('error', (err: Error) => ctx.log.error('UDP ' + addr + ': ' + err.message));
       resolve({

@@ -15,8 +15,6 @@
 // A waiting connection reads nothing and its later requests wait (Session.park); everyone
 // else is served. One AuthThrottle per server (server.ts), reached through ServerContext.
 
-import type { Session } from './session.js';
-
 export const AUTH_THROTTLE_DEFAULTS = {
   threshold: 5,
   windowMs: 60_000,
@@ -60,7 +58,8 @@ interface Waiter {
   isAbandoned: () => boolean;
 }
 
-const NOW: Admission = Object.freeze({ waitMs: 0, isRefused: false });
+/** Go on at once, unrefused. */
+export const NOW: Admission = Object.freeze({ waitMs: 0, isRefused: false });
 
 export class AuthThrottle {
   readonly options: AuthThrottleOptions;
@@ -264,107 +263,4 @@ function ipv6Prefix64(addr: string): string | null {
   const text = out.join(':');
   return text === '0:0:0:0' ? '' : text; // `::/64`
 
-}
-
-/** Verdict of a check: true = right credentials. */
-export type AuthCheck = () => boolean;
-export type AsyncAuthCheck = () => Promise<boolean>;
-
-/**
- * One authentication attempt of `session` through the server's throttle: waits first when
- * its source is over the failure threshold (or is refused unchecked), runs `check` (an async
- * one in a check slot), then calls finish(ok), which writes the reply; a failure's reply may
- * then wait for the server-wide budget. The session is parked whenever any of this is not
- * immediate. `user` names the user in the -v failure line (null: the caller logs it).
- */
-export function runAuthAttempt(
-  session: Session,
-  user: string | null,
-  check: AuthCheck | { readonly async: AsyncAuthCheck },
-  finish: (ok: boolean) => void,
-): void {
-  const ctx = session.ctx;
-  const throttle = ctx.authThrottle;
-  const key = peerAddress(session.conn.peer);
-  // UDP has no connection to hold back (and -S refuses UDP): checked at once, never delayed.
-  const canWait = session.conn.transport !== 'udp';
-  const complete = (ok: boolean): void => {
-    if (session.isClosed) return;
-    finish(ok);
-    let holdMs = 0;
-    if (!ok) {
-      holdMs = throttle.onFailure(key, Date.now());
-      const log = ctx.log;
-      if (log.level >= 1 && user !== null) {
-        log.line('<' + session.conn.id + ' authentication failed for user ' + JSON.stringify(user) + ' from ' + session.conn.peer);
-      }
-    }
-    if (holdMs > 0 && canWait) {
-      session.park();
-      setTimeout(() => session.unpark(), holdMs).unref();
-    } else {
-      session.unpark();
-    }
-  };
-  const run = (): void => {
-    if (session.isClosed) return;
-    if (typeof check === 'function') {
-      let ok = false;
-      try {
-        ok = check();
-      } catch {
-        ok = false; // a check never throws on bad input; fail closed if one does
-      }
-      complete(ok);
-      return;
-    }
-    const asyncCheck = check.async;
-    session.park();
-    throttle.acquire(
-      key,
-      () => {
-        let p: Promise<boolean>;
-        try {
-          p = asyncCheck();
-        } catch {
-          p = Promise.resolve(false);
-        }
-        p.then(
-          (ok) => {
-            throttle.release(key);
-            complete(ok);
-          },
-          () => {
-            throttle.release(key);
-            complete(false);
-          },
-        );
-      },
-      () => session.isClosed,
-    );
-  };
-
-  const admission = canWait ? throttle.admit(key, Date.now()) : NOW;
-  if (admission.waitMs === 0 && !admission.isRefused) {
-    run();
-    return;
-  }
-  if (admission.waitMs === Math.min(throttle.options.baseDelayMs, throttle.options.maxDelayMs) || admission.isRefused) {
-    noteThrottled(session, key, admission.isRefused);
-  }
-  session.park();
-  setTimeout(() => {
-    if (admission.isRefused) complete(false);
-    else run();
-  }, admission.waitMs).unref();
-}
-
-function noteThrottled(session: Session, key: string, isRefused: boolean): void {
-  const o = session.ctx.authThrottle.options;
-  const log = session.ctx.log;
-  if (!isRefused) {
-    log.warn('repeated authentication failures from ' + key + ': delaying replies up to ' + o.maxDelayMs + ' ms');
-  } else if (log.level >= 1) {
-    log.line('<' + session.conn.id + ' too many authentication attempts from ' + key + ': refused unchecked');
-  }
 }

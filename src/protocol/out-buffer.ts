@@ -9,7 +9,7 @@
 // replies of 500 connections are all built in the same few chunks, which stay in the CPU's
 // caches, and idle connections hold no reply memory.
 
-import { copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../store/store.js';
+import { copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../common/byte-copy.js';
 
 const CHUNK_BYTES = 64 * 1024;
 /** A chunk with less room than this after a take is retired (a fresh one follows). */
@@ -68,7 +68,7 @@ function giveToPool(c: Chunk): void {
 
 export class OutBuffer {
   cur: Buffer; // the chunk being filled (always a whole chunk)
-  curView: DataView; // a DataView of cur, for copies that allocate nothing (store/byte-copy.ts)
+  curView: DataView; // a DataView of cur, for copies that allocate nothing (common/byte-copy.ts)
   private curChunk: Chunk; // cur with its views
   private readonly srcViews: LastViewCache; // of the buffers appended from (the read buffer, mostly)
   pos: number; // next free byte in cur

@@ -2,68 +2,24 @@
 // text | binary), the reply buffer, and reused per-request structures. net/ feeds bytes in
 // with onData() and writes out.take() after each batch; it knows nothing of commands.
 
-import type { ServerContext } from './context.js';
+import type { ServerContext } from '../server-context.js';
+import type { ConnInfo } from '../conn-info.js';
 import type { ItemRef, ItemView } from '../store/store.js';
+import { DIRECT_READ_MIN, SessionAction, type ProtocolReader, type ValueConsumer } from './reader-contract.js';
 import { newItemView } from '../store/store.js';
 import { OutBuffer } from './out-buffer.js';
 import { Tokens } from './text/tokenizer.js';
-import { createTextReader } from './text/reader.js';
-import { createBinaryReader } from './binary/reader.js';
 import { ConnBuffers } from './conn-buffers.js';
 import { CloseReason, type Watcher, type WatchSink } from '../log/watch.js';
 
-export const SessionAction = {
-  Continue: 0,
-  CloseAfterFlush: 1, // write what is in out, then close (memcached's close_after_write)
-  CloseNow: 2, // close without writing more
-} as const;
-export type SessionAction = (typeof SessionAction)[keyof typeof SessionAction];
-
 /**
- * A protocol front end. read() consumes bytes of buf[start, end) and returns how many;
- * 0 means it needs more input, or that it swapped session.reader (the loop then retries).
- * Offsets move only on progress. Errors go on the wire as values; a fatal one sets
- * session.action. Readers keep no reference to buf after returning.
+ * The front ends a session switches between (-B, and the negotiation under -B auto). Handed in
+ * by whoever opens the session (front-ends.ts has the real ones), so that this module does not
+ * import the readers, which import it.
  */
-/** A value with at least this much still to come is read straight into its item. */
-export const DIRECT_READ_MIN = 8 * 1024;
-
-export interface ProtocolReader {
-  read(buf: Buffer, start: number, end: number): number;
-  /** Unconsumed bytes this reader will hold while waiting for the rest of a request. */
-  maxPendingBytes(): number;
-  /** Forgets a half-read request (UDP: every datagram starts afresh). */
-  reset(): void;
-  /**
-   * Called when the session continues after a -R yield: memcached flushed its replies at the
-   * yield (conn_new_cmd -> conn_mwrite), whether or not net/ wrote them out in between.
-   */
-  onResume?(): void;
-  /**
-   * Where the rest of a large value in progress (and its \r\n) should be read to: a view of
-   * the item's own memory; null when there is none. See Session.nextReadBuffer.
-   */
-  directTarget?(): Buffer | null;
-  /** len bytes arrived at the start of the buffer directTarget() gave (already in place). */
-  readInPlace?(buf: Buffer, len: number): void;
-}
-
-/** Called by the text reader when a value block announced with expectValue() is complete. */
-export interface ValueConsumer {
-  /** ok = the block ended with \r\n. ref < 0 means the value was swallowed, not stored. */
-  finishValue(session: Session, ref: ItemRef, ok: boolean): void;
-}
-
-export type Transport = 'tcp' | 'udp' | 'unix';
-
-export interface ConnInfo {
-  /** A small integer like memcached's fd, used in -vv lines and `stats conns`. */
-  readonly id: number;
-  readonly transport: Transport;
-  /** `tcp:127.0.0.1:49862`, `udp:...`, `unix:/path` style, as `stats conns` prints addr. */
-  readonly peer: string;
-  /** The listener's address as `stats conns` prints listen_addr. */
-  readonly listenAddr: string;
+export interface FrontEnds {
+  text(session: Session): ProtocolReader;
+  binary(session: Session): ProtocolReader;
 }
 
 const INPUT_INITIAL_BYTES = 16 * 1024;
@@ -108,7 +64,7 @@ export class Session {
   // Pending text value block (set/ms): the text reader copies bytes into the item.
   valueRef: ItemRef;
   valueLen: number; // bytes of value still expected, not counting \r\n
-  valueConsumer: ValueConsumer | null;
+  valueConsumer: ValueConsumer<Session> | null;
   isSwallowing: boolean;
 
   // Input cursor: unconsumed bytes live in inBuf[inStart, inEnd).
@@ -119,14 +75,16 @@ export class Session {
   private turnExtra: number;
   private textReader: ProtocolReader | null;
   private binaryReader: ProtocolReader | null;
+  private readonly frontEnds: FrontEnds;
   /** The buffer nextReadBuffer() handed out for the next read, if any. */
   private directView: Buffer | null;
   /** Inside run(): an unpark() now is seen by run() itself, not reported to net/. */
   private isRunning: boolean;
 
-  constructor(ctx: ServerContext, conn: ConnInfo) {
+  constructor(ctx: ServerContext, conn: ConnInfo, frontEnds: FrontEnds) {
     this.ctx = ctx;
     this.conn = conn;
+    this.frontEnds = frontEnds;
     this.out = new OutBuffer();
     this.view = newItemView();
     this.tokens = new Tokens();
@@ -170,13 +128,13 @@ export class Session {
   }
 
   useText(): ProtocolReader {
-    if (this.textReader === null) this.textReader = createTextReader(this);
+    if (this.textReader === null) this.textReader = this.frontEnds.text(this);
     this.reader = this.textReader;
     return this.textReader;
   }
 
   useBinary(): ProtocolReader {
-    if (this.binaryReader === null) this.binaryReader = createBinaryReader(this);
+    if (this.binaryReader === null) this.binaryReader = this.frontEnds.binary(this);
     this.reader = this.binaryReader;
     return this.binaryReader;
   }
@@ -194,7 +152,7 @@ export class Session {
   }
 
   /** Announces a value block of valueLen bytes (+\r\n) for the text reader; ref < 0 swallows. */
-  expectValue(ref: ItemRef, valueLen: number, consumer: ValueConsumer): void {
+  expectValue(ref: ItemRef, valueLen: number, consumer: ValueConsumer<Session>): void {
     this.valueRef = ref;
     this.valueLen = valueLen;
     this.valueConsumer = consumer;

@@ -4,7 +4,7 @@
 // Settings and the run-time settings that admin commands change (ctx.runtime).
 // Rare paths: strings are fine here.
 
-import type { ServerContext } from '../protocol/context.js';
+import type { ServerContext } from '../server-context.js';
 import type { StatEmitter } from '../store/store.js';
 import type { Settings } from '../config/settings.js';
 

@@ -2,7 +2,7 @@
 // A cursor remembers the last chunk reached in a chained item so that a sequential read of a
 // big value (a socket writer copying it piece by piece) does not rewalk the chain.
 
-import { BYTE_LOOP_MAX, copyBytes, LastViewCache, NO_VIEW, WORD_COPY_MAX } from './byte-copy.js';
+import { BYTE_LOOP_MAX, copyBytes, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../common/byte-copy.js';
 import type { Slabs } from './slabs.js';
 import { HDR_BYTES, IF_CHAINED, META_FLAG_SHIFT, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_CHAIN, W_META, W_VLEN } from './item-layout.js';
 

@@ -6,7 +6,7 @@
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
-import { dataViewOf } from './byte-copy.js';
+import { dataViewOf } from '../common/byte-copy.js';
 import { computeSlabClasses, describeSlabClass, MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
 import {
   IF_CHAINED,

@@ -3,9 +3,6 @@
 // Item identity is a number (ItemRef); a ref from a lookup is valid until the next call that
 // may store, delete or evict, so callers use it at once (the loop is single-threaded).
 
-// Copies that allocate nothing, for callers of copyValue with a dstView.
-export { copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from './byte-copy.js';
-
 export type ItemRef = number;
 
 export const StoreMode = {
@@ -182,7 +179,7 @@ export interface Store {
   get(key: Buffer, keyStart: number, keyLen: number, view: ItemView, opts: number, touchExptime: number): boolean;
   /**
    * Copies len bytes of the value of view.ref starting at valueOffset into dst. dstView, when
-   * given, is a DataView of the whole of dst (store/byte-copy.ts): the copy allocates nothing.
+   * given, is a DataView of the whole of dst (common/byte-copy.ts): the copy allocates nothing.
    */
   copyValue(ref: ItemRef, valueOffset: number, dst: Buffer, dstStart: number, len: number, dstView?: DataView): void;
   /** Copies the key of ref into dst; returns key length. */

@@ -4,7 +4,7 @@
 // after -R yields, dropping the batch on CloseNow, freeing the session at the end).
 import { makeTestContext, makeSession, takeOutput, type TestContext } from '../support/context.js';
 import type { Settings } from '../../src/config/settings.js';
-import { SessionAction } from '../../src/protocol/session.js';
+import { SessionAction } from '../../src/protocol/reader-contract.js';
 
 /** mulberry32: small, fast, good enough for fuzzing; every case is reproducible from its seed. */
 export class Rng {

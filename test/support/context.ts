@@ -7,8 +7,11 @@ import { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { WatchLog } from '../../src/log/watch.js';
 import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
-import type { AsciiAuthenticator, ServerContext } from '../../src/protocol/context.js';
-import { Session, type ConnInfo } from '../../src/protocol/session.js';
+import type { AsciiAuthenticator } from '../../src/auth/ascii-auth.js';
+import type { ServerContext } from '../../src/server-context.js';
+import type { ConnInfo } from '../../src/conn-info.js';
+import { Session } from '../../src/protocol/session.js';
+import { FRONT_ENDS } from '../../src/protocol/front-ends.js';
 import { BufferBudget } from '../../src/protocol/conn-buffers.js';
 import { AuthThrottle, type AuthThrottleOptions } from '../../src/protocol/auth-throttle.js';
 
@@ -61,7 +64,7 @@ let nextId = 30;
 export function makeSession(ctx: ServerContext): Session {
   const id = nextId++;
   const conn: ConnInfo = { id, transport: 'tcp', peer: 'tcp:127.0.0.1:' + (40000 + id), listenAddr: 'tcp:127.0.0.1:11211' };
-  const s = new Session(ctx, conn);
+  const s = new Session(ctx, conn, FRONT_ENDS);
   ctx.sessions.add(s);
   return s;
 }

@@ -1,7 +1,7 @@
 // Binary commands over the store (proto_bin.c's process_bin_*): each one reads its extras and
 // key in place from the input buffer and writes its reply into the session's OutBuffer.
 
-import type { BinaryReader } from './reader.js';
+import type { BinaryCommandContext } from './command-context.js';
 import { GetOpt, StoreMode, StoreResult, DeleteResult, DeltaResult, AllocError } from '../../store/store.js';
 import { Opcode, Status, BODY_ENOMEM_ALLOCATING, BODY_ENOMEM_INCR, BODY_ENOMEM_NEW_ITEM } from './header.js';
 import { emitBinaryStats } from './stats.js';
@@ -10,7 +10,7 @@ import { ZERO_COPY_MIN } from '../out-buffer.js';
 const UINT32_MAX = 0xffffffff;
 
 /** GET/GETQ/GETK/GETKQ, TOUCH, GAT/GATQ/GATK/GATKQ. */
-export function processGetOrTouch(r: BinaryReader, buf: Buffer, extStart: number, keyStart: number): void {
+export function processGetOrTouch(r: BinaryCommandContext, buf: Buffer, extStart: number, keyStart: number): void {
   const base = r.baseOpcode;
   const isTouch = base === Opcode.Touch || base === Opcode.Gat || base === Opcode.GatK;
   const returnKey = base === Opcode.GetK || base === Opcode.GatK;
@@ -67,7 +67,7 @@ export function processGetOrTouch(r: BinaryReader, buf: Buffer, extStart: number
 }
 
 /** SET/ADD/REPLACE (+Q): allocate first, then the value streams into the item. */
-export function processUpdate(r: BinaryReader, buf: Buffer, extStart: number, keyStart: number): void {
+export function processUpdate(r: BinaryCommandContext, buf: Buffer, extStart: number, keyStart: number): void {
   const keyLen = r.keyLen;
   const flags = buf.readUInt32BE(extStart);
   const exptime = buf.readUInt32BE(extStart + 4);
@@ -92,7 +92,7 @@ export function processUpdate(r: BinaryReader, buf: Buffer, extStart: number, ke
 }
 
 /** APPEND/PREPEND (+Q): no extras; the item carries no flags or exptime of its own. */
-export function processAppendPrepend(r: BinaryReader, buf: Buffer, keyStart: number): void {
+export function processAppendPrepend(r: BinaryCommandContext, buf: Buffer, keyStart: number): void {
   const keyLen = r.keyLen;
   const valueLen = r.bodyLen - keyLen;
   const ctx = r.ctx;
@@ -107,7 +107,7 @@ export function processAppendPrepend(r: BinaryReader, buf: Buffer, keyStart: num
   r.expectValue(ref, valueLen, mode, r.cas);
 }
 
-function allocFailed(r: BinaryReader, err: number, buf: Buffer, keyStart: number, valueLen: number, mode: StoreMode): void {
+function allocFailed(r: BinaryCommandContext, err: number, buf: Buffer, keyStart: number, valueLen: number, mode: StoreMode): void {
   if (err === AllocError.TooLarge) r.writeError(Status.TooLarge, null);
   else r.writeError(Status.OutOfMemory, BODY_ENOMEM_ALLOCATING);
   // A failed SET must not leave the old value readable (memcached unlinks it).
@@ -116,7 +116,7 @@ function allocFailed(r: BinaryReader, err: number, buf: Buffer, keyStart: number
 }
 
 /** complete_update_bin: the value is in; link it and answer. */
-export function completeUpdate(r: BinaryReader, ref: number): void {
+export function completeUpdate(r: BinaryCommandContext, ref: number): void {
   const store = r.ctx.store;
   const mode = r.storeMode;
   const result = store.link(ref, mode as StoreMode, r.storeCasIn);
@@ -140,7 +140,7 @@ export function completeUpdate(r: BinaryReader, ref: number): void {
 }
 
 /** DELETE (+Q), with an optional cas. */
-export function processDelete(r: BinaryReader, buf: Buffer, keyStart: number): void {
+export function processDelete(r: BinaryCommandContext, buf: Buffer, keyStart: number): void {
   const ctx = r.ctx;
   if (ctx.log.level >= 2) ctx.log.line('Deleting ' + buf.toString('latin1', keyStart, keyStart + r.keyLen));
   if (ctx.runtime.detailEnabled) ctx.prefixStats.recordDelete(buf, keyStart, r.keyLen);
@@ -157,7 +157,7 @@ export function processDelete(r: BinaryReader, buf: Buffer, keyStart: number): v
 }
 
 /** INCREMENT/DECREMENT (+Q): delta, initial, exptime; exptime 0xffffffff = do not create. */
-export function processDelta(r: BinaryReader, buf: Buffer, extStart: number, keyStart: number): void {
+export function processDelta(r: BinaryCommandContext, buf: Buffer, extStart: number, keyStart: number): void {
   const ctx = r.ctx;
   const store = ctx.store;
   const isIncr = r.baseOpcode === Opcode.Increment;
@@ -196,7 +196,7 @@ export function processDelta(r: BinaryReader, buf: Buffer, extStart: number, key
 }
 
 /** FLUSH (+Q) with an optional 4-byte exptime; -F answers Auth failure like memcached. */
-export function processFlush(r: BinaryReader, buf: Buffer, extStart: number): void {
+export function processFlush(r: BinaryCommandContext, buf: Buffer, extStart: number): void {
   const ctx = r.ctx;
   if (!ctx.settings.flushEnabled) {
     r.writeError(Status.AuthError, null);
@@ -209,7 +209,7 @@ export function processFlush(r: BinaryReader, buf: Buffer, extStart: number): vo
 }
 
 /** STAT: one response per stat (key = name, value = text), then an empty terminator. */
-export function processStat(r: BinaryReader, buf: Buffer, keyStart: number): void {
+export function processStat(r: BinaryCommandContext, buf: Buffer, keyStart: number): void {
   const ctx = r.ctx;
   const keyLen = r.keyLen;
   const group = buf.toString('latin1', keyStart, keyStart + keyLen); // rare command: a string is fine

@@ -3,10 +3,10 @@
 // item, or swallowed), validates them in memcached's dispatch_bin_command order, and hands
 // each to a command in commands.ts / sasl.ts. Replies go into session.out.
 
-import type { ProtocolReader, Session } from '../session.js';
-import { DIRECT_READ_MIN, SessionAction } from '../session.js';
+import type { Session } from '../session.js';
+import { DIRECT_READ_MIN, SessionAction, type ProtocolReader } from '../reader-contract.js';
 import { CloseReason } from '../../log/watch.js';
-import type { ServerContext } from '../context.js';
+import type { ServerContext } from '../../server-context.js';
 import type { OutBuffer } from '../out-buffer.js';
 import {
   HEADER_BYTES,
@@ -27,7 +27,9 @@ import {
   processUpdate,
   completeUpdate,
 } from './commands.js';
-import { SaslState, completeSaslAuth, listSaslMechs, processSaslAuth } from './sasl.js';
+import { completeSaslAuth, listSaslMechs, processSaslAuth } from './sasl.js';
+import { SaslState } from './sasl-state.js';
+import type { BinaryCommandContext } from './command-context.js';
 
 /** memcached's key limit (KEY_MAX_LENGTH); the binary header allows 16 bits. */
 export const KEY_MAX_LENGTH = 250;
@@ -69,7 +71,7 @@ const Body = {
 } as const;
 type Body = (typeof Body)[keyof typeof Body];
 
-export class BinaryReader implements ProtocolReader {
+export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   readonly session: Session;
   readonly ctx: ServerContext;
   readonly out: OutBuffer;

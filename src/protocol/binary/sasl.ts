@@ -7,9 +7,10 @@
 // AUTH again. Passwords are checked through the server's throttle (auth-throttle.ts), off the
 // event loop, and never reach a log line.
 
-import type { BinaryReader } from './reader.js';
+import type { BinaryCommandContext } from './command-context.js';
+import { Cram } from './sasl-state.js';
 import { Opcode, Status, BODY_AUTHENTICATED } from './header.js';
-import { runAuthAttempt } from '../auth-throttle.js';
+import { runAuthAttempt } from '../auth-attempt.js';
 import { CRAM_MD5, makeCramChallenge, parseCramResponse } from '../../auth/cram-md5.js';
 import { hostname as osHostname } from 'node:os';
 
@@ -36,56 +37,11 @@ const SASL_BADPROT = -5;
 const SASL_BADAUTH = -13;
 const SASL_NOUSER = -20;
 
-/** Cyrus's CRAM-MD5 steps on one connection. */
-const Cram = {
-  None: 0, // no CRAM-MD5 exchange since the last AUTH
-  Challenged: 1, // AUTH CRAM-MD5 sent `challenge`: the STEP carries `user digest`
-  Answered: 2, // the STEP came: the mechanism has no further step (Cyrus: SASL_BADPROT)
-} as const;
-type Cram = (typeof Cram)[keyof typeof Cram];
-
 /** The host part of CRAM-MD5 challenges (Cyrus uses the server's host name). */
 const CHALLENGE_HOST = osHostname();
 
-/** Per-connection SASL state and the scratch buffer the AUTH/STEP data is gathered in. */
-export class SaslState {
-  /** memcached's c->sasl_started: the last AUTH answered OK or CONTINUE (STEP needs it). */
-  isStarted = false;
-  /** Cyrus's doneflag: an exchange succeeded; a further step fails, and an AUTH clears it. */
-  isDone = false;
-  mech = '';
-  /** The data of the request in progress; freed after each step (holds credentials). */
-  data: Buffer = EMPTY;
-  dataLen = 0;
-  /** Where a CRAM-MD5 exchange stands: after the challenge, one STEP answers it. */
-  cram: Cram = Cram.None;
-  /** The CRAM-MD5 challenge last sent on this connection. */
-  challenge: Buffer = EMPTY;
-  /** The request's data is over MAX_SASL_DATA_BYTES: swallowed, not gathered. */
-  isOversized = false;
-
-  reset(capacity: number): void {
-    this.data = capacity > 0 ? Buffer.alloc(capacity) : EMPTY;
-    this.dataLen = 0;
-  }
-
-  append(src: Buffer, start: number, n: number): void {
-    src.copy(this.data, this.dataLen, start, start + n);
-    this.dataLen += n;
-  }
-
-  /** Wipes and drops the scratch: an idle connection keeps no buffer and no credentials. */
-  release(): void {
-    this.data.fill(0); // at most MAX_SASL_DATA_BYTES (an oversized request gathers nothing)
-    this.data = EMPTY;
-    this.dataLen = 0;
-  }
-}
-
-const EMPTY = Buffer.alloc(0);
-
 /** SASL_LIST_MECHS: space-separated mechanism names. */
-export function listSaslMechs(r: BinaryReader): void {
+export function listSaslMechs(r: BinaryCommandContext): void {
   const sasl = r.ctx.sasl;
   if (sasl === null) {
     r.writeError(Status.UnknownCommand, null);
@@ -96,7 +52,7 @@ export function listSaslMechs(r: BinaryReader): void {
 }
 
 /** SASL_AUTH / SASL_STEP: mechanism in the key, data in the value. */
-export function processSaslAuth(r: BinaryReader, buf: Buffer, keyStart: number): void {
+export function processSaslAuth(r: BinaryCommandContext, buf: Buffer, keyStart: number): void {
   const ctx = r.ctx;
   const keyLen = r.keyLen;
   const valueLen = r.bodyLen - keyLen;
@@ -143,7 +99,7 @@ const Next = {
 } as const;
 
 /** process_bin_complete_sasl_auth: run the mechanism over the gathered data. */
-export function completeSaslAuth(r: BinaryReader): void {
+export function completeSaslAuth(r: BinaryCommandContext): void {
   const ctx = r.ctx;
   const s = r.session;
   const st = r.sasl;
@@ -251,7 +207,7 @@ function refuse(): boolean {
 }
 
 /** The reply and the bookkeeping once the verdict is known (at once, or after a wait). */
-function finishSasl(r: BinaryReader, result: number, user: string, isAuth: boolean): void {
+function finishSasl(r: BinaryCommandContext, result: number, user: string, isAuth: boolean): void {
   const s = r.session;
   const st = r.sasl;
   const log = r.ctx.log;
@@ -276,7 +232,7 @@ function finishSasl(r: BinaryReader, result: number, user: string, isAuth: boole
   r.writeError(Status.AuthError, null);
 }
 
-function isOffered(r: BinaryReader, mech: string): boolean {
+function isOffered(r: BinaryCommandContext, mech: string): boolean {
   const wanted = mech.toUpperCase(); // Cyrus matches mechanism names case-insensitively
   const offered = r.ctx.sasl!.mechanisms;
   for (let i = 0; i < offered.length; i++) if (offered[i]!.toUpperCase() === wanted) return true;
@@ -292,7 +248,7 @@ interface PlainMessage {
 }
 
 /** RFC 4616: [authzid] NUL authcid NUL passwd, exactly two NULs. */
-function parsePlain(r: BinaryReader, data: Buffer, len: number): PlainMessage {
+function parsePlain(r: BinaryCommandContext, data: Buffer, len: number): PlainMessage {
   const nul1 = data.indexOf(0, 0);
   const nul2 = nul1 < 0 || nul1 >= len ? -1 : data.indexOf(0, nul1 + 1);
   if (nul1 < 0 || nul1 >= len || nul2 < 0 || nul2 >= len) {
@@ -312,7 +268,7 @@ function parsePlain(r: BinaryReader, data: Buffer, len: number): PlainMessage {
  * CRAM-MD5's answer: `user digest`, the digest keyed with the user's stored password. The check
  * goes through the throttle like PLAIN's (an HMAC is cheap: it runs on the event loop).
  */
-function checkCram(r: BinaryReader, len: number, isAuth: boolean): void {
+function checkCram(r: BinaryCommandContext, len: number, isAuth: boolean): void {
   const st = r.sasl;
   const s = r.session;
   const log = r.ctx.log;

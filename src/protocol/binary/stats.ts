@@ -1,13 +1,13 @@
 // Binary STAT (process_bin_stat): the same groups and emitters as the text `stats`, each stat
 // one response packet (key = name, value = text, opcode 0x10, cas 0), then an empty packet.
 
-import type { BinaryReader } from './reader.js';
+import type { BinaryCommandContext } from './command-context.js';
 import type { StatEmitter } from '../../store/store.js';
 import { Opcode, Status, writeResponseHeader } from './header.js';
 import { emitExtraStats, emitGeneralStats, emitSettingsStats, resetStats } from '../../stats/render.js';
 
 /** Appends one stat packet (append_bin_stats: no -vv dump, cas 0). */
-function appendStat(r: BinaryReader, name: string, value: string): void {
+function appendStat(r: BinaryCommandContext, name: string, value: string): void {
   const out = r.out;
   const klen = Buffer.byteLength(name, 'latin1');
   const vlen = Buffer.byteLength(value, 'latin1');
@@ -16,15 +16,15 @@ function appendStat(r: BinaryReader, name: string, value: string): void {
   if (vlen > 0) out.appendAscii(value);
 }
 
-function emitterFor(r: BinaryReader): StatEmitter {
+function emitterFor(r: BinaryCommandContext): StatEmitter {
   return (name, value) => appendStat(r, name, typeof value === 'string' ? value : String(value));
 }
 
-function terminate(r: BinaryReader): void {
+function terminate(r: BinaryCommandContext): void {
   writeResponseHeader(r.out, Opcode.Stat, 0, 0, Status.Success, 0, r.opaque, 0);
 }
 
-export function emitBinaryStats(r: BinaryReader, group: string): void {
+export function emitBinaryStats(r: BinaryCommandContext, group: string): void {
   const ctx = r.ctx;
   const emit = emitterFor(r);
   if (group.length === 0) {

@@ -28,7 +28,8 @@
 // here as there (`CLIENT_ERROR invalid flag` from mg and ms, `invalid or duplicate flag` from
 // md and ma), and `s`/`N` on ms and `C` on mg keep 1.6.18's meaning (accepted and ignored).
 
-import type { Session, ValueConsumer } from '../session.js';
+import type { Session } from '../session.js';
+import type { ValueConsumer } from '../reader-contract.js';
 import type { ItemRef, ItemView } from '../../store/store.js';
 import { AllocError, DeltaResult, GetOpt, ItemBit, StoreMode, StoreResult } from '../../store/store.js';
 import { ZERO_COPY_MIN, type OutBuffer } from '../out-buffer.js';
@@ -359,7 +360,7 @@ const OP_CAS = 3;
 
 /** What an ms reply needs once its data block has arrived; one per session. */
 /** What an `ms` reply needs until its value block has arrived; one per connection (its owner). */
-export class MetaSetState implements ValueConsumer {
+export class MetaSetState implements ValueConsumer<Session> {
   mode: StoreMode = StoreMode.Set;
   casIn = 0;
   noReply = false;

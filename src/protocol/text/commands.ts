@@ -6,13 +6,13 @@
 // Token counts: memcached counts a terminal token, so its `ntokens` is our count + 1 for up to
 // 23 tokens; a line with more tokens leaves the rest in the 24th (ours) / terminal (memcached's).
 
-import type { Session, ValueConsumer } from '../session.js';
-import { SessionAction } from '../session.js';
+import type { Session } from '../session.js';
+import { SessionAction, type ValueConsumer } from '../reader-contract.js';
 import { CloseReason, WatchFlag } from '../../log/watch.js';
 import type { ItemRef } from '../../store/store.js';
 import { AllocError, DeleteResult, DeltaResult, GetOpt, StoreMode, StoreResult } from '../../store/store.js';
 import { MAX_TOKENS, type Tokens } from './tokenizer.js';
-import type { TextReader } from './reader.js';
+import type { TextCommandContext } from './command-context.js';
 import { executeMeta } from '../meta/commands.js';
 import { safeStrtod, safeStrtol, safeStrtoll, safeStrtoul, safeStrtoull, safeStrtoullExact } from '../../common/c-numbers.js';
 import * as R from './replies.js';
@@ -39,7 +39,7 @@ const CH_SP = 0x20;
 // ------------------------------------------------------------------------------------------
 
 /** out_string: a whole pre-encoded line, suppressed under noreply; -vv logs it either way. */
-export function reply(r: TextReader, line: Buffer): void {
+export function reply(r: TextCommandContext, line: Buffer): void {
   const log = r.ctx.log;
   if (r.noreply) {
     if (log.level >= 2) log.line('>' + r.session.conn.id + ' NOREPLY ' + line.toString('latin1', 0, line.length - 2));
@@ -50,7 +50,7 @@ export function reply(r: TextReader, line: Buffer): void {
 }
 
 /** out_string with a run-time text (rare paths only). */
-function replyText(r: TextReader, text: string): void {
+function replyText(r: TextCommandContext, text: string): void {
   const log = r.ctx.log;
   if (r.noreply) {
     if (log.level >= 2) log.line('>' + r.session.conn.id + ' NOREPLY ' + text);
@@ -63,7 +63,7 @@ function replyText(r: TextReader, text: string): void {
 }
 
 /** A value and its \r\n from the store into the reply: a pinned view when large, else a copy. */
-function appendValueCrlf(r: TextReader, ref: ItemRef, len: number): void {
+function appendValueCrlf(r: TextCommandContext, ref: ItemRef, len: number): void {
   const out = r.session.out;
   if (len >= ZERO_COPY_MIN && out.pinReleaser !== null) {
     const store = r.ctx.store;
@@ -79,7 +79,7 @@ function appendValueCrlf(r: TextReader, ref: ItemRef, len: number): void {
 }
 
 /** Copies a value from the store into the reply buffer in chunk-sized pieces. */
-function appendValue(r: TextReader, ref: ItemRef, len: number): void {
+function appendValue(r: TextCommandContext, ref: ItemRef, len: number): void {
   const out = r.session.out;
   const store = r.ctx.store;
   let off = 0;
@@ -96,7 +96,7 @@ function appendValue(r: TextReader, ref: ItemRef, len: number): void {
   }
 }
 
-function statEmitterFor(r: TextReader): (name: string, value: string | number) => void {
+function statEmitterFor(r: TextCommandContext): (name: string, value: string | number) => void {
   const out = r.session.out;
   return (name, value) => {
     out.append(R.PIECE_STAT);
@@ -112,7 +112,7 @@ function statEmitterFor(r: TextReader): (name: string, value: string | number) =
  * memcached's conn_closing: the replies it had not flushed yet are lost, those it had flushed
  * (up to the last get in this batch) were already written.
  */
-function closeNow(r: TextReader): void {
+function closeNow(r: TextCommandContext): void {
   r.session.out.truncateTo(r.flushMark);
   r.session.action = SessionAction.CloseAfterFlush;
 }
@@ -123,7 +123,7 @@ function mcTokens(count: number): number {
 }
 
 /** set_noreply_maybe: the last token (memcached's tokens[ntokens - 2]) is `noreply`. */
-function setNoreplyMaybe(r: TextReader, t: Tokens): boolean {
+function setNoreplyMaybe(r: TextCommandContext, t: Tokens): boolean {
   const i = mcTokens(t.count) - 2;
   if (i >= 0 && t.is(i, 'noreply')) r.noreply = true;
   return r.noreply;
@@ -134,7 +134,7 @@ function setNoreplyMaybe(r: TextReader, t: Tokens): boolean {
 // ------------------------------------------------------------------------------------------
 
 /** Handles one command line buf[lineStart, lineEnd) (no \r\n). */
-export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, lineEnd: number): void {
+export function dispatchCommand(r: TextCommandContext, buf: Buffer, lineStart: number, lineEnd: number): void {
   const t = r.session.tokens;
   const count = t.tokenize(buf, lineStart, lineEnd);
   if (count === 0 || t.len(0) < 2) {
@@ -280,7 +280,7 @@ export function dispatchCommand(r: TextReader, buf: Buffer, lineStart: number, l
 // get / gets / gat / gats <key>*
 // ------------------------------------------------------------------------------------------
 
-function processGet(r: TextReader, buf: Buffer, lineEnd: number, returnCas: boolean, shouldTouch: boolean): void {
+function processGet(r: TextCommandContext, buf: Buffer, lineEnd: number, returnCas: boolean, shouldTouch: boolean): void {
   const t = r.session.tokens;
   let exptime = 0;
   let p: number;
@@ -309,7 +309,7 @@ export const MULTIGET_YIELD_BYTES = 1024 * 1024;
  * The keys of a get line from p on; isContinuation: the rest of a suspended one, whose next
  * key's response object was taken before it was suspended.
  */
-export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, returnCas: boolean, shouldTouch: boolean, exptime: number,
+export function getKeys(r: TextCommandContext, buf: Buffer, p: number, lineEnd: number, returnCas: boolean, shouldTouch: boolean, exptime: number,
   isContinuation: boolean): void {
   const session = r.session;
   const ctx = r.ctx;
@@ -388,12 +388,12 @@ export function getKeys(r: TextReader, buf: Buffer, p: number, lineEnd: number, 
 // ------------------------------------------------------------------------------------------
 
 /** Finishes a classic storage command once its value block is in (or was swallowed). */
-class ClassicValueConsumer implements ValueConsumer {
-  private readonly reader: TextReader;
+class ClassicValueConsumer implements ValueConsumer<Session> {
+  private readonly reader: TextCommandContext;
   mode: StoreMode;
   casIn: number;
 
-  constructor(reader: TextReader) {
+  constructor(reader: TextCommandContext) {
     this.reader = reader;
     this.mode = StoreMode.Set;
     this.casIn = 0;
@@ -431,7 +431,7 @@ class ClassicValueConsumer implements ValueConsumer {
   }
 }
 
-function consumerFor(r: TextReader): ClassicValueConsumer {
+function consumerFor(r: TextCommandContext): ClassicValueConsumer {
   let c = r.classicConsumer as ClassicValueConsumer | null;
   if (c === null) {
     c = new ClassicValueConsumer(r);
@@ -440,7 +440,7 @@ function consumerFor(r: TextReader): ClassicValueConsumer {
   return c;
 }
 
-function processUpdate(r: TextReader, buf: Buffer, mode: StoreMode, handleCas: boolean): void {
+function processUpdate(r: TextCommandContext, buf: Buffer, mode: StoreMode, handleCas: boolean): void {
   const session = r.session;
   const t = session.tokens;
   const ctx = r.ctx;
@@ -490,7 +490,7 @@ function processUpdate(r: TextReader, buf: Buffer, mode: StoreMode, handleCas: b
 // delete / incr / decr / touch
 // ------------------------------------------------------------------------------------------
 
-function processDelete(r: TextReader, buf: Buffer): void {
+function processDelete(r: TextCommandContext, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   const n = mcTokens(t.count);
@@ -513,7 +513,7 @@ function processDelete(r: TextReader, buf: Buffer): void {
   reply(r, ctx.store.delete(buf, keyStart, keyLen, 0) === DeleteResult.Deleted ? R.REPLY_DELETED : R.REPLY_NOT_FOUND);
 }
 
-function processArithmetic(r: TextReader, buf: Buffer, isIncr: boolean): void {
+function processArithmetic(r: TextCommandContext, buf: Buffer, isIncr: boolean): void {
   const t = r.session.tokens;
   const store = r.ctx.store;
   setNoreplyMaybe(r, t);
@@ -552,7 +552,7 @@ function processArithmetic(r: TextReader, buf: Buffer, isIncr: boolean): void {
   }
 }
 
-function processTouch(r: TextReader, buf: Buffer): void {
+function processTouch(r: TextCommandContext, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   setNoreplyMaybe(r, t);
@@ -574,7 +574,7 @@ function processTouch(r: TextReader, buf: Buffer): void {
 // Admin commands
 // ------------------------------------------------------------------------------------------
 
-function processFlushAll(r: TextReader, buf: Buffer): void {
+function processFlushAll(r: TextCommandContext, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   const store = ctx.store;
@@ -596,7 +596,7 @@ function processFlushAll(r: TextReader, buf: Buffer): void {
   reply(r, R.REPLY_OK);
 }
 
-function processVerbosity(r: TextReader, buf: Buffer): void {
+function processVerbosity(r: TextCommandContext, buf: Buffer): void {
   const t = r.session.tokens;
   setNoreplyMaybe(r, t);
   const level = safeStrtoul(buf, t.start[1]!, t.end[1]!);
@@ -610,7 +610,7 @@ function processVerbosity(r: TextReader, buf: Buffer): void {
 
 // debugtime p|r|<seconds>: memcached-debug's clock control (-o debug_commands). Later tokens
 // are ignored, noreply included.
-function processDebugTime(r: TextReader, buf: Buffer): void {
+function processDebugTime(r: TextCommandContext, buf: Buffer): void {
   const t = r.session.tokens;
   const store = r.ctx.store;
   if (t.len(1) === 1 && buf[t.start[1]!] === 0x70 /* p */) {
@@ -628,7 +628,7 @@ function processDebugTime(r: TextReader, buf: Buffer): void {
   reply(r, R.REPLY_OK);
 }
 
-function processMemlimit(r: TextReader, buf: Buffer): void {
+function processMemlimit(r: TextCommandContext, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   setNoreplyMaybe(r, t);
@@ -647,7 +647,7 @@ function processMemlimit(r: TextReader, buf: Buffer): void {
   }
 }
 
-function processShutdown(r: TextReader): void {
+function processShutdown(r: TextCommandContext): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   if (!ctx.settings.enableShutdown) {
@@ -668,7 +668,7 @@ function processShutdown(r: TextReader): void {
   }
 }
 
-function processSlabs(r: TextReader, buf: Buffer): void {
+function processSlabs(r: TextCommandContext, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   const n = mcTokens(t.count);
@@ -717,7 +717,7 @@ function processSlabs(r: TextReader, buf: Buffer): void {
   reply(r, R.REPLY_ERROR);
 }
 
-function processLru(r: TextReader, buf: Buffer): void {
+function processLru(r: TextCommandContext, buf: Buffer): void {
   const t = r.session.tokens;
   const ctx = r.ctx;
   const rt = ctx.runtime;
@@ -770,7 +770,7 @@ function processLru(r: TextReader, buf: Buffer): void {
   }
 }
 
-function processLruCrawler(r: TextReader): void {
+function processLruCrawler(r: TextCommandContext): void {
   const t = r.session.tokens;
   const args: string[] = [];
   for (let i = 1; i < t.count; i++) args.push(t.text(i));
@@ -809,7 +809,7 @@ const WATCH_ARGS: ReadonlyArray<readonly [string, number]> = [
  * commands. No argument means fetchers; an unknown one is ERROR. Its `OK` comes from the log,
  * ahead of its lines, as memcached's logger writes it.
  */
-function processWatch(r: TextReader): void {
+function processWatch(r: TextCommandContext): void {
   const session = r.session;
   const t = session.tokens;
   const ctx = r.ctx;
@@ -862,7 +862,7 @@ function processWatch(r: TextReader): void {
 // stats
 // ------------------------------------------------------------------------------------------
 
-function processStats(r: TextReader, buf: Buffer): void {
+function processStats(r: TextCommandContext, buf: Buffer): void {
   const session = r.session;
   const t = session.tokens;
   const ctx = r.ctx;

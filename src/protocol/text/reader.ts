@@ -6,12 +6,13 @@
 // read into an item (conn_nread) or thrown away (conn_swallow), the -Y pre-auth reader
 // (try_read_command_asciiauth), and a `watch` connection that no longer reads commands.
 
-import type { ProtocolReader, Session, ValueConsumer } from '../session.js';
-import { DIRECT_READ_MIN, SessionAction } from '../session.js';
-import type { ServerContext } from '../context.js';
+import type { Session } from '../session.js';
+import { DIRECT_READ_MIN, SessionAction, type ProtocolReader, type ValueConsumer } from '../reader-contract.js';
+import type { ServerContext } from '../../server-context.js';
 import type { MetaSetState } from '../meta/commands.js';
+import type { TextCommandContext } from './command-context.js';
 import { dispatchCommand, getKeys } from './commands.js';
-import { runAuthAttempt } from '../auth-throttle.js';
+import { runAuthAttempt } from '../auth-attempt.js';
 import { safeStrtoul } from '../../common/c-numbers.js';
 import {
   ERR_AUTH_FAILURE,
@@ -30,11 +31,11 @@ const CH_LF = 0x0a;
 const CH_CR = 0x0d;
 const CH_SP = 0x20;
 
-export class TextReader implements ProtocolReader {
+export class TextReader implements ProtocolReader, TextCommandContext {
   readonly session: Session;
   readonly ctx: ServerContext;
   /** The classic storage commands' value consumer, made on first use (commands.ts). */
-  classicConsumer: ValueConsumer | null;
+  classicConsumer: ValueConsumer<Session> | null;
   /** What a pending `ms` reply needs, made on the first ms (meta/commands.ts). */
   metaSetState: MetaSetState | null;
 

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { PasswordAuthenticator, prepare } from '../../../src/auth/authenticator.js';
+import { PasswordAuthenticator } from '../../../src/auth/authenticator.js';
+import { prepare } from '../../../src/auth/sasl-prepare.js';
 import { formatMemcachedtsPasswd, hashPassword } from '../../../src/auth/password-file.js';
 import { FilePasswordSource, MemoryPasswordSource } from '../../../src/auth/password-source.js';
 import type { PasswordSource } from '../../../src/auth/password-source.js';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cache } from '../../../src/store/cache.js';
-import type { ServerContext } from '../../../src/protocol/context.js';
+import type { ServerContext } from '../../../src/server-context.js';
 import type { Session } from '../../../src/protocol/session.js';
 import { feed, makeCtx, newSession, req, u32 } from './binary/helpers.js';
 

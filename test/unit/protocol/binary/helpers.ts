@@ -1,6 +1,6 @@
 // Helpers for the binary protocol unit tests: a server context over a real store, a Session
 // fed directly, and request / response codecs for expected bytes.
-import type { ServerContext } from '../../../../src/protocol/context.js';
+import type { ServerContext } from '../../../../src/server-context.js';
 import type { Authenticator, SourceReport } from '../../../../src/auth/authenticator.js';
 import type { Settings } from '../../../../src/config/settings.js';
 import type { VerboseLog } from '../../../../src/log/verbose.js';
@@ -11,7 +11,9 @@ import { PrefixStats } from '../../../../src/stats/prefix-stats.js';
 import { ManualClock } from '../../../../src/store/clock.js';
 import { Counters } from '../../../../src/stats/counters.js';
 import { WatchLog } from '../../../../src/log/watch.js';
-import { Session, SessionAction } from '../../../../src/protocol/session.js';
+import { Session } from '../../../../src/protocol/session.js';
+import { SessionAction } from '../../../../src/protocol/reader-contract.js';
+import { FRONT_ENDS } from '../../../../src/protocol/front-ends.js';
 import { BufferBudget } from '../../../../src/protocol/conn-buffers.js';
 import { AuthThrottle } from '../../../../src/protocol/auth-throttle.js';
 
@@ -90,7 +92,7 @@ export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator |
 
 let nextId = 40;
 export function newSession(ctx: ServerContext): Session {
-  return new Session(ctx, { id: nextId++, transport: 'tcp', peer: 'tcp:127.0.0.1:50123', listenAddr: 'tcp:127.0.0.1:11211' });
+  return new Session(ctx, { id: nextId++, transport: 'tcp', peer: 'tcp:127.0.0.1:50123', listenAddr: 'tcp:127.0.0.1:11211' }, FRONT_ENDS);
 }
 
 export interface FeedResult {

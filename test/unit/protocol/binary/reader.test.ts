@@ -3,7 +3,7 @@
 // transcripts fed whole, byte by byte and split at every offset.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SessionAction } from '../../../../src/protocol/session.js';
+import { SessionAction } from '../../../../src/protocol/reader-contract.js';
 import { Opcode, Status } from '../../../../src/protocol/binary/header.js';
 import { deltaExt, feed, makeCtx, newSession, parseResponses, req, res, u32, type TestCtx } from './helpers.js';
 

@@ -2,7 +2,7 @@
 // server with a Cyrus sasldb): the auth gate, PLAIN, CONTINUE/STEP, counters, logging.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SessionAction } from '../../../../src/protocol/session.js';
+import { SessionAction } from '../../../../src/protocol/reader-contract.js';
 import { Opcode, Status } from '../../../../src/protocol/binary/header.js';
 import { FakeAuth, feed, makeCtx, newSession, req, res, type TestCtx } from './helpers.js';
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { feed, makeSession, makeTestContext } from '../../../support/context.js';
-import { SessionAction } from '../../../../src/protocol/session.js';
+import { SessionAction } from '../../../../src/protocol/reader-contract.js';
 
 interface Fixture {
   name: string;

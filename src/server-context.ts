@@ -1,27 +1,18 @@
 // Everything a protocol front end may reach besides its own connection: one per server.
+// (Outside protocol/: stats/ renders from it too.)
 
-import type { Settings } from '../config/settings.js';
-import type { RuntimeSettings } from '../config/runtime-settings.js';
-import type { Store } from '../store/store.js';
-import type { Counters } from '../stats/counters.js';
-import type { PrefixStats } from '../stats/prefix-stats.js';
-import type { Authenticator } from '../auth/authenticator.js';
-import type { SourceStatus } from '../auth/source-status.js';
-import type { VerboseLog } from '../log/verbose.js';
-import type { WatchLog } from '../log/watch.js';
-import type { Session } from './session.js';
-import type { BufferBudget } from './conn-buffers.js';
-import type { AuthThrottle } from './auth-throttle.js';
-
-/** `-Y` ascii authentication: user:pass lines, at most 8 entries. */
-export interface AsciiAuthenticator {
-  /** Checks a `user pass` token; returns 'ok', 'fail' or 'format' (bad token). */
-  check(token: Buffer, start: number, end: number): 'ok' | 'fail' | 'format';
-  /** Re-read the file (SIGHUP); a failure leaves nobody authenticated until it is readable. */
-  reload(): void;
-  /** How many users the file holds, or why it authenticates nobody (absent: not tracked). */
-  status?(): SourceStatus;
-}
+import type { Settings } from './config/settings.js';
+import type { RuntimeSettings } from './config/runtime-settings.js';
+import type { Store } from './store/store.js';
+import type { Counters } from './stats/counters.js';
+import type { PrefixStats } from './stats/prefix-stats.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { AsciiAuthenticator } from './auth/ascii-auth.js';
+import type { VerboseLog } from './log/verbose.js';
+import type { WatchLog } from './log/watch.js';
+import type { AuthThrottle } from './protocol/auth-throttle.js';
+import type { BufferBudget } from './protocol/conn-buffers.js';
+import type { LiveConnection } from './conn-info.js';
 
 export interface ServerContext {
   readonly settings: Settings;
@@ -41,7 +32,7 @@ export interface ServerContext {
   /** `watch` connections and the events they receive. */
   readonly watch: WatchLog;
   /** Live connections, for `stats conns` and graceful shutdown. */
-  readonly sessions: Set<Session>;
+  readonly sessions: Set<LiveConnection>;
   /** -o read_buf_mem_limit: the connection buffer budget; null without the option. */
   readonly bufferBudget: BufferBudget | null;
   /** Unix ms when the server started (uptime). */

@@ -3,7 +3,7 @@
 // larger ArrayBuffer; LastViewCache's view reuse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BYTE_LOOP_MAX, copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../../../src/store/byte-copy.js';
+import { BYTE_LOOP_MAX, copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../../../src/common/byte-copy.js';
 import { seededBytes, seededSlice } from '../../support/bytes.js';
 
 const MAX_LEN = 400;
