@@ -7,7 +7,7 @@
 // then). `failsOnRelease` is the same for Debian's release memcached (`--target=real`).
 //
 // Checked 2026-12-02 on Debian 12: release memcached 1.6.18-1+deb12u1 passes 61 of the 62 run
-// files (all but expirations.t); memcachedts (main at 05f92fb) 58. restart.t runs since warm
+// files (all but expirations.t); memcachedts (main at 05f92fb) 61 of 62. restart.t runs since warm
 // restart (-e) landed; it was left out of the 61 files issue #15 counts.
 
 export const SUITE_VERSION = '1.6.18';
