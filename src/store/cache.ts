@@ -382,8 +382,8 @@ export class Cache implements Store {
     const flags = meta >>> META_FLAG_SHIFT;
     if ((flags & IF_CONT) !== 0) {
       const head = w[b + W_NEXT]!;
-      let it = head;
-      for (;;) {
+      // the chain is singly linked: find the chunk before it from the head
+      for (let it = head; it !== NIL;) {
         const iw = this.w(it);
         const ib = ((it & REF_OFF_MASK) << 1) + W_CHAIN;
         if (iw[ib] === oldRef) {

@@ -190,3 +190,54 @@ test('automove 1 sends a class\'s free pages to the pool within seconds; another
   assert.equal(slabStats(store).get('total_malloced'), String(8 * PAGE));
   store.close();
 });
+
+test('churn with page moves in every direction: a value found is always the value stored', () => {
+  const { store, clock } = makeStore({ memLimitBytes: 24 * MIB, slabChunkMax: 4096 });
+  const model = new Map<string, string>();
+  let seed = 12345; // xorshift32: reproducible runs
+  const rand = (n: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const sizes = [100, 3000, 9000, 20000];
+  const largest = 17; // the 4096-byte class with slab_chunk_max 4096
+  let moves = 0;
+  for (let op = 0; op < 20000; op++) {
+    const key = `c${rand(3000)}`;
+    const r = rand(100);
+    if (r < 55) {
+      const v = valueOf(op, sizes[rand(sizes.length)]!);
+      if (set(store, key, v) === StoreResult.Stored) model.set(key, v);
+    } else if (r < 70) {
+      del(store, key);
+      model.delete(key);
+    } else if (r < 90) {
+      const v = get(store, key);
+      if (v !== null) assert.equal(v, model.get(key), `${key} at op ${op}`);
+    } else {
+      // the largest class and the pool are the ones with pages to spare
+      const src = [0, largest, rand(largest + 1)][rand(3)]!;
+      const dst = rand(largest + 1);
+      if (store.slabsReassign(src, dst) === 'OK') moves++;
+      if (rand(10) === 0) {
+        clock.advance(1);
+        store.maintain();
+      }
+    }
+  }
+  assert.ok(moves > 30, `${moves} moves`);
+  let found = 0;
+  for (const [key, v] of model) {
+    const got = get(store, key);
+    if (got !== null) {
+      assert.equal(got, v, key);
+      found++;
+    }
+  }
+  assert.equal(store.stats().curr_items, found);
+  const st = store.stats();
+  assert.ok(st.slab_reassign_rescues > 0 && st.slab_reassign_chunk_rescues > 0);
+  store.close();
+});
