@@ -171,10 +171,11 @@ export function settingsFromRaw(raw: RawOptions, ctx: BuildContext): ParsedComma
   }
   if (raw.user !== undefined) s.user = raw.user;
   if (raw.pidfile !== undefined) s.pidFile = raw.pidfile;
-  if (raw.memoryFile !== undefined) warnings.push(notInNode('-e (restartable cache in a memory file)'));
+  if (raw.memoryFile !== undefined) s.memoryFile = raw.memoryFile;
   if (raw.slabGrowthFactor !== undefined) {
     s.growthFactor = atof(raw.slabGrowthFactor);
     if (s.growthFactor <= 1.0) fail('Factor must be greater than 1');
+    s.slabConfig = raw.slabGrowthFactor;
   }
   if (raw.slabMinSize !== undefined) {
     s.chunkSizeMin = atoi(raw.slabMinSize);

@@ -22,6 +22,7 @@ import { createStore } from '../store/cache.js';
 import { RuntimeSettings } from '../config/runtime-settings.js';
 import { HELP_TEXT, LICENSE_TEXT, VERSION_LINE } from './program.js';
 import { PORT_FILE_ENV, writePortFile } from './port-file.js';
+import { restoreAtStart, saveAtStop } from './warm-restart.js';
 import { dropPrivileges, isRoot, lookupUser, openFileLimit, removePidFile, writePidFile, type PasswdEntry } from './process-ops.js';
 
 /** Set in the environment of the detached child that `-d` spawns. */
@@ -162,6 +163,12 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
     stopping = true;
     resolveStop('signal');
   };
+  // memcached's sig_usrhandler: a graceful stop, which saves the cache with -e.
+  const onUsr1 = (): void => {
+    if (stopping) return;
+    stopping = true;
+    resolveStop('graceful');
+  };
   const onHup = (): void => {
     opts.sasl?.reload();
     opts.asciiAuth?.reload();
@@ -182,10 +189,12 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', onHup);
+  process.on('SIGUSR1', onUsr1);
   const unhook = (): void => {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     process.off('SIGHUP', onHup);
+    process.off('SIGUSR1', onUsr1);
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
   };
@@ -193,6 +202,13 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   // memcached prints its slab classes (slabs_init, -vv) before the "server listening" lines.
   const runtime = new RuntimeSettings(settings);
   const store = createStore(settings, runtime);
+  // -e: memcached reads its metadata before slabs_init prints the classes, and aborts on a bad one.
+  const restoreFailure = restoreAtStart(store, settings, log);
+  if (restoreFailure !== null) {
+    unhook();
+    store.close();
+    return opts.fail(restoreFailure, ExitCode.Failure);
+  }
   if (log.level >= 2) store.describeSlabClasses((line) => log.line(line));
 
   let server;
@@ -205,7 +221,7 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
       asciiAuth: opts.asciiAuth,
       onShutdownRequest: (graceful: boolean) => {
         stopping = true;
-        resolveStop(graceful ? 'graceful-command' : 'command');
+        resolveStop(graceful ? 'graceful' : 'command');
       },
     });
   } catch (e: unknown) {
@@ -261,9 +277,9 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   if (opts.isDaemonChild) await sendToParent({ type: 'ready', pid });
 
   const how = await stopped;
-  // memcached: `shutdown graceful` prints "Gracefully stopping" always; a signal or plain
-  // `shutdown` prints "Exiting normally" only with -v.
-  if (how === 'graceful-command') log.info('Gracefully stopping');
+  // memcached: a graceful stop (SIGUSR1, `shutdown graceful`) prints "Gracefully stopping"
+  // always; SIGTERM/SIGINT or plain `shutdown` print "Exiting normally" only with -v.
+  if (how === 'graceful') log.info('Gracefully stopping');
   else if (log.level > 0) log.info('Exiting normally');
 
   let timer: NodeJS.Timeout | undefined;
@@ -272,6 +288,8 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   });
   await Promise.race([server.close(true).catch((e: unknown) => log.error(`error while closing: ${errorMessage(e)}`)), timedOut]);
   clearTimeout(timer);
+  // Only a graceful stop saves (memcached's restart_mmap_close): SIGTERM leaves a cold start.
+  if (how === 'graceful') saveAtStop(store, settings, log);
   cleanup();
   unhook();
   // A late SIGTERM/SIGINT (a second Ctrl-C, systemd's after an SIGINT) while the process winds
@@ -284,7 +302,7 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   return ExitCode.Ok;
 }
 
-type StopKind = 'signal' | 'command' | 'graceful-command';
+type StopKind = 'signal' | 'command' | 'graceful';
 
 function sendToParent(msg: DaemonMessage): Promise<void> {
   return new Promise((resolve) => {

@@ -202,7 +202,9 @@ export const HELP_TEXT = `${VERSION_LINE}
 -W  --disable-watch       disable watch commands (live logging)
 -Y, --auth-file=<file>    (EXPERIMENTAL) enable ASCII protocol authentication. format:
                           user:pass\\nuser2:pass2\\n
--e, --memory-file=<file>  (accepted, no effect: no restartable cache in memcachedts)
+-e, --memory-file=<file>  (EXPERIMENTAL) saves the cache to a file for the next start.
+                          use only in ram disks (/dev/shm)!
+                          enables restartable cache (stop with SIGUSR1)
 -Z, --enable-ssl          (accepted, no effect: memcachedts has no TLS yet)
 -o, --extended            comma separated list of extended options
                           most options have a 'no_' prefix to disable

@@ -29,6 +29,10 @@ export interface Settings {
   readonly verbosity: number; // -v count (0..3); changed at runtime by `verbosity`
   readonly pidFile: string | null; // -P
   readonly growthFactor: number; // -f
+  /** -f as typed (memcached's restart metadata compares this string, not the number); "1.25" by default. */
+  readonly slabConfig: string;
+  /** -e: where a graceful stop saves the cache and the next start finds it (null = no restart). */
+  readonly memoryFile: string | null;
   readonly chunkSizeMin: number; // -n (bytes for key+value+flags)
   readonly threads: number; // -t, reported only
   readonly reqsPerEvent: number; // -R
@@ -100,6 +104,8 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   verbosity: 0,
   pidFile: null,
   growthFactor: 1.25,
+  slabConfig: '1.25',
+  memoryFile: null,
   chunkSizeMin: 48,
   threads: 4,
   reqsPerEvent: 20,

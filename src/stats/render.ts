@@ -232,7 +232,7 @@ export function emitSettingsStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('ssl_kernel_tls', 'no');
   emit('ssl_min_version', 'tlsv1.2');
   emit('num_napi_ids', '(null)');
-  emit('memory_file', '(null)');
+  emit('memory_file', ctx.settings.memoryFile ?? '(null)');
 }
 
 // --- stats conns ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The slab-style store behind store.ts: the public verbs (memcached's items.c do_item_* on top
 // of slabs.c and assoc.c), single-threaded. The parts, one job each:
-//   slabs.ts          pages, slab classes, free lists, page moves
+//   slabs.ts          pages, slab classes, free lists, the global page pool
+//   slab-mover.ts     page moves: rescues, evictions_nomem;  slab-automove.ts  which page moves
 //   hash-table.ts     the key index (murmur3, chaining, incremental doubling)
 //   lru.ts            the per-LRU lists;  lru-maintainer.ts  segments, tail pulls, eviction
 //   expiry.ts         exptime and flush_all;  clock.ts  the server clock
@@ -73,8 +74,10 @@ import { Expiry } from './expiry.js';
 import { ItemData } from './item-data.js';
 import { Crawler } from './crawler.js';
 import { SlabAutomover } from './slab-automove.js';
+import { SlabMover } from './slab-mover.js';
 import { emitItemStats, emitSlabStats, StoreCounters, sum } from './stats.js';
 import { U64_MASK } from './u64.js';
+import { checkImage, type StoreImage } from './store-image.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
 
 const MIB = 1024 * 1024;
@@ -88,12 +91,14 @@ const CRLF1 = 0x0a;
 const PINS_KEPT_MAX = 4096;
 
 /** The store for a server; runtime is the server's one RuntimeSettings, read live. */
-export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Store {
+export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Cache {
   return new Cache(settings, clock ?? systemClock, runtime);
 }
 
 export class Cache implements Store {
   private readonly casEnabled: boolean;
+  /** -e: the memory limit cannot change at run time (memcached preallocates it). */
+  private readonly isMemoryFixed: boolean;
   private readonly itemSizeMax: number;
   private readonly sizesHist: Uint32Array | null;
   /** The server's run-time settings (lru tune/mode/temp_ttl, crawler, automove, flush point). */
@@ -110,6 +115,9 @@ export class Cache implements Store {
   private readonly data: ItemData;
   private readonly crawler: Crawler;
   private readonly automover: SlabAutomover;
+  private readonly mover: SlabMover;
+  /** The automover sent a page to the pool: its next decision comes without waiting a second. */
+  private automoveAgain = false;
   /** Server second of the automover's last decision (it decides at most once a second). */
   private lastAutomoveCheck = -1;
   /** COLD evictions per class at the last `slabs automove 2` turn. */
@@ -143,6 +151,7 @@ export class Cache implements Store {
   constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings = new RuntimeSettings(settings)) {
     this.runtime = runtime;
     this.casEnabled = settings.casEnabled;
+    this.isMemoryFixed = settings.memoryFile !== null;
     this.itemSizeMax = settings.itemSizeMax;
     this.sizesHist = settings.trackSizes ? new Uint32Array(Math.floor(this.itemSizeMax / 32) + 2) : null;
     this.clock = new ServerClock(clock);
@@ -153,15 +162,22 @@ export class Cache implements Store {
         if ((this.events & StoreEvents.Eviction) !== 0) this.tellEviction(ref);
       },
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
-      onTick: (): void => this.maintain(),
+      onTick: (): boolean => this.maintain(),
     };
-    this.slabs = new Slabs(settings, runtime, host);
+    this.slabs = new Slabs(settings, runtime);
     this.pages = this.slabs.pages;
     this.words = this.slabs.words;
     this.hash = new HashTable(this.pages, this.words, settings.hashPowerInit, settings.hashExpandDisabled);
     this.lists = new LruLists(this.words);
     this.expiry = new Expiry(this.clock, this.words, runtime);
     this.data = new ItemData(this.slabs);
+    this.mover = new SlabMover(this.slabs, {
+      unlinkItem: host.unlinkItem,
+      isPinned: host.isPinned,
+      isDead: (ref: number): boolean => this.expiry.isDead(ref),
+      itemsInClass: host.itemsInClass,
+      relocate: (oldRef: number, newRef: number): void => this.relocateChunk(oldRef, newRef),
+    }, settings.evictionsDisabled);
     const parts = {
       runtime, slabs: this.slabs, lists: this.lists, counters: this.counters, clock: this.clock, expiry: this.expiry, host,
     };
@@ -257,7 +273,7 @@ export class Cache implements Store {
     if (ref !== NIL) return ref;
     ref = this.lru.allocPull(cls);
     if (ref !== NIL) return ref;
-    if (this.slabs.stealPage(cls)) {
+    if (this.mover.stealFor(cls)) {
       ref = this.slabs.takeChunk(cls);
       if (ref !== NIL) return ref;
     }
@@ -352,6 +368,44 @@ export class Cache implements Store {
     }
     this.data.forget(ref);
     this.slabs.freeItemChunks(ref);
+  }
+
+  /**
+   * A page move copied a chunk from oldRef to newRef: an item's head chunk is now found there
+   * by the index, its LRU neighbours and its continuation chunks; a continuation chunk by the
+   * chunk before it in the chain.
+   */
+  private relocateChunk(oldRef: number, newRef: number): void {
+    const w = this.w(newRef);
+    const b = (newRef & REF_OFF_MASK) << 1;
+    const meta = w[b + W_META]!;
+    const flags = meta >>> META_FLAG_SHIFT;
+    if ((flags & IF_CONT) !== 0) {
+      const head = w[b + W_NEXT]!;
+      let it = head;
+      for (;;) {
+        const iw = this.w(it);
+        const ib = ((it & REF_OFF_MASK) << 1) + W_CHAIN;
+        if (iw[ib] === oldRef) {
+          iw[ib] = newRef;
+          break;
+        }
+        it = iw[ib]!;
+      }
+      this.data.forget(head);
+      return;
+    }
+    this.hash.replace(oldRef, newRef, w[b + W_HASH]! | 0);
+    this.lists.replace(oldRef, newRef, (meta >>> META_LRU_SHIFT) & 0xff);
+    if ((flags & IF_CHAINED) !== 0) {
+      for (let c = w[b + W_CHAIN]!; c !== NIL;) {
+        const cw = this.w(c);
+        const cb = (c & REF_OFF_MASK) << 1;
+        cw[cb + W_NEXT] = newRef;
+        c = cw[cb + W_CHAIN]!;
+      }
+    }
+    this.data.forget(oldRef);
   }
 
   // =====================================================================================
@@ -861,7 +915,8 @@ export class Cache implements Store {
   }
 
   setMemLimit(bytes: number): boolean {
-    if (bytes < MIN_MEMLIMIT) return false;
+    // memcached refuses cache_memlimit when its memory is preallocated, as -e makes it
+    if (bytes < MIN_MEMLIMIT || this.isMemoryFixed) return false;
     this.slabs.setMemLimit(bytes);
     return true;
   }
@@ -877,14 +932,16 @@ export class Cache implements Store {
       hash_power_level: this.hash.hashPower,
       hash_bytes: this.hash.bytes,
       hash_is_expanding: this.hash.isExpanding ? 1 : 0,
-      slab_reassign_rescues: 0,
-      slab_reassign_chunk_rescues: 0,
-      slab_reassign_evictions_nomem: this.slabs.slabReassignEvictionsNomem,
+      slab_reassign_rescues: this.mover.rescues,
+      slab_reassign_chunk_rescues: this.mover.chunkRescues,
+      slab_reassign_evictions_nomem: this.mover.evictionsNomem,
+      // memcached counts chunks it pulled off the free list inside the page it empties; ours
+      // leave the free list when the move starts, so none is ever pulled
       slab_reassign_inline_reclaim: 0,
-      slab_reassign_busy_items: 0,
-      slab_reassign_busy_deletes: 0,
-      slab_reassign_running: 0,
-      slabs_moved: this.slabs.slabsMoved,
+      slab_reassign_busy_items: this.mover.busyItems,
+      slab_reassign_busy_deletes: this.mover.busyDeletes,
+      slab_reassign_running: this.mover.running ? 1 : 0,
+      slabs_moved: this.mover.slabsMoved,
       lru_crawler_running: this.crawler.running ? 1 : 0,
       lru_crawler_starts: this.crawler.starts,
       lru_maintainer_juggles: k.juggles,
@@ -892,7 +949,7 @@ export class Cache implements Store {
       bytes: k.currBytes,
       curr_items: k.currItems,
       total_items: k.totalItems,
-      slab_global_page_pool: 0,
+      slab_global_page_pool: this.slabs.globalPagePool,
       expired_unfetched: sum(k.expiredUnfetched),
       evicted_unfetched: sum(k.evictedUnfetched),
       evicted_active: sum(k.evictedActive),
@@ -954,8 +1011,7 @@ export class Cache implements Store {
 
   resetStats(): void {
     this.counters.reset();
-    this.slabs.slabsMoved = 0;
-    this.slabs.slabReassignEvictionsNomem = 0;
+    this.mover.resetStats();
     this.slabs.mallocFails = 0;
     this.crawler.starts = 0;
   }
@@ -981,7 +1037,8 @@ export class Cache implements Store {
   }
 
   slabsReassign(src: number, dst: number): string {
-    return this.slabs.reassign(src, dst);
+    this.clock.now(); // expired items in the page are dropped, not rescued
+    return this.mover.reassign(src, dst);
   }
 
   lruCrawlerCommand(args: readonly string[]): string {
@@ -993,14 +1050,18 @@ export class Cache implements Store {
   }
 
   /**
-   * One background turn (the crawler's timer calls it; tests may too): gives pages back above
-   * a lowered limit, runs the automover, starts the periodic crawl, and crawls for ~1 ms.
+   * One background turn (the crawler's timer calls it; tests may too): goes on with a page move
+   * that waited for busy items, gives pages back above a lowered limit, runs the automover,
+   * starts the periodic crawl, and crawls for ~1 ms. True when the next turn should come soon
+   * (a move still waits, or the automover just sent a page to the pool).
    */
-  maintain(): void {
+  maintain(): boolean {
     this.clock.now();
-    this.slabs.shrinkStep();
+    this.mover.step();
+    this.mover.shrinkStep();
     this.automove();
     this.crawler.turn(this.counters.currItems);
+    return this.mover.running || this.automoveAgain;
   }
 
   /**
@@ -1012,10 +1073,12 @@ export class Cache implements Store {
   private automove(): void {
     const mode = this.runtime.slabAutomove;
     const now = this.clock.current;
+    this.automoveAgain = false;
     if (mode === 1 && now !== this.lastAutomoveCheck) {
       const d = this.automover.run();
-      if (d.src !== -1 && d.dst !== -1) this.slabs.reassign(d.src, d.dst);
+      if (d.src !== -1 && d.dst !== -1) this.mover.reassign(d.src, d.dst);
       if (d.dst !== 0) this.lastAutomoveCheck = now;
+      else this.automoveAgain = true;
     } else if (mode === 2) {
       const k = this.counters;
       const seen = this.evictionsSeen;
@@ -1029,7 +1092,7 @@ export class Cache implements Store {
           dst = c;
         }
       }
-      if (dst !== 0) this.slabs.reassign(-1, dst);
+      if (dst !== 0) this.mover.reassign(-1, dst);
     }
   }
 
@@ -1052,6 +1115,74 @@ export class Cache implements Store {
     this.crawler.close();
     this.lru.close();
     this.hash.close();
+  }
+
+  // =====================================================================================
+  // warm restart (-e): the whole state out at a graceful stop, back in at the next start
+  // =====================================================================================
+
+  /**
+   * The store's state for memory-file.ts, as views of the live arrays: call it once the
+   * connections are gone (no verb runs between this and the write). Items still pinned by a
+   * reply that never finished are let go first, so no chunk stays lost across the restart.
+   */
+  exportImage(): StoreImage {
+    this.pins.clear();
+    this.pinnedItems = 0;
+    for (const ref of this.zombies) this.freeItem(ref);
+    this.zombies.clear();
+    const buckets = this.hash.exportBuckets();
+    const k = this.counters;
+    return {
+      slabs: this.slabs.exportImage(),
+      pages: this.pages,
+      lruHead: this.lists.head,
+      lruTail: this.lists.tail,
+      lruCount: this.lists.count,
+      lruBytes: this.lists.bytes,
+      buckets,
+      processStarted: this.clock.processStarted,
+      casId: this.casId,
+      oldestLive: this.runtime.oldestLive,
+      oldestCas: this.runtime.oldestCas,
+      currItems: k.currItems,
+      currBytes: k.currBytes,
+    };
+  }
+
+  /**
+   * Takes a saved state into this fresh store (before it serves anything): items, LRU order,
+   * hash table size, cas counter, flush marks and the clock's start come back. Returns why it
+   * could not (the store then stays empty), or null.
+   */
+  restoreImage(image: StoreImage): string | null {
+    if (this.counters.currItems !== 0 || this.slabs.pageCount !== 0) return 'the store is not empty';
+    const bad = checkImage(image);
+    if (bad !== null) return `damaged item links (${bad})`;
+    if (!this.slabs.restoreImage(image.slabs, image.pages)) return 'slab pages do not fit these settings';
+    if (!this.hash.restoreBuckets(image.buckets)) return 'bad hash table size';
+    this.lists.restore(image.lruHead, image.lruTail, image.lruCount, image.lruBytes);
+    this.clock.resume(image.processStarted);
+    this.casId = image.casId;
+    this.runtime.oldestLive = image.oldestLive;
+    this.runtime.oldestCas = image.oldestCas;
+    const k = this.counters;
+    k.currItems = image.currItems;
+    k.currBytes = image.currBytes;
+    // memcached's do_item_link_fixup counts each restored item as linked once more
+    k.totalItems = image.currItems;
+    if (this.sizesHist !== null) this.countSizes();
+    return null;
+  }
+
+  /** -o track_sizes after a restore: the histogram from the items themselves. */
+  private countSizes(): void {
+    const h = this.sizesHist!;
+    for (let id = 0; id < this.lists.head.length; id++) {
+      for (let it = this.lists.head[id]!; it !== NIL; it = this.w(it)[((it & REF_OFF_MASK) << 1) + W_NEXT]!) {
+        h[Math.ceil(this.totalOf(it) / 32)]!++;
+      }
+    }
   }
 
   // --- introspection for tests and benchmarks ---

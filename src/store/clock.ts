@@ -56,8 +56,8 @@ const CLOCK_TICK_MS = 100;
 export class ServerClock {
   /** Server-relative seconds as of the last read, shift included. */
   current = CLOCK_START_OFFSET_SEC;
-  /** Unix time at which the server clock was 0. */
-  readonly processStarted: number;
+  /** Unix time at which the server clock was 0 (kept across a warm restart, see resume()). */
+  processStarted: number;
   private readonly source: Clock;
   private timer: NodeJS.Timeout | null = null;
   /** Seconds read from the source, never decreasing. */
@@ -75,6 +75,16 @@ export class ServerClock {
       this.timer = setInterval(() => this.read(), CLOCK_TICK_MS);
       this.timer.unref();
     }
+  }
+
+  /**
+   * A warm restart: the saved process start comes back, so item times (relative to it) stay
+   * right and the downtime counts as time passed, as memcached's restart does.
+   */
+  resume(processStarted: number): void {
+    this.processStarted = processStarted;
+    this.sourceSec = CLOCK_START_OFFSET_SEC;
+    this.read();
   }
 
   now(): number {

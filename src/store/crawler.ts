@@ -46,8 +46,11 @@ const SEGMENTS = [LRU_HOT, LRU_WARM, LRU_COLD, LRU_TEMP] as const;
 
 export interface CrawlerHost {
   unlinkItem(ref: number): void;
-  /** Called on every timer turn before crawling (the store's background chores). */
-  onTick(): void;
+  /**
+   * Called on every timer turn before crawling (the store's background chores); true when the
+   * store wants the next turn soon (a page move is under way).
+   */
+  onTick(): boolean;
 }
 
 export interface CrawlerOptions {
@@ -227,8 +230,8 @@ export class Crawler {
 
   private tick(): void {
     if (this.closed) return;
-    this.host.onTick();
-    this.schedule(this.running ? CRAWL_TICK_MS : CRAWL_IDLE_TICK_MS);
+    const isBusy = this.host.onTick();
+    this.schedule(this.running || isBusy ? CRAWL_TICK_MS : CRAWL_IDLE_TICK_MS);
   }
 
   /** The crawler's part of a background turn: the periodic start, then one ~1 ms slice. */

@@ -100,6 +100,26 @@ export class HashTable {
     }
   }
 
+  /** The item at oldRef now lives at newRef (a page move copied it, HNEXT included). */
+  replace(oldRef: number, newRef: number, hv: number): void {
+    const table = this.tableFor(hv);
+    const idx = hv & (table.length - 1);
+    let it = table[idx]!;
+    if (it === oldRef) {
+      table[idx] = newRef;
+      return;
+    }
+    while (it !== NIL) {
+      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
+      const b = ((it & REF_OFF_MASK) << 1) + W_HNEXT;
+      if (w[b] === oldRef) {
+        w[b] = newRef;
+        return;
+      }
+      it = w[b]!;
+    }
+  }
+
   private maybeStartExpand(itemCount: number): void {
     if (this.expandDisabled || this.hashPower >= HASHPOWER_MAX) return;
     if (itemCount <= (this.buckets.length * 3) / 2) return;
@@ -149,6 +169,23 @@ export class HashTable {
       this.timer.unref();
     }
   };
+
+  /** The bucket array, for a warm restart's save: any expansion is finished first. */
+  exportBuckets(): Uint32Array {
+    this.finishExpansion();
+    return this.buckets;
+  }
+
+  /** Takes back saved buckets (the chains run through the restored pages); their count gives the power. */
+  restoreBuckets(buckets: Uint32Array): boolean {
+    const power = Math.log2(buckets.length);
+    if (!Number.isInteger(power) || power < 1 || power > HASHPOWER_MAX) return false;
+    this.oldBuckets = null;
+    this.expandBucket = 0;
+    this.buckets = buckets;
+    this.hashPower = power;
+    return true;
+  }
 
   /** Runs a pending expansion to completion (tests). */
   finishExpansion(): void {

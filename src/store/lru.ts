@@ -66,6 +66,19 @@ export class LruLists {
     this.bytes[id]! -= total;
   }
 
+  /** The item at oldRef now lives at newRef (a page move copied it, NEXT/PREV included). */
+  replace(oldRef: number, newRef: number, id: number): void {
+    const words = this.words;
+    const w = words[(newRef / REF_PAGE_STRIDE) | 0]!;
+    const b = (newRef & REF_OFF_MASK) << 1;
+    const prev = w[b + W_PREV]!;
+    const next = w[b + W_NEXT]!;
+    if (prev !== NIL) words[(prev / REF_PAGE_STRIDE) | 0]![((prev & REF_OFF_MASK) << 1) + W_NEXT] = newRef;
+    else if (this.head[id] === oldRef) this.head[id] = newRef;
+    if (next !== NIL) words[(next / REF_PAGE_STRIDE) | 0]![((next & REF_OFF_MASK) << 1) + W_PREV] = newRef;
+    else if (this.tail[id] === oldRef) this.tail[id] = newRef;
+  }
+
   /** Moves ref to the head of its own list. */
   moveToHead(ref: number, id: number, total: number): void {
     if (this.head[id] === ref) return;
@@ -77,6 +90,14 @@ export class LruLists {
   move(ref: number, from: number, to: number, total: number): void {
     this.unlink(ref, from, total);
     this.link(ref, to, total);
+  }
+
+  /** Takes back saved list ends and totals (a warm restart: the links are in the restored pages). */
+  restore(head: Uint32Array, tail: Uint32Array, count: Float64Array, bytes: Float64Array): void {
+    this.head.set(head);
+    this.tail.set(tail);
+    this.count.set(count);
+    this.bytes.set(bytes);
   }
 
   /** Items of a slab class, all segments together. */

@@ -1,7 +1,8 @@
 // Item memory (memcached's slabs.c): 1 MiB pages allocated lazily up to the memory limit, each
 // given to one slab class and cut into that class's chunks; per-class free lists threaded
-// through the chunks' NEXT word; page moves between classes (slabs reassign, the automover, a
-// class that starves) and page release when the limit is lowered.
+// through the chunks' NEXT word; memcached's global page pool (pages in no class); the page-level
+// half of page moves (slab-mover.ts decides and rescues items) and page release when the limit
+// is lowered.
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
@@ -9,9 +10,6 @@ import { dataViewOf } from '../common/byte-copy.js';
 import { computeSlabClasses, describeSlabClass, MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
 import {
   IF_CHAINED,
-  IF_CONT,
-  IF_LINKED,
-  IF_USED,
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
   CLASS_MASK,
@@ -28,14 +26,19 @@ const EMPTY_WORDS = new Uint32Array(0);
 const EMPTY_PAGE = Buffer.alloc(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
-/** What page moves need from the item layer. */
-export interface SlabHooks {
-  /** Unlinks a linked item (its head chunk) from the index and its LRU and frees its chunks. */
-  unlinkItem(head: number): void;
-  /** An item a running verb still reads, or a zero-copy reply still sends: its page stays. */
-  isPinned(ref: number): boolean;
-  /** Items linked in a class, all LRU segments. */
-  itemsInClass(cls: number): number;
+/**
+ * What a warm restart needs besides the pages themselves (memory-file.ts writes it): per page
+ * slot its class (0 = no page in the slot) and used chunks, per class the free list, the carve
+ * position and the page count. Free lists run through the chunks, so they come back with the pages.
+ */
+export interface SlabsImage {
+  readonly pageClass: Uint8Array;
+  readonly pageUsed: Uint32Array;
+  readonly freeHead: Uint32Array;
+  readonly freeCount: Float64Array;
+  readonly carvePage: Int32Array;
+  readonly carveNext: Int32Array;
+  readonly classPages: Float64Array;
 }
 
 export class Slabs {
@@ -56,12 +59,18 @@ export class Slabs {
   private readonly initialMallocedBytes: number;
   // counters
   mallocFails = 0;
-  slabsMoved = 0;
-  slabReassignEvictionsNomem = 0;
+  /**
+   * The page a move is emptying (slab-mover.ts), -1 when none: its chunks are never handed
+   * out, and a chunk freed there is cleared for the move instead of joining the free list.
+   */
+  movingPage = -1;
 
-  private readonly evictionsDisabled: boolean;
   private readonly runtime: RuntimeSettings;
-  private readonly hooks: SlabHooks;
+  /**
+   * memcached's global page pool (slab class 0): pages still allocated (in total_malloced) but
+   * in no class, handed to the next class that needs a page before any new allocation.
+   */
+  private readonly poolPages: number[] = [];
   private readonly pageClass = new Uint8Array(MAX_PAGES + 1);
   private readonly pageUsed = new Uint32Array(MAX_PAGES + 1);
   private readonly freePageSlots: number[] = [];
@@ -70,11 +79,9 @@ export class Slabs {
   private readonly carvePage = new Int32Array(MAX_SLAB_CLASSES).fill(-1);
   private readonly carveNext = new Int32Array(MAX_SLAB_CLASSES);
 
-  constructor(settings: Settings, runtime: RuntimeSettings, hooks: SlabHooks) {
-    this.hooks = hooks;
+  constructor(settings: Settings, runtime: RuntimeSettings) {
     this.runtime = runtime;
     this.initialMallocedBytes = settings.testInitialMallocBytes;
-    this.evictionsDisabled = settings.evictionsDisabled;
     const geo = computeSlabClasses(settings.chunkSizeMin, settings.growthFactor, settings.slabChunkMax);
     for (let i = 1; i <= geo.largest; i++) {
       this.chunkSize[i] = geo.chunkSize[i]!;
@@ -108,7 +115,17 @@ export class Slabs {
     return this.initialMallocedBytes + this.pageCount * SLAB_PAGE_SIZE;
   }
 
+  /** `slab_global_page_pool`: pages waiting in the global pool. */
+  get globalPagePool(): number {
+    return this.poolPages.length;
+  }
+
   private newPage(cls: number): boolean {
+    // the pool first, as memcached's do_slabs_newslab (LIFO: its get_page_from_global_pool)
+    if (this.poolPages.length > 0) {
+      this.assignPage(this.poolPages.pop()!, cls, false);
+      return true;
+    }
     if (this.mallocedBytes + SLAB_PAGE_SIZE > this.memLimit) return false;
     let page: number;
     if (this.freePageSlots.length > 0) page = this.freePageSlots.pop()!;
@@ -162,8 +179,11 @@ export class Slabs {
     this.freeCount[cls]!++;
   }
 
-  /** A free chunk of cls (free list, the page being carved, a new page) without evicting, or NIL. */
-  takeChunk(cls: number): number {
+  /**
+   * A free chunk of cls (free list, the page being carved, then a new page unless noNewPage:
+   * memcached's SLABS_ALLOC_NO_NEWPAGE, for rescues) without evicting, or NIL.
+   */
+  takeChunk(cls: number, noNewPage = false): number {
     let ref = this.freeHead[cls]!;
     if (ref !== NIL) {
       this.freeHead[cls] = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_NEXT]!;
@@ -171,7 +191,7 @@ export class Slabs {
     } else {
       let page = this.carvePage[cls]!;
       if (page === -1) {
-        if (!this.newPage(cls)) return NIL;
+        if (noNewPage || !this.newPage(cls)) return NIL;
         page = this.carvePage[cls]!;
         if (page === -1) return this.takeChunk(cls);
       }
@@ -186,6 +206,10 @@ export class Slabs {
 
   freeChunk(ref: number, cls: number): void {
     const page = (ref / REF_PAGE_STRIDE) | 0;
+    if (page === this.movingPage) {
+      this.clearMovedChunk(ref, cls);
+      return;
+    }
     this.pageUsed[page]!--;
     this.pushFree(ref, cls);
     if (this.pageUsed[page] === 0 && this.mallocedBytes > this.memLimit) this.releasePage(page);
@@ -212,38 +236,15 @@ export class Slabs {
     return this.freeCount[cls]! + carve;
   }
 
-  /** Unlinks and frees every item with a chunk in page; false when an item there is in use. */
-  private evacuatePage(page: number, evictOnly: boolean): boolean {
-    const cls = this.pageClass[page]!;
-    const size = this.chunkSize[cls]!;
-    const per = this.perSlab[cls]!;
-    const w = this.words[page]!;
-    const hooks = this.hooks;
-    // first pass: refuse busy pages (allocated but not linked yet, or pinned)
-    for (let i = 0; i < per; i++) {
-      const ref = page * REF_PAGE_STRIDE + ((i * size) >>> 3);
-      const flags = w[((ref & REF_OFF_MASK) << 1) + W_META]! >>> META_FLAG_SHIFT;
-      if ((flags & IF_USED) === 0) continue;
-      const head = (flags & IF_CONT) !== 0 ? w[((ref & REF_OFF_MASK) << 1) + W_NEXT]! : ref;
-      if (hooks.isPinned(head)) return false;
-      const hw = this.words[(head / REF_PAGE_STRIDE) | 0]!;
-      if (((hw[((head & REF_OFF_MASK) << 1) + W_META]! >>> META_FLAG_SHIFT) & IF_LINKED) === 0) return false;
-      if (evictOnly) return false;
-    }
-    for (let i = 0; i < per; i++) {
-      const ref = page * REF_PAGE_STRIDE + ((i * size) >>> 3);
-      const flags = w[((ref & REF_OFF_MASK) << 1) + W_META]! >>> META_FLAG_SHIFT;
-      if ((flags & IF_USED) === 0) continue;
-      const head = (flags & IF_CONT) !== 0 ? w[((ref & REF_OFF_MASK) << 1) + W_NEXT]! : ref;
-      this.slabReassignEvictionsNomem++;
-      this.hooks.unlinkItem(head);
-    }
-    return true;
-  }
-
   /** Detaches an empty page from its class (its free chunks leave the free list). */
   private detachPage(page: number): void {
     const cls = this.pageClass[page]!;
+    this.unlistFreeChunks(page, cls);
+    this.classPages[cls]!--;
+  }
+
+  /** Takes page's free chunks off cls's free list, and ends its carve. */
+  private unlistFreeChunks(page: number, cls: number): void {
     let prev = NIL;
     let it = this.freeHead[cls]!;
     while (it !== NIL) {
@@ -255,8 +256,10 @@ export class Slabs {
       } else prev = it;
       it = next;
     }
-    if (this.carvePage[cls] === page) this.carvePage[cls] = -1;
-    this.classPages[cls]!--;
+    if (this.carvePage[cls] === page) {
+      // the chunks never carved count as used until the move clears them: none is linked
+      this.carvePage[cls] = -1;
+    }
   }
 
   private releasePage(page: number): void {
@@ -269,12 +272,34 @@ export class Slabs {
     this.freePageSlots.push(page);
   }
 
-  /** Picks the least used page of src that can be emptied; -1 if none. */
-  private pickPage(src: number, emptyOnly: boolean): number {
+  /** cache_memlimit: pool pages and empty pages go back at once; the mover gives back the rest. */
+  setMemLimit(bytes: number): void {
+    this.runtime.memLimitBytes = bytes;
+    this.releasePoolAboveLimit();
+    for (let p = 0; p < this.pages.length && this.mallocedBytes > this.memLimit; p++) {
+      if (this.pages[p] !== EMPTY_PAGE && this.pageClass[p] !== 0 && this.pageUsed[p] === 0 && p !== this.movingPage) {
+        this.releasePage(p);
+      }
+    }
+  }
+
+  /** The least used page in any class (what a lowered limit gives back next); -1 if none. */
+  pickLeastUsedPage(): number {
+    let best = -1;
+    for (let p = 0; p < this.pages.length; p++) {
+      if (this.pages[p] === EMPTY_PAGE || this.pageClass[p] === 0 || p === this.movingPage) continue;
+      if (best < 0 || this.pageUsed[p]! < this.pageUsed[best]!) best = p;
+    }
+    return best;
+  }
+
+  /** Picks the least used page of src (0: a pool page); -1 if none. */
+  pickPage(src: number, emptyOnly: boolean): number {
+    if (src === 0) return this.poolPages.length > 0 ? this.poolPages[this.poolPages.length - 1]! : -1;
     let best = -1;
     let bestUsed = Infinity;
     for (let p = 0; p < this.pages.length; p++) {
-      if (this.pageClass[p] !== src || this.pages[p] === EMPTY_PAGE) continue;
+      if (this.pageClass[p] !== src || this.pages[p] === EMPTY_PAGE || p === this.movingPage) continue;
       const used = this.pageUsed[p]!;
       if (emptyOnly && used !== 0) continue;
       if (used < bestUsed) {
@@ -285,75 +310,121 @@ export class Slabs {
     return best;
   }
 
-  private movePage(src: number, dst: number, emptyOnly: boolean): boolean {
-    const page = this.pickPage(src, emptyOnly);
-    if (page < 0) return false;
-    if (this.pageUsed[page] !== 0 && !this.evacuatePage(page, emptyOnly)) return false;
-    this.detachPage(page);
-    this.assignPage(page, dst, false);
-    this.slabsMoved++;
-    return true;
+  // --- page moves (memcached's slab_rebalance_*; the mover in slab-mover.ts drives them) ---
+
+  /** Chunks of page used now (allocated, linked or not). */
+  usedChunksOf(page: number): number {
+    return this.pageUsed[page]!;
   }
 
-  /** When cls cannot evict its own items (none, or -M), takes a page from the class with most. */
-  stealPage(cls: number): boolean {
-    if (this.evictionsDisabled) {
-      for (let c = 1; c <= this.largest; c++) {
-        if (c !== cls && this.classPages[c]! > 0 && this.movePage(c, cls, true)) return true;
-      }
-      return false;
-    }
-    if (this.hooks.itemsInClass(cls) > 0) return false;
-    let src = 0;
-    for (let c = 1; c <= this.largest; c++) {
-      if (c !== cls && this.classPages[c]! > (src === 0 ? 1 : this.classPages[src]!)) src = c;
-    }
-    if (src === 0) {
-      for (let c = 1; c <= this.largest; c++) if (c !== cls && this.classPages[c]! > 0) src = c;
-    }
-    return src !== 0 && this.movePage(src, cls, false);
+  /**
+   * Starts emptying page: its free chunks leave the free list and the carve, so that nothing
+   * new lands there while the mover rescues or evicts what is left.
+   */
+  beginMove(page: number): void {
+    const cls = this.pageClass[page]!;
+    this.movingPage = page;
+    if (cls === 0) return;
+    this.unlistFreeChunks(page, cls);
   }
 
-  /** cache_memlimit: empty pages go back at once; shrinkStep gives back the rest page by page. */
-  setMemLimit(bytes: number): void {
-    this.runtime.memLimitBytes = bytes;
-    for (let p = 0; p < this.pages.length && this.mallocedBytes > this.memLimit; p++) {
-      if (this.pages[p] !== EMPTY_PAGE && this.pageUsed[p] === 0) this.releasePage(p);
-    }
+  /** A chunk of the moving page is empty now (rescued, or its item freed): one fewer in use. */
+  clearMovedChunk(ref: number, cls: number): void {
+    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
+    w[((ref & REF_OFF_MASK) << 1) + W_META] = cls << META_LRU_SHIFT;
+    this.pageUsed[(ref / REF_PAGE_STRIDE) | 0]!--;
   }
 
-  /** Evacuates one page while above the limit (after cache_memlimit lowered it). */
-  shrinkStep(): void {
-    if (this.mallocedBytes <= this.memLimit) return;
-    let best = -1;
-    for (let p = 0; p < this.pages.length; p++) {
-      if (this.pages[p] === EMPTY_PAGE) continue;
-      if (best < 0 || this.pageUsed[p]! < this.pageUsed[best]!) best = p;
-    }
-    if (best < 0) return;
-    if (this.pageUsed[best] !== 0 && !this.evacuatePage(best, false)) return;
-    if (this.pages[best] !== EMPTY_PAGE) this.releasePage(best);
-  }
-
-  /** `slabs reassign <src> <dst>` result line. */
-  reassign(src: number, dst: number): string {
-    if (src === dst) return 'SAME src and dst class are identical';
-    if (src === -1) {
-      src = 0;
-      for (let c = 1; c <= this.largest; c++) if (c !== dst && this.classPages[c]! > 1) { src = c; break; }
-      if (src === 0) src = -1;
-    }
-    if (src < 0 || src > this.largest || dst < 0 || dst > this.largest) return 'BADCLASS invalid src or dst class id';
-    if (src === 0 || this.classPages[src]! < 2) return 'NOSPARE source class has no spare pages';
+  /**
+   * The moving page is empty: it goes to dst, or to the global pool (dst 0), after which pool
+   * pages above the memory limit are freed (memcached's memory_release).
+   */
+  finishMove(dst: number): void {
+    const page = this.movingPage;
+    this.movingPage = -1;
+    const src = this.pageClass[page]!;
+    if (src === 0) this.poolPages.splice(this.poolPages.lastIndexOf(page), 1);
+    else this.classPages[src]!--;
     if (dst === 0) {
-      const page = this.pickPage(src, false);
-      if (page < 0 || (this.pageUsed[page] !== 0 && !this.evacuatePage(page, false))) return 'BUSY currently processing reassign request';
-      this.releasePage(page);
-      this.slabsMoved++;
-      return 'OK';
+      this.pageClass[page] = 0;
+      this.pageUsed[page] = 0;
+      this.poolPages.push(page);
+      this.releasePoolAboveLimit();
+    } else {
+      this.assignPage(page, dst, false);
     }
-    if (!this.movePage(src, dst, false)) return 'BUSY currently processing reassign request';
-    return 'OK';
+  }
+
+  /** Gives back pool pages while more is allocated than the limit allows. */
+  private releasePoolAboveLimit(): void {
+    while (this.mallocedBytes > this.memLimit && this.poolPages.length > 0) {
+      const page = this.poolPages.pop()!;
+      this.pages[page] = EMPTY_PAGE;
+      this.words[page] = EMPTY_WORDS;
+      this.views[page] = EMPTY_VIEW;
+      this.pageCount--;
+      this.freePageSlots.push(page);
+    }
+  }
+
+  /** Pages of a class, 0 being the global pool. */
+  pagesOf(cls: number): number {
+    return cls === 0 ? this.poolPages.length : this.classPages[cls]!;
+  }
+
+  /** The slab state as views of the live arrays (valid until the next allocation). */
+  exportImage(): SlabsImage {
+    const slots = this.pages.length;
+    return {
+      pageClass: this.pageClass.subarray(0, slots),
+      pageUsed: this.pageUsed.subarray(0, slots),
+      freeHead: this.freeHead,
+      freeCount: this.freeCount,
+      carvePage: this.carvePage,
+      carveNext: this.carveNext,
+      classPages: this.classPages,
+    };
+  }
+
+  /**
+   * Takes back a saved state into a fresh Slabs of the same geometry; pages[i] holds slot i's
+   * page where image.pageClass[i] !== 0. False (nothing changed) when the image does not fit.
+   */
+  restoreImage(image: SlabsImage, pages: readonly Buffer[]): boolean {
+    const slots = image.pageClass.length;
+    if (this.pageCount !== 0 || slots > MAX_PAGES + 1 || pages.length !== slots) return false;
+    let live = 0;
+    for (let p = 0; p < slots; p++) {
+      const cls = image.pageClass[p]!;
+      if (cls > this.largest) return false;
+      if (cls === 0) continue;
+      if (pages[p]!.length !== SLAB_PAGE_SIZE) return false;
+      live++;
+    }
+    if (this.initialMallocedBytes + live * SLAB_PAGE_SIZE > this.memLimit) return false;
+    for (let p = 0; p < slots; p++) {
+      const cls = image.pageClass[p]!;
+      if (cls === 0) {
+        this.pages.push(EMPTY_PAGE);
+        this.words.push(EMPTY_WORDS);
+        this.views.push(EMPTY_VIEW);
+        this.freePageSlots.push(p);
+        continue;
+      }
+      const buf = pages[p]!;
+      this.pages.push(buf);
+      this.words.push(new Uint32Array(buf.buffer, buf.byteOffset, SLAB_PAGE_SIZE >>> 2));
+      this.views.push(dataViewOf(buf));
+    }
+    this.pageCount = live;
+    this.pageClass.set(image.pageClass);
+    this.pageUsed.set(image.pageUsed);
+    this.freeHead.set(image.freeHead);
+    this.freeCount.set(image.freeCount);
+    this.carvePage.set(image.carvePage);
+    this.carveNext.set(image.carveNext);
+    this.classPages.set(image.classPages);
+    return true;
   }
 
   describe(each: (line: string) => void): void {

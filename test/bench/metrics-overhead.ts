@@ -1,16 +1,18 @@
 // `npm run bench:metrics`: what -o metrics_listen costs the cache. One memcachedts with the
 // endpoint on, under the `npm run bench` ascii-90-10 load (memcaslap, 32 conns, 100 B values),
 // in rounds alternating "nobody scrapes" and "GET /metrics every 100 ms" (keep-alive, as
-// Prometheus scrapes); the same server and load in both, so the difference is the scraping.
+// Prometheus scrapes, from a process on the load core); the same server and load in both.
 // Reported: median ops/s and server CPU per op of each, the throughput cost in percent, and the
 // server CPU one scrape takes (measured apart, with the cache idle).
 //
 // Environment: BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (pairs, default 4),
 // BENCH_SCRAPE_MS (scrape period, default 100).
 import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.js';
 import { MEMCASLAP, runMemcaslap } from './load.js';
-import { CLK_TCK, PIN, startServer, type BenchServer } from './servers.js';
+import { CLK_TCK, PIN, onLoadCore, startServer, type BenchServer } from './servers.js';
 
 const env = process.env;
 const SECONDS = Math.max(1, Number(env['BENCH_SECONDS'] ?? 5));
@@ -37,25 +39,44 @@ function scrapeOnce(port: number): Promise<number> {
   });
 }
 
-/** Scrapes every SCRAPE_MS until stopped; resolves with the number of good scrapes. */
+/**
+ * Scrapes every SCRAPE_MS from a child process on the load generator's core (as a Prometheus
+ * server would scrape from elsewhere: its own CPU is not the cache's), until stopped; resolves
+ * with the number of good scrapes.
+ */
 function startScraper(port: number): { stop(): Promise<number> } {
-  let count = 0;
-  let failures = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    inFlight = scrapeOnce(port).then(
-      () => void count++,
-      () => void failures++,
-    );
-  }, SCRAPE_MS);
+  const [cmd, args] = onLoadCore(process.execPath, [fileURLToPath(import.meta.url), '--scrape', String(port), String(SCRAPE_MS)]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     stop: async () => {
-      clearInterval(timer);
-      await inFlight;
-      if (failures > 0) throw new Error(`${failures} scrapes failed`);
-      return count;
+      child.kill('SIGTERM');
+      await exited;
+      const m = /^(\d+) (\d+)$/m.exec(out);
+      if (m === null) throw new Error(`scraper said: ${out}`);
+      if (Number(m[2]) > 0) throw new Error(`${m[2]} scrapes failed`);
+      return Number(m[1]);
     },
   };
+}
+
+/** The child: scrape until SIGTERM, then print "<good> <failed>". */
+function scraperChild(port: number, periodMs: number): void {
+  let good = 0;
+  let failed = 0;
+  const timer = setInterval(() => {
+    scrapeOnce(port).then(
+      () => void good++,
+      () => void failed++,
+    );
+  }, periodMs);
+  process.once('SIGTERM', () => {
+    clearInterval(timer);
+    agent.destroy();
+    process.stdout.write(`${good} ${failed}\n`);
+  });
 }
 
 async function measure(srv: BenchServer, metricsPort: number, scraping: boolean): Promise<Run> {
@@ -133,7 +154,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+if (process.argv[2] === '--scrape') {
+  scraperChild(Number(process.argv[3]), Number(process.argv[4]));
+} else {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 
 const OUTPUT_TAIL_LINES = 20;
-const OUTPUT_FAILURE_LINES = 60;
+const OUTPUT_ERROR_LINES = 60;
 
 export interface Outcome {
   readonly file: string;
@@ -12,7 +12,10 @@ export interface Outcome {
   /** The file ran no test (plan skip_all): counted as failed, a run file must run. */
   readonly skipped: boolean;
   readonly seconds: number;
+  /** prove's stdout: the TAP stream and its summary. */
   readonly output: string;
+  /** The file's stderr: Test::More's diagnostics, perl's die messages, server output. */
+  readonly errors: string;
 }
 
 /** `running` holds the process groups of files in progress, for the caller to end on Ctrl-C. */
@@ -24,8 +27,9 @@ export function proveFile(buildDir: string, file: string, timeoutSec: number, en
     const pid = child.pid ?? 0;
     running.add(pid);
     const chunks: Buffer[] = [];
+    const errChunks: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => chunks.push(b));
+    child.stderr.on('data', (b: Buffer) => errChunks.push(b));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -44,9 +48,10 @@ export function proveFile(buildDir: string, file: string, timeoutSec: number, en
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const output = Buffer.concat(chunks).toString('utf8');
       const skipped = /^Result: NOTESTS$/m.test(output) || /^t\/\S+ \.+ skipped:/m.test(output);
-      resolve({ file, passed: code === 0 && !timedOut && !skipped, timedOut, skipped, seconds, output });
+      const errors = Buffer.concat(errChunks).toString('utf8');
+      resolve({ file, passed: code === 0 && !timedOut && !skipped, timedOut, skipped, seconds, output, errors });
     });
-    child.on('error', (e) => chunks.push(Buffer.from(`could not start prove: ${e.message}\n`)));
+    child.on('error', (e) => errChunks.push(Buffer.from(`could not start prove: ${e.message}\n`)));
   });
 }
 
@@ -60,18 +65,13 @@ export function killGroup(pid: number): void {
   }
 }
 
-/** The failed checks with their diagnostics (prove -v output), then prove's summary. */
-export function failureExcerpt(text: string): string {
-  const lines = text.trimEnd().split('\n');
-  const picked: string[] = [];
-  let inFailure = false;
-  for (const line of lines) {
-    // Test::More's diagnostics come on stderr, so they need not follow their `not ok` line.
-    if (/^\s*not ok\b|^#\s+Failed test\b|^# Looks like/.test(line)) inFailure = true;
-    else if (!/^\s*#/.test(line)) inFailure = false;
-    if (inFailure && picked.length < OUTPUT_FAILURE_LINES) picked.push(line);
-  }
+/** What the file said on stderr (diagnostics, a die message), its failed checks, prove's summary. */
+export function failureExcerpt(o: Outcome): string {
+  const errors = o.errors.trimEnd().split('\n').filter((l) => l !== '');
+  const shownErrors = errors.length > OUTPUT_ERROR_LINES ? [...errors.slice(0, OUTPUT_ERROR_LINES), `... ${errors.length - OUTPUT_ERROR_LINES} more lines`] : errors;
+  const lines = o.output.trimEnd().split('\n');
+  const failedChecks = lines.filter((l) => /^\s*not ok\b/.test(l)).slice(0, OUTPUT_ERROR_LINES);
   const summaryAt = lines.findIndex((l) => /^Test Summary Report|^Files=\d+/.test(l));
-  const rest = summaryAt >= 0 ? lines.slice(summaryAt) : lines.slice(-OUTPUT_TAIL_LINES);
-  return [...picked, ...rest].map((l) => `        ${l}`).join('\n');
+  const summary = summaryAt >= 0 ? lines.slice(summaryAt) : lines.slice(-OUTPUT_TAIL_LINES);
+  return [...shownErrors, ...failedChecks, ...summary].map((l) => `        ${l}`).join('\n');
 }

@@ -139,8 +139,8 @@ async function main(argv: readonly string[]): Promise<number> {
       const why = o.timedOut ? ` (killed after ${opts.timeoutSec}s)` : o.skipped ? ' (skipped itself: ran no test)' : '';
       if (o.passed && expected === undefined) log(`ok      ${secs}  t/${file}`);
       else if (o.passed) log(`PASSES  ${secs}  t/${file}  <-- listed as an expected failure (${expected}): take it off ${LIST}`);
-      else if (expected !== undefined) log(`failed  ${secs}  t/${file}${why}  expected: ${expected}${opts.verbose ? `\n${failureExcerpt(o.output)}` : ''}`);
-      else log(`FAILED  ${secs}  t/${file}${why}\n${failureExcerpt(o.output)}`);
+      else if (expected !== undefined) log(`failed  ${secs}  t/${file}${why}  expected: ${expected}${opts.verbose ? `\n${failureExcerpt(o)}` : ''}`);
+      else log(`FAILED  ${secs}  t/${file}${why}\n${failureExcerpt(o)}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, files.length) }, worker));

@@ -24,8 +24,9 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function memcachedDebug(target: Target): string {
   if (target.kind === 'ours') {
-    // Our daemon takes every argument the debug build takes, relaxed_privileges included.
-    return `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(target.daemonJs)} "$@"\n`;
+    // Our daemon takes every argument the debug build takes, relaxed_privileges included, and
+    // -o debug_commands gives it the debug build's test-only commands (debugtime: expirations.t).
+    return `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(target.daemonJs)} -o debug_commands "$@"\n`;
   }
   // A release build rejects `-o relaxed_privileges` (a debug-build option): drop exactly that
   // pair, which MemcachedTest.pm appends as its own `-o`, and pass everything else through.
@@ -54,8 +55,10 @@ my $limit = shift @ARGV;
 my $pid = fork();
 die "timedrun: fork: $!\n" unless defined $pid;
 if ($pid == 0) {
-    exec { $ARGV[0] } @ARGV;
-    POSIX::_exit(127);
+    exec { $ARGV[0] } @ARGV or do {
+        print STDERR "timedrun: $ARGV[0]: $!\n";
+        POSIX::_exit(127);
+    };
 }
 for my $sig (qw(HUP INT USR1 TERM)) {
     $SIG{$sig} = sub { kill $sig, $pid };

@@ -103,13 +103,13 @@ after(async () => {
   await Promise.all([ours?.stop(), theirs?.stop()]);
 });
 
-async function exchange(port: number, input: string): Promise<{ bytes: string; closed: boolean }> {
+async function exchange(port: number, input: string, quietMs = 250): Promise<{ bytes: string; closed: boolean }> {
   const c = await RawClient.connect(port);
   c.send(Buffer.from(input, 'latin1'));
-  // Everything until the server has been quiet for 250 ms (robust on a loaded machine).
+  // Everything until the server has been quiet for quietMs (robust on a loaded machine).
   let bytes = '';
   for (let rounds = 0; rounds < 40; rounds++) {
-    const got = await c.drain(250);
+    const got = await c.drain(quietMs);
     if (got.length === 0) break;
     bytes += got.toString('latin1');
   }
@@ -136,7 +136,12 @@ test('text transcripts answer byte for byte like memcached 1.6.18', { skip: !hav
   const casOurs = new Map<string, string>();
   const casTheirs = new Map<string, string>();
   for (const input of TRANSCRIPTS) {
-    const [a, b] = await Promise.all([exchange(ours.port, input), exchange(theirs.port, input)]);
+    let [a, b] = await Promise.all([exchange(ours.port, input), exchange(theirs.port, input)]);
+    if (a.bytes !== b.bytes && (a.bytes === '' || b.bytes === '')) {
+      // One side said nothing within 250 ms: on a loaded machine that can be a late reply, so
+      // the transcript is sent once more to both, waiting longer (same input, same answers).
+      [a, b] = await Promise.all([exchange(ours.port, input, 1500), exchange(theirs.port, input, 1500)]);
+    }
     const label = JSON.stringify(input.length > 120 ? input.slice(0, 120) + '...' : input);
     assert.equal(normalize(a.bytes, casOurs), normalize(b.bytes, casTheirs), label);
     assert.equal(a.closed, b.closed, `closed after ${label}`);

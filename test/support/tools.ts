@@ -40,6 +40,8 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
       clearTimeout(t);
       resolve({ code, stdout: out, stderr: err });
     });
+    // A program that exits without reading its input closes the pipe: not the test's failure.
+    p.stdin.on('error', () => {});
     p.stdin.end(opts.input ?? '');
   });
 }
