@@ -183,3 +183,8 @@ test('auth/ and stats/ import nothing from protocol/', () => {
   const bad = all.filter((e) => (e.from.startsWith('auth/') || e.from.startsWith('stats/')) && e.to.startsWith('protocol/'));
   assert.deepEqual(bad, []);
 });
+
+test('store/store.ts re-exports nothing: what protocol/ may use of the store is declared there, and shared helpers live in common/', () => {
+  const text = fs.readFileSync(path.join(SRC, 'store/store.ts'), 'utf8');
+  assert.deepEqual(text.match(/^\s*export\s+(type\s+)?(\*|\{[^}]*\})\s*from\s+['"][^'"]+['"]/gm) ?? [], []);
+});
