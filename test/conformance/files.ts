@@ -84,7 +84,7 @@ export const SUITE_FILES: Readonly<Record<string, FilePlan>> = {
   'proxy.t': leftOut('the lua proxy (proxy_config): not built into Debian 12 memcached, not in memcachedts'),
   'quit.t': run(),
   'refhang.t': leftOut(SKIP_ALL),
-  'restart.t': leftOut('restartable cache (-e memory file, shutdown and reload of items): not in memcachedts'),
+  'restart.t': run(),
   'shutdown.t': run(),
   'slabhang.t': leftOut(SKIP_ALL),
   'slabs-reassign-chunked.t': run({ expectedFailure: 'issue #15 item 8: chunk rescues, pages back to the global pool' }),
