@@ -1157,7 +1157,7 @@ export class Cache implements Store {
    */
   restoreImage(image: StoreImage): string | null {
     if (this.counters.currItems !== 0 || this.slabs.pageCount !== 0) return 'the store is not empty';
-    const bad = checkImage(image);
+    const bad = checkImage(image, this.slabs.chunkSize, this.slabs.perSlab);
     if (bad !== null) return `damaged item links (${bad})`;
     if (!this.slabs.restoreImage(image.slabs, image.pages)) return 'slab pages do not fit these settings';
     if (!this.hash.restoreBuckets(image.buckets)) return 'bad hash table size';

@@ -20,7 +20,7 @@
 // Both files are written beside their final name, fsynced and renamed into place, data first:
 // a stop killed half-way leaves no metadata, hence a clean start.
 
-import { closeSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
@@ -41,6 +41,8 @@ const TMP_SUFFIX = '.tmp';
 /** memcached's RESTART_REQUIRED_META: fewer known lines than this and the file is refused. */
 const REQUIRED_META_LINES = 17;
 const TAG = 'main';
+/** How many pages the restore reads between two cuts of the file. */
+const TRUNCATE_EVERY_PAGES = 16;
 
 /** The settings memcached compares before reusing memory, plus the LRU mode our lists depend on. */
 export interface RestartSettings {
@@ -479,7 +481,7 @@ function checkKey(key: string, val: string, s: RestartSettings, nowUnixSec: numb
 function readData(path: string, meta: MetaValues): StoreImage | string {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, 'r+');
   } catch (e: unknown) {
     return `cannot open the memory file: ${(e as Error).message}`;
   }
@@ -510,22 +512,29 @@ function readData(path: string, meta: MetaValues): StoreImage | string {
       state.copy(bytesOf(a), 0, at, at + a.byteLength);
       at += pad8(a.byteLength);
     }
-    const pages: Buffer[] = [];
-    let pos = pagesAt;
     let counted = 0;
-    for (let p = 0; p < slots; p++) {
+    for (let p = 0; p < slots; p++) if (fresh.slabs.pageClass[p] !== 0) counted++;
+    if (counted !== live) return 'the memory file header does not match';
+    // Last page first, the file cut short behind each batch: on a RAM disk the file's memory goes
+    // back as the process takes its own, instead of both being held at once (twice -m).
+    const pages: Buffer[] = new Array<Buffer>(slots);
+    let pos = pagesAt + live * SLAB_PAGE_SIZE;
+    let sinceCut = 0;
+    for (let p = slots - 1; p >= 0; p--) {
       if (fresh.slabs.pageClass[p] === 0) {
-        pages.push(Buffer.alloc(0));
+        pages[p] = Buffer.alloc(0);
         continue;
       }
-      if (++counted > live) return 'the memory file header does not match';
+      pos -= SLAB_PAGE_SIZE;
       // a page of its own (offset 0): the store views it as 32-bit words
       const page = Buffer.allocUnsafeSlow(SLAB_PAGE_SIZE);
       if (!readAll(fd, page, pos)) return 'the memory file is too short';
-      pages.push(page);
-      pos += SLAB_PAGE_SIZE;
+      pages[p] = page;
+      if (++sinceCut === TRUNCATE_EVERY_PAGES) {
+        ftruncateSync(fd, pos);
+        sinceCut = 0;
+      }
     }
-    if (counted !== live) return 'the memory file header does not match';
     return {
       slabs: fresh.slabs,
       pages,

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startDaemon, runToExit, type Daemon } from '../support/daemon.js';
+import { spawn } from 'node:child_process';
+import { startDaemon, runToExit, PROJECT_ROOT, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 
 const STOP_WAIT_MS = 20_000;
@@ -290,6 +291,34 @@ test('a damaged save (data file cut short, or from another save) starts clean, w
     assert.match(d.stderr(), /\[restart\] the memory file belongs to another save, starting with a clean cache/);
   } finally {
     for (const d of daemons) await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the systemd unit's ExecStop saves the cache and returns only once the daemon has exited", async () => {
+  const unit = readFileSync(path.join(PROJECT_ROOT, 'contrib/memcachedts.service'), 'utf8');
+  const m = /^ExecStop=\+\/bin\/sh -c '(.*)'$/m.exec(unit);
+  assert.ok(m !== null, 'ExecStop=+/bin/sh -c ...');
+  const dir = tempDir();
+  const file = path.join(dir, 'cache');
+  let d = await start(file);
+  try {
+    const c = await RawClient.connect(d.port);
+    assert.equal(await c.request('set a 3 0 1\r\na\r\n', 'STORED'), 'STORED\r\n');
+    c.close();
+    const exited = exitOf(d);
+    // async: this process must reap the daemon (systemd does) for `kill -0` to see it gone
+    const stop = spawn('/bin/sh', ['-c', m[1]!], { env: { ...process.env, MAINPID: String(d.proc.pid) }, stdio: 'ignore', timeout: STOP_WAIT_MS });
+    const status = await new Promise<number | null>((resolve) => stop.once('exit', (code) => resolve(code)));
+    assert.equal(status, 0);
+    assert.ok(d.proc.exitCode !== null || d.proc.signalCode !== null, 'ExecStop returned before the daemon was gone');
+    assert.equal(await exited, 0);
+    d = await start(file);
+    const r = await RawClient.connect(d.port);
+    assert.equal(await r.request('get a\r\n'), 'VALUE a 3 1\r\na\r\nEND\r\n');
+    r.close();
+  } finally {
+    await d.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

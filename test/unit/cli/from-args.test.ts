@@ -235,7 +235,6 @@ test('-o relaxed_privileges (what memcached-debug takes from its t/ suite): acce
 });
 
 test('flags Node cannot honour: accepted with one warning line each', () => {
-  // (-e is honoured since the warm restart: memory-file.ts.)
   const { warnings } = run(['-k', '-L', '-r', '-Z', '-N', '1', '-o', 'ssl_key=/k,ssl_key=/k2,ext_path=/x:1G,ext_threads=2,sock_cookie_id=1']);
   assert.equal(warnings.length, 9, warnings.join('\n'));
   for (const w of warnings) {
@@ -243,6 +242,15 @@ test('flags Node cannot honour: accepted with one warning line each', () => {
     assert.ok(!w.includes('\n'));
   }
   assert.match(run(['-o', 'resp_obj_mem_limit=5']).warnings[0] ?? '', /^DEPRECATED: resp_obj_mem_limit/);
+});
+
+test('-e is a real feature (warm restart): no warning; -f is kept as typed for its metadata', () => {
+  const { settings, warnings } = run(['-e', '/dev/shm/mem', '-f', '1.250']);
+  assert.deepEqual(warnings, []);
+  assert.equal(settings.memoryFile, '/dev/shm/mem');
+  assert.equal(settings.slabConfig, '1.250');
+  assert.equal(run([]).settings.slabConfig, '1.25');
+  assert.equal(run([]).settings.memoryFile, null);
 });
 
 test('-h, -V, -i: the first one given wins', () => {
