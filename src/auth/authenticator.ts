@@ -5,7 +5,7 @@
 
 import type { PasswordSource } from './password-source.js';
 import type { SourceStatus } from './source-status.js';
-import { matches, matchesSync } from './stored-password.js';
+import { matches, matchesSync, type StoredPassword } from './stored-password.js';
 import { prepare } from './sasl-prepare.js';
 
 /** One password source as the SIGHUP log and `stats memcachedts` report it. */
@@ -31,6 +31,11 @@ export interface Authenticator {
   sources(): readonly SourceReport[];
   /** Times a password source became unusable, summed over sources (`auth_source_errors`). */
   sourceErrors(): number;
+}
+
+/** A checked stored password's verdict: undefined for a stand-in (the source does not know the user). */
+function judged(stored: StoredPassword, isMatch: boolean): boolean | undefined {
+  return stored.isKnown ? isMatch : undefined;
 }
 
 /** The mechanisms implemented; ANONYMOUS is never offered. */
@@ -68,17 +73,8 @@ export class PasswordAuthenticator implements Authenticator {
     if (creds === null) return false;
     try {
       let verdict: boolean | undefined;
-      for (const source of this.#sources) {
-        let v: boolean | undefined;
-        if (source.lookup !== undefined) {
-          const stored = source.lookup(creds.user);
-          if (stored !== undefined) {
-            const ok = matchesSync(stored, creds.pass);
-            if (stored.isKnown) v = ok;
-          }
-        } else {
-          v = source.check(creds.user, creds.pass);
-        }
+      for (const answer of this.#ask(creds.user, creds.pass)) {
+        const v = typeof answer === 'object' ? judged(answer, matchesSync(answer, creds.pass)) : answer;
         if (verdict === undefined) verdict = v;
       }
       return verdict === true;
@@ -93,23 +89,23 @@ export class PasswordAuthenticator implements Authenticator {
     if (creds === null) return false;
     try {
       let verdict: boolean | undefined;
-      for (const source of this.#sources) {
-        let v: boolean | undefined;
-        if (source.lookup !== undefined) {
-          const stored = source.lookup(creds.user);
-          if (stored !== undefined) {
-            const ok = await matches(stored, creds.pass);
-            if (stored.isKnown) v = ok;
-          }
-        } else {
-          v = source.check(creds.user, creds.pass);
-        }
+      for (const answer of this.#ask(creds.user, creds.pass)) {
+        const v = typeof answer === 'object' ? judged(answer, await matches(answer, creds.pass)) : answer;
         if (verdict === undefined) verdict = v;
       }
       return verdict === true;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Every source's answer for the user, in order: the stored password to check (a same-kind
+   * stand-in for a user it does not know, so the work does not tell), or the source's own
+   * verdict when it has no lookup(). The first source that knows the user decides.
+   */
+  #ask(user: string, pass: string): Array<StoredPassword | boolean | undefined> {
+    return this.#sources.map((source) => (source.lookup !== undefined ? source.lookup(user) : source.check(user, pass)));
   }
 
   /** SASLprep'd user and password; null when the attempt cannot succeed. */
