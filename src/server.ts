@@ -20,6 +20,7 @@ import { AuthThrottle, type AuthThrottleOptions } from './protocol/auth-throttle
 import { ConnectionHub } from './net/connection.js';
 import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, type TcpListener } from './net/tcp.js';
+import { loadTlsContext } from './net/tls-context.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
 import { listenUnix, type UnixListener } from './net/unix.js';
 import { startMetrics, type RunningMetrics } from './metrics/metrics-server.js';
@@ -105,6 +106,8 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   };
 
   try {
+    // memcached's ssl_init: the certificate and key are read before any socket is bound.
+    const tlsContext = settings.ssl.enabled ? loadTlsContext(settings.ssl) : null;
     if (settings.unixSocketPath !== null) {
       unix = await bindUnix(hub, settings);
       const id = hub.allocateId();
@@ -115,7 +118,11 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
       const groups = listenGroups(settings);
       if (settings.port !== 0) {
         for (const group of groups) {
-          for (const l of await bindGroup(group, settings, 'tcp', (host, port, isIpv6) => listenTcp(hub, host, port, isIpv6, settings.listenBacklog))) {
+          // notls: keeps one listener clear; UDP and unix sockets are never TLS (as memcached).
+          const groupTls = group[0]?.notls === true ? null : tlsContext;
+          const bindTcp = (host: string, port: number, isIpv6: boolean): Promise<TcpListener> =>
+            listenTcp(hub, host, port, isIpv6, settings.listenBacklog, groupTls);
+          for (const l of await bindGroup(group, settings, 'tcp', bindTcp)) {
             tcp.push(l);
             const id = hub.allocateId();
             listenerInfos.push({ id, transport: 'tcp', addr: l.addr });
