@@ -162,7 +162,7 @@ export class ConnectionHub {
     raw.once('close', failHandshake); // gone before the handshake ended
     secure.once('secure', () => {
       if (isDone) return;
-      if (tlsContext.requestCert && !secure.authorized) {
+      if (tlsContext.requestCert && !isPeerVerified(secure)) {
         // 2 (require) and 3 (once) refuse any client without a valid certificate; 1 (request)
         // refuses an invalid one but lets a client without one in (SSL_VERIFY_PEER alone).
         const peer = secure.getPeerCertificate();
@@ -251,6 +251,17 @@ export class ConnectionHub {
 }
 
 function ignore(): void {}
+
+/**
+ * Whether the client's certificate passed OpenSSL's verification against ssl_ca_cert. Only
+ * tls.Server sets `authorized`; a TLSSocket wrapped by hand asks its TLSWrap handle (`ssl`, the
+ * same call tls.Server makes). Without that handle the answer is no: a refusal, never a pass.
+ */
+function isPeerVerified(secure: tls.TLSSocket): boolean {
+  const handle = (secure as unknown as { ssl?: { verifyError?: () => Error | null } }).ssl;
+  if (handle === undefined || typeof handle.verifyError !== 'function') return false;
+  return handle.verifyError() === null;
+}
 
 /** `tcp:127.0.0.1:49862`, `tcp6:[::1]:33770`; a unix client is `?:<AF 0>` (memcached's words). */
 function peerName(socket: net.Socket, transport: Transport): string {
