@@ -313,7 +313,16 @@ function warnAboutExposure(ctx: ServerContext, tcp: readonly TcpListener[], udp:
     const where = exposedTcp.map((l) => hostPort(l.host, l.port)).join(', ');
     ctx.log.warn(
       `WARNING: listening on ${where} (not loopback) with no authentication (-S or -Y): anyone who can reach ` +
-        'it can read, change and flush the cache. Bind to 127.0.0.1 with -l, or firewall the port.',
+        'it can read, change and flush the cache. Bind to 127.0.0.1 with -l, or firewall the port; across a ' +
+        'network use -S or -Y with TLS (-Z).',
+    );
+  }
+  const clearTcp = exposedTcp.filter((l) => !l.isTls);
+  if (clearTcp.length > 0 && (s.saslEnabled || s.authFile !== null)) {
+    const where = clearTcp.map((l) => hostPort(l.host, l.port)).join(', ');
+    ctx.log.warn(
+      `WARNING: listening on ${where} (not loopback) without TLS: passwords (-S PLAIN, -Y) and values cross ` +
+        'the network in clear. Add -Z with a certificate and key (see README "Encrypting with TLS").',
     );
   }
   const exposedUdp = udp.filter((u) => !isLoopback(u.host));
