@@ -20,6 +20,7 @@ import { AuthThrottle, type AuthThrottleOptions } from './protocol/auth-throttle
 import { ConnectionHub } from './net/connection.js';
 import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, type TcpListener } from './net/tcp.js';
+import { loadTlsContext } from './net/tls-context.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
 import { listenUnix, type UnixListener } from './net/unix.js';
 import { startMetrics, type RunningMetrics } from './metrics/metrics-server.js';
@@ -105,6 +106,8 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   };
 
   try {
+    // memcached's ssl_init: the certificate and key are read before any socket is bound.
+    const tlsContext = settings.ssl.enabled ? loadTlsContext(settings.ssl) : null;
     if (settings.unixSocketPath !== null) {
       unix = await bindUnix(hub, settings);
       const id = hub.allocateId();
@@ -115,7 +118,11 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
       const groups = listenGroups(settings);
       if (settings.port !== 0) {
         for (const group of groups) {
-          for (const l of await bindGroup(group, settings, 'tcp', (host, port, isIpv6) => listenTcp(hub, host, port, isIpv6, settings.listenBacklog))) {
+          // notls: keeps one listener clear; UDP and unix sockets are never TLS (as memcached).
+          const groupTls = group[0]?.notls === true ? null : tlsContext;
+          const bindTcp = (host: string, port: number, isIpv6: boolean): Promise<TcpListener> =>
+            listenTcp(hub, host, port, isIpv6, settings.listenBacklog, groupTls);
+          for (const l of await bindGroup(group, settings, 'tcp', bindTcp)) {
             tcp.push(l);
             const id = hub.allocateId();
             listenerInfos.push({ id, transport: 'tcp', addr: l.addr });
@@ -306,7 +313,16 @@ function warnAboutExposure(ctx: ServerContext, tcp: readonly TcpListener[], udp:
     const where = exposedTcp.map((l) => hostPort(l.host, l.port)).join(', ');
     ctx.log.warn(
       `WARNING: listening on ${where} (not loopback) with no authentication (-S or -Y): anyone who can reach ` +
-        'it can read, change and flush the cache. Bind to 127.0.0.1 with -l, or firewall the port.',
+        'it can read, change and flush the cache. Bind to 127.0.0.1 with -l, or firewall the port; across a ' +
+        'network use -S or -Y with TLS (-Z).',
+    );
+  }
+  const clearTcp = exposedTcp.filter((l) => !l.isTls);
+  if (clearTcp.length > 0 && (s.saslEnabled || s.authFile !== null)) {
+    const where = clearTcp.map((l) => hostPort(l.host, l.port)).join(', ');
+    ctx.log.warn(
+      `WARNING: listening on ${where} (not loopback) without TLS: passwords (-S PLAIN, -Y) and values cross ` +
+        'the network in clear. Add -Z with a certificate and key (see README "Encrypting with TLS").',
     );
   }
   const exposedUdp = udp.filter((u) => !isLoopback(u.host));

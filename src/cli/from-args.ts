@@ -7,7 +7,7 @@ import { ConfigError, ExitCode } from '../errors.js';
 import { parseRawOptions, type RawOptions } from './program.js';
 import { readDebianConf, underSystemd, type DebianConf } from '../config/debian-conf.js';
 import { joinListenArgs, parseListenSpec } from '../config/listen-spec.js';
-import { DEFAULT_SETTINGS, MEMCACHED_VERSION, MIB, type BindingProtocol, type Settings } from '../config/settings.js';
+import { DEFAULT_SETTINGS, MEMCACHED_VERSION, MIB, type BindingProtocol, type Settings, type SslSettings } from '../config/settings.js';
 import { atof, atoi, parseItemSize, safeStrtol, safeStrtoll, safeStrtoul, strtolOctal } from '../config/sizes.js';
 import { parseMetricsListen } from '../metrics/listen-address.js';
 
@@ -209,7 +209,7 @@ export function settingsFromRaw(raw: RawOptions, ctx: BuildContext): ParsedComma
   if (raw.disableDumping === true) s.dumpEnabled = false;
   if (raw.disableWatch === true) s.watchEnabled = false;
   if (raw.authFile !== undefined) s.authFile = raw.authFile;
-  if (raw.enableSsl === true) warnings.push(notInNode('-Z (TLS): listeners stay plain TCP'));
+  if (raw.enableSsl === true) s.ssl = { ...s.ssl, enabled: true };
   let napiIds = 0;
   if (raw.napiIds !== undefined) {
     napiIds = atoi(raw.napiIds);
@@ -260,6 +260,8 @@ export function settingsFromRaw(raw: RawOptions, ctx: BuildContext): ParsedComma
   if (s.udpPort > 65535) fail(`ERROR: Invalid port number ${s.udpPort}.`);
   if (s.authFile !== null && s.udpPort !== 0) fail('Cannot use UDP with ascii authentication enabled (-U 0 to disable)');
   if (s.memLimitBytes <= 0) fail('Cannot set item size limit higher than 1/2 of memory max.');
+  // (the certificate and key are read when the server starts: net/tls-context.ts)
+  if (s.ssl.enabled && s.port === 0) fail('ERROR: You cannot enable SSL without a TCP port.');
 
   // memcached's slabs_init reads this test hook from the environment in every build.
   const initialMalloc = ctx.env['T_MEMD_INITIAL_MALLOC'];
@@ -523,20 +525,39 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
           const n = safeStrtol(need(value, `Missing ${name} argument`));
           if (n === null) fail(`could not parse argument to ${name}`);
           if (n < 0 || n > 3) fail(`Invalid ${name}. Use help to see valid options.`);
-          warnOnce(name, notInNode(`-o ${name} (TLS)`));
+          s.ssl = name === 'ssl_verify_mode' ? { ...s.ssl, verifyMode: n } : { ...s.ssl, minVersion: n };
+          break;
+        }
+        case 'ssl_keyformat': {
+          const n = safeStrtol(need(value, 'Missing ssl_keyformat argument'));
+          if (n === null) fail('could not parse argument to ssl_keyformat');
+          s.ssl = { ...s.ssl, keyFormat: n };
+          break;
+        }
+        case 'ssl_wbuf_size': {
+          const n = safeStrtoul(need(value, 'Missing ssl_wbuf_size argument'));
+          if (n === null) fail('could not parse argument to ssl_wbuf_size');
+          s.ssl = { ...s.ssl, wbufSizeBytes: n * 1024 }; // reported; Node's TLS sizes its own records
           break;
         }
         case 'ssl_chain_cert':
         case 'ssl_key':
-        case 'ssl_keyformat':
         case 'ssl_ciphers':
-        case 'ssl_ca_cert':
-        case 'ssl_wbuf_size':
-          need(value, `Missing ${name} argument`);
-          warnOnce(name, notInNode(`-o ${name} (TLS)`));
+        case 'ssl_ca_cert': {
+          const text = need(value, `Missing ${name} argument`);
+          const field: keyof SslSettings =
+            name === 'ssl_chain_cert' ? 'chainCert' : name === 'ssl_key' ? 'key' : name === 'ssl_ciphers' ? 'ciphers' : 'caCert';
+          s.ssl = { ...s.ssl, [field]: text };
           break;
+        }
         case 'ssl_session_cache':
+          s.ssl = { ...s.ssl, sessionCache: true };
+          warnOnce(name, notInNode('-o ssl_session_cache (server-side TLS session resumption)'));
+          break;
         case 'ssl_kernel_tls':
+          s.ssl = { ...s.ssl, kernelTls: true };
+          warnOnce(name, notInNode('-o ssl_kernel_tls (kernel TLS offload)'));
+          break;
         case 'sock_cookie_id':
           warnOnce(name, notInNode(`-o ${name}`));
           break;

@@ -205,7 +205,7 @@ export const HELP_TEXT = `${VERSION_LINE}
 -e, --memory-file=<file>  (EXPERIMENTAL) saves the cache to a file for the next start.
                           use only in ram disks (/dev/shm)!
                           enables restartable cache (stop with SIGUSR1)
--Z, --enable-ssl          (accepted, no effect: memcachedts has no TLS yet)
+-Z, --enable-ssl          enable TLS/SSL on TCP listeners (notls:ADDR:PORT in -l keeps one clear)
 -o, --extended            comma separated list of extended options
                           most options have a 'no_' prefix to disable
    - maxconns_fast:       immediately close new connections after limit (default: enabled)
@@ -248,7 +248,18 @@ export const HELP_TEXT = `${VERSION_LINE}
    - debug_commands:      (memcachedts) enable memcached-debug's test commands:
                           debugtime <seconds>|p|r moves, pauses or resumes the clock.
                           off by default (then debugtime is ERROR, as in release memcached)
-   - ext_* (extstore) and ssl_* options are accepted with a warning and have no effect.
+   - ssl_chain_cert:      certificate chain file in PEM format
+   - ssl_key:             private key (PEM), required with -Z
+   - ssl_keyformat:       private key format: 1 (PEM) only in memcachedts (default: 1)
+   - ssl_verify_mode:     peer certificate verification mode, default is 0(None).
+                          valid values are 0(None), 1(Request), 2(Require)
+                          or 3(Once)
+   - ssl_ciphers:         specify cipher list to be used (TLS 1.2 and below)
+   - ssl_ca_cert:         PEM format file of acceptable client CA's
+   - ssl_min_version:     minimum protocol version to accept, 0..3 (default: 2, tlsv1.2)
+   - ssl_wbuf_size, ssl_session_cache, ssl_kernel_tls: accepted and reported; the last
+                          two warn that memcachedts does not do them
+   - ext_* (extstore) options are accepted with a warning and have no effect.
    - metrics_listen:      (memcachedts) ADDR:PORT for Prometheus GET /metrics, loopback or
                           private address only, not a memcached port (default: off)
 -N, --napi_ids            number of napi ids (accepted, no effect in Node)

@@ -48,6 +48,7 @@ export function parseListenSpec(
   for (const token of list.split(/[,;]/)) {
     if (token === '') continue; // strtok skips empty fields
     let p = token;
+    let notls = false;
 
     // Prefixes, in any order: tag[name]:, notls:, proto[name]:
     for (;;) {
@@ -64,7 +65,7 @@ export function parseListenSpec(
       }
       if (p.startsWith('notls:')) {
         p = p.slice(6);
-        warnOnce('notls', 'WARNING: the notls: listener prefix is ignored: memcachedts listeners are plain TCP (no TLS)');
+        notls = true;
         continue;
       }
       if (p.startsWith('proto[')) {
@@ -109,18 +110,18 @@ export function parseListenSpec(
 
     if (host === '*' || host === '') {
       // getaddrinfo(NULL, AI_PASSIVE): every IPv4 and IPv6 interface.
-      out.push(address('0.0.0.0', port, false, explicitPort));
-      out.push(address('::', port, true, explicitPort));
+      out.push(address('0.0.0.0', port, false, explicitPort, notls));
+      out.push(address('::', port, true, explicitPort, notls));
     } else {
-      out.push(address(host, port, net.isIPv6(host), explicitPort));
+      out.push(address(host, port, net.isIPv6(host), explicitPort, notls));
     }
   }
   if (out.length === 0) return { error: `No address to listen on: "${list}"` };
   return out;
 }
 
-function address(host: string, port: number, isIpv6: boolean, explicitPort: boolean): ListenAddress {
-  return { host, port, isIpv6, explicitPort };
+function address(host: string, port: number, isIpv6: boolean, explicitPort: boolean, notls: boolean): ListenAddress {
+  return notls ? { host, port, isIpv6, explicitPort, notls } : { host, port, isIpv6, explicitPort };
 }
 
 /**

@@ -10,7 +10,43 @@ export interface ListenAddress {
   readonly isIpv6: boolean;
   /** The -l entry named its port (host:port): memcached binds UDP on that port too, not on -U. */
   readonly explicitPort?: boolean;
+  /** `notls:` prefix: this TCP listener stays clear when -Z is on. */
+  readonly notls?: boolean;
 }
+
+/** -Z and its -o ssl_* options, as memcached 1.6.18 names them (`stats settings`). */
+export interface SslSettings {
+  readonly enabled: boolean; // -Z
+  readonly chainCert: string | null; // ssl_chain_cert (PEM)
+  readonly key: string | null; // ssl_key (PEM)
+  readonly keyFormat: number; // ssl_keyformat: 1 = PEM (the only one memcachedts reads)
+  readonly verifyMode: number; // 0 none, 1 request, 2 require, 3 once
+  readonly ciphers: string | null; // ssl_ciphers
+  readonly caCert: string | null; // ssl_ca_cert
+  readonly wbufSizeBytes: number; // ssl_wbuf_size KiB * 1024 (reported only)
+  readonly sessionCache: boolean; // ssl_session_cache (reported only)
+  readonly kernelTls: boolean; // ssl_kernel_tls (reported only)
+  readonly minVersion: number; // 0 tlsv1 .. 3 tlsv1.3 (default 2)
+}
+
+/** ssl_min_version as `stats settings` prints it. */
+export function minVersionName(n: number): string {
+  return ['tlsv1', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3'][n] ?? 'unknown';
+}
+
+export const DEFAULT_SSL: SslSettings = Object.freeze({
+  enabled: false,
+  chainCert: null,
+  key: null,
+  keyFormat: 1,
+  verifyMode: 0,
+  ciphers: null,
+  caCert: null,
+  wbufSizeBytes: 16 * 1024,
+  sessionCache: false,
+  kernelTls: false,
+  minVersion: 2,
+});
 
 export interface Settings {
   readonly version: string; // reported as `VERSION 1.6.18` (memcached's), ours in -V
@@ -82,6 +118,7 @@ export interface Settings {
   readonly logFile: string | null; // `logfile` from the Debian conf (honoured with -d outside systemd)
   /** -o metrics_listen=ADDR:PORT: the Prometheus endpoint (src/metrics/); null = off. */
   readonly metricsListen: { readonly host: string; readonly port: number } | null;
+  readonly ssl: SslSettings;
 }
 
 export const MEMCACHED_VERSION = '1.6.18';
@@ -152,6 +189,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   configFile: null,
   logFile: null,
   metricsListen: null,
+  ssl: DEFAULT_SSL,
 });
 
 /** Settings for tests and embedding: the defaults with some fields replaced. */

@@ -3,6 +3,7 @@
 // timeout, -c and the connection counters. Knows bytes and sockets, never commands.
 
 import type net from 'node:net';
+import tls from 'node:tls';
 import type { ServerContext } from '../server-context.js';
 import type { ConnInfo, Transport } from '../conn-info.js';
 import { OUT_YIELD_BYTES, Session } from '../protocol/session.js';
@@ -11,6 +12,7 @@ import { FRONT_ENDS } from '../protocol/front-ends.js';
 import { SocketWriter } from './socket-writer.js';
 import { setReadTarget, type ReadTarget } from './static-read.js';
 import { CloseReason, ConnTransport, type WatchSink } from '../log/watch.js';
+import { HANDSHAKE_TIMEOUT_MS, type TlsServerContext } from './tls-context.js';
 
 /** Replies queued in the socket beyond this stop reading from it until 'drain'. */
 export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
@@ -40,7 +42,15 @@ export class ConnectionHub {
   private listenerConns: number;
   private readonly conns: Set<Connection>;
   /** Sockets accepted beyond -c with maxconns_fast off: they wait, unread, for a free slot. */
-  private readonly waiting: Array<{ socket: net.Socket; transport: Transport; listenAddr: string; isStaticRead: boolean }>;
+  private readonly waiting: Array<{
+    socket: net.Socket;
+    transport: Transport;
+    listenAddr: string;
+    isStaticRead: boolean;
+    tlsContext: TlsServerContext | null;
+  }>;
+  /** Accepted sockets of TLS listeners still in their handshake (each holds a -c slot). */
+  private readonly handshaking: Set<net.Socket>;
   private isClosing: boolean;
 
   constructor(ctx: ServerContext) {
@@ -50,6 +60,7 @@ export class ConnectionHub {
     this.listenerConns = 0;
     this.conns = new Set();
     this.waiting = [];
+    this.handshaking = new Set();
     this.isClosing = false;
   }
 
@@ -81,9 +92,11 @@ export class ConnectionHub {
 
   /**
    * A new socket from a listener. isStaticRead: built by static-read.ts (bytes arrive through
-   * onBytes with a shared buffer) rather than an ordinary socket emitting 'data'.
+   * onBytes with a shared buffer) rather than an ordinary socket emitting 'data'. tlsContext:
+   * the socket comes from a -Z listener; the -c check and its plaintext refusal come first, as
+   * memcached answers before SSL_accept, then the handshake holds a slot until it is done.
    */
-  accept(socket: net.Socket, transport: Transport, listenAddr: string, isStaticRead = false): void {
+  accept(socket: net.Socket, transport: Transport, listenAddr: string, isStaticRead = false, tlsContext: TlsServerContext | null = null): void {
     if (this.isClosing) {
       socket.destroy();
       return;
@@ -105,20 +118,75 @@ export class ConnectionHub {
         ctx.counters.listen_disabled_num++;
         ctx.counters.accepting_conns = 0;
       }
-      this.waiting.push({ socket, transport, listenAddr, isStaticRead });
+      this.waiting.push({ socket, transport, listenAddr, isStaticRead, tlsContext });
       return;
     }
-    this.start(socket, transport, listenAddr, isStaticRead);
+    this.start(socket, transport, listenAddr, isStaticRead, tlsContext);
   }
 
-  private start(socket: net.Socket, transport: Transport, listenAddr: string, isStaticRead: boolean): void {
+  private start(socket: net.Socket, transport: Transport, listenAddr: string, isStaticRead: boolean, tlsContext: TlsServerContext | null): void {
+    this.clients++;
+    this.ctx.counters.total_connections++;
+    this.syncCurrConnections();
+    if (tlsContext === null) this.attach(socket, socket, transport, listenAddr, isStaticRead);
+    else this.handshake(socket, transport, listenAddr, tlsContext);
+  }
+
+  /**
+   * Wraps an accepted socket in TLS. A failed, refused or timed-out handshake is counted in
+   * ssl_handshake_errors and closes the socket; bytes are buffered by OpenSSL per record only.
+   */
+  private handshake(raw: net.Socket, transport: Transport, listenAddr: string, tlsContext: TlsServerContext): void {
+    const counters = this.ctx.counters;
+    this.handshaking.add(raw);
+    const secure = new tls.TLSSocket(raw, {
+      isServer: true,
+      secureContext: tlsContext.secureContext,
+      requestCert: tlsContext.requestCert,
+      rejectUnauthorized: false, // checked below, as memcached's verify modes ask
+    });
+    let isDone = false;
+    const failHandshake = (): void => {
+      if (isDone) return;
+      isDone = true;
+      clearTimeout(timer);
+      this.handshaking.delete(raw);
+      counters.ssl_handshake_errors++;
+      secure.destroy();
+      raw.destroy();
+      this.releaseSlot();
+    };
+    const timer = setTimeout(failHandshake, HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    secure.on('error', failHandshake);
+    raw.once('close', failHandshake); // gone before the handshake ended
+    secure.once('secure', () => {
+      if (isDone) return;
+      if (tlsContext.requestCert && !isPeerVerified(secure)) {
+        // 2 (require) and 3 (once) refuse any client without a valid certificate; 1 (request)
+        // refuses an invalid one but lets a client without one in (SSL_VERIFY_PEER alone).
+        const peer = secure.getPeerCertificate();
+        const hasCert = peer !== null && Object.keys(peer).length > 0;
+        if (tlsContext.rejectUnauthorized || hasCert) {
+          failHandshake();
+          return;
+        }
+      }
+      isDone = true;
+      clearTimeout(timer);
+      this.handshaking.delete(raw);
+      secure.off('error', failHandshake);
+      raw.off('close', failHandshake);
+      this.attach(secure, raw, transport, listenAddr, false);
+    });
+  }
+
+  /** A counted client socket becomes a Connection (named after the raw socket's peer). */
+  private attach(socket: net.Socket, raw: net.Socket, transport: Transport, listenAddr: string, isStaticRead: boolean): void {
     const ctx = this.ctx;
     const id = this.allocateId();
-    const info: ConnInfo = { id, transport, peer: peerName(socket, transport), listenAddr };
-    this.clients++;
-    ctx.counters.total_connections++;
-    this.syncCurrConnections();
-    const conn = new Connection(this, socket, new Session(ctx, info, FRONT_ENDS), isStaticRead);
+    const info: ConnInfo = { id, transport, peer: peerName(raw, transport), listenAddr };
+    const conn = new Connection(this, socket, new Session(ctx, info, FRONT_ENDS), isStaticRead, socket !== raw);
     this.conns.add(conn);
     if (ctx.watch.wantsConnEvents) conn.logConnEvent(true);
     if (ctx.log.level >= 2) {
@@ -139,6 +207,11 @@ export class ConnectionHub {
   /** Called once per connection when its socket has closed. */
   onClosed(conn: Connection): void {
     if (!this.conns.delete(conn)) return;
+    this.releaseSlot();
+  }
+
+  /** A client slot is free again: the next waiting socket (maxconns_fast off) takes it. */
+  private releaseSlot(): void {
     this.clients--;
     this.syncCurrConnections();
     for (;;) {
@@ -146,7 +219,7 @@ export class ConnectionHub {
       if (next === undefined) break;
       if (next.socket.destroyed) continue;
       next.socket.off('error', ignore);
-      this.start(next.socket, next.transport, next.listenAddr, next.isStaticRead);
+      this.start(next.socket, next.transport, next.listenAddr, next.isStaticRead, next.tlsContext);
       next.socket.resume();
       break;
     }
@@ -161,6 +234,7 @@ export class ConnectionHub {
     this.isClosing = true;
     for (const w of this.waiting) w.socket.destroy();
     this.waiting.length = 0;
+    for (const raw of [...this.handshaking]) raw.destroy();
     const conns = [...this.conns];
     if (graceful) {
       const closed = conns.map((c) => c.closed);
@@ -177,6 +251,17 @@ export class ConnectionHub {
 }
 
 function ignore(): void {}
+
+/**
+ * Whether the client's certificate passed OpenSSL's verification against ssl_ca_cert. Only
+ * tls.Server sets `authorized`; a TLSSocket wrapped by hand asks its TLSWrap handle (`ssl`, the
+ * same call tls.Server makes). Without that handle the answer is no: a refusal, never a pass.
+ */
+function isPeerVerified(secure: tls.TLSSocket): boolean {
+  const handle = (secure as unknown as { ssl?: { verifyError?: () => Error | null } }).ssl;
+  if (handle === undefined || typeof handle.verifyError !== 'function') return false;
+  return handle.verifyError() === null;
+}
 
 /** `tcp:127.0.0.1:49862`, `tcp6:[::1]:33770`; a unix client is `?:<AF 0>` (memcached's words). */
 function peerName(socket: net.Socket, transport: Transport): string {
@@ -210,11 +295,12 @@ export class Connection implements ReadTarget, WatchSink {
   private isGone: boolean;
   private resolveClosed: () => void;
 
-  constructor(hub: ConnectionHub, socket: net.Socket, session: Session, isStaticRead: boolean) {
+  /** isTls: a TLSSocket, written through its stream (its handle is not the kernel's socket). */
+  constructor(hub: ConnectionHub, socket: net.Socket, session: Session, isStaticRead: boolean, isTls = false) {
     this.hub = hub;
     this.socket = socket;
     this.session = session;
-    this.writer = new SocketWriter(socket, () => this.onDrain());
+    this.writer = new SocketWriter(socket, () => this.onDrain(), !isTls);
     this.isPaused = false;
     this.isWaitingAuth = false;
     this.isInputHeld = false;

@@ -84,10 +84,11 @@ export class SocketWriter {
   /** Bytes of writes that did not complete at once (libuv holds them, in order). */
   private asyncBytes: number;
 
-  constructor(socket: net.Socket, onWritten: () => void) {
+  /** allowDirect false: every write goes through socket.write() (a TLSSocket's handle is TLSWrap). */
+  constructor(socket: net.Socket, onWritten: () => void, allowDirect = true) {
     this.socket = socket;
     this.onWritten = onWritten;
-    const handle = BINDING !== null ? (socket as unknown as { _handle?: unknown })._handle : null;
+    const handle = BINDING !== null && allowDirect ? (socket as unknown as { _handle?: unknown })._handle : null;
     this.handle = isStreamHandle(handle) ? handle : null;
     this.isStreamUsed = false;
     this.isClosed = false;

@@ -4,6 +4,7 @@
 import net from 'node:net';
 import type { ConnectionHub } from './connection.js';
 import { acceptWithStaticReads } from './static-read.js';
+import type { TlsServerContext } from './tls-context.js';
 
 export interface TcpListener {
   readonly server: net.Server;
@@ -12,15 +13,27 @@ export interface TcpListener {
   readonly isIpv6: boolean;
   /** `tcp:127.0.0.1:11211` / `tcp6:[::1]:11211`, as `stats conns` prints it. */
   readonly addr: string;
+  /** -Z without notls: accepted sockets are wrapped in TLS. */
+  readonly isTls: boolean;
 }
 
-/** Binds host:port; rejects with the socket error (EADDRINUSE, EADDRNOTAVAIL, EACCES...). */
-export function listenTcp(hub: ConnectionHub, host: string, port: number, isIpv6: boolean, backlog: number): Promise<TcpListener> {
+/**
+ * Binds host:port; rejects with the socket error (EADDRINUSE, EADDRNOTAVAIL, EACCES...).
+ * tlsContext: a TLS listener; its sockets take Node's ordinary stream path (no static reads).
+ */
+export function listenTcp(
+  hub: ConnectionHub,
+  host: string,
+  port: number,
+  isIpv6: boolean,
+  backlog: number,
+  tlsContext: TlsServerContext | null = null,
+): Promise<TcpListener> {
   return new Promise((resolve, reject) => {
     // allowHalfOpen: a client's FIN must not cut off replies to requests it already sent.
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false });
     let addr = '';
-    server.on('connection', (socket: net.Socket) => hub.accept(socket, 'tcp', addr));
+    server.on('connection', (socket: net.Socket) => hub.accept(socket, 'tcp', addr, false, tlsContext));
     const onError = (err: Error): void => {
       server.close();
       reject(err);
@@ -32,13 +45,15 @@ export function listenTcp(hub: ConnectionHub, host: string, port: number, isIpv6
       const bound = server.address() as net.AddressInfo;
       addr = (isIpv6 ? 'tcp6:[' + bound.address + ']:' : 'tcp:' + bound.address + ':') + bound.port;
       // From here on sockets come from static-read.ts where it can (the 'connection' above is
-      // the fallback).
-      acceptWithStaticReads(
-        server,
-        (socket) => hub.accept(socket, 'tcp', addr, true),
-        (message) => hub.ctx.log.error('TCP listener ' + addr + ': ' + message),
-      );
-      resolve({ server, host: bound.address, port: bound.port, isIpv6, addr });
+      // the fallback). TLS reads go through OpenSSL's stream: they keep the 'connection' path.
+      if (tlsContext === null) {
+        acceptWithStaticReads(
+          server,
+          (socket) => hub.accept(socket, 'tcp', addr, true),
+          (message) => hub.ctx.log.error('TCP listener ' + addr + ': ' + message),
+        );
+      }
+      resolve({ server, host: bound.address, port: bound.port, isIpv6, addr, isTls: tlsContext !== null });
     });
   });
 }

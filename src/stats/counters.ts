@@ -24,6 +24,7 @@ export class Counters {
   conns_closed_line_too_long = 0;
   conns_closed_protocol_error = 0;
   conns_closed_idle = 0;
+  ssl_handshake_errors = 0;
 
   /** `stats reset` zeroes what memcached's does (not the gauges). */
   reset(): void {
@@ -45,5 +46,6 @@ export class Counters {
     this.conns_closed_line_too_long = 0;
     this.conns_closed_protocol_error = 0;
     this.conns_closed_idle = 0;
+    this.ssl_handshake_errors = 0;
   }
 }

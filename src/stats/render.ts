@@ -6,7 +6,7 @@
 
 import type { ServerContext } from '../server-context.js';
 import type { StatEmitter } from '../store/store.js';
-import type { Settings } from '../config/settings.js';
+import { minVersionName, type Settings } from '../config/settings.js';
 
 export type { StatEmitter };
 
@@ -107,6 +107,11 @@ export function emitGeneralStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('log_watcher_skipped', ws.log_watcher_skipped);
   emit('log_watcher_sent', ws.log_watcher_sent);
   emit('log_watchers', ws.log_watchers);
+  if (s.ssl.enabled) {
+    emit('ssl_handshake_errors', ctx.counters.ssl_handshake_errors);
+    // certificates are loaded once, at start (no refresh_certs yet)
+    emit('time_since_server_cert_refresh', Math.floor((Date.now() - ctx.startedAtMs) / 1000));
+  }
   emit('unexpected_napi_ids', 0);
   emit('round_robin_fallback', 0);
   emit('bytes', st.bytes);
@@ -220,17 +225,17 @@ export function emitSettingsStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('ext_max_frag', '0.80');
   emit('slab_automove_freeratio', '0.010');
   emit('ext_drop_unread', 'no');
-  emit('ssl_enabled', 'no');
-  emit('ssl_chain_cert', '(null)');
-  emit('ssl_key', '(null)');
-  emit('ssl_verify_mode', 0);
-  emit('ssl_keyformat', 1);
-  emit('ssl_ciphers', 'NULL');
-  emit('ssl_ca_cert', 'NULL');
-  emit('ssl_wbuf_size', 16384);
-  emit('ssl_session_cache', 'no');
-  emit('ssl_kernel_tls', 'no');
-  emit('ssl_min_version', 'tlsv1.2');
+  emit('ssl_enabled', s.ssl.enabled ? 'yes' : 'no');
+  emit('ssl_chain_cert', s.ssl.chainCert ?? '(null)');
+  emit('ssl_key', s.ssl.key ?? '(null)');
+  emit('ssl_verify_mode', s.ssl.verifyMode);
+  emit('ssl_keyformat', s.ssl.keyFormat);
+  emit('ssl_ciphers', s.ssl.ciphers ?? 'NULL');
+  emit('ssl_ca_cert', s.ssl.caCert ?? 'NULL');
+  emit('ssl_wbuf_size', s.ssl.wbufSizeBytes);
+  emit('ssl_session_cache', s.ssl.sessionCache ? 'yes' : 'no');
+  emit('ssl_kernel_tls', s.ssl.kernelTls ? 'yes' : 'no');
+  emit('ssl_min_version', minVersionName(s.ssl.minVersion));
   emit('num_napi_ids', '(null)');
   emit('memory_file', ctx.settings.memoryFile ?? '(null)');
 }

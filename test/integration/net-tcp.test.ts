@@ -259,6 +259,18 @@ test('a non-loopback listener without auth is warned about', async () => {
   assert.deepEqual(quiet, []);
 });
 
+test('a non-loopback listener with auth but without TLS is warned about (passwords in clear)', async () => {
+  const port = await freePort();
+  const lines: string[] = [];
+  const srv = await start({ port, listen: [{ host: '0.0.0.0', port, isIpv6: false }], listenSpec: '0.0.0.0', authFile: '/nonexistent' }, lines);
+  try {
+    assert.equal(lines.filter((l) => l.includes('not loopback') && l.includes('without TLS') && l.includes('-Z')).length, 1, lines.join('\n'));
+    assert.equal(lines.filter((l) => l.includes('with no authentication')).length, 0);
+  } finally {
+    await srv.close(true);
+  }
+});
+
 test('close(graceful) flushes queued replies and closes every connection', async () => {
   const port = await freePort();
   const srv = await start(loopback(port));

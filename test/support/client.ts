@@ -1,5 +1,6 @@
 // A raw socket client for byte-exact protocol tests (MemcachedTest.pm's sock/mem_get_is shape).
 import net from 'node:net';
+import tls from 'node:tls';
 
 export class RawClient {
   readonly socket: net.Socket;
@@ -32,6 +33,16 @@ export class RawClient {
       const s = net.connect(opts);
       s.once('connect', () => resolve(new RawClient(s)));
       s.once('error', reject);
+    });
+  }
+
+  /** A TLS client (resolves once the handshake is done; rejects if it fails). */
+  static connectTls(opts: tls.ConnectionOptions): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = tls.connect(opts);
+      s.once('secureConnect', () => resolve(new RawClient(s)));
+      s.once('error', reject);
+      s.once('close', () => reject(new Error('closed during the TLS handshake')));
     });
   }
 

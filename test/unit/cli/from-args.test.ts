@@ -235,13 +235,29 @@ test('-o relaxed_privileges (what memcached-debug takes from its t/ suite): acce
 });
 
 test('flags Node cannot honour: accepted with one warning line each', () => {
-  const { warnings } = run(['-k', '-L', '-r', '-Z', '-N', '1', '-o', 'ssl_key=/k,ssl_key=/k2,ext_path=/x:1G,ext_threads=2,sock_cookie_id=1']);
-  assert.equal(warnings.length, 9, warnings.join('\n'));
+  const { warnings } = run(['-k', '-L', '-r', '-N', '1', '-o', 'ssl_kernel_tls,ssl_kernel_tls,ext_path=/x:1G,ext_threads=2,sock_cookie_id=1']);
+  assert.equal(warnings.length, 8, warnings.join('\n'));
   for (const w of warnings) {
     assert.match(w, /^WARNING: .* not supported by memcachedts/);
     assert.ok(!w.includes('\n'));
   }
   assert.match(run(['-o', 'resp_obj_mem_limit=5']).warnings[0] ?? '', /^DEPRECATED: resp_obj_mem_limit/);
+});
+
+test('-Z and the ssl_* options: kept for the TLS listeners and stats settings, no warning', () => {
+  const { settings, warnings } = run([
+    '-Z', '-o', 'ssl_chain_cert=/c.pem,ssl_key=/k.pem,ssl_ca_cert=/ca.pem,ssl_verify_mode=2,ssl_min_version=3,ssl_ciphers=HIGH,ssl_wbuf_size=32',
+  ]);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(settings.ssl, {
+    enabled: true, chainCert: '/c.pem', key: '/k.pem', keyFormat: 1, verifyMode: 2, ciphers: 'HIGH',
+    caCert: '/ca.pem', wbufSizeBytes: 32 * 1024, sessionCache: false, kernelTls: false, minVersion: 3,
+  });
+  assert.equal(run([]).settings.ssl.enabled, false);
+  const e = failure(['-Z', '-p', '0']);
+  assert.equal(e.message, 'ERROR: You cannot enable SSL without a TCP port.');
+  assert.equal(e.exitCode, 64);
+  assert.equal(failure(['-o', 'ssl_min_version=4']).message, 'Invalid ssl_min_version. Use help to see valid options.');
 });
 
 test('-e is a real feature (warm restart): no warning; -f is kept as typed for its metadata', () => {
