@@ -132,7 +132,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const queue = [...files];
   const worker = async (): Promise<void> => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      const o = await proveFile(buildDir, file, opts.timeoutSec, env, running);
+      const plan = plans.get(file);
+      const fileEnv = plan !== undefined && plan.kind === 'run' && plan.withTls === true ? { ...env, SSL_TEST: '1' } : env;
+      const o = await proveFile(buildDir, file, opts.timeoutSec, fileEnv, running);
       outcomes.push(o);
       const expected = expectedReason(file);
       const secs = `${o.seconds.toFixed(1)}s`.padStart(7);
