@@ -3,6 +3,7 @@
 // orderly close. Bind failures throw an Error with code 'BIND' and memcached's wording, which
 // the CLI prints before exiting 71.
 
+import { errnoCode } from './errors.js';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { Settings, ListenAddress } from './config/settings.js';
@@ -238,7 +239,7 @@ async function bindGroup<T>(group: readonly ListenAddress[], settings: Settings,
     try {
       bound.push(await bind(t.host, t.port, t.isIpv6));
     } catch (e: unknown) {
-      const code = errCode(e);
+      const code = errnoCode(e);
       // memcached skips EADDRINUSE (and families the host lacks) while another address binds.
       if (code === 'EADDRINUSE' || (code === 'EAFNOSUPPORT' && targets.length > 1)) {
         lastError = e;
@@ -274,7 +275,7 @@ async function bindUnix(hub: ConnectionHub, settings: Settings): Promise<UnixLis
   try {
     return await listenUnix(hub, path, settings.unixSocketMask, settings.listenBacklog);
   } catch (e: unknown) {
-    if (errCode(e) === 'ENOTSOCK') {
+    if (errnoCode(e) === 'ENOTSOCK') {
       // memcached: bind() fails with EADDRINUSE on the file it would not unlink.
       throw new BindError('bind(): Address already in use\nfailed to listen on UNIX socket: ' + path + ': ' + (e as Error).message);
     }
@@ -340,14 +341,6 @@ function hostPort(host: string, port: number): string {
   return (host.includes(':') ? '[' + host + ']' : host) + ':' + port;
 }
 
-function errCode(e: unknown): string | undefined {
-  if (typeof e === 'object' && e !== null && 'code' in e) {
-    const code = (e as { code: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
 const STRERROR: Readonly<Record<string, string>> = {
   EADDRINUSE: 'Address already in use',
   EADDRNOTAVAIL: 'Cannot assign requested address',
@@ -367,7 +360,7 @@ const STRERROR: Readonly<Record<string, string>> = {
 
 /** The C library's text for an errno-style code (what memcached's perror prints). */
 function strerror(e: unknown): string {
-  const code = errCode(e);
+  const code = errnoCode(e);
   if (code !== undefined && STRERROR[code] !== undefined) return STRERROR[code];
   return e instanceof Error ? e.message : String(e);
 }

@@ -570,17 +570,18 @@ export class Connection implements ReadTarget, WatchSink {
     const session = this.session;
     const watch = session.ctx.watch;
     const id = session.conn.id;
-    if (session.conn.transport === 'unix') {
-      if (isNew) watch.connNew(id, ConnTransport.Local, 'unix', 0);
-      else watch.connClose(id, ConnTransport.Local, 'unix', 0, session.closeReason);
-      return;
+    let transport: ConnTransport = ConnTransport.Local;
+    let rip = 'unix';
+    let rport = 0;
+    if (session.conn.transport !== 'unix') {
+      transport = ConnTransport.Tcp;
+      rip = this.socket.remoteAddress ?? '';
+      // a dual-stack listener reports IPv4 peers mapped; memcached's v4 sockets see them plain
+      if (rip.startsWith('::ffff:') && rip.includes('.')) rip = rip.slice(7);
+      rport = this.socket.remotePort ?? 0;
     }
-    let rip = this.socket.remoteAddress ?? '';
-    // a dual-stack listener reports IPv4 peers mapped; memcached's v4 sockets see them plain
-    if (rip.startsWith('::ffff:') && rip.includes('.')) rip = rip.slice(7);
-    const rport = this.socket.remotePort ?? 0;
-    if (isNew) watch.connNew(id, ConnTransport.Tcp, rip, rport);
-    else watch.connClose(id, ConnTransport.Tcp, rip, rport, session.closeReason);
+    if (isNew) watch.connNew(id, transport, rip, rport);
+    else watch.connClose(id, transport, rip, rport, session.closeReason);
   }
 
   destroy(): void {

@@ -42,17 +42,17 @@ export class Session {
   stateName: string;
   /** True when the last onData/resume stopped at -R with input left; net/ calls resume() later. */
   hasYielded: boolean;
-  /**
-   * Waiting for an authentication attempt (a password check on the thread pool, a throttle
-   * delay: auth-throttle.ts): nothing more is handled, and net/ reads nothing and writes
-   * nothing, until unpark().
-   */
   /** Why the connection closes, for watchers' conn_close lines (memcached's close_reason). */
   closeReason: CloseReason;
   /** The socket a `watch` on this connection writes to; null where watching is impossible (UDP). */
   watchSink: WatchSink | null;
   /** Set by `watch`: this connection now only receives log lines. */
   watcher: Watcher | null;
+  /**
+   * Waiting for an authentication attempt (a password check on the thread pool, a throttle
+   * delay: auth-throttle.ts): nothing more is handled, and net/ reads nothing and writes
+   * nothing, until unpark().
+   */
   isParked: boolean;
   /** net/'s callback for unpark() (not called while the session is handling bytes). */
   onUnpark: (() => void) | null;

@@ -885,7 +885,7 @@ export class Cache implements Store {
       case 'cmd_set': k.setCmds[c]! += by; break;
       case 'get_hits': {
         // by the LRU the item was found in, as memcached's lru_hits[it->slabs_clsid]
-        const id = (this.lastHitLru & CLASS_MASK) === c ? this.lastHitLru : c | (this.lru.segmented ? LRU_HOT : LRU_COLD);
+        const id = (this.lastHitLru & CLASS_MASK) === c ? this.lastHitLru : c | (this.runtime.lruSegmented ? LRU_HOT : LRU_COLD);
         k.lruHits[id]! += by;
         break;
       }

@@ -108,11 +108,6 @@ export class LruMaintainer {
     this.host = parts.host;
   }
 
-  /** HOT/WARM/COLD in use now (`lru mode`). */
-  get segmented(): boolean {
-    return this.runtime.lruSegmented;
-  }
-
   /**
    * The segment a newly stored item enters (exptimeRel server-relative, 0 = never). As memcached's
    * do_item_link: a short TTL goes to TEMP (temp_lru, whatever the mode), else HOT when segmented,

@@ -76,7 +76,6 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   readonly ctx: ServerContext;
   readonly out: OutBuffer;
   readonly versionBody: Buffer;
-  /** Run-time settings (`stats detail on` and friends), shared by the whole server. */
 
   // The request being handled (host order).
   opcode: number; // as sent (quiet variants included): responses echo it
