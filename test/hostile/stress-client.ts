@@ -21,6 +21,10 @@ export const COUNTERS = 4;
 export const COUNTER_START = 1_000_000;
 const FILLER_KEYS = 20_000;
 const REPLY_TIMEOUT_MS = 10_000;
+const PREFILL_BATCH = 200;
+const PREFILL_BATCHES_MAX = 40;
+/** The writer number of the pre-run filler (connections are 0..connections-1). */
+const PREFILL_WRITER = 255;
 
 export const hotKey = (i: number): string => 'hot:' + String(i).padStart(2, '0');
 export const counterKey = (i: number): string => 'ctr:' + i;
@@ -176,8 +180,8 @@ class StressConnection {
       else {
         const key = 'fill:' + Math.floor(this.rand() * FILLER_KEYS);
         if (r < 0.92) {
-          const value = makePiece(key, this.writer, ++this.seq, PieceKind.Base, 4000 + Math.floor(this.rand() * 8000), this.rand);
-          await this.expect('set', this.storeRequest('set', key, baseFlags(this.writer, this.seq), value), ['STORED']);
+          const { value, flags } = fillerValue(key, this.writer, ++this.seq, this.rand);
+          await this.expect('set', this.storeRequest('set', key, flags, value), ['STORED']);
         } else {
           await this.read('get', key);
         }
@@ -187,7 +191,31 @@ class StressConnection {
   }
 }
 
-/** Sets the counters, then runs `connections` connections against port for seconds. */
+/** A filler value for key (4-12 KB, one base piece) and its flags. */
+function fillerValue(key: string, writer: number, seq: number, rand: () => number): { value: string; flags: number } {
+  return { value: makePiece(key, writer, seq, PieceKind.Base, 4000 + Math.floor(rand() * 8000), rand), flags: baseFlags(writer, seq) };
+}
+
+/**
+ * Fills the store with filler until it evicts (pipelined batches; bounded), so the run evicts
+ * from its first second however slowly it goes.
+ */
+async function fillUntilEvicting(c: RawClient): Promise<void> {
+  const rand = seeded(99);
+  for (let batch = 0; batch < PREFILL_BATCHES_MAX; batch++) {
+    for (let i = 0; i < PREFILL_BATCH; i++) {
+      const key = 'fill:' + (batch * PREFILL_BATCH + i) % FILLER_KEYS;
+      const { value, flags } = fillerValue(key, PREFILL_WRITER, batch * PREFILL_BATCH + i + 1, rand);
+      c.send(`set ${key} ${flags} 0 ${value.length}\r\n${value}\r\n`);
+    }
+    for (let i = 0; i < PREFILL_BATCH; i++) assert.equal(await c.line(REPLY_TIMEOUT_MS), 'STORED');
+    const stats = await c.request('stats\r\n', 'END', REPLY_TIMEOUT_MS);
+    if (!/\r\nSTAT evictions 0\r\n/.test(stats)) return;
+  }
+  assert.fail('the filler did not make the store evict');
+}
+
+/** Sets the counters and fills the store, then runs `connections` connections against port for seconds. */
 export async function runStress(port: number, connections: number, seconds: number): Promise<StressReport> {
   const report: StressReport = { ops: 0, outcomes: new Map(), counterSums: new Array<number>(COUNTERS).fill(0) };
   const setup = await RawClient.connect(port);
@@ -195,6 +223,7 @@ export async function runStress(port: number, connections: number, seconds: numb
     for (let i = 0; i < COUNTERS; i++) {
       assert.equal(await setup.request(`set ${counterKey(i)} 0 0 7\r\n${COUNTER_START}\r\n`, 'STORED'), 'STORED\r\n');
     }
+    await fillUntilEvicting(setup);
   } finally {
     setup.close();
   }
