@@ -1,13 +1,15 @@
 // The figures docs/threads.md cites for the threaded store's building blocks, on this machine:
 //   (a) an uncontended lock + unlock pair (shared-locks.ts), a bare Atomics.compareExchange
-//       pair and single Atomics operations, in tight loops;
+//       pair and single Atomics operations, in tight loops; and two worker threads taking
+//       one lock in turn;
 //   (b) the store's hot loop shapes (a sequential pass reading and writing words; a chain walk
 //       with dependent loads, as hash-table.ts find()) over a Uint32Array on an ArrayBuffer, a
 //       SharedArrayBuffer, and a growable SharedArrayBuffer through a length-tracking view and
 //       through a fixed-length view;
-//   (d) a Buffer over a SharedArrayBuffer written to a socket is sent from the shared memory
-//       itself: bytes changed after write() returned, while the kernel had not taken them yet,
-//       arrive changed (a copy would have sent the old ones).
+//   (d) a Buffer over a SharedArrayBuffer written to a socket (socket.write(), and the direct
+//       handle write of net/socket-writer.ts) is sent from the shared memory itself: bytes
+//       changed after the call returned, while the kernel had not taken them yet, arrive
+//       changed (a copy would have sent the old ones).
 // (c), several worker threads accepting on one listening socket, is
 // test/integration/threads-accept.test.ts.
 //
@@ -20,7 +22,9 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { lock, unlock } from '../../src/common/shared-locks.js';
+import { SocketWriter } from '../../src/net/socket-writer.js';
 
 const ROUNDS = 5;
 const VIEW_KINDS = ['ArrayBuffer', 'SharedArrayBuffer', 'growable SAB, length-tracking view', 'growable SAB, fixed-length view'] as const;
@@ -132,7 +136,8 @@ function viewCosts(kind: ViewKind): void {
   console.log(sequential.toFixed(3) + ' ' + chain.toFixed(1));
 }
 
-async function zeroCopyWrite(): Promise<void> {
+/** Writes a 32 MiB shared Buffer through write(), then overwrites its last MiB; prints what arrived. */
+async function zeroCopyWrite(path: string, write: (socket: net.Socket, payload: Buffer) => void): Promise<void> {
   const size = 32 * 1024 * 1024;
   const payload = Buffer.from(new SharedArrayBuffer(size));
   payload.fill(0x41); // 'A'
@@ -144,9 +149,8 @@ async function zeroCopyWrite(): Promise<void> {
   client.pause(); // the kernel's buffers fill; the rest of the write waits in libuv, unsent
   await new Promise<void>((resolve) => client.once('connect', resolve));
   const sender = await accepted;
-  sender.write(payload);
-  const queued = sender.writableLength;
-  payload.fill(0x42, size - 1024 * 1024); // 'B' over the last MiB, after write() returned
+  write(sender, payload);
+  payload.fill(0x42, size - 1024 * 1024); // 'B' over the last MiB, after the write call returned
   let received = 0;
   let changed = 0;
   client.on('data', (chunk: Buffer) => {
@@ -159,17 +163,53 @@ async function zeroCopyWrite(): Promise<void> {
   client.destroy();
   sender.destroy();
   server.close();
-  console.log(`(d) 32 MiB Buffer over a SharedArrayBuffer, ${(queued / 1048576).toFixed(1)} MiB still queued when write() returned: ` +
-    `of the last MiB, changed after write(), ${changed} of ${1024 * 1024} bytes arrived changed ` +
-    `(${changed === 1024 * 1024 ? 'sent from the shared memory, no copy' : 'a copy, or partly sent before the change'})`);
+  console.log(`(d) ${path}: 32 MiB Buffer over a SharedArrayBuffer; of its last MiB, overwritten after the call returned, ` +
+    `${changed} of ${1024 * 1024} bytes arrived overwritten (${changed === 1024 * 1024 ? 'sent from the shared memory, no copy' : 'a copy, or partly sent before'})`);
+}
+
+/** Worker body: lock + unlock the word 0 lock `pairs` times after a start barrier at word 1. */
+function contendedWorker(shared: SharedArrayBuffer, pairs: number, workers: number): void {
+  const words = new Int32Array(shared);
+  Atomics.add(words, 1, 1);
+  while (Atomics.load(words, 1) < workers) Atomics.wait(words, 1, Atomics.load(words, 1), 10);
+  const t0 = cpuUs();
+  for (let i = 0; i < pairs; i++) {
+    lock(words, 0);
+    words[2]!++;
+    unlock(words, 0);
+  }
+  parentPort!.postMessage(cpuUs() - t0);
+}
+
+/** Two threads taking one lock in turn: wall and CPU ns per lock + unlock pair. */
+async function contendedLock(): Promise<void> {
+  const workers = 2;
+  const pairs = 2_000_000;
+  const shared = new SharedArrayBuffer(16);
+  const self = fileURLToPath(import.meta.url);
+  const t0 = process.hrtime.bigint();
+  const cpu = await Promise.all(Array.from({ length: workers }, () => new Promise<number>((resolve, reject) => {
+    const w = new Worker(self, { workerData: { shared, pairs, workers } });
+    w.once('message', resolve);
+    w.once('error', reject);
+  })));
+  const wallNs = Number(process.hrtime.bigint() - t0);
+  const total = workers * pairs;
+  const count = new Int32Array(shared)[2]!;
+  console.log(`(a) contended: ${workers} worker threads x ${pairs} lock+unlock pairs on one word: ${(wallNs / total).toFixed(0)} ns wall per pair ` +
+    `(startup included), ${((cpu.reduce((a, b) => a + b, 0) * 1000) / total).toFixed(0)} ns CPU per pair; counter ${count} of ${total}`);
 }
 
 const child = process.argv[2];
-if (child !== undefined) {
+if (!isMainThread) {
+  const data = workerData as { shared: SharedArrayBuffer; pairs: number; workers: number };
+  contendedWorker(data.shared, data.pairs, data.workers);
+} else if (child !== undefined) {
   viewCosts(child as ViewKind);
 } else {
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`);
   atomicCosts();
+  await contendedLock();
   const self = fileURLToPath(import.meta.url);
   const seq = new Map<ViewKind, number[]>(VIEW_KINDS.map((k) => [k, []]));
   const chain = new Map<ViewKind, number[]>(VIEW_KINDS.map((k) => [k, []]));
@@ -183,5 +223,6 @@ if (child !== undefined) {
   for (const kind of VIEW_KINDS) {
     console.log(`(b) ${kind}: sequential read+write ${median(seq.get(kind)!).toFixed(2)} ns per word pair; chain step ${median(chain.get(kind)!).toFixed(1)} ns`);
   }
-  await zeroCopyWrite();
+  await zeroCopyWrite('socket.write()', (socket, payload) => socket.write(payload));
+  await zeroCopyWrite('net/socket-writer.ts direct write', (socket, payload) => new SocketWriter(socket, () => {}).write(payload));
 }
