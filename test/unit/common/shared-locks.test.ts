@@ -4,17 +4,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { lock, StripedLocks, tryLock, unlock } from '../../../src/common/shared-locks.js';
-import { SHARED_WORDS, STRIPES, W_CONTENDED, W_LOCK, W_PAIRS, W_TORN, type LockWorkerData } from './shared-locks-worker.js';
-import { within } from '../../support/wait.js';
+import { SHARED_WORDS, STRIPES, W_CONTENDED, W_LOCK, W_PAIRS, W_READY, W_STRIPES, W_TORN, type LockWorkerData } from './shared-locks-worker.js';
+import { sleep, waitFor, within } from '../../support/wait.js';
 
 const WORKER_URL = new URL('./shared-locks-worker.js', import.meta.url);
 const WORKERS = 4;
 const ITERATIONS = 100_000;
+/** How long the locks stay held after the last worker started (time to reach its first lock). */
+const GATE_MS = 50;
 
+/**
+ * Runs WORKERS workers over a fresh shared array and returns it. Every lock is held here until
+ * all workers have started (and a little longer), so that each one's first attempt waits.
+ */
 async function runWorkers(mode: LockWorkerData['mode']): Promise<Int32Array> {
   const shared = new SharedArrayBuffer(SHARED_WORDS * 4);
+  const words = new Int32Array(shared);
+  const stripes = new StripedLocks(words, W_STRIPES, STRIPES);
+  lock(words, W_LOCK);
+  for (let s = 0; s < STRIPES; s++) stripes.lock(s);
   const workers = Array.from({ length: WORKERS }, (_, i) => {
-    const data: LockWorkerData = { shared, mode, iterations: ITERATIONS, workers: WORKERS, seed: 1000 + i };
+    const data: LockWorkerData = { shared, mode, iterations: ITERATIONS, seed: 1000 + i };
     return new Worker(WORKER_URL, { workerData: data });
   });
   const finished = workers.map((w) => new Promise<void>((resolve, reject) => {
@@ -23,11 +33,15 @@ async function runWorkers(mode: LockWorkerData['mode']): Promise<Int32Array> {
     w.once('exit', (code) => (code === 0 ? resolve() : reject(new Error('worker exited ' + code))));
   }));
   try {
+    await waitFor(() => Atomics.load(words, W_READY) === WORKERS, 'the lock workers to start', 20_000);
+    await sleep(GATE_MS);
+    unlock(words, W_LOCK);
+    for (let s = 0; s < STRIPES; s++) stripes.unlock(s);
     await within(Promise.all(finished), 30_000, 'the lock workers');
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return new Int32Array(shared);
+  return words;
 }
 
 test('an uncontended lock goes 0 -> 1 -> 0; tryLock fails while it is held', () => {
