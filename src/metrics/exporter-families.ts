@@ -5,11 +5,14 @@
 // families are not listed: memcached prints their stats only with extstore or proxy running.
 // The exporter's own process and Go metrics are not memcached's and are not repeated here.
 
-import type { FamilySpec, FamilyType, SampleSink, ScrapeInput } from './family.js';
+import type { FamilySpec, FamilyType, LabelSet, SampleSink, ScrapeInput } from './family.js';
+import { SlabLabelSets, ValueLabelSets } from './label-sets.js';
 import { statNumber, type StatValue } from './stats-snapshot.js';
 
 /** The commands `stats` counts by outcome, as the exporter labels them. */
 const OUTCOME_COMMANDS = ['get', 'delete', 'incr', 'decr', 'cas', 'touch'] as const;
+
+const SLAB = new SlabLabelSets(1, (slab) => ({ slab }));
 
 /** A family with no labels from one `stats` (or `stats slabs` global) line. */
 function general(name: string, help: string, type: FamilyType, key: string): FamilySpec {
@@ -43,7 +46,7 @@ function perItems(name: string, help: string, type: FamilyType, key: string, isP
     type,
     labelNames: ['slab'],
     fill: (input, out) => {
-      for (const [cls, fields] of input.stats.items) emitIfNumber(fields, key, out, { slab: String(cls) });
+      for (const [cls, fields] of input.stats.items) emitIfNumber(fields, key, out, SLAB.at(cls));
     },
   };
   return isPresent === undefined ? spec : { ...spec, isPresent };
@@ -57,12 +60,12 @@ function perSlab(name: string, help: string, key: string): FamilySpec {
     type: 'gauge',
     labelNames: ['slab'],
     fill: (input, out) => {
-      for (const [cls, fields] of input.stats.slabs) emitIfNumber(fields, key, out, { slab: String(cls) });
+      for (const [cls, fields] of input.stats.slabs) emitIfNumber(fields, key, out, SLAB.at(cls));
     },
   };
 }
 
-function emitIfNumber(map: ReadonlyMap<string, StatValue>, key: string, out: SampleSink, labels?: Readonly<Record<string, string>>): void {
+function emitIfNumber(map: ReadonlyMap<string, StatValue>, key: string, out: SampleSink, labels?: LabelSet): void {
   const v = statNumber(map, key);
   if (v !== undefined) out(v, labels);
 }
@@ -83,6 +86,23 @@ function setHits(map: ReadonlyMap<string, StatValue>, casKeys: readonly string[]
   return Math.max(0, cmdSet - cas);
 }
 
+/** A `stats` counter and the command and status it counts. */
+type OutcomeStat = readonly [key: string, labels: { readonly command: string; readonly status: string }];
+
+/** memcached_commands_total's samples read straight from a stat, in the exporter's order. */
+const COMMAND_STATS: readonly OutcomeStat[] = [
+  ...OUTCOME_COMMANDS.flatMap((op): OutcomeStat[] => [
+    [op + '_hits', { command: op, status: 'hit' }],
+    [op + '_misses', { command: op, status: 'miss' }],
+  ]),
+  ['cas_badval', { command: 'cas', status: 'badval' }],
+  ['cmd_flush', { command: 'flush', status: 'hit' }],
+];
+const SET_HIT: LabelSet = { command: 'set', status: 'hit' };
+/** The stats memcached also counts in cmd_set (the exporter subtracts them). */
+const CAS_STATS = ['cas_misses', 'cas_hits', 'cas_badval'] as const;
+const SLAB_CAS_STATS = ['cas_hits', 'cas_badval'] as const;
+
 const commandsTotal: FamilySpec = {
   name: 'memcached_commands_total',
   help: 'Total number of all requests broken down by command (get, set, etc.) and status.',
@@ -90,16 +110,22 @@ const commandsTotal: FamilySpec = {
   labelNames: ['command', 'status'],
   fill: (input, out) => {
     const g = input.stats.general;
-    for (const op of OUTCOME_COMMANDS) {
-      emitIfNumber(g, op + '_hits', out, { command: op, status: 'hit' });
-      emitIfNumber(g, op + '_misses', out, { command: op, status: 'miss' });
-    }
-    emitIfNumber(g, 'cas_badval', out, { command: 'cas', status: 'badval' });
-    emitIfNumber(g, 'cmd_flush', out, { command: 'flush', status: 'hit' });
-    const set = setHits(g, ['cas_misses', 'cas_hits', 'cas_badval']);
-    if (set !== undefined) out(set, { command: 'set', status: 'hit' });
+    for (const [key, labels] of COMMAND_STATS) emitIfNumber(g, key, out, labels);
+    const set = setHits(g, CAS_STATS);
+    if (set !== undefined) out(set, SET_HIT);
   },
 };
+
+/** The `stats slabs` counters per class, as memcached_slab_commands_total labels them; "set" comes last. */
+const SLAB_COMMAND_STATS: readonly OutcomeStat[] = [
+  ...OUTCOME_COMMANDS.map((op): OutcomeStat => [op + '_hits', { command: op, status: 'hit' }]),
+  ['cas_badval', { command: 'cas', status: 'badval' }],
+];
+/** Per class: one set per SLAB_COMMAND_STATS entry, then the "set" command's. */
+const SLAB_COMMAND = new SlabLabelSets(SLAB_COMMAND_STATS.length + 1, (slab, i) => ({
+  slab,
+  ...(SLAB_COMMAND_STATS[i]?.[1] ?? SET_HIT),
+}));
 
 const slabCommandsTotal: FamilySpec = {
   name: 'memcached_slab_commands_total',
@@ -108,11 +134,9 @@ const slabCommandsTotal: FamilySpec = {
   labelNames: ['slab', 'command', 'status'],
   fill: (input, out) => {
     for (const [cls, fields] of input.stats.slabs) {
-      const slab = String(cls);
-      for (const op of OUTCOME_COMMANDS) emitIfNumber(fields, op + '_hits', out, { slab, command: op, status: 'hit' });
-      emitIfNumber(fields, 'cas_badval', out, { slab, command: 'cas', status: 'badval' });
-      const set = setHits(fields, ['cas_hits', 'cas_badval']);
-      if (set !== undefined) out(set, { slab, command: 'set', status: 'hit' });
+      for (let i = 0; i < SLAB_COMMAND_STATS.length; i++) emitIfNumber(fields, SLAB_COMMAND_STATS[i]![0], out, SLAB_COMMAND.at(cls, i));
+      const set = setHits(fields, SLAB_CAS_STATS);
+      if (set !== undefined) out(set, SLAB_COMMAND.at(cls, SLAB_COMMAND_STATS.length));
     }
   },
 };
@@ -124,6 +148,8 @@ const LRU_HIT_FIELDS = [
   ['hits_to_temp', 'temporary'],
 ] as const;
 
+const SLAB_LRU = new SlabLabelSets(LRU_HIT_FIELDS.length, (slab, i) => ({ slab, lru: LRU_HIT_FIELDS[i]![1] }));
+
 const slabLruHits: FamilySpec = {
   name: 'memcached_slab_lru_hits_total',
   help: 'Number of get_hits to the LRU.',
@@ -132,10 +158,12 @@ const slabLruHits: FamilySpec = {
   isPresent: isSegmented,
   fill: (input, out) => {
     for (const [cls, fields] of input.stats.items) {
-      for (const [key, lru] of LRU_HIT_FIELDS) emitIfNumber(fields, key, out, { slab: String(cls), lru });
+      for (let i = 0; i < LRU_HIT_FIELDS.length; i++) emitIfNumber(fields, LRU_HIT_FIELDS[i]![0], out, SLAB_LRU.at(cls, i));
     }
   },
 };
+
+const VERSION = new ValueLabelSets('version');
 
 export const EXPORTER_FAMILIES: readonly FamilySpec[] = [
   {
@@ -152,7 +180,7 @@ export const EXPORTER_FAMILIES: readonly FamilySpec[] = [
     help: 'The version of this memcached server.',
     type: 'gauge',
     labelNames: ['version'],
-    fill: (input, out) => out(1, { version: String(input.stats.general.get('version') ?? '') }),
+    fill: (input, out) => out(1, VERSION.of(String(input.stats.general.get('version') ?? ''))),
   },
   general('memcached_process_user_cpu_seconds_total', 'Accumulated user time for this process.', 'counter', 'rusage_user'),
   general('memcached_process_system_cpu_seconds_total', 'Accumulated system time for this process.', 'counter', 'rusage_system'),
