@@ -7,7 +7,7 @@
 
 import type { FamilySpec, FamilyType, LabelSet, SampleSink, ScrapeInput } from './family.js';
 import { SlabLabelSets, ValueLabelSets } from './label-sets.js';
-import { statNumber, type StatValue } from './stats-snapshot.js';
+import { statNumber, type ClassStats } from './stats-snapshot.js';
 
 /** The commands `stats` counts by outcome, as the exporter labels them. */
 const OUTCOME_COMMANDS = ['get', 'delete', 'incr', 'decr', 'cas', 'touch'] as const;
@@ -22,7 +22,7 @@ function general(name: string, help: string, type: FamilyType, key: string): Fam
     type,
     labelNames: [],
     isPresent: (input) => input.stats.general.has(key),
-    fill: (input, out) => emitIfNumber(input.stats.general, key, out),
+    fill: (input, out) => emitIfNumber(statNumber(input.stats.general, key), out),
   };
 }
 
@@ -34,7 +34,7 @@ function crawlerSetting(name: string, help: string, key: string): FamilySpec {
     type: 'gauge',
     labelNames: [],
     isPresent: (input) => input.stats.settings.get('lru_crawler') === 'yes',
-    fill: (input, out) => emitIfNumber(input.stats.settings, key, out),
+    fill: (input, out) => emitIfNumber(statNumber(input.stats.settings, key), out),
   };
 }
 
@@ -45,9 +45,7 @@ function perItems(name: string, help: string, type: FamilyType, key: string, isP
     help,
     type,
     labelNames: ['slab'],
-    fill: (input, out) => {
-      for (const [cls, fields] of input.stats.items) emitIfNumber(fields, key, out, SLAB.at(cls));
-    },
+    fill: (input, out) => emitPerClass(input.stats.items, key, out),
   };
   return isPresent === undefined ? spec : { ...spec, isPresent };
 }
@@ -59,31 +57,30 @@ function perSlab(name: string, help: string, key: string): FamilySpec {
     help,
     type: 'gauge',
     labelNames: ['slab'],
-    fill: (input, out) => {
-      for (const [cls, fields] of input.stats.slabs) emitIfNumber(fields, key, out, SLAB.at(cls));
-    },
+    fill: (input, out) => emitPerClass(input.stats.slabs, key, out),
   };
 }
 
-function emitIfNumber(map: ReadonlyMap<string, StatValue>, key: string, out: SampleSink, labels?: LabelSet): void {
-  const v = statNumber(map, key);
-  if (v !== undefined) out(v, labels);
+/** A sample unless the stat was not printed (NaN). */
+function emitIfNumber(value: number, out: SampleSink, labels?: LabelSet): void {
+  if (!Number.isNaN(value)) out(value, labels);
+}
+
+function emitPerClass(group: ClassStats, field: string, out: SampleSink): void {
+  const column = group.column(field);
+  if (column < 0) return;
+  for (const cls of group.classes) emitIfNumber(group.value(cls, column), out, SLAB.at(cls));
 }
 
 const isSegmented = (input: ScrapeInput): boolean => input.stats.settings.get('lru_segmented') === 'yes';
 const hasTempLru = (input: ScrapeInput): boolean => input.stats.settings.get('temp_lru') === 'yes';
 
-/** memcached counts cas commands in cmd_set too; the exporter's "set" is what is left. */
-function setHits(map: ReadonlyMap<string, StatValue>, casKeys: readonly string[]): number | undefined {
-  const cmdSet = statNumber(map, 'cmd_set');
-  if (cmdSet === undefined) return undefined;
-  let cas = 0;
-  for (const k of casKeys) {
-    const v = statNumber(map, k);
-    if (v === undefined) return undefined;
-    cas += v;
-  }
-  return Math.max(0, cmdSet - cas);
+/**
+ * memcached counts cas commands in cmd_set too; the exporter's "set" is what is left (NaN when
+ * either figure was not printed).
+ */
+function setHits(cmdSet: number, casCommands: number): number {
+  return Math.max(0, cmdSet - casCommands);
 }
 
 /** A `stats` counter and the command and status it counts. */
@@ -99,9 +96,6 @@ const COMMAND_STATS: readonly OutcomeStat[] = [
   ['cmd_flush', { command: 'flush', status: 'hit' }],
 ];
 const SET_HIT: LabelSet = { command: 'set', status: 'hit' };
-/** The stats memcached also counts in cmd_set (the exporter subtracts them). */
-const CAS_STATS = ['cas_misses', 'cas_hits', 'cas_badval'] as const;
-const SLAB_CAS_STATS = ['cas_hits', 'cas_badval'] as const;
 
 const commandsTotal: FamilySpec = {
   name: 'memcached_commands_total',
@@ -110,9 +104,9 @@ const commandsTotal: FamilySpec = {
   labelNames: ['command', 'status'],
   fill: (input, out) => {
     const g = input.stats.general;
-    for (const [key, labels] of COMMAND_STATS) emitIfNumber(g, key, out, labels);
-    const set = setHits(g, CAS_STATS);
-    if (set !== undefined) out(set, SET_HIT);
+    for (const [key, labels] of COMMAND_STATS) emitIfNumber(statNumber(g, key), out, labels);
+    const cas = statNumber(g, 'cas_misses') + statNumber(g, 'cas_hits') + statNumber(g, 'cas_badval');
+    emitIfNumber(setHits(statNumber(g, 'cmd_set'), cas), out, SET_HIT);
   },
 };
 
@@ -133,10 +127,15 @@ const slabCommandsTotal: FamilySpec = {
   type: 'counter',
   labelNames: ['slab', 'command', 'status'],
   fill: (input, out) => {
-    for (const [cls, fields] of input.stats.slabs) {
-      for (let i = 0; i < SLAB_COMMAND_STATS.length; i++) emitIfNumber(fields, SLAB_COMMAND_STATS[i]![0], out, SLAB_COMMAND.at(cls, i));
-      const set = setHits(fields, SLAB_CAS_STATS);
-      if (set !== undefined) out(set, SLAB_COMMAND.at(cls, SLAB_COMMAND_STATS.length));
+    const slabs = input.stats.slabs;
+    const columns = SLAB_COMMAND_STATS.map(([key]) => slabs.column(key));
+    const cmdSet = slabs.column('cmd_set');
+    const casHits = slabs.column('cas_hits');
+    const casBadval = slabs.column('cas_badval');
+    for (const cls of slabs.classes) {
+      for (let i = 0; i < columns.length; i++) emitIfNumber(slabs.value(cls, columns[i]!), out, SLAB_COMMAND.at(cls, i));
+      const set = setHits(slabs.value(cls, cmdSet), slabs.value(cls, casHits) + slabs.value(cls, casBadval));
+      emitIfNumber(set, out, SLAB_COMMAND.at(cls, columns.length));
     }
   },
 };
@@ -157,8 +156,10 @@ const slabLruHits: FamilySpec = {
   labelNames: ['slab', 'lru'],
   isPresent: isSegmented,
   fill: (input, out) => {
-    for (const [cls, fields] of input.stats.items) {
-      for (let i = 0; i < LRU_HIT_FIELDS.length; i++) emitIfNumber(fields, LRU_HIT_FIELDS[i]![0], out, SLAB_LRU.at(cls, i));
+    const items = input.stats.items;
+    const columns = LRU_HIT_FIELDS.map(([key]) => items.column(key));
+    for (const cls of items.classes) {
+      for (let i = 0; i < columns.length; i++) emitIfNumber(items.value(cls, columns[i]!), out, SLAB_LRU.at(cls, i));
     }
   },
 };
@@ -192,7 +193,7 @@ export const EXPORTER_FAMILIES: readonly FamilySpec[] = [
     help: 'Maximum number of clients allowed.',
     type: 'gauge',
     labelNames: [],
-    fill: (input, out) => emitIfNumber(input.stats.settings, 'maxconns', out),
+    fill: (input, out) => emitIfNumber(statNumber(input.stats.settings, 'maxconns'), out),
   },
   general('memcached_connections_total', 'Total number of connections opened since the server started running.', 'counter',
     'total_connections'),
