@@ -5,14 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClassStats } from '../../src/metrics/stats-snapshot.js';
 import { SlabLabelSets } from '../../src/metrics/label-sets.js';
+import type { StatValue } from '../../src/metrics/stats-snapshot.js';
+
+/** One scrape's worth of `<class>:<field> <value>` lines, in the order given. */
+function scrape(group: ClassStats, lines: ReadonlyArray<readonly [number, string, StatValue]>): void {
+  group.begin();
+  for (const [cls, field, value] of lines) group.set(cls, field, value);
+}
 
 test('a scrape lists the classes that printed, once each, in their order, with their numbers', () => {
   const group = new ClassStats();
-  group.begin();
-  group.set(5, 'number', 7);
-  group.set(5, 'age', 30);
-  group.set(2, 'number', 1);
-  group.set(2, 'evicted', '4');
+  scrape(group, [[5, 'number', 7], [5, 'age', 30], [2, 'number', 1], [2, 'evicted', '4']]);
   assert.deepEqual(group.classes, [5, 2]);
   const number = group.column('number');
   assert.equal(group.value(5, number), 7);
@@ -24,12 +27,8 @@ test('a scrape lists the classes that printed, once each, in their order, with t
 
 test('the next scrape forgets what was not printed again', () => {
   const group = new ClassStats();
-  group.begin();
-  group.set(1, 'number', 3);
-  group.set(1, 'number_temp', 2);
-  group.set(9, 'number', 8);
-  group.begin();
-  group.set(1, 'number', 4);
+  scrape(group, [[1, 'number', 3], [1, 'number_temp', 2], [9, 'number', 8]]);
+  scrape(group, [[1, 'number', 4]]);
   assert.deepEqual(group.classes, [1]);
   assert.equal(group.value(1, group.column('number')), 4);
   assert.ok(Number.isNaN(group.value(1, group.column('number_temp'))));
@@ -38,11 +37,7 @@ test('the next scrape forgets what was not printed again', () => {
 
 test('yes/no read as 1/0, text that is not a number as NaN', () => {
   const group = new ClassStats();
-  group.begin();
-  group.set(3, 'flag_on', 'yes');
-  group.set(3, 'flag_off', 'no');
-  group.set(3, 'seconds', '1.500000');
-  group.set(3, 'name', 'hot');
+  scrape(group, [[3, 'flag_on', 'yes'], [3, 'flag_off', 'no'], [3, 'seconds', '1.500000'], [3, 'name', 'hot']]);
   assert.equal(group.value(3, group.column('flag_on')), 1);
   assert.equal(group.value(3, group.column('flag_off')), 0);
   assert.equal(group.value(3, group.column('seconds')), 1.5);
