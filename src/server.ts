@@ -109,6 +109,13 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   try {
     // memcached's ssl_init: the certificate and key are read before any socket is bound.
     const tlsContext = settings.ssl.enabled ? loadTlsContext(settings.ssl) : null;
+    // The endpoint's thread takes a moment to start: bound first, it is up when clients can connect.
+    if (settings.metricsListen !== null) {
+      const m = settings.metricsListen;
+      metrics = await startMetrics(ctx, m.host, m.port).catch((e: unknown) => {
+        throw new BindError('failed to listen on metrics address ' + hostPort(m.host, m.port) + ': ' + strerror(e));
+      });
+    }
     if (settings.unixSocketPath !== null) {
       unix = await bindUnix(hub, settings);
       const id = hub.allocateId();
@@ -145,12 +152,6 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
           }
         }
       }
-    }
-    if (settings.metricsListen !== null) {
-      const m = settings.metricsListen;
-      metrics = await startMetrics(ctx, m.host, m.port).catch((e: unknown) => {
-        throw new BindError('failed to listen on metrics address ' + hostPort(m.host, m.port) + ': ' + strerror(e));
-      });
     }
   } catch (e: unknown) {
     await closeListeners().catch(() => {});

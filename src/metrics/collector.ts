@@ -1,54 +1,57 @@
-// The metrics of one server as a prom-client registry. A scrape samples everything once (the
-// stats snapshot, the process figures), then prom-client asks each family for its samples and
-// writes the text format. Nothing here runs between scrapes but Node's event-loop delay
-// histogram (a libuv timer, no JavaScript), so the cache pays for metrics only when scraped.
+// The metrics of one server as a prom-client registry, in the metrics thread. A scrape asks the
+// serving loop for a snapshot (stats lines, its event-loop delay and heap, our counters), then
+// prom-client asks each family for its samples and writes the text format: the serving loop
+// pays for the snapshot only, everything else runs here.
 
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import v8 from 'node:v8';
 import { Registry, type Metric } from 'prom-client';
-import type { ServerContext } from '../server-context.js';
-import type { FamilySpec, LabelSet, ProcessSample, SampleSink, ScrapeInput } from './family.js';
+import type { FamilySpec, LabelSet, SampleSink, ScrapeInput } from './family.js';
 import { EXPORTER_FAMILIES } from './exporter-families.js';
 import { MEMCACHEDTS_FAMILIES } from './memcachedts-families.js';
 import { StatsSnapshot } from './stats-snapshot.js';
+import { SERVING_AT, SERVING_FIELDS, emptyServingSample, type ServingSample, type SnapshotMessage } from './snapshot-wire.js';
 
 export const ALL_FAMILIES: readonly FamilySpec[] = [...EXPORTER_FAMILIES, ...MEMCACHEDTS_FAMILIES];
 
-/** Event-loop delay sampling period: fine enough for p99 of a busy loop, 50 wakeups a second. */
-const LOOP_DELAY_RESOLUTION_MS = 20;
-
 /**
  * Scrapes closer together than this share one rendering: a client hammering /metrics costs
- * the cache at most one rendering per interval (Prometheus scrapes every 15 s or so).
+ * the cache at most one snapshot per interval (Prometheus scrapes every 15 s or so).
  */
 export const MIN_RENDER_INTERVAL_MS = 50;
 
-const NS_PER_SEC = 1e9;
-const NS_PER_MS = 1e6;
+/** Asks the serving loop for a snapshot, handing back the previous one's buffer. */
+export type SnapshotSource = (spare: ArrayBuffer | null) => Promise<SnapshotMessage>;
 
 export class MetricsCollector {
   readonly contentType: string;
   private readonly registry = new Registry();
-  private readonly loopDelay: IntervalHistogram;
-  private readonly input: { ctx: ServerContext; stats: StatsSnapshot; process: ProcessSample };
+  private readonly source: SnapshotSource;
+  private readonly input: { stats: StatsSnapshot; serving: ServingSample; mechanism: string | null };
+  /** The snapshot lines' names and texts as last sent (they travel only when they change). */
+  private names: readonly string[] = [];
+  private texts: readonly (string | null)[] = [];
+  private spare: ArrayBuffer | null = null;
   private lastText = '';
   private lastRenderMs = -Infinity;
   private rendering: Promise<string> | null = null;
 
-  constructor(ctx: ServerContext, families: readonly FamilySpec[] = ALL_FAMILIES) {
-    this.contentType = this.registry.contentType;
-    this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
-    this.loopDelay.enable();
-    this.input = {
-      ctx,
-      stats: new StatsSnapshot(),
-      process: { loopDelayP50Sec: 0, loopDelayP99Sec: 0, loopDelayMaxSec: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0, residentBytes: 0 },
-    };
-    // Which families this server has is fixed by its settings: decide once, from a first look.
-    this.input.stats.take(ctx);
+  /** Which families this server has is fixed by its settings: decided once, from a first snapshot. */
+  static async create(source: SnapshotSource, mechanism: string | null, families: readonly FamilySpec[] = ALL_FAMILIES): Promise<MetricsCollector> {
+    const collector = new MetricsCollector(source, mechanism);
+    await collector.sample();
     for (const spec of families) {
-      if (spec.isPresent === undefined || spec.isPresent(this.input)) this.register(spec);
+      if (spec.isPresent === undefined || spec.isPresent(collector.input)) collector.register(spec);
     }
+    return collector;
+  }
+
+  private constructor(source: SnapshotSource, mechanism: string | null) {
+    this.contentType = this.registry.contentType;
+    this.source = source;
+    this.input = {
+      stats: new StatsSnapshot(),
+      serving: emptyServingSample(),
+      mechanism,
+    };
   }
 
   /** The text format for one scrape (shared by scrapes within MIN_RENDER_INTERVAL_MS). */
@@ -61,33 +64,23 @@ export class MetricsCollector {
     return this.rendering;
   }
 
-  close(): void {
-    this.loopDelay.disable();
-  }
-
   private async renderNow(): Promise<string> {
-    this.sample();
+    await this.sample();
     const text = await this.registry.metrics();
     this.lastText = text;
     this.lastRenderMs = performance.now();
     return text;
   }
 
-  private sample(): void {
-    const input = this.input;
-    input.stats.take(input.ctx);
-    const p = input.process;
-    const h = this.loopDelay;
-    const hasSamples = h.count > 0;
-    p.loopDelayP50Sec = hasSamples ? lateBySec(h.percentile(50)) : 0;
-    p.loopDelayP99Sec = hasSamples ? lateBySec(h.percentile(99)) : 0;
-    p.loopDelayMaxSec = hasSamples ? lateBySec(h.max) : 0;
-    h.reset(); // each scrape reports the delay since the previous one
-    const heap = v8.getHeapStatistics();
-    p.heapUsedBytes = heap.used_heap_size;
-    p.heapTotalBytes = heap.total_heap_size;
-    p.externalBytes = heap.external_memory;
-    p.residentBytes = process.memoryUsage.rss();
+  private async sample(): Promise<void> {
+    const message = await this.source(this.spare);
+    if (message.names !== undefined) this.names = message.names;
+    if (message.texts !== undefined) this.texts = message.texts;
+    const values = new Float64Array(message.values);
+    this.input.stats.load(this.names, this.texts, values);
+    const serving = this.input.serving;
+    for (let f = 0; f < SERVING_FIELDS.length; f++) serving[SERVING_FIELDS[f]!] = values[SERVING_AT + f]!;
+    this.spare = message.values;
   }
 
   private register(spec: FamilySpec): void {
@@ -152,13 +145,4 @@ class FamilyMetric {
     this.spec.fill(this.input, this.sink);
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, values: this.values, aggregator: this.aggregator });
   }
-}
-
-/**
- * Node's histogram records the time between two ticks of its timer, i.e. the resolution plus
- * the delay (an idle loop shows about LOOP_DELAY_RESOLUTION_MS): the delay is what is beyond it.
- */
-function lateBySec(intervalNs: number): number {
-  const lateNs = intervalNs - LOOP_DELAY_RESOLUTION_MS * NS_PER_MS;
-  return lateNs > 0 ? lateNs / NS_PER_SEC : 0;
 }

@@ -1,7 +1,7 @@
 // What a metric family is here: its exposition name, help, type and label names, and how one
 // scrape's input turns into its samples. The collector turns each into a prom-client metric.
 
-import type { ServerContext } from '../server-context.js';
+import type { ServingSample } from './snapshot-wire.js';
 import type { StatsSnapshot } from './stats-snapshot.js';
 
 export type FamilyType = 'gauge' | 'counter';
@@ -18,20 +18,10 @@ export type SampleSink = (value: number, labels?: LabelSet) => void;
 
 /** Everything a family may read during one scrape (taken once, before any family fills). */
 export interface ScrapeInput {
-  readonly ctx: ServerContext;
   readonly stats: StatsSnapshot;
-  readonly process: ProcessSample;
-}
-
-/** Figures of the Node process itself, sampled once per scrape. */
-export interface ProcessSample {
-  loopDelayP50Sec: number;
-  loopDelayP99Sec: number;
-  loopDelayMaxSec: number;
-  heapUsedBytes: number;
-  heapTotalBytes: number;
-  externalBytes: number;
-  residentBytes: number;
+  readonly serving: ServingSample;
+  /** The authentication mechanism in use (fixed at start); null without authentication. */
+  readonly mechanism: string | null;
 }
 
 export interface FamilySpec {

@@ -1,26 +1,21 @@
 // What memcached_exporter cannot see, under our own prefix: authentication outcomes, throttled
 // peers, connections refused or closed by memcachedts, output-buffer pauses, and the Node
 // process (event-loop delay, V8 heap, resident memory). Counters come from stats/counters.ts
-// (the figures `stats` and `stats memcachedts` print), never from a second tally.
+// (the figures `stats` and `stats memcachedts` print), sampled on the serving thread with the
+// stats (snapshot-taker.ts), never from a second tally.
 
-import type { FamilySpec, LabelSet, SampleSink, ScrapeInput } from './family.js';
-
-const PLAIN: LabelSet = { mechanism: 'PLAIN' };
-const ASCII: LabelSet = { mechanism: 'ascii' };
+import type { FamilySpec, SampleSink, ScrapeInput } from './family.js';
+import { ValueLabelSets } from './label-sets.js';
+import type { ServingSample } from './snapshot-wire.js';
 
 /**
- * The mechanism the server authenticates with: -S is SASL PLAIN (binary only), -Y memcached's
- * ascii token; memcached refuses to start with both, so every attempt counted in auth_cmds
- * belongs to the one in use. (A SASL attempt naming a mechanism memcachedts does not offer is
- * a PLAIN failure here, as it is an auth_errors in `stats`.)
+ * By the mechanism in use (metrics-server.ts): memcached refuses to start with both -S and -Y,
+ * so every attempt counted in auth_cmds belongs to the one in use. (A SASL attempt naming a
+ * mechanism memcachedts does not offer is a PLAIN failure here, as it is an auth_errors in `stats`.)
  */
-function mechanismOf(input: ScrapeInput): LabelSet | null {
-  if (input.ctx.sasl !== null) return PLAIN;
-  if (input.ctx.asciiAuth !== null) return ASCII;
-  return null;
-}
+const MECHANISM = new ValueLabelSets('mechanism');
 
-const hasAuth = (input: ScrapeInput): boolean => mechanismOf(input) !== null;
+const hasAuth = (input: ScrapeInput): boolean => input.mechanism !== null;
 
 function authFamily(name: string, help: string, value: (cmds: number, errors: number) => number): FamilySpec {
   return {
@@ -30,22 +25,21 @@ function authFamily(name: string, help: string, value: (cmds: number, errors: nu
     labelNames: ['mechanism'],
     isPresent: hasAuth,
     fill: (input, out) => {
-      const mechanism = mechanismOf(input);
-      if (mechanism === null) return;
-      const c = input.ctx.counters;
-      out(Math.max(0, value(c.auth_cmds, c.auth_errors)), mechanism);
+      if (input.mechanism === null) return;
+      const s = input.serving;
+      out(Math.max(0, value(s.authCmds, s.authErrors)), MECHANISM.of(input.mechanism));
     },
   };
 }
 
-function processGauge(name: string, help: string, pick: (input: ScrapeInput) => number): FamilySpec {
-  return { name, help, type: 'gauge', labelNames: [], fill: (input, out: SampleSink) => out(pick(input)) };
+function servingGauge(name: string, help: string, type: FamilySpec['type'], field: keyof ServingSample): FamilySpec {
+  return { name, help, type, labelNames: [], fill: (input, out: SampleSink) => out(input.serving[field]) };
 }
 
 const CLOSE_REASONS = [
-  [{ reason: 'line_too_long' }, 'conns_closed_line_too_long'],
-  [{ reason: 'protocol_error' }, 'conns_closed_protocol_error'],
-  [{ reason: 'idle' }, 'conns_closed_idle'],
+  [{ reason: 'line_too_long' }, 'closedLineTooLong'],
+  [{ reason: 'protocol_error' }, 'closedProtocolError'],
+  [{ reason: 'idle' }, 'closedIdle'],
 ] as const;
 
 export const MEMCACHEDTS_FAMILIES: readonly FamilySpec[] = [
@@ -59,42 +53,31 @@ export const MEMCACHEDTS_FAMILIES: readonly FamilySpec[] = [
     type: 'gauge',
     labelNames: [],
     isPresent: hasAuth,
-    fill: (input, out) => out(input.ctx.authThrottle.throttledPeerCount(Date.now())),
+    fill: (input, out) => out(input.serving.throttledPeers),
   },
-  {
-    name: 'memcachedts_connections_refused_total',
-    help: 'Connections refused with "ERROR Too many open connections" because -c was reached.',
-    type: 'counter',
-    labelNames: [],
-    fill: (input, out) => out(input.ctx.counters.rejected_connections),
-  },
+  servingGauge('memcachedts_connections_refused_total',
+    'Connections refused with "ERROR Too many open connections" because -c was reached.', 'counter', 'connectionsRefused'),
   {
     name: 'memcachedts_connections_closed_total',
     help: 'Connections memcachedts closed, by reason (line too long, protocol error, idle_timeout).',
     type: 'counter',
     labelNames: ['reason'],
     fill: (input, out) => {
-      const c = input.ctx.counters;
-      for (const [labels, field] of CLOSE_REASONS) out(c[field], labels);
+      for (const [labels, field] of CLOSE_REASONS) out(input.serving[field], labels);
     },
   },
-  {
-    name: 'memcachedts_output_buffer_pauses_total',
-    help: 'Times a connection stopped being read because the client was not reading its replies.',
-    type: 'counter',
-    labelNames: [],
-    fill: (input, out) => out(input.ctx.counters.out_buffer_pauses),
-  },
-  processGauge('memcachedts_event_loop_delay_p50_seconds', 'Median event-loop delay since the previous scrape.',
-    (input) => input.process.loopDelayP50Sec),
-  processGauge('memcachedts_event_loop_delay_p99_seconds', '99th percentile event-loop delay since the previous scrape.',
-    (input) => input.process.loopDelayP99Sec),
-  processGauge('memcachedts_event_loop_delay_max_seconds', 'Largest event-loop delay since the previous scrape.',
-    (input) => input.process.loopDelayMaxSec),
-  processGauge('memcachedts_v8_heap_used_bytes', 'V8 heap in use (item memory lives outside it, in slab pages).',
-    (input) => input.process.heapUsedBytes),
-  processGauge('memcachedts_v8_heap_total_bytes', 'V8 heap reserved.', (input) => input.process.heapTotalBytes),
-  processGauge('memcachedts_external_memory_bytes', 'Memory outside the V8 heap held by JavaScript objects (slab pages, buffers).',
-    (input) => input.process.externalBytes),
-  processGauge('memcachedts_resident_memory_bytes', 'Resident set size of the process.', (input) => input.process.residentBytes),
+  servingGauge('memcachedts_output_buffer_pauses_total',
+    'Times a connection stopped being read because the client was not reading its replies.', 'counter', 'outBufferPauses'),
+  servingGauge('memcachedts_event_loop_delay_p50_seconds', 'Median delay of the serving event loop since the previous scrape.', 'gauge',
+    'loopDelayP50Sec'),
+  servingGauge('memcachedts_event_loop_delay_p99_seconds', '99th percentile delay of the serving event loop since the previous scrape.', 'gauge',
+    'loopDelayP99Sec'),
+  servingGauge('memcachedts_event_loop_delay_max_seconds', 'Largest delay of the serving event loop since the previous scrape.', 'gauge',
+    'loopDelayMaxSec'),
+  servingGauge('memcachedts_v8_heap_used_bytes', 'V8 heap in use by the serving thread (not the metrics thread heap; item memory lives outside it, in slab pages).', 'gauge',
+    'heapUsedBytes'),
+  servingGauge('memcachedts_v8_heap_total_bytes', 'V8 heap reserved by the serving thread.', 'gauge', 'heapTotalBytes'),
+  servingGauge('memcachedts_external_memory_bytes', 'Memory outside the V8 heap held by the serving thread\'s JavaScript objects (slab pages, buffers).',
+    'gauge', 'externalBytes'),
+  servingGauge('memcachedts_resident_memory_bytes', 'Resident set size of the whole process (serving and metrics threads).', 'gauge', 'residentBytes'),
 ];

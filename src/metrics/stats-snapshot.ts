@@ -1,12 +1,10 @@
-// One scrape's view of `stats`, `stats settings`, `stats slabs` and `stats items`, taken from the
-// very emitters the text and binary `stats` commands print (stats/render.ts, the store's own),
-// so /metrics shows the numbers `stats` would show at that moment and no figure is computed
-// twice. Keyed like memcached_exporter's client keys them: `items:3:number` goes to items
-// (class 3, field `number`), `3:chunk_size` to slabs, the rest (`total_malloced` from
-// `stats slabs` too) to general. Everything is reused from scrape to scrape.
+// One scrape's view of `stats`, `stats settings`, `stats slabs` and `stats items`, rebuilt in
+// the metrics thread from the lines the serving loop sent (snapshot-taker.ts reads them from the
+// emitters the `stats` commands print). Keyed like memcached_exporter's client keys them:
+// `items:3:number` goes to items (class 3, field `number`), `3:chunk_size` to slabs, the rest
+// (`total_malloced` from `stats slabs` too) to general. Everything is reused from scrape to scrape.
 
-import type { ServerContext } from '../server-context.js';
-import { emitGeneralStats, emitSettingsStats } from '../stats/render.js';
+import { GROUP_ENDS_AT, LINES_AT } from './snapshot-wire.js';
 
 export type StatValue = string | number;
 
@@ -88,17 +86,23 @@ export class StatsSnapshot {
     const colon = classEnd(name, ITEMS_PREFIX_LEN);
     if (colon >= 0) this.items.set(classNumber(name, ITEMS_PREFIX_LEN, colon), name.slice(colon + 1), value);
   };
+  /** The handlers of the snapshot's groups, in snapshot-wire's GROUPS order. */
+  private readonly byGroup = [this.onGeneral, this.onSettings, this.onSlabs, this.onItems];
 
-  /** Refills everything from the server's current figures. */
-  take(ctx: ServerContext): void {
+  /**
+   * Refills everything from a snapshot's lines: line i is called names[i], its value is
+   * texts[i] when that is not null, else values[LINES_AT + i].
+   */
+  load(names: readonly string[], texts: readonly (string | null)[], values: Float64Array): void {
     this.general.clear();
     this.settings.clear();
     this.slabs.begin();
     this.items.begin();
-    emitGeneralStats(ctx, this.onGeneral);
-    emitSettingsStats(ctx, this.onSettings);
-    ctx.store.emitSlabs(this.onSlabs);
-    ctx.store.emitItems(this.onItems);
+    let i = 0;
+    for (let g = 0; g < this.byGroup.length; g++) {
+      const handle = this.byGroup[g]!;
+      for (const end = values[GROUP_ENDS_AT + g]!; i < end; i++) handle(names[i]!, texts[i] ?? values[LINES_AT + i]!);
+    }
   }
 }
 
