@@ -4,7 +4,7 @@
 // (the figures `stats` and `stats memcachedts` print), sampled on the serving thread with the
 // stats (snapshot-taker.ts), never from a second tally.
 
-import type { FamilySpec, SampleSink, ScrapeInput } from './family.js';
+import type { FamilySpec, FamilyType, SampleSink, ScrapeInput } from './family.js';
 import { ValueLabelSets } from './label-sets.js';
 import type { ServingSample } from './snapshot-wire.js';
 
@@ -32,9 +32,28 @@ function authFamily(name: string, help: string, value: (cmds: number, errors: nu
   };
 }
 
-function servingGauge(name: string, help: string, type: FamilySpec['type'], field: keyof ServingSample): FamilySpec {
+function servingFamily(name: string, help: string, type: FamilyType, field: keyof ServingSample): FamilySpec {
   return { name, help, type, labelNames: [], fill: (input, out: SampleSink) => out(input.serving[field]) };
 }
+
+/** Families of one unlabelled figure sampled on the serving thread: name, type, field, help. */
+const SERVING_FAMILIES: ReadonlyArray<readonly [string, FamilyType, keyof ServingSample, string]> = [
+  ['memcachedts_output_buffer_pauses_total', 'counter', 'outBufferPauses',
+    'Times a connection stopped being read because the client was not reading its replies.'],
+  ['memcachedts_event_loop_delay_p50_seconds', 'gauge', 'loopDelayP50Sec',
+    'Median delay of the serving event loop since the previous scrape.'],
+  ['memcachedts_event_loop_delay_p99_seconds', 'gauge', 'loopDelayP99Sec',
+    '99th percentile delay of the serving event loop since the previous scrape.'],
+  ['memcachedts_event_loop_delay_max_seconds', 'gauge', 'loopDelayMaxSec',
+    'Largest delay of the serving event loop since the previous scrape.'],
+  ['memcachedts_v8_heap_used_bytes', 'gauge', 'heapUsedBytes',
+    'V8 heap in use by the serving thread (not the metrics thread heap; item memory lives outside it, in slab pages).'],
+  ['memcachedts_v8_heap_total_bytes', 'gauge', 'heapTotalBytes', 'V8 heap reserved by the serving thread.'],
+  ['memcachedts_external_memory_bytes', 'gauge', 'externalBytes',
+    'Memory outside the V8 heap held by JavaScript objects of the serving thread (slab pages, buffers).'],
+  ['memcachedts_resident_memory_bytes', 'gauge', 'residentBytes',
+    'Resident set size of the whole process (serving and metrics threads).'],
+];
 
 const CLOSE_REASONS = [
   [{ reason: 'line_too_long' }, 'closedLineTooLong'],
@@ -55,7 +74,7 @@ export const MEMCACHEDTS_FAMILIES: readonly FamilySpec[] = [
     isPresent: hasAuth,
     fill: (input, out) => out(input.serving.throttledPeers),
   },
-  servingGauge('memcachedts_connections_refused_total',
+  servingFamily('memcachedts_connections_refused_total',
     'Connections refused with "ERROR Too many open connections" because -c was reached.', 'counter', 'connectionsRefused'),
   {
     name: 'memcachedts_connections_closed_total',
@@ -66,18 +85,5 @@ export const MEMCACHEDTS_FAMILIES: readonly FamilySpec[] = [
       for (const [labels, field] of CLOSE_REASONS) out(input.serving[field], labels);
     },
   },
-  servingGauge('memcachedts_output_buffer_pauses_total',
-    'Times a connection stopped being read because the client was not reading its replies.', 'counter', 'outBufferPauses'),
-  servingGauge('memcachedts_event_loop_delay_p50_seconds', 'Median delay of the serving event loop since the previous scrape.', 'gauge',
-    'loopDelayP50Sec'),
-  servingGauge('memcachedts_event_loop_delay_p99_seconds', '99th percentile delay of the serving event loop since the previous scrape.', 'gauge',
-    'loopDelayP99Sec'),
-  servingGauge('memcachedts_event_loop_delay_max_seconds', 'Largest delay of the serving event loop since the previous scrape.', 'gauge',
-    'loopDelayMaxSec'),
-  servingGauge('memcachedts_v8_heap_used_bytes', 'V8 heap in use by the serving thread (not the metrics thread heap; item memory lives outside it, in slab pages).', 'gauge',
-    'heapUsedBytes'),
-  servingGauge('memcachedts_v8_heap_total_bytes', 'V8 heap reserved by the serving thread.', 'gauge', 'heapTotalBytes'),
-  servingGauge('memcachedts_external_memory_bytes', 'Memory outside the V8 heap held by the serving thread\'s JavaScript objects (slab pages, buffers).',
-    'gauge', 'externalBytes'),
-  servingGauge('memcachedts_resident_memory_bytes', 'Resident set size of the whole process (serving and metrics threads).', 'gauge', 'residentBytes'),
+  ...SERVING_FAMILIES.map(([name, type, field, help]) => servingFamily(name, help, type, field)),
 ];

@@ -66,9 +66,10 @@ function readStatus(pid: number): { rss: number; hwm: number } {
   }
 }
 
-export function cpuTicksOf(pid: number): number {
+/** utime+stime of a process, or with `tid` of one of its threads (the main thread's tid is the pid). */
+export function cpuTicksOf(pid: number, tid?: number): number {
   try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const s = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'latin1');
     // comm may contain spaces: fields after the closing paren
     const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
     return Number(rest[11]) + Number(rest[12]); // utime, stime (fields 14, 15)
