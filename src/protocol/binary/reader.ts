@@ -4,7 +4,7 @@
 // each to a command in commands.ts / sasl.ts. Replies go into session.out.
 
 import type { Session } from '../session.js';
-import { DIRECT_READ_MIN, SessionAction, type ProtocolReader } from '../reader-contract.js';
+import { SessionAction, type ProtocolReader } from '../reader-contract.js';
 import { CloseReason } from '../../log/watch.js';
 import type { ServerContext } from '../../server-context.js';
 import type { OutBuffer } from '../out-buffer.js';
@@ -65,7 +65,7 @@ quiet(Opcode.GatKQ, Opcode.GatK);
 /** What the bytes after extras + key are for. */
 const Body = {
   None: 0,
-  Value: 1, // streamed into session.valueRef
+  Value: 1, // streamed into the item (session.value)
   Swallow: 2, // read and dropped (errors that answer before the value arrives)
   Sasl: 3, // SASL_AUTH / SASL_STEP data, gathered in a scratch buffer
 } as const;
@@ -90,9 +90,8 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   /** cas for the response header (memcached's c->cas, reset per request). */
   replyCas: number;
 
-  // Value streaming: session.valueRef / session.valueLen hold the item and bytes left.
+  /** What the block being read (session.value) is for. */
   body: Body;
-  valueOffset: number;
   storeMode: number;
   storeCasIn: number;
 
@@ -114,7 +113,6 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     this.cas = 0;
     this.replyCas = 0;
     this.body = Body.None;
-    this.valueOffset = 0;
     this.storeMode = 0;
     this.storeCasIn = 0;
     this.sasl = new SaslState();
@@ -128,7 +126,6 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     this.extLen = 0;
     this.bodyLen = 0;
     this.body = Body.None;
-    this.valueOffset = 0;
   }
 
   maxPendingBytes(): number {
@@ -139,9 +136,7 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
 
   read(buf: Buffer, start: number, end: number): number {
     const s = this.session;
-    if (s.valueLen > 0 && this.body !== Body.None) return this.readBody(buf, start, end);
-    // A UDP datagram (or anything that reset the session input) starts afresh.
-    this.body = Body.None;
+    if (s.value.isActive) return this.readBody(buf, start, end);
     if (end - start < HEADER_BYTES) return 0;
 
     const magic = buf[start]!;
@@ -187,7 +182,7 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     this.dispatch(buf, start + HEADER_BYTES, start + HEADER_BYTES + extLen);
     let used = need;
     // The value usually arrives with its header: keep going in the same call.
-    if (s.valueLen > 0 && this.body !== Body.None && start + used < end && s.action === SessionAction.Continue) {
+    if (s.value.isActive && start + used < end && s.action === SessionAction.Continue) {
       used += this.readBody(buf, start + used, end);
     }
     return used;
@@ -316,10 +311,8 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
       return;
     }
     const s = this.session;
-    s.valueRef = ref;
-    s.valueLen = valueLen;
+    s.value.start(ref, valueLen, false);
     s.stateName = 'conn_nread';
-    this.valueOffset = 0;
     this.body = Body.Value;
   }
 
@@ -327,9 +320,7 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   swallow(n: number): void {
     if (n <= 0) return;
     const s = this.session;
-    s.valueRef = -1;
-    s.valueLen = n;
-    s.isSwallowing = true;
+    s.value.swallow(n, false);
     s.stateName = 'conn_swallow';
     this.body = Body.Swallow;
   }
@@ -341,64 +332,28 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
       return;
     }
     const s = this.session;
-    s.valueRef = -1;
-    s.valueLen = n;
+    s.value.start(-1, n, false); // not into an item: readBody gathers the bytes
     s.stateName = 'conn_nread';
     this.body = Body.Sasl;
-  }
-
-  /** The rest of a large value being stored, as a view of the item (Session.nextReadBuffer). */
-  directTarget(): Buffer | null {
-    const s = this.session;
-    if (this.body !== Body.Value || s.valueRef < 0 || s.valueLen < DIRECT_READ_MIN) return null;
-    return this.ctx.store.valueSlice(s.valueRef, false, this.valueOffset);
   }
 
   readInPlace(buf: Buffer, len: number): void {
     this.readBody(buf, 0, len, true);
   }
 
-  /** inPlace: the bytes were read straight into the item (readInPlace): nothing to copy. */
-  private readBody(buf: Buffer, start: number, end: number, inPlace = false): number {
+  /** Feeds the block (see readInPlace for isInPlace); finishes the command once complete. */
+  private readBody(buf: Buffer, start: number, end: number, isInPlace = false): number {
     const s = this.session;
-    const avail = end - start;
-    const n = avail < s.valueLen ? avail : s.valueLen;
-    switch (this.body) {
-      case Body.Value: {
-        const ref = s.valueRef;
-        if (!inPlace) this.ctx.store.writeValue(ref, this.valueOffset, buf, start, n);
-        this.valueOffset += n;
-        s.valueLen -= n;
-        if (s.valueLen === 0) {
-          s.valueRef = -1;
-          this.endBody();
-          completeUpdate(this, ref);
-        }
-        break;
-      }
-      case Body.Swallow:
-        s.valueLen -= n;
-        if (s.valueLen === 0) this.endBody();
-        break;
-      case Body.Sasl:
-        this.sasl.append(buf, start, n);
-        s.valueLen -= n;
-        if (s.valueLen === 0) {
-          this.endBody();
-          completeSaslAuth(this);
-        }
-        break;
-      default:
-        return 0;
-    }
-    return n;
-  }
-
-  private endBody(): void {
-    const s = this.session;
-    s.isSwallowing = false;
+    const n = s.value.consume(buf, start, end, isInPlace);
+    const body = this.body;
+    if (body === Body.Sasl) this.sasl.append(buf, start, n);
+    if (!s.value.isComplete) return n;
+    const ref = s.value.finish();
     s.stateName = 'conn_new_cmd';
     this.body = Body.None;
+    if (body === Body.Value) completeUpdate(this, ref);
+    else if (body === Body.Sasl) completeSaslAuth(this);
+    return n;
   }
 
   // --- replies ---------------------------------------------------------------------------

@@ -419,9 +419,11 @@ export class MetaSetState implements ValueConsumer<Session> {
   }
 }
 
-/** The per-connection holder of ms state (the text reader), filled on the first ms. */
+/** The per-connection holder of ms state (the text front end), filled on the first ms. */
 export interface MetaStateOwner {
   metaSetState: MetaSetState | null;
+  /** The value block of len bytes and \r\n follows: into ref, or swallowed when ref < 0. */
+  expectValue(ref: ItemRef, len: number, consumer: ValueConsumer<Session>): void;
 }
 
 // ms <key> <datalen> <flag>*
@@ -435,7 +437,7 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
   const vlen = parseDatalen(buf, t.start[2]!, t.end[2]!);
   if (vlen < 0) return writeLine(session, ERR_BAD_FORMAT);
   const st = owner.metaSetState ?? (owner.metaSetState = new MetaSetState());
-  if (!parseMetaFlags(t, 3, f)) return msSwallow(session, st, vlen, f.error!);
+  if (!parseMetaFlags(t, 3, f)) return msSwallow(session, owner, st, vlen, f.error!);
 
   st.opCount = 0;
   for (let i = 3; i < t.count; i++) {
@@ -470,13 +472,13 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
       mode = StoreMode.Replace;
       break;
     default:
-      return msSwallow(session, st, vlen, ERR_MS_MODE);
+      return msSwallow(session, owner, st, vlen, ERR_MS_MODE);
   }
   // A cas turns set and replace into cas; add ignores it; append/prepend check it themselves.
   if (f.hasCas && (mode === StoreMode.Set || mode === StoreMode.Replace)) {
     mode = f.setStale ? StoreMode.CasStale : StoreMode.Cas;
   }
-  if (f.longOpaqueAt >= 0) return msSwallow(session, st, vlen, ERR_OPAQUE_TOO_LONG);
+  if (f.longOpaqueAt >= 0) return msSwallow(session, owner, st, vlen, ERR_OPAQUE_TOO_LONG);
 
   const store = session.ctx.store;
   const exptime = f.hasNewTtl ? f.exptime : 0;
@@ -484,7 +486,7 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
   if (ref < 0) {
     // Stale data must not survive a failed store, whatever the mode.
     store.noteAllocFailure(ref, f.keyBuf, f.keyStart, f.keyLen, true, mode);
-    return msSwallow(session, st, vlen, ref === AllocError.TooLarge ? ERR_TOO_LARGE : ERR_NO_MEMORY_STORING);
+    return msSwallow(session, owner, st, vlen, ref === AllocError.TooLarge ? ERR_TOO_LARGE : ERR_NO_MEMORY_STORING);
   }
   if (f.isKeyBinary) store.setItemBits(ref, ItemBit.KeyBinary);
   st.mode = mode;
@@ -493,12 +495,12 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
   f.keyBuf.copy(st.key, 0, f.keyStart, f.keyStart + f.keyLen);
   st.keyLen = f.keyLen;
   st.isKeyBinary = f.isKeyBinary;
-  session.expectValue(ref, vlen, st);
+  owner.expectValue(ref, vlen, st);
 }
 
-function msSwallow(session: Session, st: MetaSetState, vlen: number, err: Buffer): void {
+function msSwallow(session: Session, owner: MetaStateOwner, st: MetaSetState, vlen: number, err: Buffer): void {
   writeLine(session, err);
-  session.expectValue(-1, vlen, st);
+  owner.expectValue(-1, vlen, st);
 }
 
 /** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2; -1 when not. */

@@ -478,12 +478,12 @@ function processUpdate(r: TextCommandContext, buf: Buffer, mode: StoreMode, hand
     reply(r, ref === AllocError.TooLarge ? R.ERR_TOO_LARGE : R.ERR_NO_MEMORY_STORING);
     // Swallow the data block; a failed set also drops the old value so no stale data persists.
     store.noteAllocFailure(ref, buf, keyStart, keyLen, mode === StoreMode.Set, mode);
-    session.expectValue(-1, vlen, consumer);
+    r.expectValue(-1, vlen, consumer);
     return;
   }
   consumer.mode = mode;
   consumer.casIn = casIn;
-  session.expectValue(ref, vlen, consumer);
+  r.expectValue(ref, vlen, consumer);
 }
 
 // ------------------------------------------------------------------------------------------
