@@ -38,6 +38,8 @@ export interface BinaryCommandContext {
 
   /** add_bin_header: a response header for the current request. */
   header(status: number, extLen: number, keyLen: number, bodyLen: number, cas: number): void;
+  /** append_bin_stats: a STAT packet's header (Success, cas 0, no -vv dump). */
+  statHeader(keyLen: number, bodyLen: number): void;
   /** write_bin_response: success with an optional body; suppressed for quiet commands. */
   writeSuccess(body: Buffer | null): void;
   /** write_bin_error: errors are sent for quiet commands too. body null = the default text. */

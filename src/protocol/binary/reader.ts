@@ -17,6 +17,7 @@ import {
   hexDumpHeader,
   writeResponseHeader,
 } from './header.js';
+import { KEY_MAX_LENGTH } from '../../common/limits.js';
 import {
   processAppendPrepend,
   processDelete,
@@ -31,8 +32,6 @@ import { completeSaslAuth, listSaslMechs, processSaslAuth } from './sasl.js';
 import { SaslState } from './sasl-state.js';
 import type { BinaryCommandContext } from './command-context.js';
 
-/** memcached's key limit (KEY_MAX_LENGTH); the binary header allows 16 bits. */
-export const KEY_MAX_LENGTH = 250;
 /**
  * memcached reads a request's header, extras and key into its 16 KiB read buffer; one that
  * cannot fit there fills the buffer and the connection is closed without a reply.
@@ -76,6 +75,8 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   readonly ctx: ServerContext;
   readonly out: OutBuffer;
   readonly versionBody: Buffer;
+  /** The response header being written (writeResponseHeader builds it here). */
+  private readonly replyHeader: Buffer;
 
   // The request being handled (host order).
   opcode: number; // as sent (quiet variants included): responses echo it
@@ -103,6 +104,7 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     this.ctx = session.ctx;
     this.out = session.out;
     this.versionBody = Buffer.from(session.ctx.settings.version, 'latin1');
+    this.replyHeader = Buffer.alloc(HEADER_BYTES);
     this.opcode = 0;
     this.baseOpcode = 0;
     this.isQuiet = false;
@@ -360,12 +362,17 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
 
   /** add_bin_header: a response header for the current request. */
   header(status: number, extLen: number, keyLen: number, bodyLen: number, cas: number): void {
-    const p = writeResponseHeader(this.out, this.opcode, keyLen, extLen, status, bodyLen, this.opaque, cas);
+    writeResponseHeader(this.out, this.replyHeader, this.opcode, keyLen, extLen, status, bodyLen, this.opaque, cas);
     const log = this.ctx.log;
     if (log.level >= 2) {
       const id = this.session.conn.id;
-      log.line(hexDumpHeader(this.out.cur, p, '>' + id + ' Writing bin response:', '>' + id + '  '));
+      log.line(hexDumpHeader(this.replyHeader, 0, '>' + id + ' Writing bin response:', '>' + id + '  '));
     }
+  }
+
+  /** append_bin_stats: a STAT packet's header (Success, cas 0, no -vv dump). */
+  statHeader(keyLen: number, bodyLen: number): void {
+    writeResponseHeader(this.out, this.replyHeader, Opcode.Stat, keyLen, 0, Status.Success, bodyLen, this.opaque, 0);
   }
 
   /** write_bin_response: success with an optional body; suppressed for quiet commands. */

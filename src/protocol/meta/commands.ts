@@ -32,27 +32,29 @@ import type { Session } from '../session.js';
 import type { ValueConsumer } from '../reader-contract.js';
 import type { ItemRef, ItemView } from '../../store/store.js';
 import { AllocError, DeltaResult, GetOpt, ItemBit, StoreMode, StoreResult } from '../../store/store.js';
-import { ZERO_COPY_MIN, type OutBuffer } from '../out-buffer.js';
-import { MAX_KEY_LENGTH, MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags, ERR_BAD_FORMAT } from './flags.js';
+import type { OutBuffer } from '../out-buffer.js';
+import { MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags } from './flags.js';
+import {
+  ERR_BAD_DATA_CHUNK,
+  ERR_BAD_FORMAT,
+  ERR_FLAGS_TOO_LONG,
+  ERR_FLAGS_TOO_LONG_MG,
+  ERR_INVALID_OR_DUP_FLAG,
+  ERR_MA_MODE,
+  ERR_MS_MODE,
+  ERR_NO_MEMORY,
+  ERR_NO_MEMORY_STORING,
+  ERR_NON_NUMERIC,
+  ERR_OOM_NEW_ITEM,
+  ERR_OPAQUE_TOO_LONG,
+  ERR_TOO_LARGE,
+  REPLY_EN,
+  REPLY_ERROR,
+  REPLY_MN,
+} from '../replies.js';
 import { safeStrtol } from '../../common/c-numbers.js';
+import { KEY_MAX_LENGTH } from '../../common/limits.js';
 import { appendBase64, decodeBase64 } from './key-b64.js';
-
-const line = (s: string): Buffer => Buffer.from(s + '\r\n', 'latin1');
-const ERROR = line('ERROR');
-const MN = line('MN');
-const EN_LINE = line('EN');
-const ERR_FLAGS_TOO_LONG_MG = line('CLIENT_ERROR options flags are too long');
-const ERR_FLAGS_TOO_LONG = line('CLIENT_ERROR options flags too long');
-const ERR_INVALID_OR_DUP = line('CLIENT_ERROR invalid or duplicate flag');
-const ERR_OPAQUE_TOO_LONG = line('CLIENT_ERROR opaque token too long');
-const ERR_MS_MODE = line('CLIENT_ERROR invalid mode for ms M token');
-const ERR_MA_MODE = line('CLIENT_ERROR invalid mode for ma M token');
-const ERR_BAD_DATA_CHUNK = line('CLIENT_ERROR bad data chunk');
-const ERR_NON_NUMERIC = line('CLIENT_ERROR cannot increment or decrement non-numeric value');
-const ERR_TOO_LARGE = line('SERVER_ERROR object too large for cache');
-const ERR_NO_MEMORY_STORING = line('SERVER_ERROR out of memory storing object');
-const ERR_OUT_OF_MEMORY = line('SERVER_ERROR out of memory');
-const ERR_OOM_NEW_ITEM = line('SERVER_ERROR Out of memory allocating new item');
 
 const HD = Buffer.from('HD', 'latin1');
 const VA_ = Buffer.from('VA ', 'latin1');
@@ -89,7 +91,7 @@ export function executeMeta(session: Session, owner: MetaStateOwner, buf: Buffer
   const t = session.tokens;
   t.tokenize(buf, lineStart, lineEnd);
   if (t.count === 0 || t.len(0) !== 2 || buf[t.start[0]!] !== 0x6d) {
-    writeLine(session, ERROR);
+    writeLine(session, REPLY_ERROR);
     return;
   }
   switch (buf[t.start[0]! + 1]) {
@@ -106,13 +108,13 @@ export function executeMeta(session: Session, owner: MetaStateOwner, buf: Buffer
       metaArithmetic(session);
       break;
     case 0x6e: // n
-      writeLine(session, MN);
+      writeLine(session, REPLY_MN);
       break;
     case 0x65: // e
       metaDebug(session);
       break;
     default:
-      writeLine(session, ERROR);
+      writeLine(session, REPLY_ERROR);
   }
 }
 
@@ -126,9 +128,8 @@ function writeLine(session: Session, reply: Buffer): void {
 }
 
 function appendSpaceChar(out: OutBuffer, c: number): void {
-  out.ensure(2);
-  out.cur[out.pos++] = SP;
-  out.cur[out.pos++] = c;
+  out.appendByte(SP);
+  out.appendByte(c);
 }
 
 /** ` k<key>`, or ` k<base64> b` for a binary key. */
@@ -180,7 +181,7 @@ function appendOpaqueAndKey(session: Session, f: MetaFlags): void {
 }
 
 function keyTooLong(session: Session): boolean {
-  return session.tokens.len(1) > MAX_KEY_LENGTH;
+  return session.tokens.len(1) > KEY_MAX_LENGTH;
 }
 
 // --- mg -------------------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ function keyTooLong(session: Session): boolean {
 function metaGet(session: Session): void {
   const t = session.tokens;
   const f = flags;
-  if (t.count < 2) return writeLine(session, ERROR);
+  if (t.count < 2) return writeLine(session, REPLY_ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG_MG);
   if (!parseMetaFlags(t, 2, f)) return writeLine(session, f.error!);
@@ -285,20 +286,7 @@ function mgHit(session: Session, f: MetaFlags, view: ItemView, created: boolean,
     store.setItemBits(ref, ItemBit.TokenSent);
   }
   out.appendCrlf();
-  if (f.wantValue) {
-    const len = view.valueLen;
-    const slice = len >= ZERO_COPY_MIN && out.pinReleaser !== null ? store.valueSlice(ref, true) : null;
-    if (slice !== null) {
-      // A large value: a pinned view of its slab page with its \r\n, no copy.
-      store.pin(ref);
-      out.appendPinned(slice, ref);
-    } else {
-      out.ensure(len);
-      store.copyValue(ref, 0, out.cur, out.pos, len, out.curView);
-      out.pos += len;
-      out.appendCrlf();
-    }
-  }
+  if (f.wantValue) out.appendValue(store, ref, view.valueLen, true);
   const ctx = session.ctx;
   if (ttlSet) {
     ctx.counters.cmd_touch++;
@@ -430,7 +418,7 @@ export interface MetaStateOwner {
 function metaSet(session: Session, owner: MetaStateOwner): void {
   const t = session.tokens;
   const f = flags;
-  if (t.count < 2) return writeLine(session, ERROR);
+  if (t.count < 2) return writeLine(session, REPLY_ERROR);
   if (keyTooLong(session) || t.count === 2) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
   const buf = t.buf;
@@ -515,10 +503,10 @@ function parseDatalen(buf: Buffer, s: number, e: number): number {
 function metaDelete(session: Session): void {
   const t = session.tokens;
   const f = flags;
-  if (t.count < 2) return writeLine(session, ERROR);
+  if (t.count < 2) return writeLine(session, REPLY_ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
-  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP_FLAG);
   if (f.longOpaqueAt >= 0) return writeLine(session, ERR_OPAQUE_TOO_LONG);
 
   const store = session.ctx.store;
@@ -558,10 +546,10 @@ const NUM_SCRATCH = Buffer.alloc(24);
 function metaArithmetic(session: Session): void {
   const t = session.tokens;
   const f = flags;
-  if (t.count < 2) return writeLine(session, ERROR);
+  if (t.count < 2) return writeLine(session, REPLY_ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
-  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP_FLAG);
   let isIncr: boolean;
   switch (f.mode) {
     case 0:
@@ -602,7 +590,7 @@ function metaArithmetic(session: Session): void {
     case DeltaResult.NonNumeric:
       return writeLine(session, ERR_NON_NUMERIC);
     case DeltaResult.NoMemory:
-      return writeLine(session, ERR_OUT_OF_MEMORY);
+      return writeLine(session, ERR_NO_MEMORY);
     case DeltaResult.Exists:
       code = EX;
       break;
@@ -744,7 +732,7 @@ function metaDebug(session: Session): void {
   const view = session.view;
   ctx.counters.cmd_meta++;
   if (!store.get(key, keyStart, keyLen, view, PEEK, 0)) {
-    return writeLine(session, EN_LINE);
+    return writeLine(session, REPLY_EN);
   }
   const out = session.out;
   const now = store.now();

@@ -8,20 +8,20 @@
 import type { Tokens } from '../text/tokenizer.js';
 import { decodeBase64 } from './key-b64.js';
 import { safeStrtol, safeStrtoul, safeStrtoull, safeStrtoullExact } from '../../common/c-numbers.js';
+import {
+  ERR_BAD_DELTA,
+  ERR_BAD_FORMAT,
+  ERR_BAD_INITIAL,
+  ERR_BAD_TOKEN,
+  ERR_DECODING_KEY,
+  ERR_DUPLICATE_FLAG,
+  ERR_INVALID_FLAG,
+  ERR_M_LENGTH,
+} from '../replies.js';
 
 export const MAX_OPAQUE_TOKEN = 32; // bytes of an O token, the 'O' included
-export const MAX_KEY_LENGTH = 250;
 const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 
-const msg = (s: string): Buffer => Buffer.from(s + '\r\n', 'latin1');
-export const ERR_DUPLICATE_FLAG = msg('CLIENT_ERROR duplicate flag');
-export const ERR_INVALID_FLAG = msg('CLIENT_ERROR invalid flag');
-export const ERR_DECODING_KEY = msg('CLIENT_ERROR error decoding key');
-export const ERR_BAD_TOKEN = msg('CLIENT_ERROR bad token in command line format');
-export const ERR_BAD_FORMAT = msg('CLIENT_ERROR bad command line format');
-export const ERR_M_LENGTH = msg('CLIENT_ERROR incorrect length for M token');
-export const ERR_BAD_INITIAL = msg('CLIENT_ERROR invalid numeric initial value');
-export const ERR_BAD_DELTA = msg('CLIENT_ERROR invalid numeric delta value');
 
 /** Flag bits (MetaFlags.seen), one per letter that may appear. */
 export class MetaFlags {

@@ -15,8 +15,8 @@ import { MAX_TOKENS, type Tokens } from './tokenizer.js';
 import type { TextCommandContext } from './command-context.js';
 import { executeMeta } from '../meta/commands.js';
 import { safeStrtod, safeStrtol, safeStrtoll, safeStrtoul, safeStrtoull, safeStrtoullExact } from '../../common/c-numbers.js';
-import * as R from './replies.js';
-import { ZERO_COPY_MIN } from '../out-buffer.js';
+import { KEY_MAX_LENGTH } from '../../common/limits.js';
+import * as R from '../replies.js';
 import {
   emitConnsStats,
   emitExtraStats,
@@ -25,12 +25,10 @@ import {
   resetStats,
 } from '../../stats/render.js';
 
-export const KEY_MAX_LENGTH = 250;
 const MAX_VERBOSITY_LEVEL = 2;
 const MAX_NUMBER_OF_SLAB_CLASSES = 64;
 const INT_MAX = 2147483647;
 const MIB = 1024 * 1024;
-const VALUE_COPY_CHUNK = 64 * 1024;
 
 const CH_SP = 0x20;
 
@@ -60,40 +58,6 @@ function replyText(r: TextCommandContext, text: string): void {
   const out = r.session.out;
   out.appendAscii(text);
   out.appendCrlf();
-}
-
-/** A value and its \r\n from the store into the reply: a pinned view when large, else a copy. */
-function appendValueCrlf(r: TextCommandContext, ref: ItemRef, len: number): void {
-  const out = r.session.out;
-  if (len >= ZERO_COPY_MIN && out.pinReleaser !== null) {
-    const store = r.ctx.store;
-    const view = store.valueSlice(ref, true);
-    if (view !== null) {
-      store.pin(ref);
-      out.appendPinned(view, ref);
-      return;
-    }
-  }
-  appendValue(r, ref, len);
-  out.appendCrlf();
-}
-
-/** Copies a value from the store into the reply buffer in chunk-sized pieces. */
-function appendValue(r: TextCommandContext, ref: ItemRef, len: number): void {
-  const out = r.session.out;
-  const store = r.ctx.store;
-  let off = 0;
-  while (off < len) {
-    let room = out.cur.length - out.pos;
-    if (room === 0) {
-      out.ensure(len - off < VALUE_COPY_CHUNK ? len - off : VALUE_COPY_CHUNK);
-      room = out.cur.length - out.pos;
-    }
-    const n = len - off < room ? len - off : room;
-    store.copyValue(ref, off, out.cur, out.pos, n, out.curView);
-    out.pos += n;
-    off += n;
-  }
 }
 
 function statEmitterFor(r: TextCommandContext): (name: string, value: string | number) => void {
@@ -357,7 +321,7 @@ export function getKeys(r: TextCommandContext, buf: Buffer, p: number, lineEnd: 
       out.appendUint(view.cas);
     }
     out.appendCrlf();
-    appendValueCrlf(r, view.ref, view.valueLen);
+    out.appendValue(store, view.ref, view.valueLen, true);
     if (log.level >= 2) log.line('>' + session.conn.id + ' sending key ' + buf.toString('latin1', keyStart, p));
     if (out.length >= MULTIGET_YIELD_BYTES && p < lineEnd) {
       r.suspendGet(p, returnCas, shouldTouch, exptime);
@@ -921,8 +885,7 @@ function processStats(r: TextCommandContext, buf: Buffer): void {
     }
     ctx.store.cachedump(id, limit, (ref, _keyLen, valueLen, exptimeUnix) => {
       out.appendAscii('ITEM ');
-      out.ensure(KEY_MAX_LENGTH);
-      out.pos += ctx.store.copyKey(ref, out.cur, out.pos);
+      out.appendItemKey(ctx.store, ref);
       out.appendAscii(' [');
       out.appendUint(valueLen);
       out.appendAscii(' b; ');

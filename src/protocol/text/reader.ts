@@ -21,7 +21,7 @@ import {
   ERR_AUTH_TOKEN_FORMAT,
   ERR_UNAUTHENTICATED,
   REPLY_STORED,
-} from './replies.js';
+} from '../replies.js';
 
 /** A partial line (no \n yet) longer than this closes the connection, unless it is a get. */
 export const MAX_PARTIAL_LINE = 2048;
