@@ -12,7 +12,8 @@ import type { ItemRef } from '../../store/store.js';
 import type { ServerContext } from '../../server-context.js';
 import type { MetaSetState } from '../meta/commands.js';
 import type { TextCommandContext } from './command-context.js';
-import { dispatchCommand, getKeys } from './commands.js';
+import { dispatchCommand } from './commands.js';
+import { getKeys } from './retrieval-commands.js';
 import { runAuthAttempt } from '../auth-attempt.js';
 import { safeStrtoul } from '../../common/c-numbers.js';
 import {
