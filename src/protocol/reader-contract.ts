@@ -1,6 +1,6 @@
 // The contract between a session and its protocol front ends (the readers): what a reader
 // does with the input, what it tells net/ to do next, and who finishes a value block. Its own
-// module so that the session, the readers and the commands can all depend on it without
+// module so that the session, the front ends and the commands can all depend on it without
 // depending on one another.
 
 import type { ItemRef } from '../store/store.js';
@@ -31,7 +31,7 @@ export interface ProtocolReader {
   onResume?(): void;
   /**
    * len bytes arrived at the start of the buffer the session's ValueSink.directTarget() gave
-   * (already in place): the reader that started the value block takes them.
+   * (already in place): the front end that started the value block takes them.
    */
   readInPlace?(buf: Buffer, len: number): void;
 }

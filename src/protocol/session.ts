@@ -16,7 +16,7 @@ import { CloseReason, type Watcher, type WatchSink } from '../log/watch.js';
 /**
  * The front ends a session switches between (-B, and the negotiation under -B auto). Handed in
  * by whoever opens the session (front-ends.ts has the real ones), so that this module does not
- * import the readers, which import it.
+ * import the front ends, which import it.
  */
 export interface FrontEnds {
   text(session: Session): ProtocolReader;
@@ -70,8 +70,8 @@ export class Session {
   private inEnd: number;
   /** 1 when this turn began with a fresh read at a command line (see onData), else 0. */
   private turnExtra: number;
-  private textReader: ProtocolReader | null;
-  private binaryReader: ProtocolReader | null;
+  private textFrontEnd: ProtocolReader | null;
+  private binaryFrontEnd: ProtocolReader | null;
   private readonly frontEnds: FrontEnds;
   /** The buffer nextReadBuffer() handed out for the next read, if any. */
   private directView: Buffer | null;
@@ -104,8 +104,8 @@ export class Session {
     this.inBuf = EMPTY;
     this.inStart = 0;
     this.inEnd = 0;
-    this.textReader = null;
-    this.binaryReader = null;
+    this.textFrontEnd = null;
+    this.binaryFrontEnd = null;
     this.directView = null;
     this.reader = this.initialReader();
   }
@@ -122,15 +122,15 @@ export class Session {
   }
 
   useText(): ProtocolReader {
-    if (this.textReader === null) this.textReader = this.frontEnds.text(this);
-    this.reader = this.textReader;
-    return this.textReader;
+    if (this.textFrontEnd === null) this.textFrontEnd = this.frontEnds.text(this);
+    this.reader = this.textFrontEnd;
+    return this.textFrontEnd;
   }
 
   useBinary(): ProtocolReader {
-    if (this.binaryReader === null) this.binaryReader = this.frontEnds.binary(this);
-    this.reader = this.binaryReader;
-    return this.binaryReader;
+    if (this.binaryFrontEnd === null) this.binaryFrontEnd = this.frontEnds.binary(this);
+    this.reader = this.binaryFrontEnd;
+    return this.binaryFrontEnd;
   }
 
   /** Stops handling requests until unpark() (an authentication attempt is pending). */
@@ -171,7 +171,7 @@ export class Session {
     // handles reqs_per_event + 1 requests before its first yield, a resumed turn (or one that
     // completes a value block first) reqs_per_event. The binary front end counts every read
     // event as starting at a command line (memcached yields less often there: kept as it was).
-    this.turnExtra = this.value.isActive && this.reader === this.textReader ? 0 : 1;
+    this.turnExtra = this.value.isActive && this.reader === this.textFrontEnd ? 0 : 1;
     if (this.inEnd === this.inStart) {
       // Fast path: parse straight from the socket's chunk, keep only the leftover.
       const used = this.run(chunk, 0, len);
@@ -238,8 +238,8 @@ export class Session {
     this.hasYielded = false;
     this.action = SessionAction.Continue;
     this.value.abandon();
-    this.textReader?.reset();
-    this.binaryReader?.reset();
+    this.textFrontEnd?.reset();
+    this.binaryFrontEnd?.reset();
   }
 
   /** Called by net/ when the connection is gone: frees a half-received item. */

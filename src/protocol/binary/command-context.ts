@@ -1,6 +1,6 @@
 // What a binary command (commands.ts, stats.ts, sasl.ts) sees of its connection's binary front
-// end: the request being handled, the reply writers, and the body to read next. reader.ts's
-// BinaryReader provides it; the commands depend on this interface rather than on the reader,
+// end: the request being handled, the reply writers, and the body to read next. front-end.ts's
+// BinaryFrontEnd provides it; the commands depend on this interface rather than on the front end,
 // which calls them.
 
 import type { Session } from '../session.js';
@@ -14,7 +14,7 @@ export interface BinaryCommandContext {
   readonly out: OutBuffer;
   readonly sasl: SaslState;
 
-  // The request being handled (host order); see BinaryReader.
+  // The request being handled (host order); see BinaryFrontEnd.
   readonly opcode: number;
   readonly baseOpcode: number;
   readonly isQuiet: boolean;

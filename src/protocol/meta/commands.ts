@@ -1,4 +1,4 @@
-// Meta commands (mg ms md ma mn me) on the text reader, byte for byte as memcached 1.6.18.
+// Meta commands (mg ms md ma mn me) on the text front end, byte for byte as memcached 1.6.18.
 //
 // Grammar (memcached doc/protocol.txt):   <cm> <key> <datalen*> <flag>*\r\n
 //   mg <key> <flag>*        -> VA <len> <flag>* / data | HD <flag>* | EN

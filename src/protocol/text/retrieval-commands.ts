@@ -30,7 +30,7 @@ export function processGet(r: TextCommandContext, buf: Buffer, lineEnd: number, 
 
 /**
  * A multiget whose replies pass this many bytes in one batch stops after the current key and
- * continues in the next batch (TextReader.suspendGet), so net/ can write them out and stop
+ * continues in the next batch (TextFrontEnd.suspendGet), so net/ can write them out and stop
  * reading from a client that does not read: the replies of one get line are not all held
  * in memory at once.
  */

@@ -15,18 +15,18 @@ const INT_MAX = 2147483647;
 
 /** Finishes a classic storage command once its value block is in (or was swallowed). */
 class ClassicValueConsumer implements ValueConsumer<Session> {
-  private readonly reader: TextCommandContext;
+  private readonly frontEnd: TextCommandContext;
   mode: StoreMode;
   casIn: number;
 
-  constructor(reader: TextCommandContext) {
-    this.reader = reader;
+  constructor(frontEnd: TextCommandContext) {
+    this.frontEnd = frontEnd;
     this.mode = StoreMode.Set;
     this.casIn = 0;
   }
 
   finishValue(_session: Session, ref: ItemRef, ok: boolean): void {
-    const r = this.reader;
+    const r = this.frontEnd;
     if (ref < 0) return; // swallowed: the error went out with the command line
     const store = r.ctx.store;
     if (!ok) {

@@ -1,6 +1,7 @@
-// The classic text front end's reader: line states, value blocks copied straight into the
-// allocated item, the -Y ascii-auth gate, and memcached's input bounds. Commands live in
-// commands.ts; meta verbs are forwarded to meta/commands.ts.
+// The classic text front end: one per connection, it reads command lines and value blocks
+// (into the allocated item, through the session's ValueSink), runs the -Y ascii-auth gate,
+// keeps memcached's input bounds, and holds the per-connection state the commands use
+// (TextCommandContext). Commands are dispatched by commands.ts; meta verbs by meta/commands.ts.
 //
 // States, as memcached's conn states: a command line (conn_parse_cmd), a value block being
 // read into an item (conn_nread) or thrown away (conn_swallow), the -Y pre-auth reader
@@ -33,7 +34,7 @@ const CH_LF = 0x0a;
 const CH_CR = 0x0d;
 const CH_SP = 0x20;
 
-export class TextReader implements ProtocolReader, TextCommandContext {
+export class TextFrontEnd implements ProtocolReader, TextCommandContext {
   readonly session: Session;
   readonly ctx: ServerContext;
   /** The classic storage commands' value consumer, made on first use (commands.ts). */
@@ -42,55 +43,43 @@ export class TextReader implements ProtocolReader, TextCommandContext {
   metaSetState: MetaSetState | null;
 
   /** noreply seen on the current command (memcached's c->noreply, reset per line). */
-  noreply: boolean;
+  noreply!: boolean;
   /**
    * out.length at memcached's last flush point in this batch (after a get, mn, a -R yield, or
    * when input ran dry). A get with a too-long key drops the replies queued since then, as memcached does.
    */
-  flushMark: number;
+  flushMark!: number;
   /** `watch`: the connection only streams (here: nothing) and reads no more commands. */
   isWatching: boolean;
 
   /** Finishes the command whose value block is being read (session.value); null when none. */
-  private valueConsumer: ValueConsumer<Session> | null;
+  private valueConsumer!: ValueConsumer<Session> | null;
 
   // Partial-line bound, decided when a line is incomplete.
-  private pendingLimit: number;
+  private pendingLimit!: number;
   /** Replies held back while a value block is incomplete (see holdOutput). */
-  private held: Buffer | null;
+  private held!: Buffer | null;
 
   // A multiget suspended past MULTIGET_YIELD_BYTES (commands.ts): the rest of its line stays
   // in the input and the next read() continues it with these arguments.
-  private isGetSuspended: boolean;
-  private suspendedAt: number; // buffer offset where the line was left, during one read()
-  private getReturnsCas: boolean;
-  private getTouches: boolean;
-  private getExptime: number;
+  private isGetSuspended!: boolean;
+  private suspendedAt!: number; // buffer offset where the line was left, during one read()
+  private getReturnsCas!: boolean;
+  private getTouches!: boolean;
+  private getExptime!: number;
 
   // -Y: the `set` line has been read; its data (user pass\r\n) is awaited.
-  private authValueBytes: number;
-  private authReplyStart: number;
-  private authReplyEnd: number;
+  private authValueBytes!: number;
+  private authReplyStart!: number;
+  private authReplyEnd!: number;
 
   constructor(session: Session) {
     this.session = session;
     this.ctx = session.ctx;
     this.classicConsumer = null;
     this.metaSetState = null;
-    this.noreply = false;
-    this.flushMark = 0;
     this.isWatching = false;
-    this.valueConsumer = null;
-    this.pendingLimit = MAX_PARTIAL_LINE;
-    this.held = null;
-    this.authValueBytes = -1;
-    this.authReplyStart = -1;
-    this.authReplyEnd = -1;
-    this.isGetSuspended = false;
-    this.suspendedAt = -1;
-    this.getReturnsCas = false;
-    this.getTouches = false;
-    this.getExptime = 0;
+    this.reset();
   }
 
   /** Called by getKeys: stop this get line at buffer offset p; the next read() resumes it. */
@@ -102,9 +91,13 @@ export class TextReader implements ProtocolReader, TextCommandContext {
     this.getExptime = exptime;
   }
 
+  /** Forgets a half-read request (UDP: every datagram starts afresh). */
   reset(): void {
     this.isGetSuspended = false;
     this.suspendedAt = -1;
+    this.getReturnsCas = false;
+    this.getTouches = false;
+    this.getExptime = 0;
     this.noreply = false;
     this.flushMark = 0;
     this.valueConsumer = null;
@@ -381,6 +374,6 @@ function isMultiGetPrefix(buf: Buffer, i: number, end: number): boolean {
   return b3 === 0x73 && end - i >= 5 && buf[i + 4] === CH_SP;
 }
 
-export function createTextReader(session: Session): ProtocolReader {
-  return new TextReader(session);
+export function createTextFrontEnd(session: Session): ProtocolReader {
+  return new TextFrontEnd(session);
 }

@@ -70,7 +70,7 @@ const Body = {
 } as const;
 type Body = (typeof Body)[keyof typeof Body];
 
-export class BinaryReader implements ProtocolReader, BinaryCommandContext {
+export class BinaryFrontEnd implements ProtocolReader, BinaryCommandContext {
   readonly session: Session;
   readonly ctx: ServerContext;
   readonly out: OutBuffer;
@@ -79,22 +79,22 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   private readonly replyHeader: Buffer;
 
   // The request being handled (host order).
-  opcode: number; // as sent (quiet variants included): responses echo it
-  baseOpcode: number; // the non-quiet command
-  isQuiet: boolean;
-  keyLen: number;
-  extLen: number;
-  bodyLen: number;
-  opaque: number;
+  opcode!: number; // as sent (quiet variants included): responses echo it
+  baseOpcode!: number; // the non-quiet command
+  isQuiet!: boolean;
+  keyLen!: number;
+  extLen!: number;
+  bodyLen!: number;
+  opaque!: number;
   /** Request cas as a number; above 2^53 it is rounded, which still matches no stored cas. */
-  cas: number;
+  cas!: number;
   /** cas for the response header (memcached's c->cas, reset per request). */
-  replyCas: number;
+  replyCas!: number;
 
   /** What the block being read (session.value) is for. */
-  body: Body;
-  storeMode: number;
-  storeCasIn: number;
+  body!: Body;
+  storeMode!: number;
+  storeCasIn!: number;
 
   // SASL.
   readonly sasl: SaslState;
@@ -105,6 +105,12 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     this.out = session.out;
     this.versionBody = Buffer.from(session.ctx.settings.version, 'latin1');
     this.replyHeader = Buffer.alloc(HEADER_BYTES);
+    this.sasl = new SaslState();
+    this.reset();
+  }
+
+  /** Forgets a half-read request (UDP: every datagram starts afresh). */
+  reset(): void {
     this.opcode = 0;
     this.baseOpcode = 0;
     this.isQuiet = false;
@@ -117,17 +123,6 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     this.body = Body.None;
     this.storeMode = 0;
     this.storeCasIn = 0;
-    this.sasl = new SaslState();
-  }
-
-  reset(): void {
-    this.opcode = 0;
-    this.baseOpcode = 0;
-    this.isQuiet = false;
-    this.keyLen = 0;
-    this.extLen = 0;
-    this.bodyLen = 0;
-    this.body = Body.None;
   }
 
   maxPendingBytes(): number {
@@ -409,6 +404,6 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   }
 }
 
-export function createBinaryReader(session: Session): ProtocolReader {
-  return new BinaryReader(session);
+export function createBinaryFrontEnd(session: Session): ProtocolReader {
+  return new BinaryFrontEnd(session);
 }
