@@ -118,13 +118,7 @@ export class ValueSink {
   }
 
   private clear(): void {
-    this.ref = NO_ITEM;
-    this.left = 0;
-    this.offset = 0;
-    this.trailerLeft = 0;
-    this.hasCrlf = false;
-    this.isTrailerOk = true;
-    this.isSwallowing = false;
+    this.start(NO_ITEM, 0, false);
     this.isActive = false;
   }
 }

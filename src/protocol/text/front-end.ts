@@ -37,7 +37,7 @@ const CH_SP = 0x20;
 export class TextFrontEnd implements ProtocolReader, TextCommandContext {
   readonly session: Session;
   readonly ctx: ServerContext;
-  /** The classic storage commands' value consumer, made on first use (commands.ts). */
+  /** The classic storage commands' value consumer, made on first use (storage-commands.ts). */
   classicConsumer: ValueConsumer<Session> | null;
   /** What a pending `ms` reply needs, made on the first ms (meta/commands.ts). */
   metaSetState: MetaSetState | null;
@@ -60,8 +60,8 @@ export class TextFrontEnd implements ProtocolReader, TextCommandContext {
   /** Replies held back while a value block is incomplete (see holdOutput). */
   private held!: Buffer | null;
 
-  // A multiget suspended past MULTIGET_YIELD_BYTES (commands.ts): the rest of its line stays
-  // in the input and the next read() continues it with these arguments.
+  // A multiget suspended past MULTIGET_YIELD_BYTES (retrieval-commands.ts): the rest of its
+  // line stays in the input and the next read() continues it with these arguments.
   private isGetSuspended!: boolean;
   private suspendedAt!: number; // buffer offset where the line was left, during one read()
   private getReturnsCas!: boolean;
