@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Authenticator } from '../../../../src/auth/authenticator.js';
-import type { BinaryReader } from '../../../../src/protocol/binary/reader.js';
+import type { BinaryFrontEnd } from '../../../../src/protocol/binary/front-end.js';
 import type { Session } from '../../../../src/protocol/session.js';
 import { Opcode, Status } from '../../../../src/protocol/binary/header.js';
 import { makeCtx, newSession, req, res } from './helpers.js';
@@ -93,7 +93,7 @@ test('PLAIN data over 4 KiB: Auth failure at once, no check, nothing gathered', 
     s.onData(req(Opcode.SaslAuth, { key: 'PLAIN', value: '\0sammy\0' + 'p'.repeat(5000) }));
     assert.deepEqual(take(s), res(Opcode.SaslAuth, Status.AuthError, { value: 'Auth failure.' }));
     assert.equal(auth.calls.length, 0);
-    assert.equal((s.reader as BinaryReader).sasl.data.length, 0);
+    assert.equal((s.reader as BinaryFrontEnd).sasl.data.length, 0);
     assert.equal(t.ctx.counters.auth_errors, 1);
     // The value was swallowed: the next request is read normally.
     s.onData(req(Opcode.Version));
@@ -109,7 +109,7 @@ test('no SASL scratch stays with the connection after a step', async () => {
   try {
     const s = newSession(t.ctx);
     s.onData(req(Opcode.SaslAuth, { key: 'PLAIN', value: '\0sammy\0' + 'p'.repeat(4000) }));
-    assert.equal((s.reader as BinaryReader).sasl.data.length, 0, 'dropped once the fields are copied out');
+    assert.equal((s.reader as BinaryFrontEnd).sasl.data.length, 0, 'dropped once the fields are copied out');
     auth.calls[0]!.settle(true);
     await tick();
     assert.deepEqual(take(s), res(Opcode.SaslAuth, 0, { value: 'Authenticated' }));
