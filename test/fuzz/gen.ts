@@ -1,10 +1,9 @@
 // Seeded generators for the fuzz tests: valid text, meta and binary requests over a small key
 // space, mutations of them (byte flips, truncations, duplicated and garbage tokens, huge
-// numbers, lying lengths), and a driver that feeds a Session the way net/ does (resuming
-// after -R yields, dropping the batch on CloseNow, freeing the session at the end).
-import { makeTestContext, makeSession, takeOutput, type TestContext } from '../support/context.js';
+// numbers, lying lengths), and a run of one input on a fresh session of a shared context.
+import { makeTestContext, makeSession, type TestContext } from '../support/context.js';
+import { feed } from '../support/session-driver.js';
 import type { Settings } from '../../src/config/settings.js';
-import { SessionAction } from '../../src/protocol/reader-contract.js';
 
 /** mulberry32: small, fast, good enough for fuzzing; every case is reproducible from its seed. */
 export class Rng {
@@ -312,8 +311,7 @@ export const FUZZ_SETTINGS: Partial<Settings> = { memLimitBytes: 8 * 1024 * 1024
 export function freshContext(settings: Partial<Settings> = FUZZ_SETTINGS): TestContext {
   const ctx = makeTestContext({ settings });
   const s = makeSession(ctx);
-  s.onData(Buffer.from(`set ${SENTINEL} 77 0 6\r\nintact\r\n`));
-  const got = takeOutput(s).toString();
+  const got = feed(s, [Buffer.from(`set ${SENTINEL} 77 0 6\r\nintact\r\n`)]).out.toString();
   if (got !== 'STORED\r\n') throw new Error('sentinel: ' + got);
   s.onClose();
   ctx.sessions.delete(s);
@@ -323,24 +321,11 @@ export function freshContext(settings: Partial<Settings> = FUZZ_SETTINGS): TestC
 /** Feeds chunks to a new session of ctx as net/ would; returns what the socket would see. */
 export function drive(ctx: TestContext, chunks: readonly Buffer[]): RunResult {
   const s = makeSession(ctx);
-  const outs: Buffer[] = [];
-  let action: number = SessionAction.Continue;
-  for (const c of chunks) {
-    action = s.onData(c);
-    let guard = 0;
-    while (action === SessionAction.Continue && s.hasYielded) {
-      if (++guard > 1_000_000) throw new Error('resume loop does not end');
-      outs.push(takeOutput(s));
-      action = s.resume();
-    }
-    const batch = takeOutput(s);
-    if (action !== SessionAction.CloseNow) outs.push(batch);
-    if (action !== SessionAction.Continue) break;
-  }
+  const { out, action } = feed(s, chunks);
   const idle = s.pendingInputBytes === 0 && s.stateName === 'conn_new_cmd' && !s.hasYielded;
   s.onClose();
   ctx.sessions.delete(s);
-  return { out: Buffer.concat(outs), action, idle };
+  return { out, action, idle };
 }
 
 /** After anything: a fresh session works and the sentinel is intact. */

@@ -1,38 +1,10 @@
-// Helpers for the binary protocol unit tests: a server context over a real store, a Session
-// fed directly, and request / response codecs for expected bytes.
-import type { ServerContext } from '../../../../src/server-context.js';
+// Helpers for the binary protocol unit tests: a server context over a real store on a manual
+// clock, a fake authenticator, and request / response codecs for expected bytes. Sessions are
+// fed with support/session-driver.ts.
 import type { Authenticator, SourceReport } from '../../../../src/auth/authenticator.js';
 import type { Settings } from '../../../../src/config/settings.js';
-import type { VerboseLog } from '../../../../src/log/verbose.js';
-import { makeSettings } from '../../../../src/config/settings.js';
-import { createStore } from '../../../../src/store/cache.js';
-import { RuntimeSettings } from '../../../../src/config/runtime-settings.js';
-import { PrefixStats } from '../../../../src/stats/prefix-stats.js';
 import { ManualClock } from '../../../../src/store/clock.js';
-import { Counters } from '../../../../src/stats/counters.js';
-import { WatchLog } from '../../../../src/log/watch.js';
-import { Session } from '../../../../src/protocol/session.js';
-import { SessionAction } from '../../../../src/protocol/reader-contract.js';
-import { FRONT_ENDS } from '../../../../src/protocol/front-ends.js';
-import { BufferBudget } from '../../../../src/protocol/conn-buffers.js';
-import { AuthThrottle } from '../../../../src/protocol/auth-throttle.js';
-
-export class CaptureLog implements VerboseLog {
-  level: number;
-  lines: string[] = [];
-  constructor(level = 0) {
-    this.level = level;
-  }
-  line(text: string): void {
-    this.lines.push(text);
-  }
-  warn(text: string): void {
-    this.lines.push(text);
-  }
-  error(text: string): void {
-    this.lines.push(text);
-  }
-}
+import { makeTestContext, type TestContext } from '../../../support/context.js';
 
 /** An Authenticator with fixed users (the real one is tested in test/unit/auth). */
 export class FakeAuth implements Authenticator {
@@ -59,59 +31,16 @@ export class FakeAuth implements Authenticator {
 }
 
 export interface TestCtx {
-  ctx: ServerContext;
-  log: CaptureLog;
+  ctx: TestContext;
   clock: ManualClock;
   close(): void;
 }
 
+/** The shared test context on a ManualClock, without the LRU crawler, with SASL when given. */
 export function makeCtx(overrides: Partial<Settings> = {}, sasl: Authenticator | null = null, logLevel = 0): TestCtx {
-  const settings = makeSettings({ lruCrawler: false, ...(sasl !== null ? { saslEnabled: true, bindingProtocol: 'binary' as const } : {}), ...overrides });
   const clock = new ManualClock();
-  const runtime = new RuntimeSettings(settings);
-  const store = createStore(settings, runtime, clock);
-  const log = new CaptureLog(logLevel);
-  const ctx: ServerContext = {
-    settings,
-    runtime,
-    store,
-    counters: new Counters(),
-    prefixStats: new PrefixStats(settings.prefixDelimiter),
-    sasl,
-    asciiAuth: null,
-    authThrottle: new AuthThrottle(),
-    log,
-    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
-    sessions: new Set(),
-    bufferBudget: BufferBudget.forSettings(settings),
-    startedAtMs: Date.now(),
-    requestShutdown: () => {},
-  };
-  return { ctx, log, clock, close: () => store.close() };
-}
-
-let nextId = 40;
-export function newSession(ctx: ServerContext): Session {
-  return new Session(ctx, { id: nextId++, transport: 'tcp', peer: 'tcp:127.0.0.1:50123', listenAddr: 'tcp:127.0.0.1:11211' }, FRONT_ENDS);
-}
-
-export interface FeedResult {
-  out: Buffer;
-  action: SessionAction;
-}
-
-/** Feeds chunks one by one, collecting everything written; stops at a close. */
-export function feed(session: Session, chunks: Buffer[]): FeedResult {
-  const parts: Buffer[] = [];
-  let action: SessionAction = SessionAction.Continue;
-  for (const c of chunks) {
-    action = session.onData(c);
-    while (action === SessionAction.Continue && session.hasYielded) action = session.resume();
-    const taken = session.out.take();
-    if (taken !== null) for (const b of taken) parts.push(Buffer.from(b));
-    if (action !== SessionAction.Continue) break;
-  }
-  return { out: Buffer.concat(parts), action };
+  const ctx = makeTestContext({ settings: { lruCrawler: false, ...overrides }, sasl, logLevel, clock });
+  return { ctx, clock, close: () => ctx.store.close() };
 }
 
 export interface Req {
