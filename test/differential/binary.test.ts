@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { deltaExt, req, u32 } from '../unit/protocol/binary/helpers.js';
+import { SeededRandom } from '../support/random.js';
 
 let ours: Daemon | null = null;
 let theirs: Daemon | null = null;
@@ -184,18 +185,6 @@ test('fixed transcripts answer like memcached 1.6.18', async (t) => {
   for (const [name, input, until] of cases) await compare(name, input, until);
 });
 
-/** mulberry32: a small seeded PRNG, so a failure names its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const VALUES = ['1', '42', 'abc', '', '18446744073709551615', '007', 'x'.repeat(300), '9'.repeat(25)];
 const OPS = [
   Opcode.Get, Opcode.GetQ, Opcode.GetK, Opcode.GetKQ, Opcode.Set, Opcode.SetQ, Opcode.Add, Opcode.AddQ, Opcode.Replace,
@@ -205,30 +194,29 @@ const OPS = [
 ];
 
 function randomTranscript(seed: number, ops: readonly number[]): Buffer[] {
-  const rnd = prng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const rnd = new SeededRandom(seed); // a failure names its seed
   const keys = [0, 1, 2, 3].map((i) => `${RUN}:${seed}:${i}`);
   const parts: Buffer[] = [];
   for (let i = 0; i < 80; i++) {
-    const op = pick(ops);
-    const key = pick(keys);
-    const opaque = Math.floor(rnd() * 0xffffffff);
-    const cas = rnd() < 0.1 ? BigInt(1 + Math.floor(rnd() * 5)) : 0n; // bogus cas now and then
+    const op = rnd.pick(ops);
+    const key = rnd.pick(keys);
+    const opaque = rnd.int(0xffffffff);
+    const cas = rnd.chance(0.1) ? BigInt(1 + rnd.int(5)) : 0n; // bogus cas now and then
     switch (op) {
       case Opcode.Set: case Opcode.SetQ: case Opcode.Add: case Opcode.AddQ: case Opcode.Replace: case Opcode.ReplaceQ:
-        parts.push(req(op, { key, ext: u32(Math.floor(rnd() * 0xffffffff), rnd() < 0.2 ? 1000 : 0), value: pick(VALUES), opaque, cas }));
+        parts.push(req(op, { key, ext: u32(rnd.int(0xffffffff), rnd.chance(0.2) ? 1000 : 0), value: rnd.pick(VALUES), opaque, cas }));
         break;
       case Opcode.Append: case Opcode.AppendQ: case Opcode.Prepend: case Opcode.PrependQ:
-        parts.push(req(op, { key, value: pick(VALUES), opaque, cas }));
+        parts.push(req(op, { key, value: rnd.pick(VALUES), opaque, cas }));
         break;
       case Opcode.Increment: case Opcode.IncrementQ: case Opcode.Decrement: case Opcode.DecrementQ:
-        parts.push(req(op, { key, ext: deltaExt(BigInt(Math.floor(rnd() * 1000)), BigInt(Math.floor(rnd() * 100)), rnd() < 0.3 ? 0xffffffff : 0), opaque, cas }));
+        parts.push(req(op, { key, ext: deltaExt(BigInt(rnd.int(1000)), BigInt(rnd.int(100)), rnd.chance(0.3) ? 0xffffffff : 0), opaque, cas }));
         break;
       case Opcode.Delete: case Opcode.DeleteQ:
         parts.push(req(op, { key, opaque, cas }));
         break;
       case Opcode.Touch: case Opcode.Gat: case Opcode.GatQ: case Opcode.GatK: case Opcode.GatKQ:
-        parts.push(req(op, { key, ext: u32(rnd() < 0.5 ? 0 : 5000), opaque }));
+        parts.push(req(op, { key, ext: u32(rnd.chance(0.5) ? 0 : 5000), opaque }));
         break;
       case Opcode.Noop: case Opcode.Version:
         parts.push(req(op, { opaque }));

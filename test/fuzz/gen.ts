@@ -3,46 +3,18 @@
 // numbers, lying lengths), and a run of one input on a fresh session of a shared context.
 import { makeTestContext, makeSession, type TestContext } from '../support/context.js';
 import { feed } from '../support/session-driver.js';
+import type { SeededRandom } from '../support/random.js';
 import type { Settings } from '../../src/config/settings.js';
-
-/** mulberry32: small, fast, good enough for fuzzing; every case is reproducible from its seed. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(256);
-    return b;
-  }
-}
 
 const KEYS = ['k0', 'k1', 'k2', 'n0', 'n1', 'a_longer_key_with_some_length_to_it'];
 const SENTINEL = 'zz-fuzz-sentinel';
 
-function key(r: Rng): string {
+function key(r: SeededRandom): string {
   return r.pick(KEYS);
 }
 
 /** A value of 0-24 bytes: printable, numeric (for incr), or arbitrary bytes incl. \r\n. */
-function value(r: Rng): Buffer {
+function value(r: SeededRandom): Buffer {
   switch (r.int(3)) {
     case 0:
       return Buffer.from(String(r.int(1_000_000)));
@@ -58,7 +30,7 @@ function cat(...parts: Array<string | Buffer>): Buffer {
 }
 
 /** One valid classic text request (no time-dependent output: exptimes are 0). */
-export function textRequest(r: Rng): Buffer {
+export function textRequest(r: SeededRandom): Buffer {
   const nr = r.chance(0.15) ? ' noreply' : '';
   switch (r.int(14)) {
     case 0:
@@ -99,7 +71,7 @@ export function textRequest(r: Rng): Buffer {
 }
 
 /** One valid meta request (no l / me: they depend on the clock). */
-export function metaRequest(r: Rng): Buffer {
+export function metaRequest(r: SeededRandom): Buffer {
   const q = r.chance(0.15) ? ' q' : '';
   const opaque = r.chance(0.3) ? ` O${r.int(1000)}` : '';
   switch (r.int(6)) {
@@ -144,7 +116,7 @@ export function binaryPacket(opcode: number, k: Buffer, ext: Buffer, v: Buffer, 
 }
 
 /** One valid binary request. */
-export function binaryRequest(r: Rng): Buffer {
+export function binaryRequest(r: SeededRandom): Buffer {
   const k = Buffer.from(key(r));
   const none = Buffer.alloc(0);
   const opaque = r.int(0x7fffffff);
@@ -185,7 +157,7 @@ export function binaryRequest(r: Rng): Buffer {
 export type Protocol = 'text' | 'meta' | 'binary';
 
 /** A sequence of 1..n valid requests of one protocol, concatenated. */
-export function validSequence(r: Rng, proto: Protocol, n: number): Buffer {
+export function validSequence(r: SeededRandom, proto: Protocol, n: number): Buffer {
   const gen = proto === 'text' ? textRequest : proto === 'meta' ? metaRequest : binaryRequest;
   const parts: Buffer[] = [];
   const count = 1 + r.int(n);
@@ -197,7 +169,7 @@ const HUGE = ['18446744073709551616', '18446744073709551615', '99999999999999999
 const GARBAGE_TOKENS = ['get', 'set', 'noreply', 'mg', 'ms', 'HTTP/1.1', 'T-1', 'N99999999999', 'O' + 'x'.repeat(40), 'b', 'q', '\0', 'k'.repeat(251), 'gets', 'M', 'Mx', 'S1', 'C', '\r', '\n'];
 
 /** One mutation of a valid sequence. */
-export function mutate(r: Rng, input: Buffer, proto: Protocol): Buffer {
+export function mutate(r: SeededRandom, input: Buffer, proto: Protocol): Buffer {
   const b = Buffer.from(input);
   switch (r.int(9)) {
     case 0: {
@@ -270,7 +242,7 @@ export function mutate(r: Rng, input: Buffer, proto: Protocol): Buffer {
 }
 
 /** Binary: a header field of one packet replaced by a lie (keylen, extlen, bodylen, magic). */
-function lyingBinary(r: Rng, b: Buffer): Buffer {
+function lyingBinary(r: SeededRandom, b: Buffer): Buffer {
   // find packet starts
   const starts: number[] = [];
   for (let p = 0; p + 24 <= b.length; ) {
@@ -346,7 +318,7 @@ export function splitAt(b: Buffer, k: number): Buffer[] {
 }
 
 /** Splits into random pieces (1..8 bytes often, to exercise every state boundary). */
-export function randomSplit(r: Rng, b: Buffer): Buffer[] {
+export function randomSplit(r: SeededRandom, b: Buffer): Buffer[] {
   const out: Buffer[] = [];
   for (let p = 0; p < b.length; ) {
     const n = 1 + (r.chance(0.5) ? r.int(8) : r.int(b.length));
