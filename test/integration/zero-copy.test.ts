@@ -3,21 +3,15 @@
 import { test } from 'node:test';
 import net from 'node:net';
 import assert from 'node:assert/strict';
-import { startServer } from '../../src/server.js';
-import { makeSettings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { RawClient } from '../support/client.js';
-import { freePort } from '../support/ports.js';
+import { startOnLoopback } from '../support/server.js';
 
 const MIB = 1024 * 1024;
 
 async function zeroCopyUnderChurn(mode: 'text' | 'binary' | 'meta'): Promise<void> {
   const binary = mode === 'binary';
-  const port = await freePort();
-  const srv = await startServer(
-    makeSettings({ port, listen: [{ host: '127.0.0.1', port, isIpv6: false }], listenSpec: '127.0.0.1', memLimitBytes: 32 * MIB }),
-    { log: new StderrVerboseLog(0, () => {}) },
-  );
+  const srv = await startOnLoopback({ memLimitBytes: 32 * MIB });
+  const port = srv.port;
   try {
     const size = 500 * 1024;
     const c = await RawClient.connect(port);

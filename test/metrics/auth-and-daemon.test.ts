@@ -7,13 +7,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../src/server.js';
-import { makeSettings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import type { Authenticator } from '../../src/auth/authenticator.js';
 import { RawClient } from '../support/client.js';
 import { freePort } from '../support/ports.js';
 import { runToExit, startDaemon } from '../support/daemon.js';
+import { startOnLoopback } from '../support/server.js';
 import { haveTool, run } from '../support/tools.js';
 import { parseExposition, scrape, valueOf } from './exposition.js';
 
@@ -37,8 +35,6 @@ async function readReply(c: RawClient, timeoutMs: number): Promise<{ status: num
 }
 
 test('-S: SASL PLAIN successes and failures, throttled peers', async () => {
-  const port = await freePort();
-  const metricsPort = await freePort();
   const sasl: Authenticator = {
     mechanisms: ['PLAIN'],
     checkPlain: (_z, user, pw) => user === 'u' && pw === 'right',
@@ -47,18 +43,9 @@ test('-S: SASL PLAIN successes and failures, throttled peers', async () => {
     sources: () => [],
     sourceErrors: () => 0,
   };
-  const srv = await startServer(
-    makeSettings({
-      port,
-      listen: [{ host: '127.0.0.1', port, isIpv6: false }],
-      listenSpec: '127.0.0.1',
-      saslEnabled: true,
-      bindingProtocol: 'binary',
-      metricsListen: { host: '127.0.0.1', port: metricsPort },
-    }),
-    { log: new StderrVerboseLog(0, () => {}), sasl },
-  );
-  const c = await RawClient.connect(port);
+  const srv = await startOnLoopback({ saslEnabled: true, bindingProtocol: 'binary' }, { metrics: true, deps: () => ({ sasl }) });
+  const metricsPort = srv.metricsPort;
+  const c = await RawClient.connect(srv.port);
   try {
     let m = await scrape(metricsPort);
     assert.equal(valueOf(m, 'memcachedts_auth_failures_total', { mechanism: 'PLAIN' }), 0);

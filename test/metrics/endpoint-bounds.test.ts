@@ -3,28 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer } from '../../src/server.js';
-import { makeSettings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { MAX_CONNECTIONS } from '../../src/metrics/http-endpoint.js';
 import { RawClient } from '../support/client.js';
-import { freePort } from '../support/ports.js';
+import { startOnLoopback } from '../support/server.js';
 import { httpRequest } from './exposition.js';
-
-async function start(): Promise<{ close(): Promise<void>; port: number; metricsPort: number }> {
-  const port = await freePort();
-  const metricsPort = await freePort();
-  const srv = await startServer(
-    makeSettings({
-      port,
-      listen: [{ host: '127.0.0.1', port, isIpv6: false }],
-      listenSpec: '127.0.0.1',
-      metricsListen: { host: '127.0.0.1', port: metricsPort },
-    }),
-    { log: new StderrVerboseLog(0, () => {}) },
-  );
-  return { close: () => srv.close(false), port, metricsPort };
-}
 
 /** Raw bytes to the endpoint; everything it answers until it closes (bounded). */
 function rawExchange(port: number, bytes: string, ms = 3000): Promise<{ reply: string; closed: boolean }> {
@@ -46,7 +28,8 @@ function rawExchange(port: number, bytes: string, ms = 3000): Promise<{ reply: s
 }
 
 test('GET and HEAD /metrics only: 404 elsewhere, 405 for other methods, bodies refused, all closed', async () => {
-  const { close, port, metricsPort } = await start();
+  const srv = await startOnLoopback({}, { metrics: true });
+  const { port, metricsPort } = srv;
   try {
     const ok = await httpRequest(metricsPort, '/metrics?name[]=memcached_up');
     assert.equal(ok.status, 200);
@@ -86,12 +69,13 @@ test('GET and HEAD /metrics only: 404 elsewhere, 405 for other methods, bodies r
     assert.equal(await c.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
     c.close();
   } finally {
-    await close();
+    await srv.close(false);
   }
 });
 
 test(`at most ${MAX_CONNECTIONS} connections at once; a head that never completes is closed within seconds`, async () => {
-  const { close, port, metricsPort } = await start();
+  const srv = await startOnLoopback({}, { metrics: true });
+  const { port, metricsPort } = srv;
   const sockets: net.Socket[] = [];
   try {
     const closedFlags: boolean[] = [];
@@ -123,6 +107,6 @@ test(`at most ${MAX_CONNECTIONS} connections at once; a head that never complete
     assert.equal((await httpRequest(metricsPort, '/metrics')).status, 200);
   } finally {
     for (const s of sockets) s.destroy();
-    await close();
+    await srv.close(false);
   }
 });
