@@ -2,29 +2,15 @@
 // bytes must be equal, with cas values compared as classes (the n-th distinct cas seen in a
 // transcript on one server must be the n-th distinct cas on the other) and whether the server
 // closed the connection. Fixed transcripts cover the edge cases; seeded random ones the rest.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { deltaExt, req, u32 } from '../unit/protocol/binary/helpers.js';
 import { SeededRandom } from '../support/random.js';
 
-let ours: Daemon | null = null;
-let theirs: Daemon | null = null;
-
-before(async () => {
-  if (!fs.existsSync(MEMCACHED_BIN)) {
-    if (process.env.CI === 'true') throw new Error(`${MEMCACHED_BIN} missing`);
-    return;
-  }
-  [ours, theirs] = await Promise.all([startDaemon(), startDaemon({ memcached: true })]);
-});
-
-after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
-});
+const pair = pairForFile();
 
 interface Exchange {
   out: Buffer;
@@ -118,7 +104,7 @@ function describe(out: Buffer): string {
 }
 
 async function compare(name: string, input: Buffer, until: (out: Buffer) => boolean): Promise<void> {
-  assert.ok(ours !== null && theirs !== null);
+  const { ours, theirs } = pair();
   const [a, b] = await Promise.all([exchange(ours.port, input, until), exchange(theirs.port, input, until)]);
   const na = normalizeCas(a.out);
   const nb = normalizeCas(b.out);
@@ -134,11 +120,7 @@ const SET = (key: string, value: string | Buffer, flags = 0, exptime = 0, extra:
 const END = (opaque = 0x7e57): Buffer => req(Opcode.Noop, { opaque });
 const untilEnd = (opaque = 0x7e57) => hasResponse(Opcode.Noop, opaque);
 
-test('fixed transcripts answer like memcached 1.6.18', async (t) => {
-  if (ours === null) {
-    t.skip('memcached not installed');
-    return;
-  }
+test('fixed transcripts answer like memcached 1.6.18', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
   const k = (s: string): string => `${RUN}:${++uniq}:${s}`;
   const a = k('a');
   const n = k('n');
@@ -266,11 +248,8 @@ async function stepwise(port: number, requests: Buffer[]): Promise<Buffer> {
   return Buffer.concat(parts, size);
 }
 
-test('seeded random mixes, one request at a time, answer byte for byte like memcached', async (t) => {
-  if (ours === null || theirs === null) {
-    t.skip('memcached not installed');
-    return;
-  }
+test('seeded random mixes, one request at a time, answer byte for byte like memcached', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
   for (let seed = 1; seed <= 25; seed++) {
     const requests = randomTranscript(seed, OPS);
     const a: Buffer = await stepwise(ours.port, requests);
@@ -284,11 +263,7 @@ test('seeded random mixes, one request at a time, answer byte for byte like memc
 // That depends on socket timing, so the pipelined mixes leave incr/decr out.
 const PIPELINE_OPS = OPS.filter((op) => op !== Opcode.Increment && op !== Opcode.IncrementQ && op !== Opcode.Decrement && op !== Opcode.DecrementQ);
 
-test('seeded random mixes pipelined in one write answer byte for byte like memcached', async (t) => {
-  if (ours === null) {
-    t.skip('memcached not installed');
-    return;
-  }
+test('seeded random mixes pipelined in one write answer byte for byte like memcached', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
   for (let seed = 101; seed <= 140; seed++) {
     await compare(`seed ${seed}`, Buffer.concat([...randomTranscript(seed, PIPELINE_OPS), END()]), untilEnd());
   }

@@ -3,25 +3,12 @@
 // flags, bytes >= 127, flags missing their number, and soft errors before and after hard ones.
 // Each command's error message is its own (mg/ms: the specific one; md/ma: "invalid or
 // duplicate flag"), so the table runs every flag case through every command.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
 
-const skip = !fs.existsSync(MEMCACHED_BIN) && process.env.CI !== 'true' ? 'memcached not installed' : false;
-
-let ours: Daemon | null = null;
-let theirs: Daemon | null = null;
-
-before(async () => {
-  if (skip !== false) return;
-  [ours, theirs] = await Promise.all([startDaemon(), startDaemon({ memcached: true })]);
-});
-
-after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
-});
+const pair = pairForFile();
 
 const FLAG_CASES: readonly string[] = [
   'x', 'x1', 'E5', 'E', 'Z', 'z', '!', '\xff', '\x7f', 'v v', 'q q', 'k k', 'T1 T2', 'O1 O2', 'D1 D2', 'MI MD',
@@ -68,8 +55,8 @@ function normalize(reply: string): string {
   return reply.replace(/ la=\d+ cas=\d+ /g, ' la=_ cas=_ ');
 }
 
-test('every meta command answers unknown, repeated and malformed flags like memcached 1.6.18', { skip }, async () => {
-  assert.ok(ours !== null && theirs !== null);
+test('every meta command answers unknown, repeated and malformed flags like memcached 1.6.18', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
   const ourPort = ours.port;
   const theirPort = theirs.port;
   // The items the commands act on, reset before each case so that no case depends on another.

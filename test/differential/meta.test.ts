@@ -3,12 +3,10 @@
 // compared as classes (the n-th distinct cas on one server must be the n-th on the other), and
 // seconds (`t`, `l`, me's `exp=`/`la=`) may differ by 2. Later-memcached flags (E, md x) are
 // among the malformed lines: both servers reject them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
 import { RawClient } from '../support/client.js';
-import { haveTool } from '../support/tools.js';
 import { SeededRandom } from '../support/random.js';
 
 const SEED = Number(process.env.META_DIFF_SEED ?? 0x6d657461);
@@ -187,24 +185,12 @@ class Side {
   }
 }
 
-let theirs: Daemon | null = null;
-let ours: Daemon | null = null;
+const pair = pairForFile({ args: ['-U', '0'] });
 
-before(async () => {
-  if (!fs.existsSync(MEMCACHED_BIN)) return;
-  theirs = await startDaemon({ memcached: true, args: ['-U', '0'] });
-  ours = await startDaemon({ args: ['-U', '0'] });
-});
-
-after(async () => {
-  await theirs?.stop();
-  await ours?.stop();
-});
-
-test(`random meta mix (seed ${SEED}, ${REQUESTS} requests) answers like memcached 1.6.18`, async (t) => {
-  if (!haveTool(t, MEMCACHED_BIN, 'memcached')) return;
-  const a = new Side(await RawClient.connect(theirs!.port));
-  const b = new Side(await RawClient.connect(ours!.port));
+test(`random meta mix (seed ${SEED}, ${REQUESTS} requests) answers like memcached 1.6.18`, { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
+  const a = new Side(await RawClient.connect(theirs.port));
+  const b = new Side(await RawClient.connect(ours.port));
   try {
     const reqs = generate(REQUESTS, SEED);
     for (let i = 0; i < reqs.length; i++) {
@@ -233,10 +219,10 @@ test(`random meta mix (seed ${SEED}, ${REQUESTS} requests) answers like memcache
   }
 });
 
-test('q pipelines in one packet answer like memcached 1.6.18', async (t) => {
-  if (!haveTool(t, MEMCACHED_BIN, 'memcached')) return;
-  const a = await RawClient.connect(theirs!.port);
-  const b = await RawClient.connect(ours!.port);
+test('q pipelines in one packet answer like memcached 1.6.18', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
+  const a = await RawClient.connect(theirs.port);
+  const b = await RawClient.connect(ours.port);
   try {
     const pipeline =
       'ms pq 2 q T0\r\nbo\r\nmg pq v q\r\nmg pq k v q Oa\r\nmg pqmiss v q\r\nmd pqmiss q\r\nma pqn q N0 J5\r\n' +

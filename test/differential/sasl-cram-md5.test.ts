@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { startPair, stopPair, type Pair } from '../support/pair.js';
 import { RawClient } from '../support/client.js';
 import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
 import { SASLPASSWD2, saslpasswd2Set } from '../unit/auth/sasl-tools.js';
@@ -16,8 +17,7 @@ import { Opcode } from '../../src/protocol/binary/header.js';
 import { req } from '../unit/protocol/binary/helpers.js';
 
 let dir = '';
-let ours: Daemon | null = null;
-let theirs: Daemon | null = null;
+let pair: Pair | null = null;
 
 function writeConf(mechList: string): void {
   fs.writeFileSync(path.join(dir, 'memcached.conf'), `mech_list: ${mechList}\nsasldb_path: ${path.join(dir, 'sasldb2')}\n`);
@@ -33,11 +33,11 @@ before(async () => {
   fs.chmodSync(db, 0o644);
   writeConf('plain cram-md5');
   const env = { SASL_CONF_PATH: dir };
-  [ours, theirs] = await Promise.all([startDaemon({ args: ['-S'], env }), startDaemon({ args: ['-S'], env, memcached: true })]);
+  pair = await startPair({ args: ['-S'], env });
 });
 
 after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
+  await stopPair(pair);
   if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -143,11 +143,12 @@ function ready(t: import('node:test').TestContext): boolean {
 
 test('CRAM-MD5 over raw binary packets answers as memcached (Cyrus) does', async (t) => {
   if (!ready(t)) return;
+  const { ours, theirs } = pair!;
   const host = hostname();
   const mismatches: string[] = [];
   for (const [name, script] of Object.entries(SCRIPTS)) {
-    const a = await transcript(ours!, script, host);
-    const b = await transcript(theirs!, script, host);
+    const a = await transcript(ours, script, host);
+    const b = await transcript(theirs, script, host);
     try {
       assert.deepEqual(a, b);
     } catch {
@@ -156,15 +157,15 @@ test('CRAM-MD5 over raw binary packets answers as memcached (Cyrus) does', async
   }
   assert.deepEqual(mismatches, []);
   // And what both answered, so that agreeing on something wrong cannot pass.
-  const ok = await transcript(ours!, SCRIPTS['right digest, then a GET, then a second STEP']!, host);
+  const ok = await transcript(ours, SCRIPTS['right digest, then a GET, then a second STEP']!, host);
   assert.deepEqual(ok, [
     { status: 0x21, body: '<challenge>' },
     { status: 0, body: 'Authenticated' },
     { status: 1, body: 'Not found' },
     { status: 0x20, body: 'Auth failure.' },
   ]);
-  assert.deepEqual(await transcript(ours!, SCRIPTS['list mechs']!, host), [{ status: 0, body: 'PLAIN CRAM-MD5' }]);
-  assert.deepEqual(await transcript(ours!, SCRIPTS['wrong password']!, host), [
+  assert.deepEqual(await transcript(ours, SCRIPTS['list mechs']!, host), [{ status: 0, body: 'PLAIN CRAM-MD5' }]);
+  assert.deepEqual(await transcript(ours, SCRIPTS['wrong password']!, host), [
     { status: 0x21, body: '<challenge>' },
     { status: 0x20, body: 'Auth failure.' },
   ]);

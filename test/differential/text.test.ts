@@ -2,10 +2,9 @@
 // Each transcript runs on a fresh connection; both servers see the same sequence, so state
 // (stored keys, cas counters) evolves alike. cas values are compared as classes (first seen =
 // c0, ...), stats values are ignored (names and order are compared).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
 import { RawClient } from '../support/client.js';
 
 const K251 = 'a'.repeat(251);
@@ -90,18 +89,7 @@ const TRANSCRIPTS: string[] = [
   'stats sizes\r\n',
 ];
 
-let ours: Daemon;
-let theirs: Daemon;
-const haveMemcached = fs.existsSync(MEMCACHED_BIN);
-
-before(async () => {
-  if (!haveMemcached) return;
-  [ours, theirs] = await Promise.all([startDaemon(), startDaemon({ memcached: true })]);
-});
-
-after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
-});
+const pair = pairForFile();
 
 async function exchange(port: number, input: string, quietMs = 250): Promise<{ bytes: string; closed: boolean }> {
   const c = await RawClient.connect(port);
@@ -132,7 +120,8 @@ function normalize(text: string, casMap: Map<string, string>): string {
     .replace(/^STAT (\S+) .*\r$/gm, 'STAT $1 *\r');
 }
 
-test('text transcripts answer byte for byte like memcached 1.6.18', { skip: !haveMemcached && !process.env['CI'] ? 'memcached not installed' : false }, async () => {
+test('text transcripts answer byte for byte like memcached 1.6.18', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
   const casOurs = new Map<string, string>();
   const casTheirs = new Map<string, string>();
   for (const input of TRANSCRIPTS) {
