@@ -16,7 +16,7 @@ import { RawClient } from '../support/client.js';
 import { haveTool } from '../support/tools.js';
 import { SASLPASSWD2, saslpasswd2Delete, saslpasswd2Set } from '../unit/auth/sasl-tools.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 
 const NOBODY_UID = 65534;
 

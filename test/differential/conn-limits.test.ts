@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 
 const ARGS = ['-o', 'read_buf_mem_limit=1', '-t', '32', '-R', '500'];
 

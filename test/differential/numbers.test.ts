@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { deltaExt, req, u32 } from '../unit/protocol/binary/helpers.js';
+import { deltaExt, req, u32 } from '../support/binary-packets.js';
 
 const pair = pairForFile();
 

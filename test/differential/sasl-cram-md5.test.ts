@@ -14,7 +14,7 @@ import { RawClient } from '../support/client.js';
 import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
 import { SASLPASSWD2, saslpasswd2Set } from '../unit/auth/sasl-tools.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 
 let dir = '';
 let pair: Pair | null = null;

@@ -4,6 +4,7 @@
 import { makeTestContext, makeSession, type TestContext } from '../support/context.js';
 import { feed } from '../support/session-driver.js';
 import type { SeededRandom } from '../support/random.js';
+import { req } from '../support/binary-packets.js';
 import type { Settings } from '../../src/config/settings.js';
 
 const KEYS = ['k0', 'k1', 'k2', 'n0', 'n1', 'a_longer_key_with_some_length_to_it'];
@@ -103,16 +104,8 @@ export function metaRequest(r: SeededRandom): Buffer {
 // Binary opcodes used by the generator.
 const OP = { Get: 0x00, Set: 0x01, Add: 0x02, Replace: 0x03, Delete: 0x04, Incr: 0x05, Decr: 0x06, GetQ: 0x09, Noop: 0x0a, Version: 0x0b, GetK: 0x0c, GetKQ: 0x0d, Append: 0x0e, Prepend: 0x0f, SetQ: 0x11, DeleteQ: 0x14, Touch: 0x1c, Gat: 0x1d } as const;
 
-export function binaryPacket(opcode: number, k: Buffer, ext: Buffer, v: Buffer, opaque: number, cas = 0n): Buffer {
-  const h = Buffer.alloc(24);
-  h[0] = 0x80;
-  h[1] = opcode;
-  h.writeUInt16BE(k.length, 2);
-  h[4] = ext.length;
-  h.writeUInt32BE(k.length + ext.length + v.length, 8);
-  h.writeUInt32BE(opaque >>> 0, 12);
-  h.writeBigUInt64BE(cas, 16);
-  return Buffer.concat([h, ext, k, v]);
+function binaryPacket(opcode: number, key: Buffer, ext: Buffer, value: Buffer, opaque: number, cas = 0n): Buffer {
+  return req(opcode, { key, ext, value, opaque: opaque >>> 0, cas });
 }
 
 /** One valid binary request. */

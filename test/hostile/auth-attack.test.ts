@@ -14,7 +14,7 @@ import { run } from '../support/tools.js';
 import { rssKb } from '../support/proc.js';
 import { formatMemcachedtsPasswd, hashPassword } from '../../src/auth/password-file.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 import { connect, median, oneReply, plainAuth, runLoginLoad } from './auth-load.js';
 
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';

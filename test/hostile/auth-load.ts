@@ -3,7 +3,7 @@
 // source address), while an authenticated client sends `version` and times the replies.
 import net from 'node:net';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 
 export const plainAuth = (user: string, password: string): Buffer => req(Opcode.SaslAuth, { key: 'PLAIN', value: `\0${user}\0${password}` });
 

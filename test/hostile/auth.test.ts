@@ -11,7 +11,7 @@ import path from 'node:path';
 import { startDaemon, runToExit } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { Opcode, Status } from '../../src/protocol/binary/header.js';
-import { req, u32 } from '../unit/protocol/binary/helpers.js';
+import { req, u32 } from '../support/binary-packets.js';
 
 const PASSWORD = 'Kn0wn-Secret-Pa55';
 let dir = '';

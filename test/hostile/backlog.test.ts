@@ -15,7 +15,7 @@ import { RawClient } from '../support/client.js';
 import { rssKb } from '../support/proc.js';
 import { sleep, within } from '../support/wait.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 
 // BACKLOG_ATTACK_MS and BACKLOG_SERVER=memcached give docs/reliability.md's side-by-side figures.
 const ATTACK_MS = Number(process.env.BACKLOG_ATTACK_MS ?? 4000);

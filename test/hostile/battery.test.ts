@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { rssKb } from '../support/proc.js';
 import { sendGarbage } from './attacks.js';
 
@@ -103,13 +105,7 @@ test('lying and absurd lengths, 2^64 arithmetic: memcached 1.6.18 answers', asyn
 test('a 4 GB binary body is refused before buffering', async () => {
   await withDaemon(['-m', '64'], async (d) => {
     const c = await RawClient.connect(d.port);
-    const h = Buffer.alloc(24);
-    h[0] = 0x80;
-    h[1] = 0x01; // SET
-    h.writeUInt16BE(1, 2);
-    h[4] = 8;
-    h.writeUInt32BE(0xfffffff0, 8);
-    c.send(h);
+    c.send(req(Opcode.Set, { keyLen: 1, extLen: 8, bodyLen: 0xfffffff0, opaque: 0 })); // the header alone
     for (let i = 0; i < 64 && !c.closed; i++) c.send(Buffer.alloc(64 * 1024));
     // memcached answers Too large. (and swallows) or resets the connection, depending on
     // how much of the body is already in its buffer; either is fine, buffering 4 GB is not.

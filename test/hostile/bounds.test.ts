@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { rssKb } from '../support/proc.js';
 
 async function extraStat(port: number, name: string): Promise<number> {
@@ -102,14 +104,8 @@ test('a binary body over -I is refused from its header, before the body is sent'
   const d = await startDaemon({ args: ['-m', '64', '-I', '1m'] });
   try {
     const c = await RawClient.connect(d.port);
-    const h = Buffer.alloc(32);
-    h[0] = 0x80;
-    h[1] = 0x01; // SET
-    h.writeUInt16BE(1, 2);
-    h[4] = 8;
-    h.writeUInt32BE(2 * 1024 * 1024 + 9, 8);
-    h[24 + 8 - 1] = 0; // extras (flags, exptime)
-    c.send(Buffer.concat([h, Buffer.from('k')]));
+    // The header, the extras (flags, exptime) and the key: no value byte yet.
+    c.send(req(Opcode.Set, { key: 'k', ext: Buffer.alloc(8), bodyLen: 2 * 1024 * 1024 + 9, opaque: 0 }));
     const reply = await c.read(24 + 10, 2000);
     assert.equal(reply.readUInt16BE(6), 0x0003);
     assert.equal(reply.subarray(24).toString(), 'Too large.');

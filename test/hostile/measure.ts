@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { sendGarbage } from './attacks.js';
 
 function rssKb(pid: number): number {
@@ -87,13 +89,7 @@ const attacks: Record<string, { args: string[]; run: Attack }> = {
     args: [],
     run: async (d) => {
       const c = await RawClient.connect(d.port);
-      const h = Buffer.alloc(24);
-      h[0] = 0x80;
-      h[1] = 0x01;
-      h.writeUInt16BE(1, 2);
-      h[4] = 8;
-      h.writeUInt32BE(0xfffffff0, 8);
-      c.send(h);
+      c.send(req(Opcode.Set, { keyLen: 1, extLen: 8, bodyLen: 0xfffffff0, opaque: 0 })); // the header alone
       for (let i = 0; i < 64 && !c.closed; i++) c.send(Buffer.alloc(64 * 1024));
       const reply = await c.drain(500);
       return reply.length >= 34 ? 'status ' + reply.readUInt16BE(6) + ' ' + reply.subarray(24, 34).toString() : c.closed ? 'closed' : 'nothing yet';

@@ -10,7 +10,7 @@ import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { haveTool, run } from '../support/tools.js';
 import { Opcode, Status } from '../../src/protocol/binary/header.js';
-import { parseResponses, req, res, u32, type Res } from '../unit/protocol/binary/helpers.js';
+import { parseResponses, req, res, u32, type Res } from '../support/binary-packets.js';
 
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 const PASSWORD = 'Integr4tion-secret';

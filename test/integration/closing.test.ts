@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { startPair, stopPair, type Pair } from '../support/pair.js';
 import { sleep, within } from '../support/wait.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 
 interface Ending {
   /** Every byte the server sent before its FIN. */
@@ -44,10 +46,8 @@ async function endingOf(port: number, request: Buffer | string): Promise<Ending>
   return { reply: Buffer.concat(chunks).toString('latin1'), afterWrite: resetCode === '' ? 'open' : 'reset' };
 }
 
-const binaryBadMagic = Buffer.alloc(24);
-binaryBadMagic[0] = 0x80;
-binaryBadMagic[1] = 0x0b; // VERSION
-binaryBadMagic.writeUInt32BE(1 << 30, 8); // body length beyond any bound: memcached closes
+// A body length beyond any bound: memcached closes.
+const binaryBadMagic = req(Opcode.Version, { bodyLen: 1 << 30, opaque: 0 });
 
 const CASES: Array<[string, Buffer | string]> = [
   ['quit', 'quit\r\n'],

@@ -9,7 +9,8 @@ import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { sleep } from '../support/wait.js';
-import { binaryPacket } from '../fuzz/gen.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 
 /** Printable bytes (no CR/LF) that differ from position to position and seed to seed. */
 function valueOf(n: number, seed: number): Buffer {
@@ -161,10 +162,6 @@ test('a connection closed in the middle of a large value: nothing stored, memory
   }
 });
 
-function binaryRequest(opcode: number, key: string, extras: Buffer, value: Buffer, opaque: number): Buffer {
-  return binaryPacket(opcode, Buffer.from(key, 'latin1'), extras, value, opaque);
-}
-
 async function binaryReply(c: RawClient): Promise<{ status: number; opaque: number; value: Buffer }> {
   const h = await c.read(24, 5000);
   assert.equal(h[0], 0x81);
@@ -184,7 +181,7 @@ test('binary protocol: large values in awkward pieces arrive byte-exact', async 
           const key = `bdv_${size}_${seed}`;
           const extras = Buffer.alloc(8);
           extras.writeUInt32BE(9, 0);
-          const wire = Buffer.concat([binaryRequest(0x01, key, extras, v, seed), binaryRequest(0x00, key, Buffer.alloc(0), Buffer.alloc(0), seed + 1000)]);
+          const wire = Buffer.concat([req(Opcode.Set, { key, ext: extras, value: v, opaque: seed }), req(Opcode.Get, { key, opaque: seed + 1000 })]);
           await sendInPieces(c, wire, split);
           const set = await binaryReply(c);
           assert.equal(set.status, 0, `${name}: set ${size}`);

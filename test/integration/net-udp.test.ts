@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import type { Settings } from '../../src/config/settings.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { freePort } from '../support/ports.js';
 import { loopback, startInProcess } from '../support/server.js';
 
@@ -185,11 +187,7 @@ test('binary protocol over UDP, negotiated per datagram', async () => {
   const srv = await startInProcess(udpOnly(port));
   const u = await UdpClient.open();
   try {
-    const hdr = Buffer.alloc(24);
-    hdr[0] = 0x80;
-    hdr[1] = 0x0b; // VERSION
-    hdr.writeUInt32BE(0xdeadbeef, 12);
-    const r = await u.request(port, '127.0.0.1', 0x55, hdr);
+    const r = await u.request(port, '127.0.0.1', 0x55, req(Opcode.Version, { opaque: 0xdeadbeef }));
     assert.equal(r.datagrams.length, 1);
     const body = r.datagrams[0]!.subarray(8);
     assert.equal(body[0], 0x81);

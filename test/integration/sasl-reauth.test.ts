@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startDaemon, MEMCACHED_BIN } from '../support/daemon.js';
 import { run } from '../support/tools.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 import { connect, oneReply, plainAuth } from '../hostile/auth-load.js';
 import { RawClient } from '../support/client.js';
 

@@ -16,7 +16,7 @@ import { freePort } from '../support/ports.js';
 import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
 import { seededBytes } from '../support/bytes.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req, res } from '../unit/protocol/binary/helpers.js';
+import { req, res } from '../support/binary-packets.js';
 
 const OPENSSL = '/usr/bin/openssl';
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';

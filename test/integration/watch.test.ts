@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { rssKb } from '../support/proc.js';
 import { sleep } from '../support/wait.js';
 
@@ -54,11 +56,7 @@ const haveMemcached = fs.existsSync(MEMCACHED_BIN);
 
 /** A binary GET of key (opcode 0x00). */
 function binaryGet(key: string): Buffer {
-  const h = Buffer.alloc(24);
-  h[0] = 0x80;
-  h.writeUInt16BE(key.length, 2);
-  h.writeUInt32BE(key.length, 8);
-  return Buffer.concat([h, Buffer.from(key, 'latin1')]);
+  return req(Opcode.Get, { key, opaque: 0 });
 }
 
 /**

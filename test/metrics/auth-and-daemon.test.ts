@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Authenticator } from '../../src/auth/authenticator.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { freePort } from '../support/ports.js';
 import { runToExit, startDaemon } from '../support/daemon.js';
 import { startOnLoopback } from '../support/server.js';
@@ -17,14 +19,7 @@ import { parseExposition, scrape, valueOf } from './exposition.js';
 
 /** A binary SASL_AUTH (0x21) request for PLAIN with `\0user\0password`. */
 function saslAuthPlain(user: string, password: string): Buffer {
-  const key = Buffer.from('PLAIN');
-  const value = Buffer.from(`\0${user}\0${password}`);
-  const header = Buffer.alloc(24);
-  header[0] = 0x80; // request magic
-  header[1] = 0x21; // SASL auth
-  header.writeUInt16BE(key.length, 2);
-  header.writeUInt32BE(key.length + value.length, 8);
-  return Buffer.concat([header, key, value]);
+  return req(Opcode.SaslAuth, { key: 'PLAIN', value: `\0${user}\0${password}`, opaque: 0 });
 }
 
 /** One binary reply: its status and body. */

@@ -8,7 +8,8 @@ import type { ServerContext } from '../../../src/server-context.js';
 import type { Session } from '../../../src/protocol/session.js';
 import { makeSession } from '../../support/context.js';
 import { feed } from '../../support/session-driver.js';
-import { makeCtx, req, u32 } from './binary/helpers.js';
+import { makeCtx } from './binary/helpers.js';
+import { req, u32 } from '../../support/binary-packets.js';
 
 const VALUE = 'v'.repeat(100);
 

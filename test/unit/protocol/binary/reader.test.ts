@@ -7,7 +7,8 @@ import { SessionAction } from '../../../../src/protocol/reader-contract.js';
 import { Opcode, Status } from '../../../../src/protocol/binary/header.js';
 import { makeSession } from '../../../support/context.js';
 import { feed } from '../../../support/session-driver.js';
-import { deltaExt, makeCtx, parseResponses, req, res, u32, type TestCtx } from './helpers.js';
+import { makeCtx, type TestCtx } from './helpers.js';
+import { deltaExt, parseResponses, req, res, u32 } from '../../../support/binary-packets.js';
 
 function run(t: TestCtx, input: Buffer, chunks?: number[]): ReturnType<typeof feed> {
   const s = makeSession(t.ctx);

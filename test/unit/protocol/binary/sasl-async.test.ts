@@ -9,7 +9,8 @@ import type { BinaryReader } from '../../../../src/protocol/binary/reader.js';
 import { Opcode, Status } from '../../../../src/protocol/binary/header.js';
 import { makeSession } from '../../../support/context.js';
 import { takeOutput } from '../../../support/session-driver.js';
-import { makeCtx, req, res } from './helpers.js';
+import { makeCtx } from './helpers.js';
+import { req, res } from '../../../support/binary-packets.js';
 
 /** Checks answered by the test: each verifyPlain waits until settle() is called. */
 class DeferredAuth implements Authenticator {

@@ -6,7 +6,8 @@ import { SessionAction } from '../../../../src/protocol/reader-contract.js';
 import { Opcode, Status } from '../../../../src/protocol/binary/header.js';
 import { makeSession } from '../../../support/context.js';
 import { feed } from '../../../support/session-driver.js';
-import { FakeAuth, makeCtx, req, res, type TestCtx } from './helpers.js';
+import { FakeAuth, makeCtx, type TestCtx } from './helpers.js';
+import { req, res } from '../../../support/binary-packets.js';
 
 const PASSWORD = 'secretpw';
 const GOOD = `\0sammy\0${PASSWORD}`;
