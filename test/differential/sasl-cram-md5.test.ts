@@ -11,7 +11,7 @@ import path from 'node:path';
 import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
 import { startPair, stopPair, type Pair } from '../support/pair.js';
 import { RawClient } from '../support/client.js';
-import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
+import { DEBIAN_PYTHON, PYLIBMC_SASL_SCRIPT, haveTool, run } from '../support/tools.js';
 import { SASLPASSWD2, saslpasswd2Set } from '../unit/auth/sasl-tools.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { req } from '../support/binary-packets.js';
@@ -171,16 +171,6 @@ test('CRAM-MD5 over raw binary packets answers as memcached (Cyrus) does', async
   ]);
 });
 
-const PYLIBMC_SCRIPT = String.raw`
-import sys, pylibmc
-c = pylibmc.Client(['127.0.0.1:' + sys.argv[1]], binary=True, username=sys.argv[2], password=sys.argv[3])
-try:
-    c.set('k', 'hello')
-    print(c.get('k'))
-except pylibmc.Error as e:
-    print('ERR', type(e).__name__)
-`;
-
 test('pylibmc (Cyrus client) logs in with CRAM-MD5 when mech_list puts it first; a wrong password is refused', async (t) => {
   if (!ready(t) || !haveTool(t, DEBIAN_PYTHON)) return;
   if ((await run(DEBIAN_PYTHON, ['-c', 'import pylibmc'])).code !== 0) {
@@ -191,9 +181,9 @@ test('pylibmc (Cyrus client) logs in with CRAM-MD5 when mech_list puts it first;
   writeConf('cram-md5 plain');
   const d = await startDaemon({ args: ['-S', '-v'], env: { SASL_CONF_PATH: dir } });
   try {
-    const good = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SCRIPT, String(d.port), 'alice', 's3cret'], { timeoutMs: 20_000 });
+    const good = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SASL_SCRIPT, String(d.port), 'alice', 's3cret'], { timeoutMs: 20_000 });
     assert.equal(good.stdout.trim(), 'hello', good.stderr);
-    const bad = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SCRIPT, String(d.port), 'alice', 'wrong'], { timeoutMs: 20_000 });
+    const bad = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SASL_SCRIPT, String(d.port), 'alice', 'wrong'], { timeoutMs: 20_000 });
     assert.match(bad.stdout, /^ERR /);
     const log = d.stderr();
     assert.match(log, /mech: {2}``CRAM-MD5'' with 0 bytes of data\nsasl result code: {2}1\n/);
