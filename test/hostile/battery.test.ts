@@ -2,13 +2,10 @@
 // connection, stored data is intact, RSS stays bounded, and its answers match memcached's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
-import { req } from '../support/binary-packets.js';
-import { Opcode } from '../../src/protocol/binary/header.js';
 import { rssKb } from '../support/proc.js';
-import { sendGarbage } from './attacks.js';
+import { openHalfLines, sendGarbage, sendHugeBinaryBody } from './attacks.js';
 
 const useMemcached = process.env.HOSTILE_TEST_MEMCACHED === '1';
 const RSS_BOUND_KB = 64 * 1024 + 160 * 1024; // -m 64 + runtime + per-connection caps
@@ -105,11 +102,9 @@ test('lying and absurd lengths, 2^64 arithmetic: memcached 1.6.18 answers', asyn
 test('a 4 GB binary body is refused before buffering', async () => {
   await withDaemon(['-m', '64'], async (d) => {
     const c = await RawClient.connect(d.port);
-    c.send(req(Opcode.Set, { keyLen: 1, extLen: 8, bodyLen: 0xfffffff0, opaque: 0 })); // the header alone
-    for (let i = 0; i < 64 && !c.closed; i++) c.send(Buffer.alloc(64 * 1024));
     // memcached answers Too large. (and swallows) or resets the connection, depending on
     // how much of the body is already in its buffer; either is fine, buffering 4 GB is not.
-    const reply = await c.drain(500);
+    const reply = await sendHugeBinaryBody(c);
     if (reply.length > 0) {
       assert.equal(reply[0], 0x81);
       assert.equal(reply.readUInt16BE(6), 0x0003);
@@ -121,13 +116,7 @@ test('a 4 GB binary body is refused before buffering', async () => {
 
 test('slowloris: many half-sent requests do not stop others', async () => {
   await withDaemon(['-m', '64', '-c', '400'], async (d) => {
-    const slow: net.Socket[] = [];
-    for (let i = 0; i < 200; i++) {
-      const s = net.connect(d.port, '127.0.0.1');
-      s.on('error', () => {});
-      s.write('get slow');
-      slow.push(s);
-    }
+    const slow = openHalfLines(d.port, 200);
     const c = await RawClient.connect(d.port);
     for (let i = 0; i < 20; i++) {
       for (const s of slow.slice(0, 50)) s.write('x');
