@@ -42,9 +42,7 @@ function start(file: string, extra: string[] = [], memcached = false): Promise<D
 }
 
 async function stat(c: RawClient, group: string, name: string): Promise<string | undefined> {
-  const text = await c.request(`stats${group === '' ? '' : ' ' + group}\r\n`);
-  const m = new RegExp(`^STAT ${name} (.*)\\r$`, 'm').exec(text);
-  return m?.[1];
+  return (await c.stats(group)).get(name);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -72,9 +72,9 @@ function tlsOptions(port: number, extra: tls.ConnectionOptions = {}): tls.Connec
 
 async function stat(port: number, name: string): Promise<string | undefined> {
   const c = await RawClient.connect(port);
-  const text = await c.request('stats\r\n');
+  const st = await c.stats();
   c.close();
-  return new RegExp(`^STAT ${name} (\\S+)\\r$`, 'm').exec(text)?.[1];
+  return st.get(name);
 }
 
 test('text, meta and binary commands over TLS, byte for byte', async (t) => {

@@ -42,14 +42,9 @@ async function watcher(port: number, what: string): Promise<RawClient> {
 
 async function stats(port: number): Promise<Map<string, string>> {
   const c = await connect(port);
-  const text = await c.request('stats\r\n');
+  const st = await c.stats();
   c.close();
-  const m = new Map<string, string>();
-  for (const l of text.split('\r\n')) {
-    const p = l.split(' ');
-    if (p[0] === 'STAT' && p[1] !== undefined) m.set(p[1], p[2] ?? '');
-  }
-  return m;
+  return st;
 }
 
 const haveMemcached = fs.existsSync(MEMCACHED_BIN);

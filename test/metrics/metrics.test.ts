@@ -3,7 +3,7 @@
 // memcachedts_ extras; scraped with node's http client, curl and promtool.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient } from '../support/client.js';
+import { RawClient, parseStats } from '../support/client.js';
 import { startOnLoopback } from '../support/server.js';
 import { haveTool, run } from '../support/tools.js';
 import { sleep } from '../support/wait.js';
@@ -13,12 +13,7 @@ import { scrape, valueOf, type Family } from './exposition.js';
 /** `stats <group>` as name -> value text (and `replyBytes`: the length of the reply). */
 async function stats(c: RawClient, group = ''): Promise<Map<string, string>> {
   const text = await c.request(group === '' ? 'stats\r\n' : `stats ${group}\r\n`);
-  const out = new Map<string, string>([['replyBytes', String(Buffer.byteLength(text, 'latin1'))]]);
-  for (const line of text.split('\r\n')) {
-    const m = /^STAT (\S+) (.*)$/.exec(line);
-    if (m !== null) out.set(m[1]!, m[2]!);
-  }
-  return out;
+  return parseStats(text).set('replyBytes', String(Buffer.byteLength(text, 'latin1')));
 }
 
 /** A known sequence touching every outcome memcached_commands_total breaks down. */

@@ -7,6 +7,7 @@ import type { Cache } from '../../../src/store/cache.js';
 import type { ServerContext } from '../../../src/server-context.js';
 import type { Session } from '../../../src/protocol/session.js';
 import { makeSession } from '../../support/context.js';
+import { parseStats } from '../../support/client.js';
 import { feed } from '../../support/session-driver.js';
 import { makeCtx } from './binary/helpers.js';
 import { req, u32 } from '../../support/binary-packets.js';
@@ -18,12 +19,7 @@ function text(s: Session, line: string): string {
 }
 
 function stats(s: Session, group = ''): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const l of text(s, `stats${group === '' ? '' : ' ' + group}\r\n`).split('\r\n')) {
-    const p = l.split(' ');
-    if (p[0] === 'STAT') m.set(p[1]!, p.slice(2).join(' '));
-  }
-  return m;
+  return parseStats(text(s, `stats${group === '' ? '' : ' ' + group}\r\n`));
 }
 
 /** `stats items` figures of the one slab class the test's items live in. */
