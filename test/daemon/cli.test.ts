@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runToExit, startDaemon, PROJECT_ROOT } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -19,7 +20,7 @@ async function exitCodeOf(proc: import('node:child_process').ChildProcess): Prom
       proc.kill('SIGKILL');
       throw new Error('process did not exit');
     }
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
   return proc.exitCode;
 }

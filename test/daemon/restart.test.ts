@@ -11,6 +11,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startDaemon, runToExit, PROJECT_ROOT, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
 
 const STOP_WAIT_MS = 20_000;
 
@@ -45,7 +46,6 @@ async function stat(c: RawClient, group: string, name: string): Promise<string |
   return (await c.stats(group)).get(name);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The items stored before the stop: small ones, one page-sized, chunked large ones. */
 const ITEMS: Array<{ key: string; flags: number; ttl: number; size: number }> = [

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
 
 async function login(port: number, user: string, pass: string): Promise<string> {
   const c = await RawClient.connect(port);
@@ -30,7 +31,7 @@ test('SIGHUP reloads the -Y auth file', async () => {
     const deadline = Date.now() + 3000;
     while ((await login(d.port, 'bob', 'pw')) !== 'STORED') {
       assert.ok(Date.now() < deadline, 'bob accepted after SIGHUP');
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     assert.equal(await login(d.port, 'alice', 'secret'), 'CLIENT_ERROR authentication failure');
     assert.equal(d.proc.exitCode, null, 'SIGHUP does not stop the daemon');

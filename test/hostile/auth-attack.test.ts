@@ -16,6 +16,7 @@ import { formatMemcachedtsPasswd, hashPassword } from '../../src/auth/password-f
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { req } from '../support/binary-packets.js';
 import { connect, median, oneReply, plainAuth, runLoginLoad } from './auth-load.js';
+import { sleep } from '../support/wait.js';
 
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 const RIGHT = 'right-Pa55';
@@ -136,7 +137,7 @@ test('one address over its threshold gets one check per delay; a correct login f
       s.destroy();
       return { status: status(r), ms: Date.now() - t0 };
     });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the first 5 have failed by now
+    await sleep(300); // the first 5 have failed by now
     const s = await connect(d.port, '127.0.0.1');
     const t1 = Date.now();
     assert.equal(status(await oneReply(s, plainAuth('alice', RIGHT), 5000)), 0);
@@ -158,7 +159,7 @@ test('IPv6: failures are counted per /64 (::1 here), and the delayed source is n
     let s: Awaited<ReturnType<typeof connect>> | null = null;
     for (let i = 0; i < 50 && s === null; i++) {
       s = await connect6(d.port).catch(() => null);
-      if (s === null) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (s === null) await sleep(100);
     }
     assert.ok(s !== null, 'listening on ::1');
     s.destroy();

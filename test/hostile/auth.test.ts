@@ -12,6 +12,7 @@ import { startDaemon, runToExit } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { Opcode, Status } from '../../src/protocol/binary/header.js';
 import { req, u32 } from '../support/binary-packets.js';
+import { sleep } from '../support/wait.js';
 
 const PASSWORD = 'Kn0wn-Secret-Pa55';
 let dir = '';
@@ -122,7 +123,7 @@ async function saslGate(connect: () => Promise<RawClient>): Promise<void> {
   c = await connect();
   const stepThenGet = Buffer.concat([req(Opcode.SaslStep, { key: 'PLAIN', value: `\0alice\0${PASSWORD}` }), req(Opcode.GetQ, { key: 'k3' }), req(Opcode.Noop)]);
   c.send(stepThenGet.subarray(0, 30));
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   c.send(stepThenGet.subarray(30));
   const [st, gq] = await packets(c, 2);
   assert.equal(st!.status, Status.AuthError);

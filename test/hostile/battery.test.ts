@@ -6,6 +6,7 @@ import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { rssKb } from '../support/proc.js';
 import { openHalfLines, sendGarbage, sendHugeBinaryBody } from './attacks.js';
+import { sleep } from '../support/wait.js';
 
 const useMemcached = process.env.HOSTILE_TEST_MEMCACHED === '1';
 const RSS_BOUND_KB = 64 * 1024 + 160 * 1024; // -m 64 + runtime + per-connection caps
@@ -42,7 +43,7 @@ test('a 10 MB line without a newline is closed on, memory stays bounded', async 
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
     for (let i = 0; i < 10 && !c.closed; i++) {
       c.socket.write(chunk);
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     assert.ok(await c.closedWithin(3000), 'server closes a connection whose line passes 2048 bytes');
   });
@@ -145,6 +146,6 @@ test('connection flood past -c: extra connections get memcached\'s error, later 
     assert.ok(served >= 60 && served <= 100, `served ${served}`);
     assert.equal(served + refused, 140);
     for (const s of socks) s.close();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   });
 });

@@ -11,6 +11,7 @@ import { RawClient } from '../support/client.js';
 import { req } from '../support/binary-packets.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { rssKb } from '../support/proc.js';
+import { sleep } from '../support/wait.js';
 
 async function extraStat(port: number, name: string): Promise<number> {
   const c = await RawClient.connect(port);
@@ -66,7 +67,7 @@ for (const shape of ['one multiget line', 'pipelined gets'] as const) {
       sock.write(req);
       let peak = 0;
       for (let i = 0; i < 15; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
         peak = Math.max(peak, rssKb(pid));
       }
       assert.ok(peak - base < 64 * 1024, `RSS grew ${peak - base} kB (base ${base} kB)`);
@@ -126,7 +127,7 @@ test('-o idle_timeout closes idle connections, not busy ones', async () => {
       assert.equal(await busy.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
       if (closedAt === 0 && idle.closed) closedAt = Date.now() - t0;
       if (closedAt !== 0 && Date.now() - t0 > closedAt + 300) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     assert.ok(closedAt > 0 && closedAt < 3500, `idle connection closed after ${closedAt} ms`);
     assert.ok(!busy.closed);
@@ -165,7 +166,7 @@ test('-o idle_timeout leaves a connection alone while its replies are still bein
     });
     s.write(`get ${keys}\r\n`);
     const t0 = Date.now();
-    while (got < want && !closed && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 50));
+    while (got < want && !closed && Date.now() - t0 < 15_000) await sleep(50);
     assert.equal(closed, false, `closed after ${Date.now() - t0} ms with ${got} of ${want} bytes`);
     assert.equal(got, want);
     assert.ok(Date.now() - t0 > 1200, 'the transfer outlasted idle_timeout (else the test proves nothing)');

@@ -11,6 +11,7 @@ import { RawClient } from '../support/client.js';
 import { haveTool, run } from '../support/tools.js';
 import { Opcode, Status } from '../../src/protocol/binary/header.js';
 import { parseResponses, req, res, u32, type Res } from '../support/binary-packets.js';
+import { sleep } from '../support/wait.js';
 
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 const PASSWORD = 'Integr4tion-secret';
@@ -114,7 +115,7 @@ test('stderr at -vvv: SASL initialised, failures with the peer, never the passwo
   c.send(AUTH('Wr0ng-guess'));
   await readPackets(c, 1);
   c.close();
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   const err = dd.stderr();
   assert.match(err, /Initialized SASL\./);
   assert.match(err, /SASL authentication failed for user "alice" \(mech "PLAIN"\) from tcp:127\.0\.0\.1:\d+/);

@@ -9,6 +9,7 @@ import type { Store } from '../../src/store/store.js';
 import { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { RawClient } from '../support/client.js';
 import { startOnLoopback } from '../support/server.js';
+import { sleep } from '../support/wait.js';
 
 test('an exception while serving one connection closes it, logs the stack, and others go on', async () => {
   const failingStore = (settings: Settings): { store: Store; runtime: RuntimeSettings } => {
@@ -64,7 +65,7 @@ test('a client that does not read is paused, then gets every byte', async () => 
     const n = 60; // ~30 MB of replies
     s.write('get big\r\n'.repeat(n));
     const deadline = Date.now() + 5000;
-    while (srv.ctx.counters.out_buffer_pauses === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (srv.ctx.counters.out_buffer_pauses === 0 && Date.now() < deadline) await sleep(20);
     assert.ok(srv.ctx.counters.out_buffer_pauses > 0, 'the connection was paused');
     const one = `VALUE big 0 ${size}\r\n`.length + size + 2 + 5;
     let got = 0;

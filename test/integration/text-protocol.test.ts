@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
 
 let d: Daemon;
 
@@ -69,7 +70,7 @@ test('-vv prints memcached-style command lines', async () => {
   await c.request('get vv\r\n');
   c.close();
   const deadline = Date.now() + 2000;
-  while (!/>\d+ END/.test(d.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (!/>\d+ END/.test(d.stderr()) && Date.now() < deadline) await sleep(20);
   const err = d.stderr();
   assert.match(err, /<\d+ set vv 0 0 1\n>\d+ STORED\n<\d+ get vv\n>\d+ sending key vv\n>\d+ END\n/);
 });

@@ -17,6 +17,7 @@ import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
 import { seededBytes } from '../support/bytes.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { req, res } from '../support/binary-packets.js';
+import { sleep } from '../support/wait.js';
 
 const OPENSSL = '/usr/bin/openssl';
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
@@ -171,17 +172,17 @@ test('a handshake that never starts holds a -c slot, then is dropped and counted
     waitTcp: false,
   });
   try {
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const started = Date.now();
     const stalled = await RawClient.connect(port);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const refused = await RawClient.connect(clear);
     assert.equal(await refused.line(), 'ERROR Too many open connections');
     refused.close();
     assert.equal(await stalled.closedWithin(15_000), true, 'the stalled handshake is dropped');
     const waited = Date.now() - started;
     assert.ok(waited >= 8000 && waited < 15_000, `dropped after ${waited} ms`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     assert.equal(await stat(clear, 'ssl_handshake_errors'), '1');
   } finally {
     await one.stop();

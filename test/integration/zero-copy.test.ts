@@ -5,6 +5,7 @@ import net from 'node:net';
 import assert from 'node:assert/strict';
 import { RawClient } from '../support/client.js';
 import { startOnLoopback } from '../support/server.js';
+import { sleep } from '../support/wait.js';
 
 const MIB = 1024 * 1024;
 
@@ -33,7 +34,7 @@ async function zeroCopyUnderChurn(mode: 'text' | 'binary' | 'meta'): Promise<voi
       s.write((mode === 'meta' ? 'mg big v\r\n' : 'get big\r\n').repeat(n));
     }
     const deadline = Date.now() + 5000;
-    while (srv.ctx.counters.out_buffer_pauses === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (srv.ctx.counters.out_buffer_pauses === 0 && Date.now() < deadline) await sleep(20);
     assert.ok(srv.ctx.counters.out_buffer_pauses > 0, 'replies are queued in the socket');
     // Meanwhile: delete it and churn the same slab class well past -m.
     c.send('delete big\r\n');

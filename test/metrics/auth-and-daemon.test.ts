@@ -16,6 +16,7 @@ import { runToExit, startDaemon } from '../support/daemon.js';
 import { startOnLoopback } from '../support/server.js';
 import { haveTool, run } from '../support/tools.js';
 import { parseExposition, scrape, valueOf } from './exposition.js';
+import { sleep } from '../support/wait.js';
 
 /** A binary SASL_AUTH (0x21) request for PLAIN with `\0user\0password`. */
 function saslAuthPlain(user: string, password: string): Buffer {
@@ -52,7 +53,7 @@ test('-S: SASL PLAIN successes and failures, throttled peers', async () => {
     }
     c.send(saslAuthPlain('u', 'right'));
     assert.deepEqual(await readReply(c, 4000), { status: 0, body: 'Authenticated' });
-    await new Promise((r) => setTimeout(r, 60)); // past the shared-rendering interval
+    await sleep(60); // past the shared-rendering interval
     m = await scrape(metricsPort);
     assert.equal(valueOf(m, 'memcachedts_auth_failures_total', { mechanism: 'PLAIN' }), 6);
     assert.equal(valueOf(m, 'memcachedts_auth_successes_total', { mechanism: 'PLAIN' }), 1);

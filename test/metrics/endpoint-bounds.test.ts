@@ -7,6 +7,7 @@ import { MAX_CONNECTIONS } from '../../src/metrics/http-endpoint.js';
 import { RawClient } from '../support/client.js';
 import { startOnLoopback } from '../support/server.js';
 import { httpRequest } from './exposition.js';
+import { sleep } from '../support/wait.js';
 
 /** Raw bytes to the endpoint; everything it answers until it closes (bounded). */
 function rawExchange(port: number, bytes: string, ms = 3000): Promise<{ reply: string; closed: boolean }> {
@@ -90,7 +91,7 @@ test(`at most ${MAX_CONNECTIONS} connections at once; a head that never complete
       await new Promise<void>((resolve) => s.once('connect', () => resolve()).once('close', () => resolve()));
       s.write('GET /metrics HTTP/1.1\r\nHost: x\r\n'); // an unfinished head
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const refusedNow = closedFlags.filter((x) => x).length;
     assert.ok(refusedNow >= 4, `connections beyond ${MAX_CONNECTIONS} are closed at once (${refusedNow} closed)`);
 
@@ -101,7 +102,7 @@ test(`at most ${MAX_CONNECTIONS} connections at once; a head that never complete
 
     // Unfinished heads: headersTimeout (5 s) plus Node's check interval (1 s).
     const started = Date.now();
-    while (closedFlags.some((x) => !x) && Date.now() - started < 9000) await new Promise((r) => setTimeout(r, 100));
+    while (closedFlags.some((x) => !x) && Date.now() - started < 9000) await sleep(100);
     assert.ok(closedFlags.every((x) => x), `slow heads are closed by the server (${closedFlags.filter((x) => x).length} closed, ${Date.now() - started} ms)`);
     // With the slots free again, a scrape works.
     assert.equal((await httpRequest(metricsPort, '/metrics')).status, 200);
