@@ -1,18 +1,18 @@
 // Process operations of the real bin: -d, -P, -u, logfile, signals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, chmodSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runToExit, startDaemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { RawClient } from '../support/client.js';
 import { sleep, waitFor } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const isRoot = process.getuid?.() === 0;
 
 function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'mcts-proc-'));
+  const d = makeTempDir('mcts-proc-');
   chmodSync(d, 0o777); // the daemon may run as nobody
   return d;
 }

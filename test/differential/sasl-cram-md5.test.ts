@@ -15,6 +15,7 @@ import { DEBIAN_PYTHON, PYLIBMC_SASL_SCRIPT, haveTool, run } from '../support/to
 import { SASLPASSWD2, saslpasswd2Set } from '../unit/auth/sasl-tools.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { req } from '../support/binary-packets.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let dir = '';
 let pair: Pair | null = null;
@@ -25,7 +26,7 @@ function writeConf(mechList: string): void {
 
 before(async () => {
   if (!fs.existsSync(MEMCACHED_BIN) || !fs.existsSync(SASLPASSWD2)) return; // each test reports it
-  dir = fs.mkdtempSync(path.join('/tmp', 'mcts-cram-'));
+  dir = makeTempDir('mcts-cram-', '/tmp');
   fs.chmodSync(dir, 0o755);
   const db = path.join(dir, 'sasldb2');
   saslpasswd2Set(SASLPASSWD2, db, 'alice', 's3cret');
@@ -38,7 +39,6 @@ before(async () => {
 
 after(async () => {
   await stopPair(pair);
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
 });
 
 let probes = 0;

@@ -3,11 +3,10 @@
 // PLAIN data over 4 KiB is refused at once; rotating the source address does not buy guesses
 // past the server-wide budget, and a correct login from elsewhere stays immediate; connections
 // that sent one large SASL_AUTH keep no buffer for it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon } from '../support/daemon.js';
 import { run } from '../support/tools.js';
@@ -17,18 +16,11 @@ import { Opcode } from '../../src/protocol/binary/header.js';
 import { req } from '../support/binary-packets.js';
 import { connect, median, oneReply, plainAuth, runLoginLoad } from './auth-load.js';
 import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 const RIGHT = 'right-Pa55';
-let dir = '';
-
-before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-auth-attack-'));
-});
-
-after(() => {
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
-});
+const dir = makeTempDir('memcachedts-auth-attack-');
 
 /** A SASL config directory whose sasldb_path names `file`. */
 function saslConf(name: string, file: string): NodeJS.ProcessEnv {

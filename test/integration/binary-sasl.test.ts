@@ -4,7 +4,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
@@ -12,6 +11,7 @@ import { haveTool, run } from '../support/tools.js';
 import { Opcode, Status } from '../../src/protocol/binary/header.js';
 import { parseResponses, req, res, u32, type Res } from '../support/binary-packets.js';
 import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 const PASSWORD = 'Integr4tion-secret';
@@ -20,7 +20,7 @@ let d: Daemon | null = null;
 
 before(async () => {
   if (!fs.existsSync(SASLPASSWD2)) return; // each test reports it (fails under CI)
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-binsasl-'));
+  dir = makeTempDir('memcachedts-binsasl-');
   const db = path.join(dir, 'sasldb2');
   fs.writeFileSync(path.join(dir, 'memcached.conf'), `mech_list: plain\nsasldb_path: ${db}\n`);
   const r = await run(SASLPASSWD2, ['-p', '-a', 'memcached', '-c', '-f', db, 'alice'], { input: PASSWORD, timeoutMs: 10_000 });
@@ -31,7 +31,6 @@ before(async () => {
 
 after(async () => {
   await d?.stop();
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
 });
 
 async function readPackets(c: RawClient, count: number): Promise<Buffer> {

@@ -3,11 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let d: Daemon;
 
@@ -76,7 +76,7 @@ test('-vv prints memcached-style command lines', async () => {
 });
 
 test('-Y ascii authentication', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcts-y-'));
+  const dir = makeTempDir('mcts-y-');
   const file = path.join(dir, 'auth');
   fs.writeFileSync(file, 'alice:secret\n');
   const y = await startDaemon({ args: ['-Y', file] });

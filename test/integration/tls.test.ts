@@ -7,7 +7,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type tls from 'node:tls';
 import { startDaemon, runToExit, type Daemon } from '../support/daemon.js';
@@ -18,6 +17,7 @@ import { seededBytes } from '../support/bytes.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { req, res } from '../support/binary-packets.js';
 import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const OPENSSL = '/usr/bin/openssl';
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
@@ -42,7 +42,7 @@ async function issue(name: string): Promise<void> {
 
 before(async () => {
   if (!fs.existsSync(OPENSSL)) return; // each test reports it
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-tls-'));
+  dir = makeTempDir('memcachedts-tls-');
   await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=memcachedts test CA']);
   await issue('server');
   await issue('client');
@@ -57,7 +57,6 @@ before(async () => {
 
 after(async () => {
   await d?.stop();
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function ready(t: import('node:test').TestContext): Daemon | null {

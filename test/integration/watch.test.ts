@@ -4,7 +4,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
@@ -12,6 +11,7 @@ import { req } from '../support/binary-packets.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { rssKb } from '../support/proc.js';
 import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const daemons: Daemon[] = [];
 const clients: RawClient[] = [];
@@ -221,7 +221,7 @@ test('at most 20 watchers, as memcached: the next one gets WATCHER_TOO_MANY', { 
 test('unix socket connections are transport=local rip=unix rport=0, as memcached prints them', { skip: !haveMemcached && 'no /usr/bin/memcached' }, async () => {
   const got: string[][] = [];
   for (const memcached of [false, true]) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcts-watch-'));
+    const dir = makeTempDir('mcts-watch-');
     const sock = path.join(dir, 'mc.sock');
     const d = await startDaemon({ memcached, args: ['-t', '1', '-s', sock], waitUnix: sock });
     daemons.push(d);
