@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
+import { exchangeOnce } from '../support/exchange.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { deltaExt, req, u32 } from '../support/binary-packets.js';
 import { SeededRandom } from '../support/random.js';
@@ -18,41 +19,9 @@ interface Exchange {
 }
 
 /** Sends input in one write; reads until `until` says the replies are complete, a close, or idle. */
-function exchange(port: number, input: Buffer, until: (out: Buffer) => boolean, idleMs = 400): Promise<Exchange> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    const parts: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    let timer: NodeJS.Timeout | null = null;
-    const finish = (closed: boolean): void => {
-      if (done) return;
-      done = true;
-      if (timer !== null) clearTimeout(timer);
-      sock.destroy();
-      resolve({ out: Buffer.concat(parts, size), closed });
-    };
-    const arm = (): void => {
-      if (timer !== null) clearTimeout(timer);
-      timer = setTimeout(() => finish(false), idleMs);
-    };
-    sock.on('connect', () => {
-      sock.write(input);
-      arm();
-    });
-    sock.on('data', (d: Buffer) => {
-      parts.push(d);
-      size += d.length;
-      if (until(Buffer.concat(parts, size))) finish(false);
-      else arm();
-    });
-    sock.on('end', () => finish(true));
-    sock.on('close', () => finish(true));
-    sock.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNRESET') finish(true);
-      else if (!done) reject(e);
-    });
-  });
+async function exchange(port: number, input: Buffer, until: (out: Buffer) => boolean, idleMs = 400): Promise<Exchange> {
+  const r = await exchangeOnce(port, input, { isComplete: until, idleMs, timeoutMs: 30_000 });
+  return { out: r.out, closed: r.ending === 'closed' || r.ending === 'reset' };
 }
 
 /** True once a complete response with this opcode and opaque has arrived. */

@@ -6,8 +6,8 @@
 // response_obj_oom counts each refusal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
+import { exchangeOnce } from '../support/exchange.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { req } from '../support/binary-packets.js';
 
@@ -16,27 +16,10 @@ const ARGS = ['-o', 'read_buf_mem_limit=1', '-t', '32', '-R', '500'];
 const pair = pairForFile({ args: ARGS });
 
 /** Everything the server sends for input on a fresh connection, until `last` or the close. */
-function exchange(port: number, input: Buffer, last: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let got = '';
-    const finish = (how: string): void => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(got + how);
-    };
-    const timer = setTimeout(() => finish('<no end>'), 3000);
-    sock.on('connect', () => sock.write(input));
-    sock.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      if (got.endsWith(last)) finish('');
-    });
-    sock.on('close', () => finish('<closed>'));
-    sock.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNRESET') finish('<reset>');
-      else reject(e);
-    });
-  });
+async function exchange(port: number, input: Buffer, last: string): Promise<string> {
+  const r = await exchangeOnce(port, input, { isComplete: (out) => out.toString('latin1').endsWith(last), timeoutMs: 3000 });
+  const ending = { complete: '', idle: '', timeout: '<no end>', closed: '<closed>', reset: '<reset>' }[r.ending];
+  return r.out.toString('latin1') + ending;
 }
 
 const repeat = (s: string, n: number): string => s.repeat(n);

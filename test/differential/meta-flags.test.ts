@@ -5,8 +5,8 @@
 // duplicate flag"), so the table runs every flag case through every command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
+import { exchangeOnce } from '../support/exchange.js';
 
 const pair = pairForFile();
 
@@ -28,26 +28,14 @@ const COMMANDS: readonly ((flags: string) => string)[] = [
 const SENTINEL = 'version\r\n';
 
 /** Sends the request and a `version`, and reads up to the VERSION line. */
-function exchange(port: number, input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let got = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      resolve(got + '<no VERSION line>');
-    }, 3000);
-    sock.on('connect', () => sock.write(Buffer.from(input + SENTINEL, 'latin1')));
-    sock.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      const at = got.indexOf('VERSION ');
-      if (at >= 0 && got.endsWith('\r\n')) {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(got.slice(0, at));
-      }
-    });
-    sock.on('error', reject);
+async function exchange(port: number, input: string): Promise<string> {
+  const r = await exchangeOnce(port, Buffer.from(input + SENTINEL, 'latin1'), {
+    isComplete: (out) => out.includes('VERSION ') && out[out.length - 1] === 0x0a && out[out.length - 2] === 0x0d,
+    timeoutMs: 3000,
   });
+  if (r.ending === 'reset') throw new Error('connection reset');
+  const got = r.out.toString('latin1');
+  return r.ending === 'complete' ? got.slice(0, got.indexOf('VERSION ')) : got + '<no VERSION line>';
 }
 
 /** me's cas= and la= differ between two servers; the rest of its line must not. */

@@ -4,8 +4,8 @@
 // be equal byte for byte (binary cas fields aside, which are zeroed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
+import { exchangeOnce } from '../support/exchange.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
 import { deltaExt, req, u32 } from '../support/binary-packets.js';
 
@@ -50,32 +50,10 @@ const AWKWARD_VALUES: readonly string[] = [
 const RUN = Date.now().toString(36);
 
 /** Sends input in one write and reads until the reply ends with `last`, or the server goes quiet. */
-function exchange(port: number, input: Buffer, isComplete: (out: Buffer) => boolean): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    const parts: Buffer[] = [];
-    let timer: NodeJS.Timeout | null = null;
-    const finish = (): void => {
-      if (timer !== null) clearTimeout(timer);
-      sock.destroy();
-      resolve(Buffer.concat(parts));
-    };
-    const arm = (): void => {
-      if (timer !== null) clearTimeout(timer);
-      timer = setTimeout(finish, 2000);
-    };
-    sock.on('connect', () => {
-      sock.write(input);
-      arm();
-    });
-    sock.on('data', (d: Buffer) => {
-      parts.push(d);
-      if (isComplete(Buffer.concat(parts))) finish();
-      else arm();
-    });
-    sock.on('close', finish);
-    sock.on('error', reject);
-  });
+async function exchange(port: number, input: Buffer, isComplete: (out: Buffer) => boolean): Promise<Buffer> {
+  const r = await exchangeOnce(port, input, { isComplete, idleMs: 2000, timeoutMs: 30_000 });
+  if (r.ending === 'reset') throw new Error('connection reset');
+  return r.out;
 }
 
 const endsWithMn = (out: Buffer): boolean => out.length >= 4 && out.subarray(out.length - 4).toString('latin1') === 'MN\r\n';

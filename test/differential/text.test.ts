@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
-import { RawClient } from '../support/client.js';
+import { exchangeOnce } from '../support/exchange.js';
 
 const K251 = 'a'.repeat(251);
 const MANY_KEYS = Array.from({ length: 60 }, (_, i) => 'k' + i).join(' ');
@@ -91,19 +91,10 @@ const TRANSCRIPTS: string[] = [
 
 const pair = pairForFile();
 
+/** Everything until the server has been quiet for quietMs (robust on a loaded machine). */
 async function exchange(port: number, input: string, quietMs = 250): Promise<{ bytes: string; closed: boolean }> {
-  const c = await RawClient.connect(port);
-  c.send(Buffer.from(input, 'latin1'));
-  // Everything until the server has been quiet for quietMs (robust on a loaded machine).
-  let bytes = '';
-  for (let rounds = 0; rounds < 40; rounds++) {
-    const got = await c.drain(quietMs);
-    if (got.length === 0) break;
-    bytes += got.toString('latin1');
-  }
-  const closed = c.closed;
-  c.close();
-  return { bytes, closed };
+  const r = await exchangeOnce(port, Buffer.from(input, 'latin1'), { idleMs: quietMs, timeoutMs: 40 * quietMs });
+  return { bytes: r.out.toString('latin1'), closed: r.ending === 'closed' || r.ending === 'reset' };
 }
 
 /** cas numbers become classes in order of appearance; stats values are dropped. */
