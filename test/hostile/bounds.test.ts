@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startDaemon, type Daemon } from '../support/daemon.js';
+import { startDaemon, withDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { req } from '../support/binary-packets.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
@@ -25,16 +25,13 @@ async function extraStat(port: number, name: string): Promise<number> {
 const VALUE_BYTES = 500_000;
 const REPLY_BYTES = `VALUE big 0 ${VALUE_BYTES}\r\n`.length + VALUE_BYTES + 2;
 
-async function withBigValue(body: (d: Daemon) => Promise<void>): Promise<void> {
-  const d = await startDaemon({ args: ['-m', '64'] });
-  try {
+function withBigValue(body: (d: Daemon) => Promise<void>): Promise<void> {
+  return withDaemon({ args: ['-m', '64'] }, async (d) => {
     const c = await RawClient.connect(d.port);
     assert.equal(await c.request(`set big 0 0 ${VALUE_BYTES}\r\n${'x'.repeat(VALUE_BYTES)}\r\n`, 'STORED'), 'STORED\r\n');
     c.close();
     await body(d);
-  } finally {
-    await d.stop();
-  }
+  });
 }
 
 /** Reads and counts bytes until `END\r\n` ends the stream seen so far (bounded by time). */

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startDaemon, type Daemon } from '../support/daemon.js';
+import { startDaemon, withDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { sleep } from '../support/wait.js';
 import { req } from '../support/binary-packets.js';
@@ -49,12 +49,7 @@ async function sendInPieces(c: RawClient, buf: Buffer, sizes: number[]): Promise
 
 async function withServers(fn: (d: Daemon, name: string) => Promise<void>): Promise<void> {
   for (const memcached of [false, true]) {
-    const d = await startDaemon({ memcached, args: ['-I', '2m', '-m', '64'] });
-    try {
-      await fn(d, memcached ? 'memcached' : 'memcachedts');
-    } finally {
-      await d.stop();
-    }
+    await withDaemon({ memcached, args: ['-I', '2m', '-m', '64'] }, (d) => fn(d, memcached ? 'memcached' : 'memcachedts'));
   }
 }
 

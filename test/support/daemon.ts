@@ -75,6 +75,16 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   return daemon;
 }
 
+/** body with a daemon started with opts, stopped afterwards whatever body does. */
+export async function withDaemon(opts: DaemonOptions, body: (d: Daemon) => Promise<void>): Promise<void> {
+  const d = await startDaemon(opts);
+  try {
+    await body(d);
+  } finally {
+    await d.stop();
+  }
+}
+
 /** Resolves once target accepts a connection; throws if proc exits first, or kills it after ms. */
 export async function waitAccepting(proc: ChildProcess, target: net.NetConnectOpts, stderr: () => string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
