@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.js';
 import { MEMCASLAP, runMemcaslap } from './load.js';
 import { CLK_TCK, PIN, onLoadCore, startServer, type BenchServer } from './servers.js';
+import { sleep } from '../support/wait.js';
 
 const env = process.env;
 const SECONDS = Math.max(1, Number(env['BENCH_SECONDS'] ?? 5));
@@ -155,13 +156,13 @@ async function cpuPerScrape(srv: BenchServer, metricsPort: number): Promise<{ ms
   const n = 200;
   const gapMs = 60; // beyond the endpoint's shared-rendering interval: every scrape renders
   const idle0 = srv.cpuTicks();
-  await new Promise((r) => setTimeout(r, n * gapMs));
+  await sleep(n * gapMs);
   const idleTicks = srv.cpuTicks() - idle0;
   let bodyBytes = 0;
   const t0 = srv.cpuTicks();
   for (let i = 0; i < n; i++) {
     bodyBytes = await scrapeOnce(metricsPort);
-    await new Promise((r) => setTimeout(r, gapMs));
+    await sleep(gapMs);
   }
   const ticks = srv.cpuTicks() - t0 - idleTicks;
   return { msPerScrape: ((ticks / CLK_TCK) * 1000) / n, bodyBytes };

@@ -10,6 +10,7 @@
 // Prints one JSON line: { ops, seconds, opsPerSec, p50us, p99us, p999us, maxus, maxSendLagUs, ... }.
 import net from 'node:net';
 import { TextReplyCounter, buildSets, connectCounting, makeValue, numArg, parseArgs, percentile } from './text-replies.js';
+import { SeededRandom } from '../support/random.js';
 
 const args = parseArgs(process.argv.slice(2));
 const port = numArg(args, 'port', 0);
@@ -89,14 +90,7 @@ for (let i = 0; i < nconns; i++) {
 
 let sent = 0;
 let runStart = 0;
-let rng = 0x12345678;
-function rand(): number {
-  // xorshift32: cheap and deterministic
-  rng ^= rng << 13;
-  rng ^= rng >>> 17;
-  rng ^= rng << 5;
-  return (rng >>> 0) / 4294967296;
-}
+const random = new SeededRandom(0x12345678);
 
 function start(): void {
   phase = 'run';
@@ -111,10 +105,10 @@ function tick(): void {
     const due = runStart + sent * intervalNs;
     if (due > now) break;
     const c = conns[sent % nconns]!;
-    const k = Math.floor(rand() * nkeys);
+    const k = random.int(nkeys);
     c.due[c.tail] = due;
     c.tail = (c.tail + 1) & (RING - 1);
-    c.sock.write(rand() < setRatio ? setReqs[k]! : getReqs[k]!);
+    c.sock.write(random.chance(setRatio) ? setReqs[k]! : getReqs[k]!);
     const lag = now - due;
     if (lag > maxSendLag) {
       maxSendLag = lag;

@@ -29,6 +29,7 @@ import fsp from 'node:fs/promises';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.js';
+import { sleep } from '../support/wait.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -161,7 +162,6 @@ function median(xs: number[]): number {
   return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function flush(port: number): Promise<void> {
   try {

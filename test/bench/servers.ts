@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { BIN, MEMCACHED_BIN } from '../support/daemon.js';
+import { BIN, MEMCACHED_BIN, waitAccepting } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 
 export type ServerKind = 'memcachedts' | 'memcached';
@@ -94,27 +94,6 @@ export const CLK_TCK = (() => {
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
 
-async function waitListening(port: number, proc: ChildProcess, err: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited (${proc.exitCode ?? proc.signalCode}): ${err()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`server did not listen on ${port}: ${err()}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function startServer(kind: ServerKind, opts: ServerOptions = {}): Promise<BenchServer> {
   const port = await freePort();
   const mem = String(opts.memoryMb ?? 1024);
@@ -156,7 +135,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
     }
   });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  await waitListening(port, proc, () => err);
+  await waitAccepting(proc, { port, host: '127.0.0.1' }, () => err, 15_000);
   const pid = proc.pid!;
   return {
     kind,

@@ -2,11 +2,11 @@
 // (except MemoryDenyWriteExecute) and start the daemon through its ExecStart line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, PROJECT_ROOT } from '../support/daemon.js';
 import { run } from '../support/tools.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const UNIT = join(PROJECT_ROOT, 'contrib/memcachedts.service');
 const ANALYZE = '/usr/bin/systemd-analyze';
@@ -41,7 +41,7 @@ test('systemd-analyze verify passes', async (t) => {
   // verify checks that ExecStart's program exists: use the installed one, else this checkout's bin.
   let unit = UNIT;
   if (!existsSync('/usr/bin/memcachedts')) {
-    const dir = mkdtempSync(join(tmpdir(), 'mcts-unit-'));
+    const dir = makeTempDir('mcts-unit-');
     unit = join(dir, 'memcachedts.service');
     writeFileSync(unit, readFileSync(UNIT, 'utf8').replace('ExecStart=/usr/bin/memcachedts ', `ExecStart=${BIN} `));
   }
@@ -56,7 +56,7 @@ test("the unit's ExecStart line starts the daemon (under systemd's environment)"
   const { RawClient } = await import('../support/client.js');
   const exec = effectiveLines(readFileSync(UNIT, 'utf8')).find((l) => l.startsWith('ExecStart='));
   assert.ok(exec !== undefined);
-  const dir = mkdtempSync(join(tmpdir(), 'mcts-exec-'));
+  const dir = makeTempDir('mcts-exec-');
   const conf = join(dir, 'memcached.conf');
   const port = await freePort();
   // Debian's default conf, with a free port and a user that exists everywhere.

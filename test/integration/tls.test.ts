@@ -7,7 +7,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type tls from 'node:tls';
 import { startDaemon, runToExit, type Daemon } from '../support/daemon.js';
@@ -16,7 +15,9 @@ import { freePort } from '../support/ports.js';
 import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
 import { seededBytes } from '../support/bytes.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req, res } from '../unit/protocol/binary/helpers.js';
+import { req, res } from '../support/binary-packets.js';
+import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const OPENSSL = '/usr/bin/openssl';
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
@@ -41,7 +42,7 @@ async function issue(name: string): Promise<void> {
 
 before(async () => {
   if (!fs.existsSync(OPENSSL)) return; // each test reports it
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-tls-'));
+  dir = makeTempDir('memcachedts-tls-');
   await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=memcachedts test CA']);
   await issue('server');
   await issue('client');
@@ -56,7 +57,6 @@ before(async () => {
 
 after(async () => {
   await d?.stop();
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function ready(t: import('node:test').TestContext): Daemon | null {
@@ -72,9 +72,9 @@ function tlsOptions(port: number, extra: tls.ConnectionOptions = {}): tls.Connec
 
 async function stat(port: number, name: string): Promise<string | undefined> {
   const c = await RawClient.connect(port);
-  const text = await c.request('stats\r\n');
+  const st = await c.stats();
   c.close();
-  return new RegExp(`^STAT ${name} (\\S+)\\r$`, 'm').exec(text)?.[1];
+  return st.get(name);
 }
 
 test('text, meta and binary commands over TLS, byte for byte', async (t) => {
@@ -171,17 +171,17 @@ test('a handshake that never starts holds a -c slot, then is dropped and counted
     waitTcp: false,
   });
   try {
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const started = Date.now();
     const stalled = await RawClient.connect(port);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const refused = await RawClient.connect(clear);
     assert.equal(await refused.line(), 'ERROR Too many open connections');
     refused.close();
     assert.equal(await stalled.closedWithin(15_000), true, 'the stalled handshake is dropped');
     const waited = Date.now() - started;
     assert.ok(waited >= 8000 && waited < 15_000, `dropped after ${waited} ms`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     assert.equal(await stat(clear, 'ssl_handshake_errors'), '1');
   } finally {
     await one.stop();
