@@ -139,12 +139,14 @@ export class ConnectionHub {
   private handshake(raw: net.Socket, transport: Transport, listenAddr: string, tlsContext: TlsServerContext): void {
     const counters = this.ctx.counters;
     this.handshaking.add(raw);
-    const secure = new tls.TLSSocket(raw, {
+    const options: tls.TLSSocketOptions = {
       isServer: true,
       secureContext: tlsContext.secureContext,
       requestCert: tlsContext.requestCert,
       rejectUnauthorized: false, // checked below, as memcached's verify modes ask
-    });
+    };
+    if (tlsContext.sessionServer !== null) options.server = tlsContext.sessionServer;
+    const secure = new tls.TLSSocket(raw, options);
     let isDone = false;
     const failHandshake = (): void => {
       if (isDone) return;

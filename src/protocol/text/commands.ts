@@ -14,6 +14,7 @@ import { AllocError, DeleteResult, DeltaResult, GetOpt, StoreMode, StoreResult }
 import { MAX_TOKENS, type Tokens } from './tokenizer.js';
 import type { TextCommandContext } from './command-context.js';
 import { executeMeta } from '../meta/commands.js';
+import { processRefreshCerts } from './refresh-certs.js';
 import { safeStrtod, safeStrtol, safeStrtoll, safeStrtoul, safeStrtoull, safeStrtoullExact } from '../../common/c-numbers.js';
 import * as R from './replies.js';
 import { ZERO_COPY_MIN } from '../out-buffer.js';
@@ -264,6 +265,8 @@ export function dispatchCommand(r: TextCommandContext, buf: Buffer, lineStart: n
   } else if (len0 === 3 && t.is(0, 'lru')) {
     if (n < 3) reply(r, R.REPLY_ERROR);
     else processLru(r, buf);
+  } else if (len0 === 13 && t.is(0, 'refresh_certs')) {
+    processRefreshCerts(r, t);
   } else {
     // Unknown. A line ending in an HTTP version is a web client: hang up (t/malicious-commands.t).
     const last = n - 2;
