@@ -12,7 +12,7 @@ import { FRONT_ENDS } from '../protocol/front-ends.js';
 import { SocketWriter } from './socket-writer.js';
 import { setReadTarget, type ReadTarget } from './static-read.js';
 import { CloseReason, ConnTransport, type WatchSink } from '../log/watch.js';
-import { HANDSHAKE_TIMEOUT_MS, type TlsServerContext } from './tls-context.js';
+import { HANDSHAKE_TIMEOUT_MS, handshakeFailureLine, peerSubject, type HandshakeFailure, type TlsServerContext } from './tls-context.js';
 
 /** Replies queued in the socket beyond this stop reading from it until 'drain'. */
 export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
@@ -148,20 +148,25 @@ export class ConnectionHub {
     if (tlsContext.sessionServer !== null) options.server = tlsContext.sessionServer;
     const secure = new tls.TLSSocket(raw, options);
     let isDone = false;
-    const failHandshake = (): void => {
+    const log = this.ctx.log;
+    /** cause: what broke it (memcached's -v line names it); null: our timeout (memcached has none). */
+    const failHandshake = (cause: HandshakeFailure | null): void => {
       if (isDone) return;
       isDone = true;
       clearTimeout(timer);
       this.handshaking.delete(raw);
       counters.ssl_handshake_errors++;
+      if (cause !== null && log.level >= 1) log.line(handshakeFailureLine(cause));
       secure.destroy();
       raw.destroy();
       this.releaseSlot();
     };
-    const timer = setTimeout(failHandshake, HANDSHAKE_TIMEOUT_MS);
+    const timer = setTimeout(() => failHandshake(null), HANDSHAKE_TIMEOUT_MS);
     timer.unref();
-    secure.on('error', failHandshake);
-    raw.once('close', failHandshake); // gone before the handshake ended
+    const onError = (e: Error): void => failHandshake(e);
+    const onClose = (): void => failHandshake('closed'); // gone before the handshake ended
+    secure.on('error', onError);
+    raw.once('close', onClose);
     secure.once('secure', () => {
       if (isDone) return;
       if (tlsContext.requestCert && !isPeerVerified(secure)) {
@@ -170,21 +175,25 @@ export class ConnectionHub {
         const peer = secure.getPeerCertificate();
         const hasCert = peer !== null && Object.keys(peer).length > 0;
         if (tlsContext.rejectUnauthorized || hasCert) {
-          failHandshake();
+          failHandshake('refused');
           return;
         }
       }
       isDone = true;
       clearTimeout(timer);
       this.handshaking.delete(raw);
-      secure.off('error', failHandshake);
-      raw.off('close', failHandshake);
-      this.attach(secure, raw, transport, listenAddr, false);
+      secure.off('error', onError);
+      raw.off('close', onClose);
+      const id = this.attach(secure, raw, transport, listenAddr, false);
+      if (tlsContext.requestCert && log.level >= 2) {
+        const subject = peerSubject(secure);
+        if (subject !== null) log.line('<' + id + ' TLS client certificate subject: ' + subject);
+      }
     });
   }
 
-  /** A counted client socket becomes a Connection (named after the raw socket's peer). */
-  private attach(socket: net.Socket, raw: net.Socket, transport: Transport, listenAddr: string, isStaticRead: boolean): void {
+  /** A counted client socket becomes a Connection (named after the raw socket's peer); returns its id. */
+  private attach(socket: net.Socket, raw: net.Socket, transport: Transport, listenAddr: string, isStaticRead: boolean): number {
     const ctx = this.ctx;
     const id = this.allocateId();
     const info: ConnInfo = { id, transport, peer: peerName(raw, transport), listenAddr };
@@ -204,6 +213,7 @@ export class ConnectionHub {
           break;
       }
     }
+    return id;
   }
 
   /** Called once per connection when its socket has closed. */
@@ -295,6 +305,8 @@ export class Connection implements ReadTarget, WatchSink {
   private isEnding: boolean;
   private isEof: boolean;
   private isGone: boolean;
+  /** A TLSSocket: closing sends close_notify first. */
+  private readonly isTls: boolean;
   private resolveClosed: () => void;
 
   /** isTls: a TLSSocket, written through its stream (its handle is not the kernel's socket). */
@@ -312,6 +324,7 @@ export class Connection implements ReadTarget, WatchSink {
     this.isEnding = false;
     this.isEof = false;
     this.isGone = false;
+    this.isTls = isTls;
     this.resolveClosed = ignore;
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
@@ -338,7 +351,7 @@ export class Connection implements ReadTarget, WatchSink {
         }
         ctx.counters.conns_closed_idle++;
         session.closeReason = CloseReason.IdleTimeout;
-        socket.destroy();
+        this.destroy();
       });
     }
     if (isStaticRead) setReadTarget(socket, this);
@@ -589,6 +602,13 @@ export class Connection implements ReadTarget, WatchSink {
   destroy(): void {
     if (this.isGone) return;
     this.writer.close();
+    if (this.isTls && !this.socket.destroyed) {
+      // memcached's SSL_shutdown before close: a close_notify alert after the queued records
+      this.isEnding = true;
+      this.socket.destroySoon();
+      setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_MS).unref();
+      return;
+    }
     this.socket.destroy();
   }
 

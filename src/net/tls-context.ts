@@ -162,3 +162,29 @@ export class ServerTls implements TlsServerContext, TlsControl {
     return null;
   }
 }
+
+/** Why a handshake failed: OpenSSL's (or the socket's) error, the peer gone, or its certificate refused. */
+export type HandshakeFailure = Error | 'closed' | 'refused';
+
+/**
+ * memcached's -v line for a failed SSL_accept: SSL_get_error's code (1 SSL_ERROR_SSL, 5
+ * SSL_ERROR_SYSCALL) and strerror(errno), which is "Success" unless the socket itself failed.
+ */
+export function handshakeFailureLine(cause: HandshakeFailure): string {
+  let code = 1;
+  let text = 'Success';
+  if (cause === 'closed') {
+    code = 5;
+  } else if (cause !== 'refused' && errnoCode(cause) === 'ECONNRESET') {
+    code = 5;
+    text = 'Connection reset by peer';
+  }
+  return 'SSL connection failed with error code : ' + code + ' : ' + text;
+}
+
+/** The client certificate's subject as OpenSSL's one-line form prints it (`/O=Example/CN=client`), or null. */
+export function peerSubject(secure: tls.TLSSocket): string | null {
+  const cert = secure.getPeerX509Certificate();
+  if (cert === undefined || cert.subject === '') return null;
+  return '/' + cert.subject.split('\n').join('/');
+}
