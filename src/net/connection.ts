@@ -10,7 +10,7 @@ import { OUT_YIELD_BYTES, Session } from '../protocol/session.js';
 import { SessionAction } from '../protocol/reader-contract.js';
 import { FRONT_ENDS } from '../protocol/front-ends.js';
 import { SocketWriter } from './socket-writer.js';
-import { setReadTarget, type ReadTarget } from './static-read.js';
+import { readTlsStatically, setReadTarget, type ReadTarget } from './static-read.js';
 import { CloseReason, ConnTransport, type WatchSink } from '../log/watch.js';
 import { HANDSHAKE_TIMEOUT_MS, handshakeFailureLine, peerSubject, type HandshakeFailure, type TlsServerContext } from './tls-context.js';
 
@@ -27,6 +27,9 @@ const CLOSE_FLUSH_MS = 5000;
 
 /** memcached's answer to a connection beyond -c (maxconns_fast), then it closes. */
 const REPLY_TOO_MANY_CONNECTIONS = Buffer.from('ERROR Too many open connections\r\n', 'latin1');
+
+/** How a connection's bytes arrive: see the Connection constructor. */
+type ReadPath = 'static' | 'data' | 'tls';
 
 /** memcached numbers its connections by fd; its first listener is fd 23. */
 export const FIRST_CONN_ID = 23;
@@ -128,7 +131,7 @@ export class ConnectionHub {
     this.clients++;
     this.ctx.counters.total_connections++;
     this.syncCurrConnections();
-    if (tlsContext === null) this.attach(socket, socket, transport, listenAddr, isStaticRead);
+    if (tlsContext === null) this.attach(socket, socket, transport, listenAddr, isStaticRead ? 'static' : 'data');
     else this.handshake(socket, transport, listenAddr, tlsContext);
   }
 
@@ -139,6 +142,8 @@ export class ConnectionHub {
   private handshake(raw: net.Socket, transport: Transport, listenAddr: string, tlsContext: TlsServerContext): void {
     const counters = this.ctx.counters;
     this.handshaking.add(raw);
+    // on the TCP socket itself: the TLSSocket's own setNoDelay does not reach it
+    raw.setNoDelay(true);
     const options: tls.TLSSocketOptions = {
       isServer: true,
       secureContext: tlsContext.secureContext,
@@ -184,7 +189,7 @@ export class ConnectionHub {
       this.handshaking.delete(raw);
       secure.off('error', onError);
       raw.off('close', onClose);
-      const id = this.attach(secure, raw, transport, listenAddr, false);
+      const id = this.attach(secure, raw, transport, listenAddr, 'tls');
       if (tlsContext.requestCert && log.level >= 2) {
         const subject = peerSubject(secure);
         if (subject !== null) log.line('<' + id + ' TLS client certificate subject: ' + subject);
@@ -192,12 +197,15 @@ export class ConnectionHub {
     });
   }
 
-  /** A counted client socket becomes a Connection (named after the raw socket's peer); returns its id. */
-  private attach(socket: net.Socket, raw: net.Socket, transport: Transport, listenAddr: string, isStaticRead: boolean): number {
+  /**
+   * A counted client socket becomes a Connection (named after the raw socket's peer); returns
+   * its id. reads: how its bytes arrive (see Connection).
+   */
+  private attach(socket: net.Socket, raw: net.Socket, transport: Transport, listenAddr: string, reads: ReadPath): number {
     const ctx = this.ctx;
     const id = this.allocateId();
     const info: ConnInfo = { id, transport, peer: peerName(raw, transport), listenAddr };
-    const conn = new Connection(this, socket, new Session(ctx, info, FRONT_ENDS), isStaticRead, socket !== raw);
+    const conn = new Connection(this, socket, new Session(ctx, info, FRONT_ENDS), reads);
     this.conns.add(conn);
     if (ctx.watch.wantsConnEvents) conn.logConnEvent(true);
     if (ctx.log.level >= 2) {
@@ -309,8 +317,13 @@ export class Connection implements ReadTarget, WatchSink {
   private readonly isTls: boolean;
   private resolveClosed: () => void;
 
-  /** isTls: a TLSSocket, written through its stream (its handle is not the kernel's socket). */
-  constructor(hub: ConnectionHub, socket: net.Socket, session: Session, isStaticRead: boolean, isTls = false) {
+  /**
+   * reads: 'static', a socket built by static-read.ts; 'data', an ordinary socket's 'data'
+   * events; 'tls', a TLSSocket after its handshake (static reads when static-read.ts can,
+   * else 'data'), written through its stream (its handle is not the kernel's socket).
+   */
+  constructor(hub: ConnectionHub, socket: net.Socket, session: Session, reads: ReadPath) {
+    const isTls = reads === 'tls';
     this.hub = hub;
     this.socket = socket;
     this.session = session;
@@ -354,8 +367,13 @@ export class Connection implements ReadTarget, WatchSink {
         this.destroy();
       });
     }
-    if (isStaticRead) setReadTarget(socket, this);
-    else socket.on('data', (chunk: Buffer) => this.onBytes(chunk, chunk.length));
+    if (reads === 'static') setReadTarget(socket, this);
+    else if (!isTls || !readTlsStatically(socket, this)) socket.on('data', (chunk: Buffer) => this.onBytes(chunk, chunk.length));
+    else if (socket.readableLength > 0) {
+      // decrypted before the switch (not expected: 'secure' comes before any application byte)
+      const early = socket.read() as Buffer;
+      this.onBytes(early, early.length);
+    }
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.onDrain());
     socket.on('error', ignore); // ECONNRESET and friends: 'close' follows
