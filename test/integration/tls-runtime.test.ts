@@ -89,6 +89,42 @@ test('refresh_certs without -Z: "Error TLS not enabled", as memcached built with
   }
 });
 
+/** The uid and gid of a user in /etc/passwd, or null. */
+function passwdIds(user: string): { uid: number; gid: number } | null {
+  const line = fs.readFileSync('/etc/passwd', 'latin1').split('\n').find((l) => l.startsWith(user + ':'));
+  const f = line?.split(':');
+  return f === undefined ? null : { uid: Number(f[2]), gid: Number(f[3]) };
+}
+
+test('after -u drops root, refresh_certs reads a key the user\'s group may read (root:group 0640), not a root-only one', async (t) => {
+  const tc = testCerts(t);
+  if (tc === null) return;
+  const nobody = passwdIds('nobody');
+  if (process.getuid?.() !== 0 || nobody === null) {
+    t.skip('needs root and a nobody user');
+    return;
+  }
+  fs.chmodSync(tc.dir, 0o755); // mkdtemp's 0700 would keep nobody out of the folder
+  fs.copyFileSync(tc.file('server.pem'), tc.file('owned.pem'));
+  fs.copyFileSync(tc.file('server.key'), tc.file('owned.key'));
+  fs.chmodSync(tc.file('owned.pem'), 0o644);
+  fs.chmodSync(tc.file('owned.key'), 0o600);
+  const port = await freePort();
+  const d = await startDaemon({ port, args: ['-u', 'nobody', '-Z', '-o', tc.sslOption('owned')] });
+  try {
+    const c = await RawClient.connectTls(tc.clientOptions(port));
+    const denied = `Error loading the key: ${tc.file('owned.key')} : error:8000000D:system library::Permission denied`;
+    assert.equal(await c.request('refresh_certs\r\n', denied), denied + '\r\n');
+    fs.chownSync(tc.file('owned.key'), 0, nobody.gid);
+    fs.chmodSync(tc.file('owned.key'), 0o640);
+    assert.equal(await c.request('refresh_certs\r\n', 'OK'), 'OK\r\n');
+    c.close();
+  } finally {
+    await d.stop();
+    fs.chmodSync(tc.dir, 0o700);
+  }
+});
+
 /** One `openssl s_client` run: writes input, returns stdout (with -quiet: the server's bytes only). */
 async function sClient(port: number, args: string[], input: string): Promise<string> {
   const r = await run(OPENSSL, ['s_client', '-connect', `127.0.0.1:${port}`, '-ign_eof', ...args], { input, timeoutMs: 15_000 });
