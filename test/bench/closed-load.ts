@@ -11,7 +11,7 @@
 // p99us, p999us, hits, errors, cpuMs, cipher }.
 import net from 'node:net';
 import tls from 'node:tls';
-import { TextReplyCounter, buildSets, connectCounting, makeValue, numArg, parseArgs, percentile } from './text-replies.js';
+import { TextReplyCounter, buildRequests, buildSets, connectCounting, makeValue, numArg, parseArgs, percentile, sumCounters, xorshift32 } from './text-replies.js';
 
 const args = parseArgs(process.argv.slice(2));
 const port = numArg(args, 'port', 0);
@@ -25,29 +25,17 @@ const useTls = args['tls'] === 'true';
 const ciphers = args['ciphers'];
 if (port <= 0) throw new Error('--port is required');
 
-const keys: string[] = [];
-for (let i = 0; i < nkeys; i++) keys.push(`bench:closed:${String(i).padStart(8, '0')}`);
 const value = makeValue(valueLen);
-const getReqs = keys.map((k) => Buffer.from(`get ${k}\r\n`, 'latin1'));
-const setReqs = keys.map((k) => Buffer.concat([Buffer.from(`set ${k} 0 0 ${valueLen}\r\n`, 'latin1'), value, Buffer.from('\r\n')]));
+const { keys, gets: getReqs, sets: setReqs } = buildRequests('bench:closed:', nkeys, value);
 
 /** Latencies of the measured phase, in ns (bounded: a generous upper bound of replies). */
 const lat = new Float64Array(Math.min(10_000_000, Math.ceil(seconds * 500_000)));
 let latN = 0;
 let phase: 'load' | 'run' | 'done' = 'load';
 let runStartNs = 0n;
-let runEndNs = 0n;
 let setsDone = 0;
 let getsDone = 0;
-let rng = 0x9e3779b9;
-
-function rand(): number {
-  // xorshift32: cheap and deterministic
-  rng ^= rng << 13;
-  rng ^= rng >>> 17;
-  rng ^= rng << 5;
-  return (rng >>> 0) / 4294967296;
-}
+const rand = xorshift32(0x9e3779b9);
 
 interface Conn {
   readonly sock: net.Socket;
@@ -119,17 +107,9 @@ function onReply(c: Conn): void {
 
 function finish(): void {
   phase = 'done';
-  runEndNs = process.hrtime.bigint();
-  const secs = Number(runEndNs - runStartNs) / 1e9;
+  const secs = Number(process.hrtime.bigint() - runStartNs) / 1e9;
   const sorted = lat.subarray(0, latN).sort();
-  let errors = 0;
-  let firstError = '';
-  let hits = 0;
-  for (const c of conns) {
-    errors += c.counter.errors;
-    hits += c.counter.values;
-    if (firstError === '') firstError = c.counter.firstError;
-  }
+  const { hits, errors, firstError } = sumCounters(conns.map((c) => c.counter));
   const cpu = process.cpuUsage();
   const first = conns[0]!.sock;
   const cipher = first instanceof tls.TLSSocket ? first.getProtocol() + ' ' + first.getCipher().name : 'none';

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startDaemon } from '../support/daemon.js';
+import { startDaemon, withDaemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { freePort } from '../support/ports.js';
 import { haveTool, run } from '../support/tools.js';
@@ -79,14 +79,11 @@ test('refresh_certs: new connections get the new certificate, live ones keep the
 });
 
 test('refresh_certs without -Z: "Error TLS not enabled", as memcached built with TLS answers', async () => {
-  const d = await startDaemon();
-  try {
+  await withDaemon({}, async (d) => {
     const c = await RawClient.connect(d.port);
     assert.equal(await c.request('refresh_certs\r\n', 'Error TLS not enabled'), 'Error TLS not enabled\r\n');
     c.close();
-  } finally {
-    await d.stop();
-  }
+  });
 });
 
 /** The uid and gid of a user in /etc/passwd, or null. */
@@ -142,51 +139,37 @@ test('ssl_session_cache: a TLS 1.2 client without tickets resumes by session id;
     return [/^New, /m.test(first), /^Reused, /m.test(again)];
   };
   const clear = await freePort();
-  const port = await freePort();
-  const cached = await startDaemon({ port, args: ['-l', `127.0.0.1,notls:127.0.0.1:${clear}`, '-Z', '-o', tc.sslOption('server', 'ssl_session_cache')] });
-  try {
-    assert.deepEqual(await resume(port), [true, true]);
+  const args = (...more: string[]): string[] => ['-l', `127.0.0.1,notls:127.0.0.1:${clear}`, '-Z', '-o', tc.sslOption('server', ...more)];
+  await withDaemon({ args: args('ssl_session_cache') }, async (d) => {
+    assert.deepEqual(await resume(d.port), [true, true]);
     const c = await RawClient.connect(clear);
     // one session made (the resumed one is not new), as OpenSSL's new-session callback counts
     assert.equal((await stats(c)).get('ssl_new_sessions'), '1');
     c.close();
-  } finally {
-    await cached.stop();
-  }
+  });
   // without the cache (memcached's SSL_SESS_CACHE_OFF) the same client gets a full handshake
-  const plain = await startDaemon({ port, args: ['-l', `127.0.0.1,notls:127.0.0.1:${clear}`, '-Z', '-o', tc.sslOption('server')] });
-  try {
-    assert.deepEqual(await resume(port), [true, false]);
+  await withDaemon({ args: args() }, async (d) => {
+    assert.deepEqual(await resume(d.port), [true, false]);
     const c = await RawClient.connect(clear);
     assert.equal((await stats(c)).has('ssl_new_sessions'), false, 'memcached shows it only with ssl_session_cache');
     c.close();
-  } finally {
-    await plain.stop();
-  }
+  });
 });
 
 test('openssl s_client speaks text to -Z byte for byte', async (t) => {
   const tc = testCerts(t);
   if (tc === null) return;
-  const port = await freePort();
-  const d = await startDaemon({ port, args: ['-Z', '-o', tc.sslOption('server')] });
-  try {
-    const out = await sClient(port, ['-quiet', '-CAfile', tc.file('ca.pem'), '-verify_return_error'], 'set k 0 0 5\r\nhello\r\nget k\r\nmn\r\nquit\r\n');
+  await withDaemon({ args: ['-Z', '-o', tc.sslOption('server')] }, async (d) => {
+    const out = await sClient(d.port, ['-quiet', '-CAfile', tc.file('ca.pem'), '-verify_return_error'], 'set k 0 0 5\r\nhello\r\nget k\r\nmn\r\nquit\r\n');
     assert.equal(out, 'STORED\r\nVALUE k 0 5\r\nhello\r\nEND\r\nMN\r\n');
-  } finally {
-    await d.stop();
-  }
+  });
 });
 
 test('-vv names a client certificate\'s subject; -v prints memcached\'s line for a failed handshake', async (t) => {
   const tc = testCerts(t);
   if (tc === null) return;
-  const port = await freePort();
-  const d = await startDaemon({
-    port,
-    args: ['-vv', '-Z', '-o', tc.sslOption('server', `ssl_ca_cert=${tc.file('ca.pem')}`, 'ssl_verify_mode=1')],
-  });
-  try {
+  await withDaemon({ args: ['-vv', '-Z', '-o', tc.sslOption('server', `ssl_ca_cert=${tc.file('ca.pem')}`, 'ssl_verify_mode=1')] }, async (d) => {
+    const port = d.port;
     const withCert = await RawClient.connectTls(
       tc.clientOptions(port, { cert: fs.readFileSync(tc.file('client.pem')), key: fs.readFileSync(tc.file('client.key')) }),
     );
@@ -205,7 +188,5 @@ test('-vv names a client certificate\'s subject; -v prints memcached\'s line for
     assert.equal(subjects.length, 1, d.stderr());
     assert.match(subjects[0]!, /^<\d+ TLS client certificate subject: \/O=memcachedts tests\/CN=client$/);
     assert.ok(lines.includes('SSL connection failed with error code : 1 : Success'), d.stderr());
-  } finally {
-    await d.stop();
-  }
+  });
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import type tls from 'node:tls';
-import { startDaemon, runToExit, type Daemon } from '../support/daemon.js';
+import { startDaemon, runToExit, withDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { freePort } from '../support/ports.js';
 import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
@@ -227,37 +227,27 @@ test('-Y: ascii authentication over TLS (an unauthenticated command refused, the
   if (!haveTool(t, OPENSSL, 'openssl')) return;
   const authFile = file('ascii-auth');
   fs.writeFileSync(authFile, 'alice:Tls-ascii-secret\n');
-  const port = await freePort();
-  const y = await startDaemon({ port, args: ['-Y', authFile, '-Z', '-o', testCerts().sslOption('server')] });
-  try {
-    const anon = await RawClient.connectTls(tlsOptions(port));
+  await withDaemon({ args: ['-Y', authFile, '-Z', '-o', testCerts().sslOption('server')] }, async (y) => {
+    const anon = await RawClient.connectTls(tlsOptions(y.port));
     assert.equal(await anon.request('get k\r\n', 'CLIENT_ERROR unauthenticated'), 'CLIENT_ERROR unauthenticated\r\n');
     anon.close();
-    const c = await RawClient.connectTls(tlsOptions(port));
+    const c = await RawClient.connectTls(tlsOptions(y.port));
     assert.equal(await c.request('set auth 0 0 22\r\nalice Tls-ascii-secret\r\n', 'STORED'), 'STORED\r\n');
     assert.equal(await c.request('set k 0 0 2\r\nok\r\nget k\r\n'), 'STORED\r\nVALUE k 0 2\r\nok\r\nEND\r\n');
     c.close();
-  } finally {
-    await y.stop();
-  }
+  });
 });
 
 test('idle_timeout closes an idle TLS connection and counts it in idle_kicks', async (t) => {
   if (!haveTool(t, OPENSSL, 'openssl')) return;
-  const port = await freePort();
   const clear = await freePort();
-  const i = await startDaemon({
-    port,
-    args: ['-l', `127.0.0.1,notls:127.0.0.1:${clear}`, '-Z', '-o', `${testCerts().sslOption('server')},idle_timeout=1`],
-  });
-  try {
-    const c = await RawClient.connectTls(tlsOptions(port));
+  const args = ['-l', `127.0.0.1,notls:127.0.0.1:${clear}`, '-Z', '-o', `${testCerts().sslOption('server')},idle_timeout=1`];
+  await withDaemon({ args }, async (i) => {
+    const c = await RawClient.connectTls(tlsOptions(i.port));
     assert.equal(await c.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
     assert.equal(await c.closedWithin(5000), true, 'the idle TLS connection is closed');
     assert.equal(await stat(clear, 'idle_kicks'), '1');
-  } finally {
-    await i.stop();
-  }
+  });
 });
 
 test('pymemcache with an ssl.SSLContext (tls_context=) sets and gets', async (t) => {

@@ -111,3 +111,13 @@ export function runToExit(args: string[], env?: NodeJS.ProcessEnv, timeoutMs = 1
     });
   });
 }
+
+/** Starts a daemon, runs fn with it and stops it, whatever fn does. */
+export async function withDaemon(opts: DaemonOptions, fn: (d: Daemon) => Promise<void>): Promise<void> {
+  const d = await startDaemon(opts);
+  try {
+    await fn(d);
+  } finally {
+    await d.stop();
+  }
+}
