@@ -142,8 +142,10 @@ export class ConnectionHub {
   private handshake(raw: net.Socket, transport: Transport, listenAddr: string, tlsContext: TlsServerContext): void {
     const counters = this.ctx.counters;
     this.handshaking.add(raw);
-    // on the TCP socket itself: the TLSSocket's own setNoDelay does not reach it
+    // on the TCP socket itself, before TLS wraps it (the TLSSocket's own calls in Connection
+    // left 100 KiB replies stalling behind Nagle's algorithm)
     raw.setNoDelay(true);
+    raw.setKeepAlive(true);
     const options: tls.TLSSocketOptions = {
       isServer: true,
       secureContext: tlsContext.secureContext,
