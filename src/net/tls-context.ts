@@ -85,9 +85,6 @@ function buildSecureContext(ssl: SslSettings, shared: SharedContextOptions): tls
     throw new ConfigError(`Error loading the key: ${ssl.key} : memcachedts reads PEM keys only (ssl_keyformat=1)`, ExitCode.Usage);
   }
   const ca = ssl.caCert !== null ? readPem(ssl.caCert, 'CA certificate') : undefined;
-  if (ca !== undefined && !PEM_CERT_OR_CRL.test(ca.toString('latin1'))) {
-    throw new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${NO_CERT_OR_CRL_ERROR}`, ExitCode.Usage);
-  }
   const options: tls.SecureContextOptions = { ...shared, minVersion: MIN_VERSIONS[ssl.minVersion] ?? 'TLSv1.2' };
   let context: tls.SecureContext;
   try {
@@ -101,6 +98,9 @@ function buildSecureContext(ssl: SslSettings, shared: SharedContextOptions): tls
     throw new ConfigError(`Error loading the key: ${ssl.key} : ${reason(e)}`, ExitCode.Usage);
   }
   if (ca !== undefined) {
+    if (!PEM_CERT_OR_CRL.test(ca.toString('latin1'))) {
+      throw new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${NO_CERT_OR_CRL_ERROR}`, ExitCode.Usage);
+    }
     try {
       context = tls.createSecureContext({ ...options, cert, key, ca });
     } catch (e: unknown) {

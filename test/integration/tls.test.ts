@@ -280,6 +280,8 @@ test('missing or unreadable certificate and key: memcached\'s line and exit 64, 
     [['-Z'], 'Error loading the certificate chain: (null) : error:8000000E:system library::Bad address'],
     [['-Z', '-o', `ssl_chain_cert=${file('nope.pem')}`], `Error loading the certificate chain: ${file('nope.pem')} : error:80000002:system library::No such file or directory`],
     [['-Z', '-o', `ssl_chain_cert=${file('server.pem')}`], 'Error loading the key: (null) : error:8000000E:system library::Bad address'],
+    [['-Z', '-o', `ssl_chain_cert=${file('server.pem')},ssl_key=${file('server.key')},ssl_ca_cert=${file('client.key')}`],
+      `Error loading the CA certificate: ${file('client.key')} : error:05800088:x509 certificate routines::no certificate or crl found`],
     [['-Z', '-o', `ssl_chain_cert=${file('server.pem')},ssl_key=${file('server.key')},ssl_ciphers=BOGUS`], 'Error setting the provided cipher(s): BOGUS'],
     [['-Z', '-p', '0'], 'ERROR: You cannot enable SSL without a TCP port.'],
   ];
