@@ -552,7 +552,6 @@ function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, wa
         }
         case 'ssl_session_cache':
           s.ssl = { ...s.ssl, sessionCache: true };
-          warnOnce(name, notInNode('-o ssl_session_cache (server-side TLS session resumption)'));
           break;
         case 'ssl_kernel_tls':
           s.ssl = { ...s.ssl, kernelTls: true };

@@ -33,11 +33,15 @@ export interface ServerOptions {
   nodeFlags?: string[];
   /** Extra daemon args. */
   args?: string[];
+  /** -Z with these files (PEM) on the measured port; a notls: port beside it for flush_all and stats. */
+  tls?: { readonly chainCert: string; readonly key: string };
 }
 
 export interface BenchServer {
   readonly kind: ServerKind;
   readonly port: number;
+  /** A clear port for flush_all and stats: the measured port, or a notls: one beside a TLS port. */
+  readonly adminPort: number;
   readonly pid: number;
   readonly proc: ChildProcess;
   /** Scavenge lines seen on stdout so far (memcachedts only). */
@@ -96,8 +100,10 @@ export const CLK_TCK = (() => {
 
 export async function startServer(kind: ServerKind, opts: ServerOptions = {}): Promise<BenchServer> {
   const port = await freePort();
+  const adminPort = opts.tls === undefined ? port : await freePort();
   const mem = String(opts.memoryMb ?? 1024);
-  const common = ['-p', String(port), '-l', '127.0.0.1', '-m', mem, ...(opts.args ?? [])];
+  const listen = opts.tls === undefined ? ['-l', '127.0.0.1'] : ['-l', `127.0.0.1,notls:127.0.0.1:${adminPort}`, '-Z', '-o', `ssl_chain_cert=${opts.tls.chainCert},ssl_key=${opts.tls.key}`];
+  const common = ['-p', String(port), ...listen, '-m', mem, ...(opts.args ?? [])];
   if (process.getuid?.() === 0) common.unshift('-u', 'root');
   let cmd: string;
   let argv: string[];
@@ -135,11 +141,12 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
     }
   });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  await waitAccepting(proc, { port, host: '127.0.0.1' }, () => err, 15_000);
+  await waitAccepting(proc, { port: adminPort, host: '127.0.0.1' }, () => err, 15_000);
   const pid = proc.pid!;
   return {
     kind,
     port,
+    adminPort,
     pid,
     proc,
     scavenges: () => scav,

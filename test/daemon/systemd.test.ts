@@ -32,6 +32,17 @@ test('unit file: Debian hardening lines, no MemoryDenyWriteExecute, our ExecStar
   assert.deepEqual(tmpfiles, ['d /run/memcached 0755 memcache memcache -']);
 });
 
+test('the sandboxing lets the daemon read TLS certificates from /etc/memcached/', () => {
+  const lines = effectiveLines(readFileSync(UNIT, 'utf8'));
+  const values = (key: string): string[] => lines.filter((l) => l.startsWith(key + '=')).map((l) => l.slice(key.length + 1));
+  // read-only /etc is fine; hiding or emptying it (or /etc/memcached) is not
+  for (const v of values('ProtectSystem')) assert.ok(['true', 'full', 'strict', 'yes'].includes(v), `ProtectSystem=${v}`);
+  for (const key of ['InaccessiblePaths', 'TemporaryFileSystem', 'BindPaths', 'BindReadOnlyPaths']) {
+    for (const v of values(key)) assert.ok(!/(^|\s)-?\/etc(\/memcached)?(\s|:|$)/.test(v), `${key}=${v} hides /etc/memcached`);
+  }
+  assert.deepEqual(values('ReadOnlyPaths'), ['-/etc/memcached'], 'the certificate folder is named, and may be absent');
+});
+
 test('systemd-analyze verify passes', async (t) => {
   if (!existsSync(ANALYZE)) {
     assert.notEqual(process.env['CI'], 'true', 'systemd-analyze is missing under CI=true (apt-get install systemd)');

@@ -14,6 +14,7 @@ import * as R from '../replies.js';
 import { closeNow, mcTokens, reply } from './command-support.js';
 import { processGet } from './retrieval-commands.js';
 import { processArithmetic, processDelete, processTouch, processUpdate } from './storage-commands.js';
+import { processRefreshCerts } from './refresh-certs.js';
 import {
   processDebugTime,
   processFlushAll,
@@ -158,6 +159,8 @@ export function dispatchCommand(r: TextCommandContext, buf: Buffer, lineStart: n
   } else if (len0 === 3 && t.is(0, 'lru')) {
     if (n < 3) reply(r, R.REPLY_ERROR);
     else processLru(r, buf);
+  } else if (len0 === 13 && t.is(0, 'refresh_certs')) {
+    processRefreshCerts(r, t);
   } else {
     // Unknown. A line ending in an HTTP version is a web client: hang up (t/malicious-commands.t).
     const last = n - 2;
