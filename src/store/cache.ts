@@ -35,6 +35,7 @@ import { MAX_SLAB_CLASSES } from './slab-classes.js';
 import {
   CLASS_MASK,
   HDR_BYTES,
+  headerWord,
   IF_CHAINED,
   IF_CONT,
   IF_FETCHED,
@@ -43,6 +44,7 @@ import {
   IF_TOKEN,
   IF_USED,
   ITEM_BITS_MASK,
+  keyOffset,
   LRU_COLD,
   LRU_HOT,
   LRU_TEMP,
@@ -51,8 +53,8 @@ import {
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
   NIL,
-  REF_OFF_MASK,
-  REF_PAGE_STRIDE,
+  pageIndex,
+  setHeaderWord,
   W_CASHI,
   W_CASLO,
   W_CHAIN,
@@ -65,6 +67,7 @@ import {
   W_PREV,
   W_TIME,
   W_VLEN,
+  wordBase,
 } from './item-layout.js';
 import { Slabs } from './slabs.js';
 import { HASH_SEED, HashTable } from './hash-table.js';
@@ -217,11 +220,11 @@ export class Cache implements Store {
   // =====================================================================================
 
   private w(ref: number): Uint32Array {
-    return this.words[(ref / REF_PAGE_STRIDE) | 0]!;
+    return this.words[pageIndex(ref)]!;
   }
 
   private metaOf(ref: number): number {
-    return this.w(ref)[((ref & REF_OFF_MASK) << 1) + W_META]!;
+    return headerWord(this.words, ref, W_META);
   }
 
   private flagsOf(ref: number): number {
@@ -230,32 +233,32 @@ export class Cache implements Store {
 
   private setFlagBits(ref: number, bits: number): void {
     const w = this.w(ref);
-    const b = ((ref & REF_OFF_MASK) << 1) + W_META;
+    const b = wordBase(ref) + W_META;
     w[b] = (w[b]! | (bits << META_FLAG_SHIFT)) >>> 0;
   }
 
   private clearFlagBits(ref: number, bits: number): void {
     const w = this.w(ref);
-    const b = ((ref & REF_OFF_MASK) << 1) + W_META;
+    const b = wordBase(ref) + W_META;
     w[b] = (w[b]! & ~(bits << META_FLAG_SHIFT)) >>> 0;
   }
 
   private casOf(ref: number): number {
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     return w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
   }
 
   setCas(ref: ItemRef, cas: number): void {
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     w[b + W_CASLO] = cas >>> 0;
     w[b + W_CASHI] = Math.floor(cas / TWO_32);
   }
 
   private totalOf(ref: number): number {
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     return mcItemTotal(w[b + W_META]! & 0xff, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
   }
 
@@ -292,14 +295,14 @@ export class Cache implements Store {
         // give back what we took
         let it = head;
         while (it !== NIL) {
-          const next = this.w(it)[((it & REF_OFF_MASK) << 1) + W_CHAIN]!;
+          const next = headerWord(this.words, it, W_CHAIN);
           this.slabs.freeChunk(it, cls);
           it = next;
         }
         return NIL;
       }
       const w = this.w(ref);
-      const b = (ref & REF_OFF_MASK) << 1;
+      const b = wordBase(ref);
       w[b + W_CHAIN] = NIL;
       if (i === 0) {
         head = ref;
@@ -308,7 +311,7 @@ export class Cache implements Store {
       } else {
         w[b + W_META] = ((cls << META_LRU_SHIFT) | ((IF_USED | IF_CONT) << META_FLAG_SHIFT)) >>> 0;
         w[b + W_NEXT] = head;
-        this.w(prev)[((prev & REF_OFF_MASK) << 1) + W_CHAIN] = ref;
+        setHeaderWord(this.words, prev, W_CHAIN, ref);
       }
       prev = ref;
     }
@@ -329,7 +332,7 @@ export class Cache implements Store {
       return AllocError.NoMemory;
     }
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     w[b + W_META] = (keyLen | (cls << META_LRU_SHIFT) | ((IF_USED | (chained ? IF_CHAINED : 0)) << META_FLAG_SHIFT)) >>> 0;
     w[b + W_PREV] = NIL;
     w[b + W_NEXT] = NIL;
@@ -342,8 +345,8 @@ export class Cache implements Store {
     w[b + W_CASHI] = 0;
     if (!chained) w[b + W_CHAIN] = NIL;
     w[b + W_HASH] = murmur3(key, keyStart, keyLen, HASH_SEED);
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const off = keyOffset(ref);
     if (keyLen <= 32) for (let i = 0; i < keyLen; i++) page[off + i] = key[keyStart + i]!;
     else key.copy(page, off, keyStart, keyStart + keyLen);
     // trailing \r\n, memcached's layout
@@ -377,7 +380,7 @@ export class Cache implements Store {
    */
   private relocateChunk(oldRef: number, newRef: number): void {
     const w = this.w(newRef);
-    const b = (newRef & REF_OFF_MASK) << 1;
+    const b = wordBase(newRef);
     const meta = w[b + W_META]!;
     const flags = meta >>> META_FLAG_SHIFT;
     if ((flags & IF_CONT) !== 0) {
@@ -385,7 +388,7 @@ export class Cache implements Store {
       // the chain is singly linked: find the chunk before it from the head
       for (let it = head; it !== NIL;) {
         const iw = this.w(it);
-        const ib = ((it & REF_OFF_MASK) << 1) + W_CHAIN;
+        const ib = wordBase(it) + W_CHAIN;
         if (iw[ib] === oldRef) {
           iw[ib] = newRef;
           break;
@@ -400,7 +403,7 @@ export class Cache implements Store {
     if ((flags & IF_CHAINED) !== 0) {
       for (let c = w[b + W_CHAIN]!; c !== NIL;) {
         const cw = this.w(c);
-        const cb = (c & REF_OFF_MASK) << 1;
+        const cb = wordBase(c);
         cw[cb + W_NEXT] = newRef;
         c = cw[cb + W_CHAIN]!;
       }
@@ -414,7 +417,7 @@ export class Cache implements Store {
 
   private linkItem(ref: number): void {
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
     w[b + W_META] = (meta | (IF_LINKED << META_FLAG_SHIFT)) >>> 0;
@@ -435,7 +438,7 @@ export class Cache implements Store {
   /** Removes a linked item from the index and its LRU and frees its chunks. */
   private unlinkItem(ref: number): void {
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_LINKED) === 0) return;
     const total = mcItemTotal(meta & 0xff, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
@@ -478,21 +481,21 @@ export class Cache implements Store {
 
   private tellFound(it: number, key: Buffer, keyStart: number, keyLen: number): void {
     const w = this.w(it);
-    const b = (it & REF_OFF_MASK) << 1;
+    const b = wordBase(it);
     this.listener!.itemGet(LookupOutcome.Found, key, keyStart, keyLen, w[b + W_VLEN]!, (w[b + W_META]! >>> META_LRU_SHIFT) & CLASS_MASK);
   }
 
   /** do_item_update: refresh access time at most once per ITEM_UPDATE_INTERVAL. */
   private touchTime(ref: number): void {
     const w = this.w(ref);
-    const b = ((ref & REF_OFF_MASK) << 1) + W_TIME;
+    const b = wordBase(ref) + W_TIME;
     const now = this.clock.current;
     if (w[b]! < now - ITEM_UPDATE_INTERVAL) w[b] = now;
   }
 
   private fillView(ref: number, view: ItemView): void {
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     view.ref = ref;
     view.flags = w[b + W_FLAGS]!;
@@ -524,14 +527,14 @@ export class Cache implements Store {
       return false;
     }
     this.fillView(it, view);
-    const lruId = (this.w(it)[((it & REF_OFF_MASK) << 1) + W_META]! >>> META_LRU_SHIFT) & 0xff;
+    const lruId = (headerWord(this.words, it, W_META) >>> META_LRU_SHIFT) & 0xff;
     this.lastHitLru = lruId;
     if (!noStats) {
       if (countTouch) k.touchHits[view.slabClass]!++;
       else k.lruHits[lruId]!++;
     }
     if ((opts & GetOpt.NoBump) === 0) this.lru.bump(it, (opts & GetOpt.NoFetchMark) === 0);
-    if ((opts & GetOpt.Touch) !== 0) this.w(it)[((it & REF_OFF_MASK) << 1) + W_EXP] = this.clock.realTime(touchExptime);
+    if ((opts & GetOpt.Touch) !== 0) setHeaderWord(this.words, it, W_EXP, this.clock.realTime(touchExptime));
     return true;
   }
 
@@ -545,11 +548,11 @@ export class Cache implements Store {
 
   valueSlice(ref: ItemRef, withCrlf: boolean, from = 0): Buffer | null {
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) !== 0) return null;
-    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff);
-    return this.pages[(ref / REF_PAGE_STRIDE) | 0]!.subarray(off + from, off + w[b + W_VLEN]! + (withCrlf ? 2 : 0));
+    const off = keyOffset(ref) + (meta & 0xff);
+    return this.pages[pageIndex(ref)]!.subarray(off + from, off + w[b + W_VLEN]! + (withCrlf ? 2 : 0));
   }
 
   pin(ref: ItemRef): void {
@@ -598,11 +601,11 @@ export class Cache implements Store {
   link(ref: ItemRef, mode: StoreMode, casIn: number): StoreResult {
     this.clock.now();
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     const keyLen = w[b + W_META]! & 0xff;
     const hv = w[b + W_HASH]! | 0;
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const keyStart = keyOffset(ref);
     const old = this.lookup(page, keyStart, keyLen, hv);
     const k = this.counters;
     let result: StoreResult = StoreResult.NotStored;
@@ -622,7 +625,7 @@ export class Cache implements Store {
             stored = ref;
           } else if (mode === StoreMode.CasStale && casMatch === 2 && casIn < oldCas) {
             // set_stale: keep the old exptime, mark stale, keep a sent recache token
-            w[b + W_EXP] = this.w(old)[((old & REF_OFF_MASK) << 1) + W_EXP]!;
+            w[b + W_EXP] = headerWord(this.words, old, W_EXP);
             this.setFlagBits(ref, IF_STALE | (this.flagsOf(old) & IF_TOKEN));
             k.casHits[oldCls]!++;
             stored = ref;
@@ -677,25 +680,25 @@ export class Cache implements Store {
   /** A store attempt on item ref, for the listener (memcached logs it at the end of do_store_item). */
   private tellStore(result: StoreResult, mode: StoreMode, ref: number): void {
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const exp = w[b + W_EXP]!;
     // memcached prints exptime - current_time as an unsigned 32-bit number (%u)
     const ttl = exp === 0 ? 0 : (exp - this.clock.current) >>> 0;
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const keyStart = keyOffset(ref);
     this.listener!.itemStore(result, mode, page, keyStart, meta & 0xff, w[b + W_VLEN]!, ttl, (meta >>> META_LRU_SHIFT) & CLASS_MASK);
   }
 
   /** An LRU tail item about to be evicted, for the listener (lru_pull_tail's LOGGER_EVICTION). */
   private tellEviction(ref: number): void {
     const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const exp = w[b + W_EXP]!;
     const now = this.clock.current;
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const keyStart = keyOffset(ref);
     const isFetched = ((meta >>> META_FLAG_SHIFT) & IF_FETCHED) !== 0;
     this.listener!.eviction(page, keyStart, meta & 0xff, w[b + W_VLEN]!, isFetched, exp > 0 ? exp - now : -1,
       now - w[b + W_TIME]!, (meta >>> META_LRU_SHIFT) & CLASS_MASK);
@@ -709,12 +712,12 @@ export class Cache implements Store {
   /** append/prepend: a new item holding old's and add's values; old's flags and exptime. */
   private mergeInto(old: number, add: number, append: boolean): number {
     const ow = this.w(old);
-    const ob = (old & REF_OFF_MASK) << 1;
+    const ob = wordBase(old);
     const oldLen = ow[ob + W_VLEN]!;
-    const addLen = this.w(add)[((add & REF_OFF_MASK) << 1) + W_VLEN]!;
+    const addLen = headerWord(this.words, add, W_VLEN);
     const keyLen = ow[ob + W_META]! & 0xff;
-    const page = this.pages[(old / REF_PAGE_STRIDE) | 0]!;
-    const keyStart = ((old & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(old)]!;
+    const keyStart = keyOffset(old);
     this.pinned = old;
     const merged = this.allocItem(page, keyStart, keyLen, ow[ob + W_FLAGS]!, ow[ob + W_EXP]!, oldLen + addLen);
     this.pinned = NIL;
@@ -773,7 +776,7 @@ export class Cache implements Store {
       return false;
     }
     this.lru.bump(it, true);
-    this.w(it)[((it & REF_OFF_MASK) << 1) + W_EXP] = this.clock.realTime(exptime);
+    setHeaderWord(this.words, it, W_EXP, this.clock.realTime(exptime));
     this.counters.touchHits[(this.metaOf(it) >>> META_LRU_SHIFT) & CLASS_MASK]!++;
     return true;
   }
@@ -793,13 +796,13 @@ export class Cache implements Store {
       return this.vivify(key, keyStart, keyLen, initial & U64_MASK, vivifyExptime, view);
     }
     const w = this.w(it);
-    const b = (it & REF_OFF_MASK) << 1;
+    const b = wordBase(it);
     const meta = w[b + W_META]!;
     const vlen = w[b + W_VLEN]!;
     if (vlen === 0 || ((meta >>> META_FLAG_SHIFT) & IF_CHAINED) !== 0) return DeltaResult.NonNumeric;
     if (casIn !== 0 && casIn !== this.casOf(it)) return DeltaResult.Exists;
-    const page = this.pages[(it / REF_PAGE_STRIDE) | 0]!;
-    const vstart = ((it & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff);
+    const page = this.pages[pageIndex(it)]!;
+    const vstart = keyOffset(it) + (meta & 0xff);
     // memcached reads the value as a C string: `1\0a` and `1 a` are 1, `1a` is not a number.
     const parsed = safeStrtoullExact(page, vstart, vstart + vlen);
     if (parsed === null) return DeltaResult.NonNumeric;
@@ -824,8 +827,8 @@ export class Cache implements Store {
       const fresh = this.allocItem(page, vstart - (meta & 0xff), meta & 0xff, w[b + W_FLAGS]!, w[b + W_EXP]!, res);
       this.pinned = NIL;
       if (fresh < 0) return DeltaResult.NoMemory;
-      const fpage = this.pages[(fresh / REF_PAGE_STRIDE) | 0]!;
-      fpage.write(digits, ((fresh & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff), 'latin1');
+      const fpage = this.pages[pageIndex(fresh)]!;
+      fpage.write(digits, keyOffset(fresh) + (meta & 0xff), 'latin1');
       this.unlinkItem(it);
       this.linkItem(fresh);
       target = fresh;
@@ -841,8 +844,8 @@ export class Cache implements Store {
     const digits = initial.toString();
     const ref = this.allocItem(key, keyStart, keyLen, 0, this.clock.realTime(exptime), digits.length);
     if (ref < 0) return DeltaResult.NoMemory;
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    page.write(digits, ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + keyLen, 'latin1');
+    const page = this.pages[pageIndex(ref)]!;
+    page.write(digits, keyOffset(ref) + keyLen, 'latin1');
     if ((this.events & (StoreEvents.ItemGet | StoreEvents.ItemStore)) !== 0) {
       // memcached creates the item through store_item(NREAD_ADD): a second lookup, then the store
       if ((this.events & StoreEvents.ItemGet) !== 0) this.listener!.itemGet(LookupOutcome.NotFound, key, keyStart, keyLen, 0, 0);
@@ -871,7 +874,7 @@ export class Cache implements Store {
 
   setExptime(ref: ItemRef, exptime: number): void {
     this.clock.now();
-    this.w(ref)[((ref & REF_OFF_MASK) << 1) + W_EXP] = this.clock.realTime(exptime);
+    setHeaderWord(this.words, ref, W_EXP, this.clock.realTime(exptime));
   }
 
   unlinkRef(ref: ItemRef): void {
@@ -1026,7 +1029,7 @@ export class Cache implements Store {
       let it = this.lists.head[slabClass | seg]!;
       while (it !== NIL && (limit === 0 || shown < limit)) {
         const w = this.w(it);
-        const b = (it & REF_OFF_MASK) << 1;
+        const b = wordBase(it);
         const next = w[b + W_NEXT]!;
         const exp = w[b + W_EXP]!;
         each(it, w[b + W_META]! & 0xff, w[b + W_VLEN]!, exp === 0 ? 0 : exp + this.clock.processStarted);
@@ -1179,7 +1182,7 @@ export class Cache implements Store {
   private countSizes(): void {
     const h = this.sizesHist!;
     for (let id = 0; id < this.lists.head.length; id++) {
-      for (let it = this.lists.head[id]!; it !== NIL; it = this.w(it)[((it & REF_OFF_MASK) << 1) + W_NEXT]!) {
+      for (let it = this.lists.head[id]!; it !== NIL; it = headerWord(this.words, it, W_NEXT)) {
         h[Math.ceil(this.totalOf(it) / 32)]!++;
       }
     }

@@ -14,7 +14,7 @@ import type { LruLists } from './lru.js';
 import type { Slabs } from './slabs.js';
 import type { StoreCounters } from './stats.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
-import { LRU_COLD, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_TIME } from './item-layout.js';
+import { headerWord, LRU_COLD, NIL, W_TIME } from './item-layout.js';
 
 const MIN_PAGES_FOR_SOURCE = 2;
 const MIN_PAGES_FOR_RECLAIM = 2.5;
@@ -85,7 +85,7 @@ export class SlabAutomover {
   private coldAge(cls: number): number {
     const t = this.lists.tail[cls | LRU_COLD]!;
     if (t === NIL) return 0;
-    return this.clock.current - this.slabs.words[(t / REF_PAGE_STRIDE) | 0]![((t & REF_OFF_MASK) << 1) + W_TIME]!;
+    return this.clock.current - headerWord(this.slabs.words, t, W_TIME);
   }
 
   /** One sample and decision (memcached's slab_automove_run); the result object is reused. */
