@@ -7,6 +7,7 @@
 //   expiry.ts         exptime and flush_all;  clock.ts  the server clock
 //   item-data.ts      key/value bytes, chained items;  item-layout.ts  the chunk header
 //   crawler.ts        the expiry crawler and background timer;  stats.ts  counters, stats bodies
+//   item-pins.ts      items whose bytes must stay put (a running verb's, zero-copy replies')
 // Item bytes live in 1 MiB pages off the V8 heap; no JavaScript object, string or Map entry
 // per item.
 
@@ -75,6 +76,7 @@ import { LruLists } from './lru.js';
 import { LruMaintainer } from './lru-maintainer.js';
 import { Expiry } from './expiry.js';
 import { ItemData } from './item-data.js';
+import { ItemPins } from './item-pins.js';
 import { Crawler } from './crawler.js';
 import { SlabAutomover } from './slab-automove.js';
 import { SlabMover } from './slab-mover.js';
@@ -89,9 +91,6 @@ const TWO_32 = 4294967296;
 const CRLF_BUF = Buffer.from('\r\n', 'latin1');
 const CRLF0 = 0x0d;
 const CRLF1 = 0x0a;
-
-/** Pin-count entries kept at 0 for reuse; past this many, finished ones are deleted. */
-const PINS_KEPT_MAX = 4096;
 
 /** The store for a server; runtime is the server's one RuntimeSettings, read live. */
 export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Cache {
@@ -130,20 +129,7 @@ export class Cache implements Store {
   private casId = 0;
   lastCas = 0;
   deltaValue = 0n;
-  /** An item a running verb still reads: eviction and page moves skip it. */
-  private pinned = NIL;
-  /**
-   * Items whose value bytes a zero-copy reply still sends (pin/unpin), with their pin counts:
-   * never evicted, their pages never moved, and their chunks not freed until the last unpin
-   * (memcached's refcount held by mc_resp). An entry stays (at 0) once its last pin goes:
-   * deleting it would make the Map shrink and grow again (garbage on every large get); the
-   * entries are bounded by the number of chunks and by PINS_KEPT_MAX.
-   */
-  private readonly pins = new Map<number, number>();
-  /** Items with a pin count above 0. */
-  private pinnedItems = 0;
-  /** Pinned items unlinked meanwhile (deleted, replaced, evicted by expiry): freed at unpin. */
-  private readonly zombies = new Set<number>();
+  private readonly pins = new ItemPins();
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
   /** Who hears item events (watchers), and which: StoreEvents bits, 0 when nobody listens. */
@@ -160,7 +146,7 @@ export class Cache implements Store {
     this.clock = new ServerClock(clock);
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
-      isPinned: (ref: number): boolean => this.isPinned(ref),
+      isPinned: (ref: number): boolean => this.pins.isPinned(ref),
       onEvict: (ref: number): void => {
         if ((this.events & StoreEvents.Eviction) !== 0) this.tellEviction(ref);
       },
@@ -359,16 +345,9 @@ export class Cache implements Store {
     return ref;
   }
 
-  private isPinned(ref: number): boolean {
-    return ref === this.pinned || (this.pinnedItems > 0 && (this.pins.get(ref) ?? 0) > 0);
-  }
-
   /** Frees every chunk of an unlinked item (once no zero-copy reply still sends from it). */
   private freeItem(ref: number): void {
-    if (this.pinnedItems > 0 && (this.pins.get(ref) ?? 0) > 0) {
-      this.zombies.add(ref);
-      return;
-    }
+    if (this.pins.deferFree(ref)) return;
     this.data.forget(ref);
     this.slabs.freeItemChunks(ref);
   }
@@ -556,23 +535,11 @@ export class Cache implements Store {
   }
 
   pin(ref: ItemRef): void {
-    const n = this.pins.get(ref) ?? 0;
-    this.pins.set(ref, n + 1);
-    if (n === 0) this.pinnedItems++;
+    this.pins.pin(ref);
   }
 
   unpin(ref: ItemRef): void {
-    const n = this.pins.get(ref) ?? 0;
-    if (n === 0) return;
-    if (n > 1) {
-      this.pins.set(ref, n - 1);
-      return;
-    }
-    // kept at 0 (no Map shrinking per large get) unless the Map has grown large (page churn)
-    if (this.pins.size > PINS_KEPT_MAX) this.pins.delete(ref);
-    else this.pins.set(ref, 0);
-    this.pinnedItems--;
-    if (this.zombies.size > 0 && this.zombies.delete(ref)) this.freeItem(ref);
+    if (this.pins.unpin(ref)) this.freeItem(ref);
   }
 
   // =====================================================================================
@@ -718,9 +685,9 @@ export class Cache implements Store {
     const keyLen = ow[ob + W_META]! & 0xff;
     const page = this.pages[pageIndex(old)]!;
     const keyStart = keyOffset(old);
-    this.pinned = old;
+    this.pins.busy = old;
     const merged = this.allocItem(page, keyStart, keyLen, ow[ob + W_FLAGS]!, ow[ob + W_EXP]!, oldLen + addLen);
-    this.pinned = NIL;
+    this.pins.busy = NIL;
     if (merged < 0) return NIL;
     // the old item was pinned, so its bytes are intact
     if (append) {
@@ -823,9 +790,9 @@ export class Cache implements Store {
       this.touchTime(it);
       target = it;
     } else {
-      this.pinned = it;
+      this.pins.busy = it;
       const fresh = this.allocItem(page, vstart - (meta & 0xff), meta & 0xff, w[b + W_FLAGS]!, w[b + W_EXP]!, res);
-      this.pinned = NIL;
+      this.pins.busy = NIL;
       if (fresh < 0) return DeltaResult.NoMemory;
       const fpage = this.pages[pageIndex(fresh)]!;
       fpage.write(digits, keyOffset(fresh) + (meta & 0xff), 'latin1');
@@ -1130,10 +1097,7 @@ export class Cache implements Store {
    * reply that never finished are let go first, so no chunk stays lost across the restart.
    */
   exportImage(): StoreImage {
-    this.pins.clear();
-    this.pinnedItems = 0;
-    for (const ref of this.zombies) this.freeItem(ref);
-    this.zombies.clear();
+    for (const ref of this.pins.dropAll()) this.freeItem(ref);
     const buckets = this.hash.exportBuckets();
     const k = this.counters;
     return {
