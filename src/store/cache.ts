@@ -6,12 +6,13 @@
 //   lru.ts            the per-LRU lists;  lru-maintainer.ts  segments, tail pulls, eviction
 //   expiry.ts         exptime and flush_all;  clock.ts  the server clock
 //   item-data.ts      key/value bytes, chained items;  item-layout.ts  the chunk header
-//   crawler.ts        the expiry crawler and background timer;  stats.ts  counters, stats bodies
+//   crawler.ts        the expiry crawler and background timer
+//   stats.ts          counters, stats bodies;  admin.ts  the stats and admin verbs
 //   item-pins.ts      items whose bytes must stay put (a running verb's, zero-copy replies')
 // Item bytes live in 1 MiB pages off the V8 heap; no JavaScript object, string or Map entry
 // per item.
 
-import { RuntimeSettings } from '../config/runtime-settings.js';
+import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
 import {
   AllocError,
@@ -48,8 +49,6 @@ import {
   keyOffset,
   LRU_COLD,
   LRU_HOT,
-  LRU_TEMP,
-  LRU_WARM,
   mcItemTotal,
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
@@ -80,7 +79,8 @@ import { ItemPins } from './item-pins.js';
 import { Crawler } from './crawler.js';
 import { SlabAutomover } from './slab-automove.js';
 import { SlabMover } from './slab-mover.js';
-import { emitItemStats, emitSlabStats, StoreCounters, sum } from './stats.js';
+import { SizeHistogram, StoreCounters } from './stats.js';
+import { StoreAdmin } from './admin.js';
 import { U64_MASK } from './u64.js';
 import { checkImage, type StoreImage } from './store-image.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
@@ -102,7 +102,7 @@ export class Cache implements Store {
   /** -e: the memory limit cannot change at run time (memcached preallocates it). */
   private readonly isMemoryFixed: boolean;
   private readonly itemSizeMax: number;
-  private readonly sizesHist: Uint32Array | null;
+  private readonly sizes: SizeHistogram | null;
   /** The server's run-time settings (lru tune/mode/temp_ttl, crawler, automove, flush point). */
   readonly runtime: RuntimeSettings;
 
@@ -118,6 +118,7 @@ export class Cache implements Store {
   private readonly crawler: Crawler;
   private readonly automover: SlabAutomover;
   private readonly mover: SlabMover;
+  private readonly admin: StoreAdmin;
   /** The automover sent a page to the pool: its next decision comes without waiting a second. */
   private automoveAgain = false;
   /** Server second of the automover's last decision (it decides at most once a second). */
@@ -136,13 +137,12 @@ export class Cache implements Store {
   private listener: StoreListener | null = null;
   private events = 0;
 
-  /** runtime defaults to one of the store's own (unit tests). */
-  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings = new RuntimeSettings(settings)) {
+  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings) {
     this.runtime = runtime;
     this.casEnabled = settings.casEnabled;
     this.isMemoryFixed = settings.memoryFile !== null;
     this.itemSizeMax = settings.itemSizeMax;
-    this.sizesHist = settings.trackSizes ? new Uint32Array(Math.floor(this.itemSizeMax / 32) + 2) : null;
+    this.sizes = settings.trackSizes ? new SizeHistogram(this.itemSizeMax) : null;
     this.clock = new ServerClock(clock);
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
@@ -173,6 +173,10 @@ export class Cache implements Store {
     this.lru = new LruMaintainer(settings, parts);
     this.crawler = new Crawler({ dumpEnabled: settings.dumpEnabled, casEnabled: settings.casEnabled }, parts);
     this.automover = new SlabAutomover(settings.slabAutomoveWindow, parts);
+    this.admin = new StoreAdmin({
+      runtime, counters: this.counters, slabs: this.slabs, hash: this.hash, lists: this.lists, mover: this.mover,
+      crawler: this.crawler, clock: this.clock, sizes: this.sizes, isSegmented: this.lru.hasMaintainer,
+    });
     this.crawler.start();
     this.lru.start();
   }
@@ -409,7 +413,7 @@ export class Cache implements Store {
     k.currBytes += total;
     k.currItems++;
     k.totalItems++;
-    if (this.sizesHist !== null) this.sizesHist[Math.ceil(total / 32)]!++;
+    if (this.sizes !== null) this.sizes.add(total);
     this.lists.link(ref, cls | this.lru.entrySegment(w[b + W_EXP]!), total);
     this.hash.insert(ref, w[b + W_HASH]! | 0, k.currItems);
   }
@@ -424,7 +428,7 @@ export class Cache implements Store {
     const k = this.counters;
     k.currBytes -= total;
     k.currItems--;
-    if (this.sizesHist !== null) this.sizesHist[Math.ceil(total / 32)]!--;
+    if (this.sizes !== null) this.sizes.remove(total);
     this.hash.remove(ref, w[b + W_HASH]! | 0);
     this.lists.unlink(ref, (meta >>> META_LRU_SHIFT) & 0xff, total);
     w[b + W_META] = (w[b + W_META]! & ~(IF_LINKED << META_FLAG_SHIFT)) >>> 0;
@@ -892,131 +896,48 @@ export class Cache implements Store {
   }
 
   // =====================================================================================
-  // Store: stats
+  // Store: stats and admin verbs (admin.ts)
   // =====================================================================================
 
   stats(): StoreStats {
-    const k = this.counters;
-    return {
-      limit_maxbytes: this.slabs.memLimit,
-      hash_power_level: this.hash.hashPower,
-      hash_bytes: this.hash.bytes,
-      hash_is_expanding: this.hash.isExpanding ? 1 : 0,
-      slab_reassign_rescues: this.mover.rescues,
-      slab_reassign_chunk_rescues: this.mover.chunkRescues,
-      slab_reassign_evictions_nomem: this.mover.evictionsNomem,
-      // memcached counts chunks it pulled off the free list inside the page it empties; ours
-      // leave the free list when the move starts, so none is ever pulled
-      slab_reassign_inline_reclaim: 0,
-      slab_reassign_busy_items: this.mover.busyItems,
-      slab_reassign_busy_deletes: this.mover.busyDeletes,
-      slab_reassign_running: this.mover.running ? 1 : 0,
-      slabs_moved: this.mover.slabsMoved,
-      lru_crawler_running: this.crawler.running ? 1 : 0,
-      lru_crawler_starts: this.crawler.starts,
-      lru_maintainer_juggles: k.juggles,
-      malloc_fails: this.slabs.mallocFails,
-      bytes: k.currBytes,
-      curr_items: k.currItems,
-      total_items: k.totalItems,
-      slab_global_page_pool: this.slabs.globalPagePool,
-      expired_unfetched: sum(k.expiredUnfetched),
-      evicted_unfetched: sum(k.evictedUnfetched),
-      evicted_active: sum(k.evictedActive),
-      evictions: sum(k.evicted),
-      reclaimed: sum(k.reclaimed),
-      crawler_reclaimed: sum(k.crawlerReclaimed),
-      crawler_items_checked: sum(k.crawlerItemsChecked),
-      lrutail_reflocked: 0,
-      moves_to_cold: sum(k.movesToCold),
-      moves_to_warm: sum(k.movesToWarm),
-      moves_within_lru: sum(k.movesWithinLru),
-      direct_reclaims: sum(k.directReclaims),
-      lru_bumps_dropped: 0,
-      cmd_set: sum(k.setCmds),
-      get_hits: sum(k.lruHits),
-      get_misses: k.getMisses,
-      get_expired: k.getExpired,
-      get_flushed: k.getFlushed,
-      delete_misses: k.deleteMisses,
-      delete_hits: sum(k.deleteHits),
-      incr_misses: k.incrMisses,
-      incr_hits: sum(k.incrHits),
-      decr_misses: k.decrMisses,
-      decr_hits: sum(k.decrHits),
-      cas_misses: k.casMisses,
-      cas_hits: sum(k.casHits),
-      cas_badval: sum(k.casBadval),
-      touch_hits: sum(k.touchHits),
-      touch_misses: k.touchMisses,
-      store_too_large: k.storeTooLarge,
-      store_no_memory: k.storeNoMemory,
-    };
+    return this.admin.stats();
   }
 
   emitItems(emit: StatEmitter): void {
-    emitItemStats({
-      counters: this.counters,
-      lists: this.lists,
-      words: this.words,
-      largest: this.slabs.largest,
-      now: this.clock.now(),
-      segmented: this.lru.hasMaintainer,
-      tempLru: this.runtime.tempLru,
-    }, emit);
+    this.admin.emitItems(emit);
   }
 
   emitSlabs(emit: StatEmitter): void {
-    emitSlabStats(this.slabs, this.counters, emit);
+    this.admin.emitSlabs(emit);
   }
 
   emitSizes(emit: StatEmitter): void {
-    const h = this.sizesHist;
-    if (h === null) {
-      emit('sizes_status', 'disabled');
-      return;
-    }
-    for (let i = 0; i < h.length; i++) if (h[i] !== 0) emit(String(i * 32), h[i]!);
+    this.admin.emitSizes(emit);
   }
 
   resetStats(): void {
-    this.counters.reset();
-    this.mover.resetStats();
-    this.slabs.mallocFails = 0;
-    this.crawler.starts = 0;
+    this.admin.resetStats();
   }
 
   cachedump(slabClass: number, limit: number,
     each: (ref: ItemRef, keyLen: number, valueLen: number, exptimeUnix: number) => void): void {
-    if (slabClass < 1 || slabClass > this.slabs.largest) return;
-    // memcached dumps COLD only; items reach COLD through the maintainer, so we show every
-    // segment, HOT first, each from its head
-    let shown = 0;
-    for (const seg of [LRU_HOT, LRU_WARM, LRU_COLD, LRU_TEMP]) {
-      let it = this.lists.head[slabClass | seg]!;
-      while (it !== NIL && (limit === 0 || shown < limit)) {
-        const w = this.w(it);
-        const b = wordBase(it);
-        const next = w[b + W_NEXT]!;
-        const exp = w[b + W_EXP]!;
-        each(it, w[b + W_META]! & 0xff, w[b + W_VLEN]!, exp === 0 ? 0 : exp + this.clock.processStarted);
-        shown++;
-        it = next;
-      }
-    }
+    this.admin.cachedump(slabClass, limit, each);
   }
 
   slabsReassign(src: number, dst: number): string {
-    this.clock.now(); // expired items in the page are dropped, not rescued
-    return this.mover.reassign(src, dst);
+    return this.admin.slabsReassign(src, dst);
   }
 
   lruCrawlerCommand(args: readonly string[]): string {
-    return this.crawler.command(args);
+    return this.admin.lruCrawlerCommand(args);
   }
 
   metadump(spec: string, each: (line: string) => void): string {
-    return this.crawler.metadump(spec, each);
+    return this.admin.metadump(spec, each);
+  }
+
+  describeSlabClasses(each: (line: string) => void): void {
+    this.admin.describeSlabClasses(each);
   }
 
   /**
@@ -1074,10 +995,6 @@ export class Cache implements Store {
   /** One LRU maintainer wake-up (its timer calls it; tests may too). Returns the sleep in µs. */
   runLruMaintainer(): number {
     return this.lru.runOnce();
-  }
-
-  describeSlabClasses(each: (line: string) => void): void {
-    this.slabs.describe(each);
   }
 
   close(): void {
@@ -1138,16 +1055,15 @@ export class Cache implements Store {
     k.currBytes = image.currBytes;
     // memcached's do_item_link_fixup counts each restored item as linked once more
     k.totalItems = image.currItems;
-    if (this.sizesHist !== null) this.countSizes();
+    if (this.sizes !== null) this.countSizes(this.sizes);
     return null;
   }
 
   /** -o track_sizes after a restore: the histogram from the items themselves. */
-  private countSizes(): void {
-    const h = this.sizesHist!;
+  private countSizes(sizes: SizeHistogram): void {
     for (let id = 0; id < this.lists.head.length; id++) {
       for (let it = this.lists.head[id]!; it !== NIL; it = headerWord(this.words, it, W_NEXT)) {
-        h[Math.ceil(this.totalOf(it) / 32)]!++;
+        sizes.add(this.totalOf(it));
       }
     }
   }

@@ -184,3 +184,25 @@ export function emitSlabStats(slabs: Slabs, k: StoreCounters, emit: StatEmitter)
   emit('active_slabs', active);
   emit('total_malloced', slabs.mallocedBytes);
 }
+
+/** -o track_sizes: linked items by total size in 32-byte buckets (`stats sizes`). */
+export class SizeHistogram {
+  private readonly buckets: Uint32Array;
+
+  constructor(itemSizeMax: number) {
+    this.buckets = new Uint32Array(Math.floor(itemSizeMax / 32) + 2);
+  }
+
+  add(total: number): void {
+    this.buckets[Math.ceil(total / 32)]!++;
+  }
+
+  remove(total: number): void {
+    this.buckets[Math.ceil(total / 32)]!--;
+  }
+
+  emit(emit: StatEmitter): void {
+    const h = this.buckets;
+    for (let i = 0; i < h.length; i++) if (h[i] !== 0) emit(String(i * 32), h[i]!);
+  }
+}
