@@ -1,7 +1,7 @@
 // The slab-style store behind store.ts: the public verbs (memcached's items.c do_item_* on top
 // of slabs.c and assoc.c), single-threaded. The parts, one job each:
 //   slabs.ts          pages, slab classes, free lists, the global page pool
-//   slab-mover.ts     page moves: rescues, evictions_nomem;  slab-automove.ts  which page moves
+//   slab-mover.ts     page moves: rescues, evictions_nomem;  slab-automove.ts  which page moves, when
 //   hash-table.ts     the key index (murmur3, chaining, incremental doubling)
 //   lru.ts            the per-LRU lists;  lru-maintainer.ts  segments, tail pulls, eviction
 //   expiry.ts         exptime and flush_all;  clock.ts  the server clock
@@ -119,12 +119,6 @@ export class Cache implements Store {
   private readonly automover: SlabAutomover;
   private readonly mover: SlabMover;
   private readonly admin: StoreAdmin;
-  /** The automover sent a page to the pool: its next decision comes without waiting a second. */
-  private automoveAgain = false;
-  /** Server second of the automover's last decision (it decides at most once a second). */
-  private lastAutomoveCheck = -1;
-  /** COLD evictions per class at the last `slabs automove 2` turn. */
-  private readonly evictionsSeen = new Float64Array(MAX_SLAB_CLASSES);
   private readonly counters = new StoreCounters();
 
   private casId = 0;
@@ -950,41 +944,9 @@ export class Cache implements Store {
     this.clock.now();
     this.mover.step();
     this.mover.shrinkStep();
-    this.automove();
+    const isAutomoveDue = this.automover.turn(this.mover);
     this.crawler.turn(this.counters.currItems);
-    return this.mover.running || this.automoveAgain;
-  }
-
-  /**
-   * `slabs automove 1`: the automover's decision, once a second (at once again after a page
-   * went back to the pool, as memcached's maintainer does). `slabs automove 2`: a class that
-   * evicted since the last turn gets a page from any class that can spare one (memcached asks
-   * on every eviction; one page move runs at a time).
-   */
-  private automove(): void {
-    const mode = this.runtime.slabAutomove;
-    const now = this.clock.current;
-    this.automoveAgain = false;
-    if (mode === 1 && now !== this.lastAutomoveCheck) {
-      const d = this.automover.run();
-      if (d.src !== -1 && d.dst !== -1) this.mover.reassign(d.src, d.dst);
-      if (d.dst !== 0) this.lastAutomoveCheck = now;
-      else this.automoveAgain = true;
-    } else if (mode === 2) {
-      const k = this.counters;
-      const seen = this.evictionsSeen;
-      let dst = 0;
-      let most = 0;
-      for (let c = 1; c <= this.slabs.largest; c++) {
-        const delta = k.evicted[c | LRU_COLD]! - seen[c]!;
-        seen[c] = k.evicted[c | LRU_COLD]!;
-        if (delta > most) {
-          most = delta;
-          dst = c;
-        }
-      }
-      if (dst !== 0) this.mover.reassign(-1, dst);
-    }
+    return this.mover.running || isAutomoveDue;
   }
 
   /** Runs the crawler until done or the deadline (performance.now() ms) passes. */
