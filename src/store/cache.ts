@@ -124,6 +124,7 @@ export class Cache implements Store {
   private casId = 0;
   lastCas = 0;
   deltaValue = 0n;
+  /** Items whose bytes must stay put: never evicted or moved, their chunks freed at the last unpin. */
   private readonly pins = new ItemPins();
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
