@@ -77,7 +77,9 @@ export function mcItemTotal(keyLen: number, valueLen: number, flags: number, cas
   return 48 + keyLen + 1 + (flags !== 0 ? 4 : 0) + valueLen + 2 + (casEnabled ? 8 : 0);
 }
 
-// Header accessors: the ref arithmetic above, written once. Small enough for V8 to inline.
+// Header accessors: the ref arithmetic above, written once, here. Small enough for V8 to inline;
+// the composite ones spell the arithmetic out rather than call the others, so a hot verb that
+// uses many of them spends less of TurboFan's inlining budget (one inlined call, not three).
 
 /** Index of the ref's page in the page and word arrays. */
 export function pageIndex(ref: number): number {
@@ -96,7 +98,7 @@ export function chunkOffset(ref: number): number {
 
 /** Byte offset of the item's key in its page (the value follows the key). */
 export function keyOffset(ref: number): number {
-  return chunkOffset(ref) + HDR_BYTES;
+  return ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
 }
 
 /** The ref of the chunk at byte offset chunkOff of page. */
@@ -106,9 +108,9 @@ export function chunkRef(page: number, chunkOff: number): number {
 
 /** One header word (a W_* field) of ref's chunk. */
 export function headerWord(words: readonly Uint32Array[], ref: number, field: number): number {
-  return words[pageIndex(ref)]![wordBase(ref) + field]!;
+  return words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + field]!;
 }
 
 export function setHeaderWord(words: readonly Uint32Array[], ref: number, field: number, value: number): void {
-  words[pageIndex(ref)]![wordBase(ref) + field] = value;
+  words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + field] = value;
 }
