@@ -54,6 +54,7 @@ import {
   META_LRU_SHIFT,
   NIL,
   pageIndex,
+  pageWords,
   setHeaderWord,
   W_CASHI,
   W_CASLO,
@@ -204,10 +205,6 @@ export class Cache implements Store {
   // item header helpers
   // =====================================================================================
 
-  private w(ref: number): Uint32Array {
-    return this.words[pageIndex(ref)]!;
-  }
-
   private metaOf(ref: number): number {
     return headerWord(this.words, ref, W_META);
   }
@@ -217,32 +214,32 @@ export class Cache implements Store {
   }
 
   private setFlagBits(ref: number, bits: number): void {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref) + W_META;
     w[b] = (w[b]! | (bits << META_FLAG_SHIFT)) >>> 0;
   }
 
   private clearFlagBits(ref: number, bits: number): void {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref) + W_META;
     w[b] = (w[b]! & ~(bits << META_FLAG_SHIFT)) >>> 0;
   }
 
   private casOf(ref: number): number {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     return w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
   }
 
   setCas(ref: ItemRef, cas: number): void {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     w[b + W_CASLO] = cas >>> 0;
     w[b + W_CASHI] = Math.floor(cas / TWO_32);
   }
 
   private totalOf(ref: number): number {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     return mcItemTotal(w[b + W_META]! & 0xff, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
   }
@@ -286,7 +283,7 @@ export class Cache implements Store {
         }
         return NIL;
       }
-      const w = this.w(ref);
+      const w = pageWords(this.words, ref);
       const b = wordBase(ref);
       w[b + W_CHAIN] = NIL;
       if (i === 0) {
@@ -316,7 +313,7 @@ export class Cache implements Store {
       this.counters.outOfMemory[cls]!++;
       return AllocError.NoMemory;
     }
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     w[b + W_META] = (keyLen | (cls << META_LRU_SHIFT) | ((IF_USED | (chained ? IF_CHAINED : 0)) << META_FLAG_SHIFT)) >>> 0;
     w[b + W_PREV] = NIL;
@@ -357,7 +354,7 @@ export class Cache implements Store {
    * chunk before it in the chain.
    */
   private relocateChunk(oldRef: number, newRef: number): void {
-    const w = this.w(newRef);
+    const w = pageWords(this.words, newRef);
     const b = wordBase(newRef);
     const meta = w[b + W_META]!;
     const flags = meta >>> META_FLAG_SHIFT;
@@ -365,7 +362,7 @@ export class Cache implements Store {
       const head = w[b + W_NEXT]!;
       // the chain is singly linked: find the chunk before it from the head
       for (let it = head; it !== NIL;) {
-        const iw = this.w(it);
+        const iw = pageWords(this.words, it);
         const ib = wordBase(it) + W_CHAIN;
         if (iw[ib] === oldRef) {
           iw[ib] = newRef;
@@ -380,7 +377,7 @@ export class Cache implements Store {
     this.lists.replace(oldRef, newRef, (meta >>> META_LRU_SHIFT) & 0xff);
     if ((flags & IF_CHAINED) !== 0) {
       for (let c = w[b + W_CHAIN]!; c !== NIL;) {
-        const cw = this.w(c);
+        const cw = pageWords(this.words, c);
         const cb = wordBase(c);
         cw[cb + W_NEXT] = newRef;
         c = cw[cb + W_CHAIN]!;
@@ -394,7 +391,7 @@ export class Cache implements Store {
   // =====================================================================================
 
   private linkItem(ref: number): void {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
@@ -415,7 +412,7 @@ export class Cache implements Store {
 
   /** Removes a linked item from the index and its LRU and frees its chunks. */
   private unlinkItem(ref: number): void {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_LINKED) === 0) return;
@@ -458,21 +455,21 @@ export class Cache implements Store {
   }
 
   private tellFound(it: number, key: Buffer, keyStart: number, keyLen: number): void {
-    const w = this.w(it);
+    const w = pageWords(this.words, it);
     const b = wordBase(it);
     this.listener!.itemGet(LookupOutcome.Found, key, keyStart, keyLen, w[b + W_VLEN]!, (w[b + W_META]! >>> META_LRU_SHIFT) & CLASS_MASK);
   }
 
   /** do_item_update: refresh access time at most once per ITEM_UPDATE_INTERVAL. */
   private touchTime(ref: number): void {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref) + W_TIME;
     const now = this.clock.current;
     if (w[b]! < now - ITEM_UPDATE_INTERVAL) w[b] = now;
   }
 
   private fillView(ref: number, view: ItemView): void {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     view.ref = ref;
@@ -525,7 +522,7 @@ export class Cache implements Store {
   }
 
   valueSlice(ref: ItemRef, withCrlf: boolean, from = 0): Buffer | null {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) !== 0) return null;
@@ -566,7 +563,7 @@ export class Cache implements Store {
   /** Links (or, when the mode refuses, frees) an allocated item: link() always consumes ref. */
   link(ref: ItemRef, mode: StoreMode, casIn: number): StoreResult {
     this.clock.now();
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const keyLen = w[b + W_META]! & 0xff;
     const hv = w[b + W_HASH]! | 0;
@@ -645,7 +642,7 @@ export class Cache implements Store {
 
   /** A store attempt on item ref, for the listener (memcached logs it at the end of do_store_item). */
   private tellStore(result: StoreResult, mode: StoreMode, ref: number): void {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const exp = w[b + W_EXP]!;
@@ -658,7 +655,7 @@ export class Cache implements Store {
 
   /** An LRU tail item about to be evicted, for the listener (lru_pull_tail's LOGGER_EVICTION). */
   private tellEviction(ref: number): void {
-    const w = this.w(ref);
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const exp = w[b + W_EXP]!;
@@ -677,7 +674,7 @@ export class Cache implements Store {
 
   /** append/prepend: a new item holding old's and add's values; old's flags and exptime. */
   private mergeInto(old: number, add: number, append: boolean): number {
-    const ow = this.w(old);
+    const ow = pageWords(this.words, old);
     const ob = wordBase(old);
     const oldLen = ow[ob + W_VLEN]!;
     const addLen = headerWord(this.words, add, W_VLEN);
@@ -761,7 +758,7 @@ export class Cache implements Store {
       }
       return this.vivify(key, keyStart, keyLen, initial & U64_MASK, vivifyExptime, view);
     }
-    const w = this.w(it);
+    const w = pageWords(this.words, it);
     const b = wordBase(it);
     const meta = w[b + W_META]!;
     const vlen = w[b + W_VLEN]!;

@@ -106,6 +106,11 @@ export function chunkRef(page: number, chunkOff: number): number {
   return page * REF_PAGE_STRIDE + (chunkOff >>> 3);
 }
 
+/** The Uint32Array view of ref's page (index it with wordBase(ref) + a W_* field). */
+export function pageWords(words: readonly Uint32Array[], ref: number): Uint32Array {
+  return words[(ref / REF_PAGE_STRIDE) | 0]!;
+}
+
 /** One header word (a W_* field) of ref's chunk. */
 export function headerWord(words: readonly Uint32Array[], ref: number, field: number): number {
   return words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + field]!;
