@@ -25,6 +25,7 @@ import {
   META_LRU_SHIFT,
   NIL,
   pageIndex,
+  pageWords,
   W_CASHI,
   W_CASLO,
   W_EXP,
@@ -164,7 +165,7 @@ export class Crawler {
       if (classes[c] !== 1) continue;
       for (const seg of SEGMENTS) {
         for (let it = this.lists.tail[c | seg]!; it !== NIL;) {
-          const w = words[pageIndex(it)]!;
+          const w = pageWords(words, it);
           const b = wordBase(it);
           const prev = w[b + W_PREV]!;
           const exp = w[b + W_EXP]!;

@@ -4,7 +4,7 @@
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { ServerClock } from './clock.js';
-import { headerWord, pageIndex, W_CASHI, W_CASLO, W_EXP, W_TIME, wordBase } from './item-layout.js';
+import { headerWord, pageWords, W_CASHI, W_CASLO, W_EXP, W_TIME, wordBase } from './item-layout.js';
 
 const TWO_32 = 4294967296;
 
@@ -23,7 +23,7 @@ export class Expiry {
     const rt = this.runtime;
     const oldest = rt.oldestLive;
     if (oldest === 0 || oldest > this.clock.current) return false;
-    const w = this.words[pageIndex(ref)]!;
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     if (w[b + W_TIME]! <= oldest) return true;
     if (rt.oldestCas !== 0) {

@@ -8,6 +8,7 @@ import {
   keyOffset,
   NIL,
   pageIndex,
+  pageWords,
   setHeaderWord,
   W_HASH,
   W_HNEXT,
@@ -71,7 +72,7 @@ export class HashTable {
     const table = this.tableFor(hv);
     let it = table[hv & (table.length - 1)]!;
     while (it !== NIL) {
-      const w = this.words[pageIndex(it)]!;
+      const w = pageWords(this.words, it);
       const b = wordBase(it);
       if ((w[b + W_HASH]! | 0) === hv && (w[b + W_META]! & 0xff) === keyLen && this.keyEquals(it, key, keyStart, keyLen)) return it;
       it = w[b + W_HNEXT]!;
@@ -99,7 +100,7 @@ export class HashTable {
       return;
     }
     while (it !== NIL) {
-      const w = this.words[pageIndex(it)]!;
+      const w = pageWords(this.words, it);
       const b = wordBase(it) + W_HNEXT;
       const n = w[b]!;
       if (n === ref) {
@@ -120,7 +121,7 @@ export class HashTable {
       return;
     }
     while (it !== NIL) {
-      const w = this.words[pageIndex(it)]!;
+      const w = pageWords(this.words, it);
       const b = wordBase(it) + W_HNEXT;
       if (w[b] === oldRef) {
         w[b] = newRef;
@@ -153,7 +154,7 @@ export class HashTable {
     for (let i = this.expandBucket; i < end; i++) {
       let it = old[i]!;
       while (it !== NIL) {
-        const w = this.words[pageIndex(it)]!;
+        const w = pageWords(this.words, it);
         const b = wordBase(it);
         const next = w[b + W_HNEXT]!;
         const idx = w[b + W_HASH]! & mask;

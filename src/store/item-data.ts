@@ -12,6 +12,7 @@ import {
   META_FLAG_SHIFT,
   NIL,
   pageIndex,
+  pageWords,
   W_CHAIN,
   W_META,
   W_VLEN,
@@ -111,7 +112,7 @@ export class ItemData {
 
   /** Copies the whole value of src into dst at dstValueOffset (append/prepend). */
   copyItemValue(src: number, dst: number, dstValueOffset: number): void {
-    const w = this.words[pageIndex(src)]!;
+    const w = pageWords(this.words, src);
     const b = wordBase(src);
     const len = w[b + W_VLEN]!;
     const meta = w[b + W_META]!;

@@ -35,7 +35,7 @@ import {
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
   NIL,
-  pageIndex,
+  pageWords,
   SEGMENT_MASK,
   W_EXP,
   W_FLAGS,
@@ -130,7 +130,7 @@ export class LruMaintainer {
    * Flat: the active item goes to the head of its list.
    */
   bump(ref: number, markFetched: boolean): void {
-    const w = this.words[pageIndex(ref)]!;
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const flags = meta >>> META_FLAG_SHIFT;
@@ -209,7 +209,7 @@ export class LruMaintainer {
     let removed = 0;
     let it = lists.tail[id]!;
     for (let tries = TAIL_TRIES; tries > 0 && it !== NIL; tries--) {
-      const w = this.words[pageIndex(it)]!;
+      const w = pageWords(this.words, it);
       const b = wordBase(it);
       const prev = w[b + W_PREV]!;
       if (host.isPinned(it)) {
@@ -275,7 +275,7 @@ export class LruMaintainer {
     let it = lists.tail[id]!;
     let secondChances = 0;
     while (it !== NIL) {
-      const w = this.words[pageIndex(it)]!;
+      const w = pageWords(this.words, it);
       const b = wordBase(it);
       const prev = w[b + W_PREV]!;
       if (host.isPinned(it)) {

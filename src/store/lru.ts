@@ -12,7 +12,7 @@ import {
   LRU_WARM,
   META_LRU_SHIFT,
   NIL,
-  pageIndex,
+  pageWords,
   setHeaderWord,
   W_META,
   W_NEXT,
@@ -38,7 +38,7 @@ export class LruLists {
   /** Links ref at the head of list id and records id in the item's META. */
   link(ref: number, id: number, total: number): void {
     const words = this.words;
-    const w = words[pageIndex(ref)]!;
+    const w = pageWords(words, ref);
     const b = wordBase(ref);
     const head = this.head[id]!;
     w[b + W_META] = ((w[b + W_META]! & ~LRU_ID_BITS) | (id << META_LRU_SHIFT)) >>> 0;
@@ -53,7 +53,7 @@ export class LruLists {
 
   unlink(ref: number, id: number, total: number): void {
     const words = this.words;
-    const w = words[pageIndex(ref)]!;
+    const w = pageWords(words, ref);
     const b = wordBase(ref);
     const prev = w[b + W_PREV]!;
     const next = w[b + W_NEXT]!;
@@ -70,7 +70,7 @@ export class LruLists {
   /** The item at oldRef now lives at newRef (a page move copied it, NEXT/PREV included). */
   replace(oldRef: number, newRef: number, id: number): void {
     const words = this.words;
-    const w = words[pageIndex(newRef)]!;
+    const w = pageWords(words, newRef);
     const b = wordBase(newRef);
     const prev = w[b + W_PREV]!;
     const next = w[b + W_NEXT]!;

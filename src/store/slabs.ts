@@ -17,6 +17,7 @@ import {
   META_LRU_SHIFT,
   NIL,
   pageIndex,
+  pageWords,
   W_CHAIN,
   W_META,
   W_NEXT,
@@ -173,7 +174,7 @@ export class Slabs {
   }
 
   private pushFree(ref: number, cls: number): void {
-    const w = this.words[pageIndex(ref)]!;
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     w[b + W_META] = cls << META_LRU_SHIFT;
     w[b + W_NEXT] = this.freeHead[cls]!;
@@ -219,7 +220,7 @@ export class Slabs {
 
   /** Frees every chunk of an item that is not linked (head chunk ref). */
   freeItemChunks(ref: number): void {
-    const w = this.words[pageIndex(ref)]!;
+    const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
@@ -253,7 +254,7 @@ export class Slabs {
       const next = headerWord(this.words, it, W_NEXT);
       if (pageIndex(it) === page) {
         if (prev === NIL) this.freeHead[cls] = next;
-        else this.words[pageIndex(prev)]![wordBase(prev) + W_NEXT] = next;
+        else pageWords(this.words, prev)[wordBase(prev) + W_NEXT] = next;
         this.freeCount[cls]!--;
       } else prev = it;
       it = next;
@@ -332,7 +333,7 @@ export class Slabs {
 
   /** A chunk of the moving page is empty now (rescued, or its item freed): one fewer in use. */
   clearMovedChunk(ref: number, cls: number): void {
-    const w = this.words[pageIndex(ref)]!;
+    const w = pageWords(this.words, ref);
     w[wordBase(ref) + W_META] = cls << META_LRU_SHIFT;
     this.pageUsed[pageIndex(ref)]!--;
   }
