@@ -224,10 +224,7 @@ const ROWS: ReadonlyArray<readonly [string, OptionRow]> = [
   ['ssl_key', sslText('key')],
   ['ssl_ciphers', sslText('ciphers')],
   ['ssl_ca_cert', sslText('caCert')],
-  ['ssl_session_cache', (t, _v, name) => {
-    t.s.ssl = { ...t.s.ssl, sessionCache: true };
-    t.warnOnce(name, notInNode('-o ssl_session_cache (server-side TLS session resumption)'));
-  }],
+  ['ssl_session_cache', flag((t) => { t.s.ssl = { ...t.s.ssl, sessionCache: true }; })],
   ['ssl_kernel_tls', (t, _v, name) => {
     t.s.ssl = { ...t.s.ssl, kernelTls: true };
     t.warnOnce(name, notInNode('-o ssl_kernel_tls (kernel TLS offload)'));

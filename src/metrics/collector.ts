@@ -7,7 +7,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { Registry, type Metric } from 'prom-client';
 import type { ServerContext } from '../server-context.js';
-import type { FamilySpec, ProcessSample, SampleSink, ScrapeInput } from './family.js';
+import type { FamilySpec, LabelSet, ProcessSample, SampleSink, ScrapeInput } from './family.js';
 import { EXPORTER_FAMILIES } from './exporter-families.js';
 import { MEMCACHEDTS_FAMILIES } from './memcachedts-families.js';
 import { StatsSnapshot } from './stats-snapshot.js';
@@ -98,19 +98,22 @@ export class MetricsCollector {
 /** The samples of one family, as prom-client's registry reads them (a metric's get()). */
 interface ExposedSample {
   value: number;
-  labels: Readonly<Record<string, string>>;
-  /** One shared empty object: prom-client caches the text of sharedLabels per object. */
-  readonly sharedLabels: Readonly<Record<string, string>>;
+  /** Always empty: the registry escapes and joins these anew for every sample of every scrape. */
+  readonly labels: LabelSet;
+  /** The sample's labels: the registry formats them once per object and keeps the text. */
+  sharedLabels: LabelSet;
 }
 
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_LABELS: LabelSet = Object.freeze({});
 
 /**
  * One family in prom-client's registry: what its Gauge and Counter give the registry (name,
  * help, type, aggregator and get()), filled from the scrape input with sample objects reused
  * from scrape to scrape. prom-client's own classes would rebuild a label-hash map per scrape
  * and hand the registry a new sharedLabels object per sample, which it then caches in a
- * WeakMap: a third of a scrape's CPU, measured, for nothing.
+ * WeakMap: a third of a scrape's CPU, measured, for nothing. Here each sample's labels are the
+ * family's long-lived label set (label-sets.ts), passed as sharedLabels so that the registry's
+ * cache of their text hits every scrape.
  */
 class FamilyMetric {
   readonly name: string;
@@ -139,7 +142,7 @@ class FamilyMetric {
         this.pool.push(sample);
       }
       sample.value = value;
-      sample.labels = labels ?? NO_LABELS;
+      sample.sharedLabels = labels ?? NO_LABELS;
       this.values.push(sample);
     };
   }

@@ -5,11 +5,14 @@
 // families are not listed: memcached prints their stats only with extstore or proxy running.
 // The exporter's own process and Go metrics are not memcached's and are not repeated here.
 
-import type { FamilySpec, FamilyType, SampleSink, ScrapeInput } from './family.js';
-import { statNumber, type StatValue } from './stats-snapshot.js';
+import type { FamilySpec, FamilyType, LabelSet, SampleSink, ScrapeInput } from './family.js';
+import { SlabLabelSets, ValueLabelSets } from './label-sets.js';
+import { statNumber, type ClassStats } from './stats-snapshot.js';
 
 /** The commands `stats` counts by outcome, as the exporter labels them. */
 const OUTCOME_COMMANDS = ['get', 'delete', 'incr', 'decr', 'cas', 'touch'] as const;
+
+const SLAB = new SlabLabelSets(1, (slab) => ({ slab }));
 
 /** A family with no labels from one `stats` (or `stats slabs` global) line. */
 function general(name: string, help: string, type: FamilyType, key: string): FamilySpec {
@@ -19,7 +22,7 @@ function general(name: string, help: string, type: FamilyType, key: string): Fam
     type,
     labelNames: [],
     isPresent: (input) => input.stats.general.has(key),
-    fill: (input, out) => emitIfNumber(input.stats.general, key, out),
+    fill: (input, out) => emitIfNumber(statNumber(input.stats.general, key), out),
   };
 }
 
@@ -31,7 +34,7 @@ function crawlerSetting(name: string, help: string, key: string): FamilySpec {
     type: 'gauge',
     labelNames: [],
     isPresent: (input) => input.stats.settings.get('lru_crawler') === 'yes',
-    fill: (input, out) => emitIfNumber(input.stats.settings, key, out),
+    fill: (input, out) => emitIfNumber(statNumber(input.stats.settings, key), out),
   };
 }
 
@@ -42,9 +45,7 @@ function perItems(name: string, help: string, type: FamilyType, key: string, isP
     help,
     type,
     labelNames: ['slab'],
-    fill: (input, out) => {
-      for (const [cls, fields] of input.stats.items) emitIfNumber(fields, key, out, { slab: String(cls) });
-    },
+    fill: (input, out) => emitPerClass(input.stats.items, key, out),
   };
   return isPresent === undefined ? spec : { ...spec, isPresent };
 }
@@ -56,32 +57,45 @@ function perSlab(name: string, help: string, key: string): FamilySpec {
     help,
     type: 'gauge',
     labelNames: ['slab'],
-    fill: (input, out) => {
-      for (const [cls, fields] of input.stats.slabs) emitIfNumber(fields, key, out, { slab: String(cls) });
-    },
+    fill: (input, out) => emitPerClass(input.stats.slabs, key, out),
   };
 }
 
-function emitIfNumber(map: ReadonlyMap<string, StatValue>, key: string, out: SampleSink, labels?: Readonly<Record<string, string>>): void {
-  const v = statNumber(map, key);
-  if (v !== undefined) out(v, labels);
+/** A sample unless the stat was not printed (NaN). */
+function emitIfNumber(value: number, out: SampleSink, labels?: LabelSet): void {
+  if (!Number.isNaN(value)) out(value, labels);
+}
+
+function emitPerClass(group: ClassStats, field: string, out: SampleSink): void {
+  const column = group.column(field);
+  if (column < 0) return;
+  for (const cls of group.classes) emitIfNumber(group.value(cls, column), out, SLAB.at(cls));
 }
 
 const isSegmented = (input: ScrapeInput): boolean => input.stats.settings.get('lru_segmented') === 'yes';
 const hasTempLru = (input: ScrapeInput): boolean => input.stats.settings.get('temp_lru') === 'yes';
 
-/** memcached counts cas commands in cmd_set too; the exporter's "set" is what is left. */
-function setHits(map: ReadonlyMap<string, StatValue>, casKeys: readonly string[]): number | undefined {
-  const cmdSet = statNumber(map, 'cmd_set');
-  if (cmdSet === undefined) return undefined;
-  let cas = 0;
-  for (const k of casKeys) {
-    const v = statNumber(map, k);
-    if (v === undefined) return undefined;
-    cas += v;
-  }
-  return Math.max(0, cmdSet - cas);
+/**
+ * memcached counts cas commands in cmd_set too; the exporter's "set" is what is left (NaN when
+ * either figure was not printed).
+ */
+function setHits(cmdSet: number, casCommands: number): number {
+  return Math.max(0, cmdSet - casCommands);
 }
+
+/** A `stats` counter and the command and status it counts. */
+type OutcomeStat = readonly [key: string, labels: { readonly command: string; readonly status: string }];
+
+/** memcached_commands_total's samples read straight from a stat, in the exporter's order. */
+const COMMAND_STATS: readonly OutcomeStat[] = [
+  ...OUTCOME_COMMANDS.flatMap((op): OutcomeStat[] => [
+    [op + '_hits', { command: op, status: 'hit' }],
+    [op + '_misses', { command: op, status: 'miss' }],
+  ]),
+  ['cas_badval', { command: 'cas', status: 'badval' }],
+  ['cmd_flush', { command: 'flush', status: 'hit' }],
+];
+const SET_HIT: LabelSet = { command: 'set', status: 'hit' };
 
 const commandsTotal: FamilySpec = {
   name: 'memcached_commands_total',
@@ -90,16 +104,22 @@ const commandsTotal: FamilySpec = {
   labelNames: ['command', 'status'],
   fill: (input, out) => {
     const g = input.stats.general;
-    for (const op of OUTCOME_COMMANDS) {
-      emitIfNumber(g, op + '_hits', out, { command: op, status: 'hit' });
-      emitIfNumber(g, op + '_misses', out, { command: op, status: 'miss' });
-    }
-    emitIfNumber(g, 'cas_badval', out, { command: 'cas', status: 'badval' });
-    emitIfNumber(g, 'cmd_flush', out, { command: 'flush', status: 'hit' });
-    const set = setHits(g, ['cas_misses', 'cas_hits', 'cas_badval']);
-    if (set !== undefined) out(set, { command: 'set', status: 'hit' });
+    for (const [key, labels] of COMMAND_STATS) emitIfNumber(statNumber(g, key), out, labels);
+    const cas = statNumber(g, 'cas_misses') + statNumber(g, 'cas_hits') + statNumber(g, 'cas_badval');
+    emitIfNumber(setHits(statNumber(g, 'cmd_set'), cas), out, SET_HIT);
   },
 };
+
+/** The `stats slabs` counters per class, as memcached_slab_commands_total labels them; "set" comes last. */
+const SLAB_COMMAND_STATS: readonly OutcomeStat[] = [
+  ...OUTCOME_COMMANDS.map((op): OutcomeStat => [op + '_hits', { command: op, status: 'hit' }]),
+  ['cas_badval', { command: 'cas', status: 'badval' }],
+];
+/** Per class: one set per SLAB_COMMAND_STATS entry, then the "set" command's. */
+const SLAB_COMMAND = new SlabLabelSets(SLAB_COMMAND_STATS.length + 1, (slab, i) => ({
+  slab,
+  ...(SLAB_COMMAND_STATS[i]?.[1] ?? SET_HIT),
+}));
 
 const slabCommandsTotal: FamilySpec = {
   name: 'memcached_slab_commands_total',
@@ -107,12 +127,15 @@ const slabCommandsTotal: FamilySpec = {
   type: 'counter',
   labelNames: ['slab', 'command', 'status'],
   fill: (input, out) => {
-    for (const [cls, fields] of input.stats.slabs) {
-      const slab = String(cls);
-      for (const op of OUTCOME_COMMANDS) emitIfNumber(fields, op + '_hits', out, { slab, command: op, status: 'hit' });
-      emitIfNumber(fields, 'cas_badval', out, { slab, command: 'cas', status: 'badval' });
-      const set = setHits(fields, ['cas_hits', 'cas_badval']);
-      if (set !== undefined) out(set, { slab, command: 'set', status: 'hit' });
+    const slabs = input.stats.slabs;
+    const columns = SLAB_COMMAND_STATS.map(([key]) => slabs.column(key));
+    const cmdSet = slabs.column('cmd_set');
+    const casHits = slabs.column('cas_hits');
+    const casBadval = slabs.column('cas_badval');
+    for (const cls of slabs.classes) {
+      for (let i = 0; i < columns.length; i++) emitIfNumber(slabs.value(cls, columns[i]!), out, SLAB_COMMAND.at(cls, i));
+      const set = setHits(slabs.value(cls, cmdSet), slabs.value(cls, casHits) + slabs.value(cls, casBadval));
+      emitIfNumber(set, out, SLAB_COMMAND.at(cls, columns.length));
     }
   },
 };
@@ -124,6 +147,8 @@ const LRU_HIT_FIELDS = [
   ['hits_to_temp', 'temporary'],
 ] as const;
 
+const SLAB_LRU = new SlabLabelSets(LRU_HIT_FIELDS.length, (slab, i) => ({ slab, lru: LRU_HIT_FIELDS[i]![1] }));
+
 const slabLruHits: FamilySpec = {
   name: 'memcached_slab_lru_hits_total',
   help: 'Number of get_hits to the LRU.',
@@ -131,11 +156,15 @@ const slabLruHits: FamilySpec = {
   labelNames: ['slab', 'lru'],
   isPresent: isSegmented,
   fill: (input, out) => {
-    for (const [cls, fields] of input.stats.items) {
-      for (const [key, lru] of LRU_HIT_FIELDS) emitIfNumber(fields, key, out, { slab: String(cls), lru });
+    const items = input.stats.items;
+    const columns = LRU_HIT_FIELDS.map(([key]) => items.column(key));
+    for (const cls of items.classes) {
+      for (let i = 0; i < columns.length; i++) emitIfNumber(items.value(cls, columns[i]!), out, SLAB_LRU.at(cls, i));
     }
   },
 };
+
+const VERSION = new ValueLabelSets('version');
 
 export const EXPORTER_FAMILIES: readonly FamilySpec[] = [
   {
@@ -152,7 +181,7 @@ export const EXPORTER_FAMILIES: readonly FamilySpec[] = [
     help: 'The version of this memcached server.',
     type: 'gauge',
     labelNames: ['version'],
-    fill: (input, out) => out(1, { version: String(input.stats.general.get('version') ?? '') }),
+    fill: (input, out) => out(1, VERSION.of(String(input.stats.general.get('version') ?? ''))),
   },
   general('memcached_process_user_cpu_seconds_total', 'Accumulated user time for this process.', 'counter', 'rusage_user'),
   general('memcached_process_system_cpu_seconds_total', 'Accumulated system time for this process.', 'counter', 'rusage_system'),
@@ -164,7 +193,7 @@ export const EXPORTER_FAMILIES: readonly FamilySpec[] = [
     help: 'Maximum number of clients allowed.',
     type: 'gauge',
     labelNames: [],
-    fill: (input, out) => emitIfNumber(input.stats.settings, 'maxconns', out),
+    fill: (input, out) => emitIfNumber(statNumber(input.stats.settings, 'maxconns'), out),
   },
   general('memcached_connections_total', 'Total number of connections opened since the server started running.', 'counter',
     'total_connections'),

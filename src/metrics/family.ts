@@ -6,8 +6,15 @@ import type { StatsSnapshot } from './stats-snapshot.js';
 
 export type FamilyType = 'gauge' | 'counter';
 
+/**
+ * One sample's label values, keyed by the family's label names. A family passes the same object
+ * for the same labels every scrape (label-sets.ts, or a module constant): the registry formats
+ * a set's text once per object.
+ */
+export type LabelSet = Readonly<Record<string, string>>;
+
 /** Receives one sample; labels must name exactly the family's label names. */
-export type SampleSink = (value: number, labels?: Readonly<Record<string, string>>) => void;
+export type SampleSink = (value: number, labels?: LabelSet) => void;
 
 /** Everything a family may read during one scrape (taken once, before any family fills). */
 export interface ScrapeInput {

@@ -3,7 +3,10 @@
 // process (event-loop delay, V8 heap, resident memory). Counters come from stats/counters.ts
 // (the figures `stats` and `stats memcachedts` print), never from a second tally.
 
-import type { FamilySpec, SampleSink, ScrapeInput } from './family.js';
+import type { FamilySpec, LabelSet, SampleSink, ScrapeInput } from './family.js';
+
+const PLAIN: LabelSet = { mechanism: 'PLAIN' };
+const ASCII: LabelSet = { mechanism: 'ascii' };
 
 /**
  * The mechanism the server authenticates with: -S is SASL PLAIN (binary only), -Y memcached's
@@ -11,9 +14,9 @@ import type { FamilySpec, SampleSink, ScrapeInput } from './family.js';
  * belongs to the one in use. (A SASL attempt naming a mechanism memcachedts does not offer is
  * a PLAIN failure here, as it is an auth_errors in `stats`.)
  */
-function mechanismOf(input: ScrapeInput): string | null {
-  if (input.ctx.sasl !== null) return 'PLAIN';
-  if (input.ctx.asciiAuth !== null) return 'ascii';
+function mechanismOf(input: ScrapeInput): LabelSet | null {
+  if (input.ctx.sasl !== null) return PLAIN;
+  if (input.ctx.asciiAuth !== null) return ASCII;
   return null;
 }
 
@@ -30,7 +33,7 @@ function authFamily(name: string, help: string, value: (cmds: number, errors: nu
       const mechanism = mechanismOf(input);
       if (mechanism === null) return;
       const c = input.ctx.counters;
-      out(Math.max(0, value(c.auth_cmds, c.auth_errors)), { mechanism });
+      out(Math.max(0, value(c.auth_cmds, c.auth_errors)), mechanism);
     },
   };
 }
@@ -40,9 +43,9 @@ function processGauge(name: string, help: string, pick: (input: ScrapeInput) => 
 }
 
 const CLOSE_REASONS = [
-  ['line_too_long', 'conns_closed_line_too_long'],
-  ['protocol_error', 'conns_closed_protocol_error'],
-  ['idle', 'conns_closed_idle'],
+  [{ reason: 'line_too_long' }, 'conns_closed_line_too_long'],
+  [{ reason: 'protocol_error' }, 'conns_closed_protocol_error'],
+  [{ reason: 'idle' }, 'conns_closed_idle'],
 ] as const;
 
 export const MEMCACHEDTS_FAMILIES: readonly FamilySpec[] = [
@@ -72,7 +75,7 @@ export const MEMCACHEDTS_FAMILIES: readonly FamilySpec[] = [
     labelNames: ['reason'],
     fill: (input, out) => {
       const c = input.ctx.counters;
-      for (const [reason, field] of CLOSE_REASONS) out(c[field], { reason });
+      for (const [labels, field] of CLOSE_REASONS) out(c[field], labels);
     },
   },
   {

@@ -83,6 +83,49 @@ function onreadFor(slot: ReadSlot): { buffer: () => Buffer | undefined; callback
   };
 }
 
+/** The fields net.Socket's constructor fills from `onread`, found on a socket by their names. */
+interface OnreadFields {
+  readonly buffer: symbol;
+  readonly callback: symbol;
+  readonly generator: symbol;
+}
+
+function onreadFields(socket: net.Socket): OnreadFields | null {
+  const byName = new Map<string | undefined, symbol>();
+  for (const sym of Object.getOwnPropertySymbols(socket)) byName.set(sym.description, sym);
+  const buffer = byName.get('kBuffer');
+  const callback = byName.get('kBufferCb');
+  const generator = byName.get('kBufferGen');
+  if (buffer === undefined || callback === undefined || generator === undefined) return null;
+  return { buffer, callback, generator };
+}
+
+/**
+ * A TLS socket's decrypted bytes through the same path as a plain one's: the shared buffer, or
+ * straight into an item. Node honours `onread` only for TLS sockets it connects itself, not for
+ * one wrapped around an accepted socket, so this sets the three fields `onread` would have set
+ * and hands the TLS handle the buffer (OpenSSL's output is copied into it rather than into a
+ * fresh Buffer per read: no garbage per record). Called once the handshake is done, in the
+ * 'secure' event, before any application byte is read. Returns false, changing nothing, when
+ * the socket does not look as expected; its bytes then come as 'data' events.
+ */
+export function readTlsStatically(socket: net.Socket, target: ReadTarget): boolean {
+  if (isPlainSockets) return false;
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle;
+  const fields = onreadFields(socket);
+  if (fields === null || handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
+  const slot = new ReadSlot();
+  slot.target = target;
+  const onread = onreadFor(slot);
+  const fieldsOf = socket as unknown as Record<symbol, unknown>;
+  fieldsOf[fields.buffer] = READ_BUFFER;
+  fieldsOf[fields.callback] = onread.callback;
+  fieldsOf[fields.generator] = onread.buffer;
+  (handle.useUserBuffer as (buf: Uint8Array) => void).call(handle, READ_BUFFER);
+  (socket as SlottedSocket)[SLOT] = slot;
+  return true;
+}
+
 interface ListenHandle {
   onconnection?: unknown;
 }

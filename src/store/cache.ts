@@ -85,6 +85,7 @@ import { StoreAdmin } from './admin.js';
 import { U64_MASK } from './u64.js';
 import { checkImage, type StoreImage } from './store-image.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
+import { KEY_MAX_LENGTH } from '../common/limits.js';
 
 const MIB = 1024 * 1024;
 const MIN_MEMLIMIT = 8 * MIB;
@@ -303,7 +304,7 @@ export class Cache implements Store {
   /** do_item_alloc: exptime already server-relative. */
   private allocItem(key: Buffer, keyStart: number, keyLen: number, flags: number, exptimeRel: number, valueLen: number): number {
     const total = mcItemTotal(keyLen, valueLen, flags, this.casEnabled);
-    if (total > this.itemSizeMax || valueLen < 0 || keyLen > 250) return AllocError.TooLarge;
+    if (total > this.itemSizeMax || valueLen < 0 || keyLen > KEY_MAX_LENGTH) return AllocError.TooLarge;
     const largestSize = this.slabs.chunkSize[this.slabs.largest]!;
     const need = HDR_BYTES + keyLen + valueLen + 2;
     const chained = total > largestSize;

@@ -14,6 +14,7 @@ import { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import { ManualClock } from '../../src/store/clock.js';
 import { GetOpt, newItemView, StoreMode, type Store } from '../../src/store/store.js';
+import { sleep } from '../support/wait.js';
 
 type CreateStore = (settings: Settings, clock?: ManualClock) => Store;
 
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
     for (const c of CASES) {
       for (const b of builds) {
         const { store, run } = c.prepare(b.create);
-        await new Promise((r) => setTimeout(r, 5)); // gc entries from preparing are reported now
+        await sleep(5); // gc entries from preparing are reported now
         const gc0 = gcCount;
         const t0 = process.hrtime.bigint();
         run();

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthThrottle, peerAddress } from '../../src/protocol/auth-throttle.js';
-import { makeTestContext, makeSession, feed } from '../support/context.js';
+import { makeTestContext, makeSession } from '../support/context.js';
+import { feed } from '../support/session-driver.js';
 import type { AsciiAuthenticator } from '../../src/auth/ascii-auth.js';
 
 const A = 'tcp:10.0.0.1';
