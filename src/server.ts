@@ -3,7 +3,7 @@
 // orderly close. Bind failures throw an Error with code 'BIND' and memcached's wording, which
 // the CLI prints before exiting 71.
 
-import { errnoCode } from './errors.js';
+import { errnoCode, strerror } from './errors.js';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { Settings, ListenAddress } from './config/settings.js';
@@ -341,28 +341,4 @@ function warnAboutExposure(ctx: ServerContext, tcp: readonly TcpListener[], udp:
 
 function hostPort(host: string, port: number): string {
   return (host.includes(':') ? '[' + host + ']' : host) + ':' + port;
-}
-
-const STRERROR: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'Address already in use',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EAFNOSUPPORT: 'Address family not supported by protocol',
-  EINVAL: 'Invalid argument',
-  ENOENT: 'No such file or directory',
-  ENOTDIR: 'Not a directory',
-  ENAMETOOLONG: 'File name too long',
-  EROFS: 'Read-only file system',
-  EMFILE: 'Too many open files',
-  ENOTFOUND: 'Name or service not known',
-  EAI_AGAIN: 'Temporary failure in name resolution',
-  EAI_FAIL: 'Non-recoverable failure in name resolution',
-};
-
-/** The C library's text for an errno-style code (what memcached's perror prints). */
-function strerror(e: unknown): string {
-  const code = errnoCode(e);
-  if (code !== undefined && STRERROR[code] !== undefined) return STRERROR[code];
-  return e instanceof Error ? e.message : String(e);
 }

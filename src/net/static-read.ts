@@ -21,7 +21,7 @@
 
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
-import { isPlainSockets } from './stream-binding.js';
+import { isPlainSockets, serverHandle } from './stream-binding.js';
 
 /**
  * One read's worth: the size of Node's own per-read allocation (memcached starts at 16 KiB; a
@@ -30,7 +30,6 @@ import { isPlainSockets } from './stream-binding.js';
  */
 const READ_BUFFER_BYTES = 16 * 1024;
 const READ_BUFFER = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-
 
 /** What a stream connection does with the bytes of one read. */
 export interface ReadTarget {
@@ -140,9 +139,9 @@ export type AcceptError = (message: string) => void;
  */
 export function acceptWithStaticReads(server: net.Server, onSocket: (socket: net.Socket) => void, onError: AcceptError): boolean {
   if (isPlainSockets) return false;
-  const handle = (server as unknown as { _handle?: ListenHandle | null })._handle;
-  if (handle === null || handle === undefined || typeof handle.onconnection !== 'function') return false;
-  handle.onconnection = (status: number, clientHandle: unknown): void => {
+  const handle = serverHandle(server);
+  if (typeof handle !== 'object' || handle === null || typeof (handle as ListenHandle).onconnection !== 'function') return false;
+  (handle as ListenHandle).onconnection = (status: number, clientHandle: unknown): void => {
     if (status !== 0 || clientHandle === undefined) {
       onError('accept(): ' + (status < 0 ? getSystemErrorName(status) : String(status)));
       return;

@@ -3,7 +3,18 @@
 // move to the new table a few buckets at a time (on every insert, and on a timer in ~1 ms
 // slices), and lookups consult the old table for buckets not moved yet.
 
-import { HDR_BYTES, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_HASH, W_HNEXT, W_META } from './item-layout.js';
+import {
+  headerWord,
+  keyOffset,
+  NIL,
+  pageIndex,
+  pageWords,
+  setHeaderWord,
+  W_HASH,
+  W_HNEXT,
+  W_META,
+  wordBase,
+} from './item-layout.js';
 
 export const HASH_SEED = 0;
 const HASHPOWER_DEFAULT = 16;
@@ -41,8 +52,8 @@ export class HashTable {
   }
 
   private keyEquals(ref: number, key: Buffer, keyStart: number, keyLen: number): boolean {
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const off = keyOffset(ref);
     if (keyLen <= 32) {
       for (let i = 0; i < keyLen; i++) if (page[off + i] !== key[keyStart + i]) return false;
       return true;
@@ -61,8 +72,8 @@ export class HashTable {
     const table = this.tableFor(hv);
     let it = table[hv & (table.length - 1)]!;
     while (it !== NIL) {
-      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-      const b = (it & REF_OFF_MASK) << 1;
+      const w = pageWords(this.words, it);
+      const b = wordBase(it);
       if ((w[b + W_HASH]! | 0) === hv && (w[b + W_META]! & 0xff) === keyLen && this.keyEquals(it, key, keyStart, keyLen)) return it;
       it = w[b + W_HNEXT]!;
     }
@@ -73,7 +84,7 @@ export class HashTable {
   insert(ref: number, hv: number, itemCount: number): void {
     const table = this.tableFor(hv);
     const idx = hv & (table.length - 1);
-    this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_HNEXT] = table[idx]!;
+    setHeaderWord(this.words, ref, W_HNEXT, table[idx]!);
     table[idx] = ref;
     if (this.oldBuckets !== null) this.expandStep(EXPAND_BUCKETS_PER_INSERT);
     else this.maybeStartExpand(itemCount);
@@ -83,14 +94,14 @@ export class HashTable {
     const table = this.tableFor(hv);
     const idx = hv & (table.length - 1);
     let it = table[idx]!;
-    const next = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_HNEXT]!;
+    const next = headerWord(this.words, ref, W_HNEXT);
     if (it === ref) {
       table[idx] = next;
       return;
     }
     while (it !== NIL) {
-      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-      const b = ((it & REF_OFF_MASK) << 1) + W_HNEXT;
+      const w = pageWords(this.words, it);
+      const b = wordBase(it) + W_HNEXT;
       const n = w[b]!;
       if (n === ref) {
         w[b] = next;
@@ -110,8 +121,8 @@ export class HashTable {
       return;
     }
     while (it !== NIL) {
-      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-      const b = ((it & REF_OFF_MASK) << 1) + W_HNEXT;
+      const w = pageWords(this.words, it);
+      const b = wordBase(it) + W_HNEXT;
       if (w[b] === oldRef) {
         w[b] = newRef;
         return;
@@ -143,8 +154,8 @@ export class HashTable {
     for (let i = this.expandBucket; i < end; i++) {
       let it = old[i]!;
       while (it !== NIL) {
-        const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-        const b = (it & REF_OFF_MASK) << 1;
+        const w = pageWords(this.words, it);
+        const b = wordBase(it);
         const next = w[b + W_HNEXT]!;
         const idx = w[b + W_HASH]! & mask;
         w[b + W_HNEXT] = buckets[idx]!;

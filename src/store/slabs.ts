@@ -9,16 +9,19 @@ import type { Settings } from '../config/settings.js';
 import { dataViewOf } from '../common/byte-copy.js';
 import { computeSlabClasses, describeSlabClass, MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
 import {
+  chunkRef,
+  CLASS_MASK,
+  headerWord,
   IF_CHAINED,
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
-  CLASS_MASK,
   NIL,
-  REF_OFF_MASK,
-  REF_PAGE_STRIDE,
+  pageIndex,
+  pageWords,
   W_CHAIN,
   W_META,
   W_NEXT,
+  wordBase,
 } from './item-layout.js';
 
 const MAX_PAGES = 32767; // refs stay below 2^32 (NIL excluded)
@@ -166,13 +169,13 @@ export class Slabs {
       this.carveNext[cls] = 0;
     } else {
       const size = this.chunkSize[cls]!;
-      for (let i = per - 1; i >= 0; i--) this.pushFree(page * REF_PAGE_STRIDE + ((i * size) >>> 3), cls);
+      for (let i = per - 1; i >= 0; i--) this.pushFree(chunkRef(page, i * size), cls);
     }
   }
 
   private pushFree(ref: number, cls: number): void {
-    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     w[b + W_META] = cls << META_LRU_SHIFT;
     w[b + W_NEXT] = this.freeHead[cls]!;
     this.freeHead[cls] = ref;
@@ -186,7 +189,7 @@ export class Slabs {
   takeChunk(cls: number, noNewPage = false): number {
     let ref = this.freeHead[cls]!;
     if (ref !== NIL) {
-      this.freeHead[cls] = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_NEXT]!;
+      this.freeHead[cls] = headerWord(this.words, ref, W_NEXT);
       this.freeCount[cls]!--;
     } else {
       let page = this.carvePage[cls]!;
@@ -196,16 +199,16 @@ export class Slabs {
         if (page === -1) return this.takeChunk(cls);
       }
       const i = this.carveNext[cls]!;
-      ref = page * REF_PAGE_STRIDE + ((i * this.chunkSize[cls]!) >>> 3);
+      ref = chunkRef(page, i * this.chunkSize[cls]!);
       if (i + 1 >= this.perSlab[cls]!) this.carvePage[cls] = -1;
       else this.carveNext[cls] = i + 1;
     }
-    this.pageUsed[(ref / REF_PAGE_STRIDE) | 0]!++;
+    this.pageUsed[pageIndex(ref)]!++;
     return ref;
   }
 
   freeChunk(ref: number, cls: number): void {
-    const page = (ref / REF_PAGE_STRIDE) | 0;
+    const page = pageIndex(ref);
     if (page === this.movingPage) {
       this.clearMovedChunk(ref, cls);
       return;
@@ -217,14 +220,14 @@ export class Slabs {
 
   /** Frees every chunk of an item that is not linked (head chunk ref). */
   freeItemChunks(ref: number): void {
-    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
     let chain = (meta >>> META_FLAG_SHIFT) & IF_CHAINED ? w[b + W_CHAIN]! : NIL;
     this.freeChunk(ref, cls);
     while (chain !== NIL) {
-      const next = this.words[(chain / REF_PAGE_STRIDE) | 0]![((chain & REF_OFF_MASK) << 1) + W_CHAIN]!;
+      const next = headerWord(this.words, chain, W_CHAIN);
       this.freeChunk(chain, this.largest);
       chain = next;
     }
@@ -248,10 +251,10 @@ export class Slabs {
     let prev = NIL;
     let it = this.freeHead[cls]!;
     while (it !== NIL) {
-      const next = this.words[(it / REF_PAGE_STRIDE) | 0]![((it & REF_OFF_MASK) << 1) + W_NEXT]!;
-      if (((it / REF_PAGE_STRIDE) | 0) === page) {
+      const next = headerWord(this.words, it, W_NEXT);
+      if (pageIndex(it) === page) {
         if (prev === NIL) this.freeHead[cls] = next;
-        else this.words[(prev / REF_PAGE_STRIDE) | 0]![((prev & REF_OFF_MASK) << 1) + W_NEXT] = next;
+        else pageWords(this.words, prev)[wordBase(prev) + W_NEXT] = next;
         this.freeCount[cls]!--;
       } else prev = it;
       it = next;
@@ -330,9 +333,9 @@ export class Slabs {
 
   /** A chunk of the moving page is empty now (rescued, or its item freed): one fewer in use. */
   clearMovedChunk(ref: number, cls: number): void {
-    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
-    w[((ref & REF_OFF_MASK) << 1) + W_META] = cls << META_LRU_SHIFT;
-    this.pageUsed[(ref / REF_PAGE_STRIDE) | 0]!--;
+    const w = pageWords(this.words, ref);
+    w[wordBase(ref) + W_META] = cls << META_LRU_SHIFT;
+    this.pageUsed[pageIndex(ref)]!--;
   }
 
   /**

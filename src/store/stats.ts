@@ -5,7 +5,7 @@
 import type { StatEmitter } from './store.js';
 import type { LruLists } from './lru.js';
 import type { Slabs } from './slabs.js';
-import { LRU_COLD, LRU_HOT, LRU_IDS, LRU_TEMP, LRU_WARM, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_TIME } from './item-layout.js';
+import { headerWord, LRU_COLD, LRU_HOT, LRU_IDS, LRU_TEMP, LRU_WARM, NIL, W_TIME } from './item-layout.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
 
 function perLru(): Float64Array {
@@ -113,7 +113,7 @@ export function emitItemStats(v: ItemsView, emit: StatEmitter): void {
   const { counters: k, lists, words, now } = v;
   const ageOf = (id: number): number => {
     const t = lists.tail[id]!;
-    return t === NIL ? 0 : now - words[(t / REF_PAGE_STRIDE) | 0]![((t & REF_OFF_MASK) << 1) + W_TIME]!;
+    return t === NIL ? 0 : now - headerWord(words, t, W_TIME);
   };
   for (let c = 1; c <= v.largest; c++) {
     const n = lists.itemsInClass(c);
@@ -183,4 +183,26 @@ export function emitSlabStats(slabs: Slabs, k: StoreCounters, emit: StatEmitter)
   }
   emit('active_slabs', active);
   emit('total_malloced', slabs.mallocedBytes);
+}
+
+/** -o track_sizes: linked items by total size in 32-byte buckets (`stats sizes`). */
+export class SizeHistogram {
+  private readonly buckets: Uint32Array;
+
+  constructor(itemSizeMax: number) {
+    this.buckets = new Uint32Array(Math.floor(itemSizeMax / 32) + 2);
+  }
+
+  add(total: number): void {
+    this.buckets[Math.ceil(total / 32)]!++;
+  }
+
+  remove(total: number): void {
+    this.buckets[Math.ceil(total / 32)]!--;
+  }
+
+  emit(emit: StatEmitter): void {
+    const h = this.buckets;
+    for (let i = 0; i < h.length; i++) if (h[i] !== 0) emit(String(i * 32), h[i]!);
+  }
 }

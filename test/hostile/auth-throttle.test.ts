@@ -38,6 +38,21 @@ test('attempts of one source over the threshold are spaced; one that would wait 
   assert.deepEqual(got.map((a) => a.isRefused), [false, false, false, false, false, true, true]);
 });
 
+test('throttledPeerCount counts exactly the sources admit() holds back, while their window lasts', () => {
+  const t = new AuthThrottle({ failuresPerSec: 1000 });
+  const B = 'tcp:10.0.0.2';
+  for (let i = 0; i < 4; i++) t.onFailure(A, 0);
+  for (let i = 0; i < 5; i++) t.onFailure(B, 0);
+  assert.equal(t.admit(A, 10).waitMs, 0, '4 failures: not held');
+  assert.equal(t.throttledPeerCount(10), 1, 'B only');
+  t.onFailure(A, 20);
+  assert.ok(t.admit(A, 30).waitMs > 0, '5 failures: held');
+  assert.equal(t.throttledPeerCount(30), 2);
+  assert.equal(t.throttledPeerCount(60_000), 2, 'the window is 60 s from the first failure, inclusive');
+  assert.equal(t.admit(B, 60_001).waitMs, 0);
+  assert.equal(t.throttledPeerCount(60_001), 0, 'windows over: nobody held');
+});
+
 test('the source table is bounded', () => {
   const t = new AuthThrottle({ maxPeers: 100 });
   for (let i = 0; i < 10_000; i++) t.onFailure(`tcp:10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, i);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { RuntimeSettings } from '../../../src/config/runtime-settings.js';
 import { makeSettings } from '../../../src/config/settings.js';
 import { Cache } from '../../../src/store/cache.js';
 import { ManualClock } from '../../../src/store/clock.js';
@@ -27,7 +28,7 @@ const settings = makeSettings({ lruCrawler: false, memoryFile: '/unused' });
 
 function savedStore(file: string): { casOfA: number } {
   const clock = new ManualClock(T0);
-  const store = new Cache(settings, clock);
+  const store = new Cache(settings, clock, new RuntimeSettings(settings));
   set(store, 'a', 'alpha', { flags: 5, exptime: 100 });
   set(store, 'b', 'beta', { exptime: 1000 });
   set(store, 'big', Buffer.alloc(700 * 1024, 'z'));
@@ -47,7 +48,7 @@ test('save, then load 50 s later: items, flags and cas back; an item due in betw
     assert.deepEqual(found.lines, []);
     assert.ok(!existsSync(file) && !existsSync(file + '.meta'));
     const clock = new ManualClock(T0 + 60);
-    let store = new Cache(settings, clock);
+    let store = new Cache(settings, clock, new RuntimeSettings(settings));
     assert.equal(found.kind === 'restored' ? store.restoreImage(found.image) : 'no image', null);
     assert.equal(get(store, 'a'), 'alpha');
     assert.equal(getView(store, 'a')!.flags, 5);
@@ -61,7 +62,7 @@ test('save, then load 50 s later: items, flags and cas back; an item due in betw
     // the same again, restored at once into a store whose clock is past a's expiry
     savedStore(file);
     found = loadMemoryFile(file, restartSettingsOf(settings), T0 + 150);
-    store = new Cache(settings, new ManualClock(T0 + 150));
+    store = new Cache(settings, new ManualClock(T0 + 150), new RuntimeSettings(settings));
     assert.equal(found.kind === 'restored' ? store.restoreImage(found.image) : 'no image', null);
     assert.equal(get(store, 'a'), null);
     assert.equal(get(store, 'b'), 'beta');
