@@ -145,7 +145,7 @@ export class Cache implements Store {
     this.isMemoryFixed = settings.memoryFile !== null;
     this.itemSizeMax = settings.itemSizeMax;
     this.sizes = settings.trackSizes ? new SizeHistogram(this.itemSizeMax) : null;
-    this.clock = new ServerClock(clock);
+    this.clock = new ServerClock(clock, memory);
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
       isPinned: (ref: number): boolean => this.pins.isPinned(ref),

@@ -1,6 +1,11 @@
 // memcached's clock: items carry server-relative seconds (rel_time_t). The server clock is
 // 62 s (ITEM_UPDATE_INTERVAL + 2) at start-up, so that 0 can keep meaning "never/unset".
-// The wall clock is injectable so tests drive expiry without sleeping.
+// The wall clock is injectable so tests drive expiry without sleeping. The clock's state is in
+// the store memory's control block, so every Cache over that memory (every thread) reads the
+// same time.
+
+import type { StoreMemory } from './store-memory.js';
+import { CLOCK_CURRENT_AT, CLOCK_PAUSED_AT, CLOCK_PROCESS_STARTED_AT, CLOCK_SHIFT_AT, CLOCK_SOURCE_SEC_AT } from './shared-layout.js';
 
 export interface Clock {
   /** Unix time in seconds (may be fractional; the store floors it). */
@@ -54,27 +59,70 @@ const CLOCK_TICK_MS = 100;
  * `debugtime` (behind -o debug_commands) adds a shift on top and can pause the clock.
  */
 export class ServerClock {
-  /** Server-relative seconds as of the last read, shift included. */
-  current = CLOCK_START_OFFSET_SEC;
-  /** Unix time at which the server clock was 0 (kept across a warm restart, see resume()). */
-  processStarted: number;
   private readonly source: Clock;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
   private timer: NodeJS.Timeout | null = null;
-  /** Seconds read from the source, never decreasing. */
-  private sourceSec = CLOCK_START_OFFSET_SEC;
-  /** Sum of every `debugtime N` (memcached-debug's `delta`). */
-  private shiftSec = 0;
-  /** `debugtime p` stops the clock until `debugtime r`. */
-  private isPaused = false;
 
-  constructor(source: Clock) {
+  /** The clock of memory's store: started now if nobody started it yet (NaN start). */
+  constructor(source: Clock, memory: StoreMemory) {
     this.source = source;
-    this.processStarted = Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC;
+    this.i32 = memory.i32;
+    this.f64 = memory.f64;
+    if (Number.isNaN(this.processStarted)) {
+      this.processStarted = Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC;
+      this.sourceSec = CLOCK_START_OFFSET_SEC;
+    }
     this.read();
     if (source === systemClock) {
       this.timer = setInterval(() => this.read(), CLOCK_TICK_MS);
       this.timer.unref();
     }
+  }
+
+  /** Server-relative seconds as of the last read, shift included. */
+  get current(): number {
+    return this.i32[CLOCK_CURRENT_AT >> 2]!;
+  }
+
+  private set current(t: number) {
+    this.i32[CLOCK_CURRENT_AT >> 2] = t;
+  }
+
+  /** Unix time at which the server clock was 0 (kept across a warm restart, see resume()). */
+  get processStarted(): number {
+    return this.f64[CLOCK_PROCESS_STARTED_AT >> 3]!;
+  }
+
+  private set processStarted(unixSec: number) {
+    this.f64[CLOCK_PROCESS_STARTED_AT >> 3] = unixSec;
+  }
+
+  /** Seconds read from the source, never decreasing. */
+  private get sourceSec(): number {
+    return this.f64[CLOCK_SOURCE_SEC_AT >> 3]!;
+  }
+
+  private set sourceSec(sec: number) {
+    this.f64[CLOCK_SOURCE_SEC_AT >> 3] = sec;
+  }
+
+  /** Sum of every `debugtime N` (memcached-debug's `delta`). */
+  private get shiftSec(): number {
+    return this.f64[CLOCK_SHIFT_AT >> 3]!;
+  }
+
+  private set shiftSec(sec: number) {
+    this.f64[CLOCK_SHIFT_AT >> 3] = sec;
+  }
+
+  /** `debugtime p` stops the clock until `debugtime r`. */
+  private get isPaused(): boolean {
+    return this.i32[CLOCK_PAUSED_AT >> 2] !== 0;
+  }
+
+  private set isPaused(isPaused: boolean) {
+    this.i32[CLOCK_PAUSED_AT >> 2] = isPaused ? 1 : 0;
   }
 
   /**

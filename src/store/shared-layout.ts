@@ -28,6 +28,8 @@ function take(bytes: number): number {
 export const CAS_ID_AT = take(8);
 /** Unix time at which the server clock was 0 (clock.ts). */
 export const CLOCK_PROCESS_STARTED_AT = take(8);
+/** Seconds read from the source clock, never decreasing (clock.ts). */
+export const CLOCK_SOURCE_SEC_AT = take(8);
 /** Sum of every `debugtime N` (clock.ts). */
 export const CLOCK_SHIFT_AT = take(8);
 /** Allocation failures of a new page (slabs.ts mallocFails). */

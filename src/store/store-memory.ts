@@ -9,6 +9,7 @@ import type { Settings } from '../config/settings.js';
 import { LRU_IDS, NIL } from './item-layout.js';
 import {
   CARVE_PAGE_AT,
+  CLOCK_PROCESS_STARTED_AT,
   CONTROL_BYTES,
   FREE_HEAD_AT,
   HASH_POWER_AT,
@@ -90,6 +91,8 @@ export class StoreMemory {
     new Uint32Array(this.buffers.control, LRU_TAIL_AT, LRU_IDS).fill(NIL);
     new Int32Array(this.buffers.control, CARVE_PAGE_AT, MAX_SLAB_CLASSES).fill(-1);
     this.i32[MOVING_PAGE_AT >> 2] = -1;
+    // not started: the first ServerClock over this memory starts it
+    this.f64[CLOCK_PROCESS_STARTED_AT >> 3] = NaN;
     const table = this.appendTable(hashPower);
     if (table === null) throw new RangeError(`hash power ${hashPower} does not fit the bucket arena`);
     this.u32[HASH_POWER_AT >> 2] = hashPower;

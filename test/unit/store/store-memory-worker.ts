@@ -1,5 +1,6 @@
 // A worker_thread for store-memory.test.ts (not a test file itself): attaches a Cache to the
-// store memory main made, reads the key main set, stores one of its own, and reports both.
+// store memory main made, reads the key main set, stores one of its own, and reports both; it
+// also reads the shared clock and writes a shared run-time setting.
 import { parentPort, workerData } from 'node:worker_threads';
 import { RuntimeSettings } from '../../../src/config/runtime-settings.js';
 import { makeSettings, type Settings } from '../../../src/config/settings.js';
@@ -12,13 +13,21 @@ export interface WorkerReport {
   readonly seen: string | null;
   readonly storeResult: number;
   readonly cas: number;
+  readonly processStarted: number;
+  readonly memLimitBytes: number;
 }
 
-const { buffers, overrides } = workerData as { buffers: StoreBuffers; overrides: Partial<Settings> };
-const settings = makeSettings(overrides);
-const store = new Cache(settings, new ManualClock(), new RuntimeSettings(settings), StoreMemory.attach(buffers));
+const { buffers, runtimeBuffer, overrides } = workerData as {
+  buffers: StoreBuffers; runtimeBuffer: SharedArrayBuffer; overrides: Partial<Settings>;
+};
+const runtime = new RuntimeSettings(runtimeBuffer);
+// a clock 1000 s ahead of main's: the store's clock had started, so it keeps main's start
+const store = new Cache(makeSettings(overrides), new ManualClock(1_700_001_000), runtime, StoreMemory.attach(buffers));
 const seen = get(store, 'from-main');
 const storeResult = set(store, 'from-worker', 'w'.repeat(5000));
-const report: WorkerReport = { seen, storeResult, cas: getView(store, 'from-worker')?.cas ?? 0 };
+const report: WorkerReport = {
+  seen, storeResult, cas: getView(store, 'from-worker')?.cas ?? 0, processStarted: store.processStarted, memLimitBytes: runtime.memLimitBytes,
+};
+runtime.lruCrawlerSleepUs = 1234;
 store.close();
 parentPort!.postMessage(report);

@@ -45,11 +45,12 @@ test('a second Cache over the same StoreMemory sees the first one\'s items, page
 });
 
 test('a worker_thread attaches to the SharedArrayBuffers from workerData: it reads main\'s item, main reads its item', async () => {
-  const store = new Cache(settings, new ManualClock(), new RuntimeSettings(settings));
+  const runtime = new RuntimeSettings(settings);
+  const store = new Cache(settings, new ManualClock(1_700_000_000), runtime);
   assert.equal(set(store, 'from-main', 'hello from main'), StoreResult.Stored);
   const casOfMain = getView(store, 'from-main')!.cas;
   const worker = new Worker(new URL('./store-memory-worker.js', import.meta.url), {
-    workerData: { buffers: store.memory.buffers, overrides },
+    workerData: { buffers: store.memory.buffers, runtimeBuffer: runtime.buffer, overrides },
   });
   const timeout = setTimeout(() => void worker.terminate(), 10_000);
   try {
@@ -59,6 +60,9 @@ test('a worker_thread attaches to the SharedArrayBuffers from workerData: it rea
     assert.equal(report.cas, casOfMain + 1);
     assert.equal(get(store, 'from-worker'), 'w'.repeat(5000));
     assert.equal(getView(store, 'from-worker')!.cas, report.cas);
+    assert.equal(report.processStarted, store.processStarted);
+    assert.equal(report.memLimitBytes, settings.memLimitBytes);
+    assert.equal(runtime.lruCrawlerSleepUs, 1234);
   } finally {
     clearTimeout(timeout);
     await worker.terminate();
