@@ -4,34 +4,89 @@
 // and live here, in ONE object per server: server.ts builds it and hands it to the store (the
 // LRU maintainer, the crawler, the slabs and the flush check read it live, never a copy) and,
 // through the server context, to the admin commands that write it and `stats settings`.
-// The values are Float64 words of a SharedArrayBuffer (booleans as 0/1), one named index per
-// field, so that every thread of a `-t N` server reads the same settings: another thread
+// The values are Float64 words of a SharedArrayBuffer (booleans as 0/1; FIELDS gives each field
+// its word and accessors), so that every thread of a `-t N` server reads the same settings: another thread
 // attaches with `new RuntimeSettings(buffer)` (docs/threads.md, "Shared memory").
 
 import type { Settings } from './settings.js';
 
-const DETAIL_ENABLED = 0;
-const OLDEST_LIVE = 1;
-const OLDEST_CAS = 2;
-const MEM_LIMIT_BYTES = 3;
-const SLAB_AUTOMOVE = 4;
-const SLAB_AUTOMOVE_RATIO = 5;
-const LRU_CRAWLER = 6;
-const LRU_CRAWLER_SLEEP_US = 7;
-const LRU_CRAWLER_TO_CRAWL = 8;
-const LRU_SEGMENTED = 9;
-const HOT_LRU_PCT = 10;
-const WARM_LRU_PCT = 11;
-const HOT_MAX_FACTOR = 12;
-const WARM_MAX_FACTOR = 13;
-const TEMP_LRU = 14;
-const TEMPORARY_TTL = 15;
-const WORDS = 16;
+/** A number setting at word index: the descriptor of its accessors. */
+function numberWord(index: number): PropertyDescriptor {
+  return {
+    get(this: RuntimeSettings): number {
+      return this.words[index]!;
+    },
+    set(this: RuntimeSettings, value: number): void {
+      this.words[index] = value;
+    },
+  };
+}
+
+/** An on/off setting at word index (0 or 1). */
+function flagWord(index: number): PropertyDescriptor {
+  return {
+    get(this: RuntimeSettings): boolean {
+      return this.words[index] !== 0;
+    },
+    set(this: RuntimeSettings, on: boolean): void {
+      this.words[index] = on ? 1 : 0;
+    },
+  };
+}
+
+/** Every field, by word index: its accessors go on the prototype (below the class). */
+const FIELDS = {
+  detailEnabled: flagWord(0),
+  oldestLive: numberWord(1),
+  oldestCas: numberWord(2),
+  memLimitBytes: numberWord(3),
+  slabAutomove: numberWord(4),
+  slabAutomoveRatio: numberWord(5),
+  lruCrawler: flagWord(6),
+  lruCrawlerSleepUs: numberWord(7),
+  lruCrawlerToCrawl: numberWord(8),
+  lruSegmented: flagWord(9),
+  hotLruPct: numberWord(10),
+  warmLruPct: numberWord(11),
+  hotMaxFactor: numberWord(12),
+  warmMaxFactor: numberWord(13),
+  tempLru: flagWord(14),
+  temporaryTtl: numberWord(15),
+} satisfies Record<Exclude<keyof RuntimeSettings, 'buffer' | 'words'>, PropertyDescriptor>;
+const WORDS = Object.keys(FIELDS).length;
 
 export class RuntimeSettings {
   /** The shared words, to hand to another thread. */
   readonly buffer: SharedArrayBuffer;
-  private readonly words: Float64Array;
+  /** The settings' values (only this module's accessors use them). */
+  readonly words: Float64Array;
+
+  /** `stats detail on|off`: per-prefix counters are kept. */
+  declare detailEnabled: boolean;
+  /** flush_all: items last stored at or before this server time are flushed (0 = no flush). */
+  declare oldestLive: number;
+  /** flush_all with cas on: items with a lower nonzero cas are flushed too (same-second stores). */
+  declare oldestCas: number;
+  /** -m, then `cache_memlimit`. */
+  declare memLimitBytes: number;
+  /** `slabs automove 0|1|2`. */
+  declare slabAutomove: number;
+  /** `slabs automove ratio R`, -o slab_automove_ratio: how much younger than the oldest class a class must be to get its page. */
+  declare slabAutomoveRatio: number;
+  /** `lru_crawler enable|disable`. */
+  declare lruCrawler: boolean;
+  declare lruCrawlerSleepUs: number;
+  declare lruCrawlerToCrawl: number;
+  /** `lru mode segmented|flat` (only while the maintainer runs: Settings.lruSegmented at start). */
+  declare lruSegmented: boolean;
+  /** `lru tune <hot_pct> <warm_pct> <hot_factor> <warm_factor>`. */
+  declare hotLruPct: number;
+  declare warmLruPct: number;
+  declare hotMaxFactor: number;
+  declare warmMaxFactor: number;
+  /** `lru temp_ttl N` (a negative N turns the TEMP LRU off). */
+  declare tempLru: boolean;
+  declare temporaryTtl: number;
 
   /** Fresh settings that start from s, or (given a buffer) the ones another RuntimeSettings holds. */
   constructor(from: Settings | SharedArrayBuffer) {
@@ -57,126 +112,5 @@ export class RuntimeSettings {
     this.tempLru = from.tempLru;
     this.temporaryTtl = from.temporaryTtl;
   }
-
-  /** `stats detail on|off`: per-prefix counters are kept. */
-  get detailEnabled(): boolean {
-    return this.words[DETAIL_ENABLED] !== 0;
-  }
-  set detailEnabled(on: boolean) {
-    this.words[DETAIL_ENABLED] = on ? 1 : 0;
-  }
-
-  /** flush_all: items last stored at or before this server time are flushed (0 = no flush). */
-  get oldestLive(): number {
-    return this.words[OLDEST_LIVE]!;
-  }
-  set oldestLive(t: number) {
-    this.words[OLDEST_LIVE] = t;
-  }
-
-  /** flush_all with cas on: items with a lower nonzero cas are flushed too (same-second stores). */
-  get oldestCas(): number {
-    return this.words[OLDEST_CAS]!;
-  }
-  set oldestCas(cas: number) {
-    this.words[OLDEST_CAS] = cas;
-  }
-
-  /** -m, then `cache_memlimit`. */
-  get memLimitBytes(): number {
-    return this.words[MEM_LIMIT_BYTES]!;
-  }
-  set memLimitBytes(bytes: number) {
-    this.words[MEM_LIMIT_BYTES] = bytes;
-  }
-
-  /** `slabs automove 0|1|2`. */
-  get slabAutomove(): number {
-    return this.words[SLAB_AUTOMOVE]!;
-  }
-  set slabAutomove(mode: number) {
-    this.words[SLAB_AUTOMOVE] = mode;
-  }
-
-  /** `slabs automove ratio R`, -o slab_automove_ratio: how much younger than the oldest class a class must be to get its page. */
-  get slabAutomoveRatio(): number {
-    return this.words[SLAB_AUTOMOVE_RATIO]!;
-  }
-  set slabAutomoveRatio(ratio: number) {
-    this.words[SLAB_AUTOMOVE_RATIO] = ratio;
-  }
-
-  /** `lru_crawler enable|disable`. */
-  get lruCrawler(): boolean {
-    return this.words[LRU_CRAWLER] !== 0;
-  }
-  set lruCrawler(on: boolean) {
-    this.words[LRU_CRAWLER] = on ? 1 : 0;
-  }
-
-  get lruCrawlerSleepUs(): number {
-    return this.words[LRU_CRAWLER_SLEEP_US]!;
-  }
-  set lruCrawlerSleepUs(us: number) {
-    this.words[LRU_CRAWLER_SLEEP_US] = us;
-  }
-
-  get lruCrawlerToCrawl(): number {
-    return this.words[LRU_CRAWLER_TO_CRAWL]!;
-  }
-  set lruCrawlerToCrawl(n: number) {
-    this.words[LRU_CRAWLER_TO_CRAWL] = n;
-  }
-
-  /** `lru mode segmented|flat` (only while the maintainer runs: Settings.lruSegmented at start). */
-  get lruSegmented(): boolean {
-    return this.words[LRU_SEGMENTED] !== 0;
-  }
-  set lruSegmented(on: boolean) {
-    this.words[LRU_SEGMENTED] = on ? 1 : 0;
-  }
-
-  /** `lru tune <hot_pct> <warm_pct> <hot_factor> <warm_factor>`. */
-  get hotLruPct(): number {
-    return this.words[HOT_LRU_PCT]!;
-  }
-  set hotLruPct(pct: number) {
-    this.words[HOT_LRU_PCT] = pct;
-  }
-
-  get warmLruPct(): number {
-    return this.words[WARM_LRU_PCT]!;
-  }
-  set warmLruPct(pct: number) {
-    this.words[WARM_LRU_PCT] = pct;
-  }
-
-  get hotMaxFactor(): number {
-    return this.words[HOT_MAX_FACTOR]!;
-  }
-  set hotMaxFactor(factor: number) {
-    this.words[HOT_MAX_FACTOR] = factor;
-  }
-
-  get warmMaxFactor(): number {
-    return this.words[WARM_MAX_FACTOR]!;
-  }
-  set warmMaxFactor(factor: number) {
-    this.words[WARM_MAX_FACTOR] = factor;
-  }
-
-  /** `lru temp_ttl N` (a negative N turns the TEMP LRU off). */
-  get tempLru(): boolean {
-    return this.words[TEMP_LRU] !== 0;
-  }
-  set tempLru(on: boolean) {
-    this.words[TEMP_LRU] = on ? 1 : 0;
-  }
-
-  get temporaryTtl(): number {
-    return this.words[TEMPORARY_TTL]!;
-  }
-  set temporaryTtl(sec: number) {
-    this.words[TEMPORARY_TTL] = sec;
-  }
 }
+Object.defineProperties(RuntimeSettings.prototype, FIELDS);

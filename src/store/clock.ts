@@ -61,6 +61,12 @@ const CLOCK_TICK_MS = 100;
 export class ServerClock {
   private readonly source: Clock;
   private readonly i32: Int32Array;
+  /**
+   * The clock's words in the control block (shared-layout.ts): CLOCK_CURRENT (server seconds
+   * as of the last read, shift included), CLOCK_PAUSED (`debugtime p` until `debugtime r`),
+   * and as Float64 CLOCK_PROCESS_STARTED, CLOCK_SOURCE_SEC (seconds read from the source, never
+   * decreasing) and CLOCK_SHIFT (the sum of every `debugtime N`, memcached-debug's `delta`).
+   */
   private readonly f64: Float64Array;
   private timer: NodeJS.Timeout | null = null;
 
@@ -69,11 +75,8 @@ export class ServerClock {
     this.source = source;
     this.i32 = memory.i32;
     this.f64 = memory.f64;
-    if (Number.isNaN(this.processStarted)) {
-      this.processStarted = Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC;
-      this.sourceSec = CLOCK_START_OFFSET_SEC;
-    }
-    this.read();
+    if (Number.isNaN(this.processStarted)) this.resume(Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC);
+    else this.read();
     if (source === systemClock) {
       this.timer = setInterval(() => this.read(), CLOCK_TICK_MS);
       this.timer.unref();
@@ -85,44 +88,9 @@ export class ServerClock {
     return this.i32[CLOCK_CURRENT_AT >> 2]!;
   }
 
-  private set current(t: number) {
-    this.i32[CLOCK_CURRENT_AT >> 2] = t;
-  }
-
   /** Unix time at which the server clock was 0 (kept across a warm restart, see resume()). */
   get processStarted(): number {
     return this.f64[CLOCK_PROCESS_STARTED_AT >> 3]!;
-  }
-
-  private set processStarted(unixSec: number) {
-    this.f64[CLOCK_PROCESS_STARTED_AT >> 3] = unixSec;
-  }
-
-  /** Seconds read from the source, never decreasing. */
-  private get sourceSec(): number {
-    return this.f64[CLOCK_SOURCE_SEC_AT >> 3]!;
-  }
-
-  private set sourceSec(sec: number) {
-    this.f64[CLOCK_SOURCE_SEC_AT >> 3] = sec;
-  }
-
-  /** Sum of every `debugtime N` (memcached-debug's `delta`). */
-  private get shiftSec(): number {
-    return this.f64[CLOCK_SHIFT_AT >> 3]!;
-  }
-
-  private set shiftSec(sec: number) {
-    this.f64[CLOCK_SHIFT_AT >> 3] = sec;
-  }
-
-  /** `debugtime p` stops the clock until `debugtime r`. */
-  private get isPaused(): boolean {
-    return this.i32[CLOCK_PAUSED_AT >> 2] !== 0;
-  }
-
-  private set isPaused(isPaused: boolean) {
-    this.i32[CLOCK_PAUSED_AT >> 2] = isPaused ? 1 : 0;
   }
 
   /**
@@ -130,8 +98,8 @@ export class ServerClock {
    * right and the downtime counts as time passed, as memcached's restart does.
    */
   resume(processStarted: number): void {
-    this.processStarted = processStarted;
-    this.sourceSec = CLOCK_START_OFFSET_SEC;
+    this.f64[CLOCK_PROCESS_STARTED_AT >> 3] = processStarted;
+    this.f64[CLOCK_SOURCE_SEC_AT >> 3] = CLOCK_START_OFFSET_SEC;
     this.read();
   }
 
@@ -141,11 +109,18 @@ export class ServerClock {
   }
 
   read(): number {
-    if (this.isPaused) return this.current;
+    if (this.i32[CLOCK_PAUSED_AT >> 2] !== 0) return this.current;
+    const f64 = this.f64;
     const t = Math.floor(this.source.nowUnixSec()) - this.processStarted;
-    if (t > this.sourceSec) this.sourceSec = t;
-    this.current = shifted(this.sourceSec, this.shiftSec);
-    return this.current;
+    if (t > f64[CLOCK_SOURCE_SEC_AT >> 3]!) f64[CLOCK_SOURCE_SEC_AT >> 3] = t;
+    return this.follow();
+  }
+
+  /** The current time from the source seconds and the shift; returns it. */
+  private follow(): number {
+    const t = shifted(this.f64[CLOCK_SOURCE_SEC_AT >> 3]!, this.f64[CLOCK_SHIFT_AT >> 3]!);
+    this.i32[CLOCK_CURRENT_AT >> 2] = t;
+    return t;
   }
 
   /**
@@ -154,15 +129,16 @@ export class ServerClock {
    * apply the shift once, so that a test sees the same time however fast it runs.
    */
   shift(deltaSec: number): void {
-    this.shiftSec += deltaSec;
+    const f64 = this.f64;
+    const sum = f64[CLOCK_SHIFT_AT >> 3]! + deltaSec;
     // Past +-2^53 the sum stops being exact; the clamp in shifted() makes that moot.
-    if (!Number.isSafeInteger(this.shiftSec)) this.shiftSec = deltaSec > 0 ? MAX_REL_TIME : -MAX_REL_TIME;
-    this.current = shifted(this.sourceSec, this.shiftSec);
+    f64[CLOCK_SHIFT_AT >> 3] = Number.isSafeInteger(sum) ? sum : deltaSec > 0 ? MAX_REL_TIME : -MAX_REL_TIME;
+    this.follow();
   }
 
   /** `debugtime p` / `debugtime r`. */
   setPaused(isPaused: boolean): void {
-    this.isPaused = isPaused;
+    this.i32[CLOCK_PAUSED_AT >> 2] = isPaused ? 1 : 0;
     if (!isPaused) this.read();
   }
 
