@@ -85,7 +85,7 @@ import { StoreAdmin } from './admin.js';
 import { U64_MASK } from './u64.js';
 import { checkImage, type StoreImage } from './store-image.js';
 import { StoreMemory } from './store-memory.js';
-import { CAS_ID_AT } from './shared-layout.js';
+import { CAS_ID_AT, VIEWS_EPOCH_AT } from './shared-layout.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
 
 const MIB = 1024 * 1024;
@@ -125,8 +125,11 @@ export class Cache implements Store {
   private readonly counters: StoreCounters;
   /** The shared memory this Cache works in (another Cache may work in it too). */
   readonly memory: StoreMemory;
-  /** The control block's Float64 words (the CAS counter). */
+  /** The control block's words (the CAS counter, the views epoch). */
   private readonly f64: Float64Array;
+  private readonly u32: Uint32Array;
+  /** VIEWS_EPOCH as of this Cache's last syncViews(). */
+  private viewsEpoch = -1;
   lastCas = 0;
   deltaValue = 0n;
   private readonly pins = new ItemPins();
@@ -140,6 +143,7 @@ export class Cache implements Store {
     this.runtime = runtime;
     this.memory = memory;
     this.f64 = memory.f64;
+    this.u32 = memory.u32;
     this.counters = new StoreCounters(memory);
     this.casEnabled = settings.casEnabled;
     this.isMemoryFixed = settings.memoryFile !== null;
@@ -203,6 +207,16 @@ export class Cache implements Store {
     return this.clock.realTime(exptime);
   }
 
+  /**
+   * Views of the pages and hash tables another Cache over the same memory added: checked (one
+   * compare) before following refs found in shared state (a lookup, an allocation, a walk).
+   */
+  private syncViews(): void {
+    this.viewsEpoch = this.u32[VIEWS_EPOCH_AT >> 2]!;
+    this.slabs.syncPages();
+    this.hash.syncTables();
+  }
+
   private nextCas(): number {
     return this.casEnabled ? ++this.f64[CAS_ID_AT >> 3]! : 0;
   }
@@ -263,7 +277,7 @@ export class Cache implements Store {
    * -M), then a page taken from another class. NIL when none can be had.
    */
   private allocChunk(cls: number): number {
-    this.slabs.syncPages();
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     this.lru.pullBeforeAlloc(cls);
     let ref = this.slabs.takeChunk(cls);
     if (ref !== NIL) return ref;
@@ -443,7 +457,7 @@ export class Cache implements Store {
    * Watchers hear of every lookup (isWatched false: an internal re-lookup they must not see).
    */
   private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number, isWatched = true): number {
-    this.slabs.syncPages();
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     const it = this.hash.find(hv, key, keyStart, keyLen);
     const isTold = (this.events & StoreEvents.ItemGet) !== 0 && isWatched;
     if (it === NIL) {
@@ -951,7 +965,7 @@ export class Cache implements Store {
    * (a move still waits, or the automover just sent a page to the pool).
    */
   maintain(): boolean {
-    this.slabs.syncPages();
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     this.clock.now();
     this.mover.step();
     this.mover.shrinkStep();
@@ -962,13 +976,13 @@ export class Cache implements Store {
 
   /** Runs the crawler until done or the deadline (performance.now() ms) passes. */
   crawlSlice(deadline: number): void {
-    this.slabs.syncPages();
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     this.crawler.slice(deadline);
   }
 
   /** One LRU maintainer wake-up (its timer calls it; tests may too). Returns the sleep in µs. */
   runLruMaintainer(): number {
-    this.slabs.syncPages();
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     return this.lru.runOnce();
   }
 

@@ -25,6 +25,7 @@ import {
   OLD_TABLE_OFFSET_AT,
   TABLE_GENERATION_AT,
   TABLE_OFFSET_AT,
+  VIEWS_EPOCH_AT,
 } from './shared-layout.js';
 
 export const HASH_SEED = 0;
@@ -71,6 +72,11 @@ export class HashTable {
     this.u32[EXPAND_BUCKET_AT >> 2] = bucket;
   }
 
+  /** Views of the tables another Cache over the same memory made since the last call. */
+  syncTables(): void {
+    if (this.u32[TABLE_GENERATION_AT >> 2] !== this.generation) this.viewTables();
+  }
+
   /** Views of the tables the control block names now; returns the current one. */
   private viewTables(): Uint32Array {
     const u32 = this.u32;
@@ -83,7 +89,8 @@ export class HashTable {
 
   /** A new table generation: the views follow at once, the other Caches at their next lookup. */
   private publishTables(): void {
-    this.u32[TABLE_GENERATION_AT >> 2] = this.u32[TABLE_GENERATION_AT >> 2]! + 1;
+    this.u32[TABLE_GENERATION_AT >> 2]!++;
+    this.u32[VIEWS_EPOCH_AT >> 2]!++;
     this.viewTables();
   }
 
@@ -103,7 +110,6 @@ export class HashTable {
   }
 
   private tableFor(hv: number): Uint32Array {
-    if (this.u32[TABLE_GENERATION_AT >> 2] !== this.generation) this.viewTables();
     const old = this.oldBuckets;
     if (old !== null && (hv & (old.length - 1)) >= this.expandBucket) return old;
     return this.buckets;
@@ -194,7 +200,7 @@ export class HashTable {
 
   /** Moves up to n old buckets into the new table; memcached's assoc_maintenance_thread. */
   expandStep(n: number): void {
-    if (this.u32[TABLE_GENERATION_AT >> 2] !== this.generation) this.viewTables();
+    this.syncTables();
     const old = this.oldBuckets;
     if (old === null) return;
     const buckets = this.buckets;

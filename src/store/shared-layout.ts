@@ -49,6 +49,11 @@ export const ITEM_STATS_AT = take(ITEM_STATS_COUNT * LRU_IDS * 8);
 export const CLOCK_CURRENT_AT = take(4);
 /** `debugtime p`: 1 while the clock is paused. */
 export const CLOCK_PAUSED_AT = take(4);
+/**
+ * Bumped whenever a page slot or a hash table appears: a Cache over this memory that sees it
+ * change remakes its views (one compare per lookup or allocation, Cache.syncViews).
+ */
+export const VIEWS_EPOCH_AT = take(4);
 /** Pages allocated now; page slots in use (live or not); the page being moved (-1: none). */
 export const PAGE_COUNT_AT = take(4);
 export const PAGE_SLOTS_AT = take(4);

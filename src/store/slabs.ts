@@ -28,6 +28,7 @@ import {
   PAGE_USED_AT,
   POOL_DEPTH_AT,
   POOL_PAGES_AT,
+  VIEWS_EPOCH_AT,
 } from './shared-layout.js';
 import {
   chunkRef,
@@ -161,10 +162,7 @@ export class Slabs {
     this.i32[MOVING_PAGE_AT >> 2] = page;
   }
 
-  /**
-   * Views for the slots another Cache over the same memory added since the last call: call
-   * before following refs found in shared state (a lookup, an allocation, a walk).
-   */
+  /** Views for the slots another Cache over the same memory added since the last call. */
   syncPages(): void {
     if (this.pages.length < this.pageSlots) this.addPageViews();
   }
@@ -268,7 +266,10 @@ export class Slabs {
       if (reused !== -1) this.pushFreeSlot(reused);
       return false;
     }
-    if (reused === -1) this.u32[PAGE_SLOTS_AT >> 2] = page + 1;
+    if (reused === -1) {
+      this.u32[PAGE_SLOTS_AT >> 2] = page + 1;
+      this.u32[VIEWS_EPOCH_AT >> 2]!++;
+    }
     this.syncPages();
     this.pageLive[page] = 1;
     this.pageCount++;
@@ -536,6 +537,7 @@ export class Slabs {
       this.pageLive[p] = 1;
     }
     this.u32[PAGE_SLOTS_AT >> 2] = slots;
+    this.u32[VIEWS_EPOCH_AT >> 2]!++;
     this.syncPages();
     this.pageCount = live;
     this.pageClass.set(image.pageClass);
