@@ -10,7 +10,8 @@
 //   stats.ts          counters, stats bodies;  admin.ts  the stats and admin verbs
 //   item-pins.ts      items whose bytes must stay put (a running verb's, zero-copy replies')
 // Item bytes live in 1 MiB pages off the V8 heap; no JavaScript object, string or Map entry
-// per item.
+// per item. Pages, hash tables and the store-wide state are in one StoreMemory (shared
+// memory); a Cache made over an existing one sees the same items (docs/threads.md).
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
@@ -84,6 +85,8 @@ import { SizeHistogram, StoreCounters } from './stats.js';
 import { StoreAdmin } from './admin.js';
 import { U64_MASK } from './u64.js';
 import { checkImage, type StoreImage } from './store-image.js';
+import { StoreMemory } from './store-memory.js';
+import { CAS_ID_AT, VIEWS_EPOCH_AT } from './shared-layout.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
 import { KEY_MAX_LENGTH } from '../common/limits.js';
 
@@ -121,9 +124,14 @@ export class Cache implements Store {
   private readonly automover: SlabAutomover;
   private readonly mover: SlabMover;
   private readonly admin: StoreAdmin;
-  private readonly counters = new StoreCounters();
-
-  private casId = 0;
+  private readonly counters: StoreCounters;
+  /** The shared memory this Cache works in (another Cache may work in it too). */
+  readonly memory: StoreMemory;
+  /** The control block's words (the CAS counter, the views epoch). */
+  private readonly f64: Float64Array;
+  private readonly u32: Uint32Array;
+  /** VIEWS_EPOCH as of this Cache's last syncViews(). */
+  private viewsEpoch = -1;
   lastCas = 0;
   deltaValue = 0n;
   /** Items whose bytes must stay put: never evicted or moved, their chunks freed at the last unpin. */
@@ -134,13 +142,17 @@ export class Cache implements Store {
   private listener: StoreListener | null = null;
   private events = 0;
 
-  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings) {
+  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings, memory = StoreMemory.create(settings)) {
     this.runtime = runtime;
+    this.memory = memory;
+    this.f64 = memory.f64;
+    this.u32 = memory.u32;
+    this.counters = new StoreCounters(memory);
     this.casEnabled = settings.casEnabled;
     this.isMemoryFixed = settings.memoryFile !== null;
     this.itemSizeMax = settings.itemSizeMax;
     this.sizes = settings.trackSizes ? new SizeHistogram(this.itemSizeMax) : null;
-    this.clock = new ServerClock(clock);
+    this.clock = new ServerClock(clock, memory);
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
       isPinned: (ref: number): boolean => this.pins.isPinned(ref),
@@ -150,11 +162,11 @@ export class Cache implements Store {
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): boolean => this.maintain(),
     };
-    this.slabs = new Slabs(settings, runtime);
+    this.slabs = new Slabs(settings, runtime, memory);
     this.pages = this.slabs.pages;
     this.words = this.slabs.words;
-    this.hash = new HashTable(this.pages, this.words, settings.hashPowerInit, settings.hashExpandDisabled);
-    this.lists = new LruLists(this.words);
+    this.hash = new HashTable(memory, this.pages, this.words, settings.hashExpandDisabled);
+    this.lists = new LruLists(memory, this.words);
     this.expiry = new Expiry(this.clock, this.words, runtime);
     this.data = new ItemData(this.slabs);
     this.mover = new SlabMover(this.slabs, {
@@ -198,8 +210,18 @@ export class Cache implements Store {
     return this.clock.realTime(exptime);
   }
 
+  /**
+   * Views of the pages and hash tables another Cache over the same memory added: checked (one
+   * compare) before following refs found in shared state (a lookup, an allocation, a walk).
+   */
+  private syncViews(): void {
+    this.viewsEpoch = this.u32[VIEWS_EPOCH_AT >> 2]!;
+    this.slabs.syncPages();
+    this.hash.syncTables();
+  }
+
   private nextCas(): number {
-    return this.casEnabled ? ++this.casId : 0;
+    return this.casEnabled ? ++this.f64[CAS_ID_AT >> 3]! : 0;
   }
 
   // =====================================================================================
@@ -254,6 +276,7 @@ export class Cache implements Store {
    * -M), then a page taken from another class. NIL when none can be had.
    */
   private allocChunk(cls: number): number {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     this.lru.pullBeforeAlloc(cls);
     let ref = this.slabs.takeChunk(cls);
     if (ref !== NIL) return ref;
@@ -433,6 +456,7 @@ export class Cache implements Store {
    * Watchers hear of every lookup (isWatched false: an internal re-lookup they must not see).
    */
   private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number, isWatched = true): number {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     const it = this.hash.find(hv, key, keyStart, keyLen);
     const isTold = (this.events & StoreEvents.ItemGet) !== 0 && isWatched;
     if (it === NIL) {
@@ -940,6 +964,7 @@ export class Cache implements Store {
    * (a move still waits, or the automover just sent a page to the pool).
    */
   maintain(): boolean {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     this.clock.now();
     this.mover.step();
     this.mover.shrinkStep();
@@ -950,11 +975,13 @@ export class Cache implements Store {
 
   /** Runs the crawler until done or the deadline (performance.now() ms) passes. */
   crawlSlice(deadline: number): void {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     this.crawler.slice(deadline);
   }
 
   /** One LRU maintainer wake-up (its timer calls it; tests may too). Returns the sleep in µs. */
   runLruMaintainer(): number {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     return this.lru.runOnce();
   }
 
@@ -987,7 +1014,7 @@ export class Cache implements Store {
       lruBytes: this.lists.bytes,
       buckets,
       processStarted: this.clock.processStarted,
-      casId: this.casId,
+      casId: this.f64[CAS_ID_AT >> 3]!,
       oldestLive: this.runtime.oldestLive,
       oldestCas: this.runtime.oldestCas,
       currItems: k.currItems,
@@ -1008,7 +1035,7 @@ export class Cache implements Store {
     if (!this.hash.restoreBuckets(image.buckets)) return 'bad hash table size';
     this.lists.restore(image.lruHead, image.lruTail, image.lruCount, image.lruBytes);
     this.clock.resume(image.processStarted);
-    this.casId = image.casId;
+    this.f64[CAS_ID_AT >> 3] = image.casId;
     this.runtime.oldestLive = image.oldestLive;
     this.runtime.oldestCas = image.oldestCas;
     const k = this.counters;
@@ -1027,6 +1054,11 @@ export class Cache implements Store {
         sizes.add(this.totalOf(it));
       }
     }
+  }
+
+  /** Where a warm restart reads page slot's bytes (memory-file.ts): in place, no copy. */
+  restorePage(slot: number): Buffer | null {
+    return this.slabs.restorePage(slot);
   }
 
   // --- introspection for tests and benchmarks ---

@@ -1,6 +1,7 @@
 // The LRU lists: one doubly linked list per LRU id (slab class | segment, see item-layout.ts),
 // linked through the NEXT/PREV header words; head = most recently linked. Ends, item counts
-// and byte totals (memcached's heads, tails, sizes, sizes_bytes) are typed arrays.
+// and byte totals (memcached's heads, tails, sizes, sizes_bytes) are views of the store
+// memory's control block.
 // Primitives only: which list an item belongs in is lru-maintainer.ts's business.
 
 import {
@@ -19,19 +20,26 @@ import {
   W_PREV,
   wordBase,
 } from './item-layout.js';
+import type { StoreMemory } from './store-memory.js';
+import { LRU_BYTES_AT, LRU_COUNT_AT, LRU_HEAD_AT, LRU_TAIL_AT } from './shared-layout.js';
 
 const LRU_ID_BITS = 0xff << META_LRU_SHIFT;
 
 export class LruLists {
-  readonly head = new Uint32Array(LRU_IDS).fill(NIL);
-  readonly tail = new Uint32Array(LRU_IDS).fill(NIL);
+  readonly head: Uint32Array;
+  readonly tail: Uint32Array;
   /** Items per list (memcached's sizes). */
-  readonly count = new Float64Array(LRU_IDS);
+  readonly count: Float64Array;
   /** ITEM_ntotal bytes per list (memcached's sizes_bytes): the segment limits use it. */
-  readonly bytes = new Float64Array(LRU_IDS);
+  readonly bytes: Float64Array;
   private readonly words: Uint32Array[];
 
-  constructor(words: Uint32Array[]) {
+  constructor(memory: StoreMemory, words: Uint32Array[]) {
+    const control = memory.buffers.control;
+    this.head = new Uint32Array(control, LRU_HEAD_AT, LRU_IDS);
+    this.tail = new Uint32Array(control, LRU_TAIL_AT, LRU_IDS);
+    this.count = new Float64Array(control, LRU_COUNT_AT, LRU_IDS);
+    this.bytes = new Float64Array(control, LRU_BYTES_AT, LRU_IDS);
     this.words = words;
   }
 

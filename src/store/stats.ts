@@ -5,34 +5,33 @@
 import type { StatEmitter } from './store.js';
 import type { LruLists } from './lru.js';
 import type { Slabs } from './slabs.js';
+import type { StoreMemory } from './store-memory.js';
+import { ITEM_STATS_AT } from './shared-layout.js';
 import { headerWord, LRU_COLD, LRU_HOT, LRU_IDS, LRU_TEMP, LRU_WARM, NIL, W_TIME } from './item-layout.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
 
-function perLru(): Float64Array {
-  return new Float64Array(LRU_IDS);
-}
 function perClass(): Float64Array {
   return new Float64Array(MAX_SLAB_CLASSES);
 }
 
 export class StoreCounters {
-  // itemstats, per LRU id
-  readonly evicted = perLru();
-  readonly evictedNonzero = perLru();
-  readonly evictedTime = perLru();
-  readonly outOfMemory = perLru();
-  readonly reclaimed = perLru();
-  readonly expiredUnfetched = perLru();
-  readonly evictedUnfetched = perLru();
-  readonly evictedActive = perLru();
-  readonly crawlerReclaimed = perLru();
-  readonly crawlerItemsChecked = perLru();
-  readonly movesToCold = perLru();
-  readonly movesToWarm = perLru();
-  readonly movesWithinLru = perLru();
-  readonly directReclaims = perLru();
+  // itemstats, per LRU id: views of the store memory's control block
+  readonly evicted: Float64Array;
+  readonly evictedNonzero: Float64Array;
+  readonly evictedTime: Float64Array;
+  readonly outOfMemory: Float64Array;
+  readonly reclaimed: Float64Array;
+  readonly expiredUnfetched: Float64Array;
+  readonly evictedUnfetched: Float64Array;
+  readonly evictedActive: Float64Array;
+  readonly crawlerReclaimed: Float64Array;
+  readonly crawlerItemsChecked: Float64Array;
+  readonly movesToCold: Float64Array;
+  readonly movesToWarm: Float64Array;
+  readonly movesWithinLru: Float64Array;
+  readonly directReclaims: Float64Array;
   /** get hits by the LRU the item was in (hits_to_hot/warm/cold/temp; slab get_hits sums them). */
-  readonly lruHits = perLru();
+  readonly lruHits: Float64Array;
   // slab_stats, per class
   readonly setCmds = perClass();
   readonly deleteHits = perClass();
@@ -57,6 +56,26 @@ export class StoreCounters {
   currBytes = 0;
   /** LRU maintainer wake-ups (lru_maintainer_juggles). */
   juggles = 0;
+
+  constructor(memory: StoreMemory) {
+    let next = 0;
+    const perLru = (): Float64Array => new Float64Array(memory.buffers.control, ITEM_STATS_AT + LRU_IDS * 8 * next++, LRU_IDS);
+    this.evicted = perLru();
+    this.evictedNonzero = perLru();
+    this.evictedTime = perLru();
+    this.outOfMemory = perLru();
+    this.reclaimed = perLru();
+    this.expiredUnfetched = perLru();
+    this.evictedUnfetched = perLru();
+    this.evictedActive = perLru();
+    this.crawlerReclaimed = perLru();
+    this.crawlerItemsChecked = perLru();
+    this.movesToCold = perLru();
+    this.movesToWarm = perLru();
+    this.movesWithinLru = perLru();
+    this.directReclaims = perLru();
+    this.lruHits = perLru();
+  }
 
   private perLruArrays(): Float64Array[] {
     return [this.evicted, this.evictedNonzero, this.evictedTime, this.outOfMemory, this.reclaimed,
