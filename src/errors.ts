@@ -43,3 +43,37 @@ export function errnoCode(e: unknown): string | undefined {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+// The C library's strerror() texts for the errno codes our start-up can meet, so messages read
+// as memcached's perror() lines do.
+const STRERROR: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
+  EINVAL: 'Invalid argument',
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+  EROFS: 'Read-only file system',
+  ENOSPC: 'No space left on device',
+  EMFILE: 'Too many open files',
+  // getaddrinfo's gai_strerror() texts
+  ENOTFOUND: 'Name or service not known',
+  EAI_AGAIN: 'Temporary failure in name resolution',
+  EAI_FAIL: 'Non-recoverable failure in name resolution',
+};
+
+/** strerror()'s text for e's errno code, or undefined when e has none we know. */
+export function libcErrorText(e: unknown): string | undefined {
+  const code = errnoCode(e);
+  return code !== undefined && Object.hasOwn(STRERROR, code) ? STRERROR[code] : undefined;
+}
+
+/** strerror()'s text for e's errno code, else e's own message. */
+export function strerror(e: unknown): string {
+  return libcErrorText(e) ?? errorMessage(e);
+}

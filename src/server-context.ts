@@ -44,6 +44,16 @@ export interface ServerContext {
    * conns in `conn_listening`, UDP ones as `conn_read`). Optional: omitted, no rows are shown.
    */
   readonly listeners?: () => readonly ListenerInfo[];
+  /** -Z: the server's certificates (net/tls-context.ts); absent or null without TLS. */
+  readonly tls?: TlsControl | null;
+}
+
+/** What `refresh_certs` and `stats` need of the server's TLS. */
+export interface TlsControl {
+  /** Reloads certificate, key and CA for new connections: null when done, else memcached's error line. */
+  refreshCerts(): string | null;
+  /** Unix ms of the last successful load (time_since_server_cert_refresh). */
+  readonly certsLoadedAtMs: number;
 }
 
 export interface ListenerInfo {

@@ -3,7 +3,7 @@
 // orderly close. Bind failures throw an Error with code 'BIND' and memcached's wording, which
 // the CLI prints before exiting 71.
 
-import { errnoCode } from './errors.js';
+import { errnoCode, strerror } from './errors.js';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { Settings, ListenAddress } from './config/settings.js';
@@ -21,7 +21,7 @@ import { AuthThrottle, type AuthThrottleOptions } from './protocol/auth-throttle
 import { ConnectionHub } from './net/connection.js';
 import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, type TcpListener } from './net/tcp.js';
-import { loadTlsContext } from './net/tls-context.js';
+import { ServerTls } from './net/tls-context.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
 import { listenUnix, type UnixListener } from './net/unix.js';
 import { startMetrics, type RunningMetrics } from './metrics/metrics-server.js';
@@ -70,6 +70,9 @@ const GRACEFUL_WAIT_MS = 2000;
 const ABRUPT_WAIT_MS = 200;
 
 export async function startServer(settings: Settings, deps: ServerDeps): Promise<RunningServer> {
+  const counters = new Counters();
+  // memcached's ssl_init: the certificate and key are read before anything is built or bound.
+  const tls = settings.ssl.enabled ? new ServerTls(settings.ssl, () => counters.ssl_new_sessions++) : null;
   const runtime = deps.runtime ?? new RuntimeSettings(settings);
   const store = deps.store ?? createStore(settings, runtime);
   const listenerInfos: ListenerInfo[] = [];
@@ -77,7 +80,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     settings,
     runtime,
     store,
-    counters: new Counters(),
+    counters,
     prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl: deps.sasl ?? null,
     asciiAuth: deps.asciiAuth ?? null,
@@ -91,6 +94,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
       deps.onShutdownRequest?.(graceful);
     },
     listeners: () => listenerInfos,
+    tls,
   };
   const hub = new ConnectionHub(ctx);
   const tcp: TcpListener[] = [];
@@ -107,8 +111,6 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   };
 
   try {
-    // memcached's ssl_init: the certificate and key are read before any socket is bound.
-    const tlsContext = settings.ssl.enabled ? loadTlsContext(settings.ssl) : null;
     // The endpoint's thread takes a moment to start: bound first, it is up when clients can connect.
     if (settings.metricsListen !== null) {
       const m = settings.metricsListen;
@@ -127,7 +129,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
       if (settings.port !== 0) {
         for (const group of groups) {
           // notls: keeps one listener clear; UDP and unix sockets are never TLS (as memcached).
-          const groupTls = group[0]?.notls === true ? null : tlsContext;
+          const groupTls = group[0]?.notls === true ? null : tls;
           const bindTcp = (host: string, port: number, isIpv6: boolean): Promise<TcpListener> =>
             listenTcp(hub, host, port, isIpv6, settings.listenBacklog, groupTls);
           for (const l of await bindGroup(group, settings, 'tcp', bindTcp)) {
@@ -340,28 +342,4 @@ function warnAboutExposure(ctx: ServerContext, tcp: readonly TcpListener[], udp:
 
 function hostPort(host: string, port: number): string {
   return (host.includes(':') ? '[' + host + ']' : host) + ':' + port;
-}
-
-const STRERROR: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'Address already in use',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EAFNOSUPPORT: 'Address family not supported by protocol',
-  EINVAL: 'Invalid argument',
-  ENOENT: 'No such file or directory',
-  ENOTDIR: 'Not a directory',
-  ENAMETOOLONG: 'File name too long',
-  EROFS: 'Read-only file system',
-  EMFILE: 'Too many open files',
-  ENOTFOUND: 'Name or service not known',
-  EAI_AGAIN: 'Temporary failure in name resolution',
-  EAI_FAIL: 'Non-recoverable failure in name resolution',
-};
-
-/** The C library's text for an errno-style code (what memcached's perror prints). */
-function strerror(e: unknown): string {
-  const code = errnoCode(e);
-  if (code !== undefined && STRERROR[code] !== undefined) return STRERROR[code];
-  return e instanceof Error ? e.message : String(e);
 }

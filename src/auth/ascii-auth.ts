@@ -6,7 +6,7 @@
 
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import { errnoCode } from '../errors.js';
+import { errorMessage, libcErrorText } from '../errors.js';
 import { describeFileError } from './source-error.js';
 import { describeStatus } from './source-status.js';
 import type { SourceStatus } from './source-status.js';
@@ -70,25 +70,14 @@ export function parseAuthFile(data: Buffer, path: string): Entry[] {
   return entries;
 }
 
-// strerror() texts for the errors an open can give, so the start-up message is memcached's.
-const STRERROR: Readonly<Record<string, string>> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-};
-
 function loadFile(path: string): Entry[] {
   let data: Buffer;
   try {
     data = fs.readFileSync(path);
   } catch (e: unknown) {
     // memcached: vperror("Could not open authfile [%s] for reading, error %s", file, strerror(errno)).
-    const code = errnoCode(e) ?? '';
-    const text = STRERROR[code];
-    const why = text === undefined ? (e instanceof Error ? e.message : String(e)) : `${text}: ${text}`;
+    const text = libcErrorText(e);
+    const why = text === undefined ? errorMessage(e) : `${text}: ${text}`;
     const err = new AsciiAuthFileError('AUTHFILE_OPENFAIL', `Could not open authfile [${path}] for reading, error ${why}`);
     err.hint = describeFileError(path, e, 'read');
     err.path = path;

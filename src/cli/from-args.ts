@@ -4,16 +4,16 @@
 // (EX_USAGE) for every bad flag or value so that scripts see one code for "bad command line".
 
 import { ConfigError, ExitCode } from '../errors.js';
+import { applyExtendedOptions, SLAB_PAGE_SIZE } from './extended-options.js';
+import { fail, notInNode, type Mutable } from './option-failure.js';
 import { parseRawOptions, type RawOptions } from './program.js';
 import { readDebianConf, underSystemd, type DebianConf } from '../config/debian-conf.js';
 import { joinListenArgs, parseListenSpec } from '../config/listen-spec.js';
-import { DEFAULT_SETTINGS, MEMCACHED_VERSION, MIB, type BindingProtocol, type Settings, type SslSettings } from '../config/settings.js';
-import { atof, atoi, parseItemSize, safeStrtol, safeStrtoll, safeStrtoul, strtolOctal } from '../config/sizes.js';
-import { parseMetricsListen } from '../metrics/listen-address.js';
+import { DEFAULT_SETTINGS, MEMCACHED_VERSION, MIB, type BindingProtocol, type Settings } from '../config/settings.js';
+import { atof, atoi, parseItemSize, safeStrtoll, safeStrtoul, strtolOctal } from '../config/sizes.js';
 
 const ITEM_SIZE_MAX_LOWER_LIMIT = 1024;
 const ITEM_SIZE_MAX_UPPER_LIMIT = 1024 * MIB;
-const SLAB_PAGE_SIZE = MIB;
 const CHUNK_ALIGN_BYTES = 8;
 const MAX_NUMBER_OF_SLAB_CLASSES = 64;
 
@@ -74,8 +74,6 @@ function segmentArgv(argv: readonly string[], readConf: (path: string) => Debian
   return { segments, configFile };
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 /** Later segments win; -l and -v of a later segment replace earlier ones; -o lists add up. */
 function mergeSegments(segments: readonly Segment[]): RawOptions {
   const merged: RawOptions = { listen: [], extended: [], verbose: 0 };
@@ -132,14 +130,6 @@ interface BuildContext {
   readonly env: Env;
   readonly conf: DebianConf | null;
   readonly configFile: string | null;
-}
-
-function fail(message: string, exitCode: number = ExitCode.Usage): never {
-  throw new ConfigError(message, exitCode);
-}
-
-function notInNode(what: string): string {
-  return `WARNING: ${what} is not supported by memcachedts and is ignored.`;
 }
 
 /** Raw option strings → Settings, checking as memcached's main() does. */
@@ -298,292 +288,6 @@ export function settingsFromRaw(raw: RawOptions, ctx: BuildContext): ParsedComma
   }
   if (s.metricsListen !== null) checkMetricsPort(s);
   return { action: 'run', settings: Object.freeze(s), warnings };
-}
-
-interface ExtendedResult {
-  slabChunkChanged: boolean;
-  startLruMaintainer: boolean;
-  slabSizes: string | null;
-}
-
-function need(value: string | undefined, message: string): string {
-  if (value === undefined) fail(message);
-  return value;
-}
-
-/** `-o a,b=1,...` in order, as memcached's getsubopt loop does. */
-function applyExtendedOptions(lists: readonly string[], s: Mutable<Settings>, warnings: string[]): ExtendedResult {
-  const r: ExtendedResult = { slabChunkChanged: false, startLruMaintainer: true, slabSizes: null };
-  const warned = new Set<string>();
-  const warnOnce = (key: string, text: string): void => {
-    if (warned.has(key)) return;
-    warned.add(key);
-    warnings.push(text);
-  };
-  for (const list of lists) {
-    // getsubopt walks the string to its end: an empty list, or ",," gives an empty token.
-    const tokens = list === '' ? [] : list.split(',');
-    for (const token of tokens) {
-      const eq = token.indexOf('=');
-      const name = eq === -1 ? token : token.slice(0, eq);
-      const value = eq === -1 ? undefined : token.slice(eq + 1);
-      switch (name) {
-        case 'maxconns_fast':
-          s.maxconnsFast = true;
-          break;
-        case 'no_maxconns_fast':
-          s.maxconnsFast = false;
-          break;
-        case 'hashpower': {
-          const n = atoi(need(value, 'Missing numeric argument for hashpower'));
-          if (n < 12) fail(`Initial hashtable multiplier of ${n} is too low`);
-          if (n > 32) {
-            fail(`Initial hashtable multiplier of ${n} is too high\nChoose a value based on "STAT hash_power_level" from a running instance`);
-          }
-          s.hashPowerInit = n;
-          break;
-        }
-        case 'no_hashexpand':
-          s.hashExpandDisabled = true;
-          break;
-        case 'slab_reassign':
-          s.slabReassign = true;
-          break;
-        case 'no_slab_reassign':
-          s.slabReassign = false;
-          break;
-        case 'slab_automove': {
-          if (value === undefined) {
-            s.slabAutomove = 1;
-            break;
-          }
-          const n = atoi(value);
-          if (n < 0 || n > 2) fail('slab_automove must be between 0 and 2');
-          s.slabAutomove = n;
-          break;
-        }
-        case 'no_slab_automove':
-          s.slabAutomove = 0;
-          break;
-        case 'slab_automove_ratio': {
-          const n = atof(need(value, 'Missing slab_automove_ratio argument'));
-          if (n <= 0 || n > 1) fail('slab_automove_ratio must be > 0 and < 1');
-          s.slabAutomoveRatio = n;
-          break;
-        }
-        case 'slab_automove_window': {
-          const n = atoi(need(value, 'Missing slab_automove_window argument'));
-          if (n < 3) fail('slab_automove_window must be > 2');
-          s.slabAutomoveWindow = n;
-          break;
-        }
-        case 'tail_repair_time': {
-          const n = atoi(need(value, 'Missing numeric argument for tail_repair_time'));
-          if (n < 10) fail('Cannot set tail_repair_time to less than 10 seconds');
-          s.tailRepairTime = n;
-          break;
-        }
-        case 'hash_algorithm': {
-          const v = need(value, 'Missing hash_algorithm argument');
-          if (v !== 'jenkins' && v !== 'murmur3' && v !== 'xxh3') fail('Unknown hash_algorithm option (jenkins, murmur3, xxh3)');
-          s.hashAlgorithm = v;
-          break;
-        }
-        case 'lru_crawler':
-          s.lruCrawler = true;
-          break;
-        case 'no_lru_crawler':
-          s.lruCrawler = false;
-          break;
-        case 'lru_crawler_sleep': {
-          const n = atoi(need(value, 'Missing lru_crawler_sleep value'));
-          if (n > 1000000 || n < 0) fail('LRU crawler sleep must be between 0 and 1 second');
-          s.lruCrawlerSleepUs = n;
-          break;
-        }
-        case 'lru_crawler_tocrawl': {
-          const n = safeStrtoul(need(value, 'Missing lru_crawler_tocrawl value'));
-          if (n === null) fail('lru_crawler_tocrawl takes a numeric 32bit value');
-          s.lruCrawlerToCrawl = n;
-          break;
-        }
-        case 'lru_maintainer':
-          r.startLruMaintainer = true;
-          s.lruSegmented = true;
-          break;
-        case 'no_lru_maintainer':
-          r.startLruMaintainer = false;
-          s.lruSegmented = false;
-          break;
-        case 'hot_lru_pct': {
-          const n = atoi(need(value, 'Missing hot_lru_pct argument'));
-          if (n < 1 || n >= 80) fail('hot_lru_pct must be > 1 and < 80');
-          s.hotLruPct = n;
-          break;
-        }
-        case 'warm_lru_pct': {
-          const n = atoi(need(value, 'Missing warm_lru_pct argument'));
-          if (n < 1 || n >= 80) fail('warm_lru_pct must be > 1 and < 80');
-          s.warmLruPct = n;
-          break;
-        }
-        case 'hot_max_factor': {
-          const n = atof(need(value, 'Missing hot_max_factor argument'));
-          if (n <= 0) fail('hot_max_factor must be > 0');
-          s.hotMaxFactor = n;
-          break;
-        }
-        case 'warm_max_factor': {
-          const n = atof(need(value, 'Missing warm_max_factor argument'));
-          if (n <= 0) fail('warm_max_factor must be > 0');
-          s.warmMaxFactor = n;
-          break;
-        }
-        case 'temporary_ttl':
-          s.temporaryTtl = atoi(need(value, 'Missing temporary_ttl argument'));
-          s.tempLru = true;
-          break;
-        case 'idle_timeout':
-          s.idleTimeoutSec = atoi(need(value, 'Missing numeric argument for idle_timeout'));
-          break;
-        case 'watcher_logbuf_size': {
-          const n = safeStrtoul(need(value, 'Missing watcher_logbuf_size argument'));
-          if (n === null) fail('could not parse argument to watcher_logbuf_size');
-          s.watcherLogbufSize = n * 1024;
-          break;
-        }
-        case 'worker_logbuf_size': {
-          const n = safeStrtoul(need(value, 'Missing worker_logbuf_size argument'));
-          if (n === null) fail('could not parse argument to worker_logbuf_size');
-          s.workerLogbufSize = n * 1024;
-          // memcached 1.6.18 falls through into slab_sizes here (no break): the same value is
-          // also checked as a slab size list, so below 48 or above slab_chunk_max it exits 64.
-          r.slabSizes = value!;
-          break;
-        }
-        case 'slab_sizes':
-          r.slabSizes = need(value, 'Missing slab_sizes argument');
-          break;
-        case 'slab_chunk_max': {
-          // memcached reads bytes here (its help text says kilobytes) and, on a bad value,
-          // prints the message and carries on into a division by zero: we stop instead.
-          const n = safeStrtol(need(value, 'Missing slab_chunk_max argument'));
-          if (n === null) fail('could not parse argument to slab_chunk_max');
-          s.slabChunkMax = n;
-          r.slabChunkChanged = true;
-          break;
-        }
-        case 'track_sizes':
-          s.trackSizes = true;
-          break;
-        case 'debug_commands':
-          // Ours: what memcached compiles in only for memcached-debug (its t/ suite needs it).
-          s.debugCommands = true;
-          break;
-        case 'metrics_listen': {
-          // Ours: the Prometheus endpoint (src/metrics/); checked against the ports once known.
-          const address = parseMetricsListen(need(value, 'Missing metrics_listen argument (ADDRESS:PORT)'));
-          if ('error' in address) fail(address.error);
-          s.metricsListen = address;
-          break;
-        }
-        case 'no_inline_ascii_resp':
-        case 'inline_ascii_resp':
-        case 'modern':
-        case 'drop_privileges':
-        case 'no_drop_privileges':
-          break;
-        // memcached's debug build (memcached-debug, what its t/ suite starts) takes this to loosen
-        // its seccomp filter; release builds reject it. We have no seccomp, so it means nothing,
-        // but accepting it lets the suite start us unchanged.
-        case 'relaxed_privileges':
-          break;
-        case 'no_chunked_items':
-          s.slabChunkMax = SLAB_PAGE_SIZE;
-          break;
-        case 'no_modern':
-          if (!r.slabChunkChanged) s.slabChunkMax = SLAB_PAGE_SIZE;
-          s.slabReassign = false;
-          s.slabAutomove = 0;
-          s.maxconnsFast = false;
-          s.lruSegmented = false;
-          s.hashAlgorithm = 'jenkins';
-          s.lruCrawler = false;
-          r.startLruMaintainer = false;
-          break;
-        case 'resp_obj_mem_limit':
-          warnings.push('DEPRECATED: resp_obj_mem_limit no longer used. See read_buf_mem_limit,');
-          break;
-        case 'read_buf_mem_limit': {
-          const n = safeStrtoul(need(value, 'Missing read_buf_mem_limit argument'));
-          if (n === null) fail('could not parse argument to read_buf_mem_limit');
-          s.readBufMemLimitBytes = n * MIB;
-          break;
-        }
-        case 'ssl_verify_mode':
-        case 'ssl_min_version': {
-          const n = safeStrtol(need(value, `Missing ${name} argument`));
-          if (n === null) fail(`could not parse argument to ${name}`);
-          if (n < 0 || n > 3) fail(`Invalid ${name}. Use help to see valid options.`);
-          s.ssl = name === 'ssl_verify_mode' ? { ...s.ssl, verifyMode: n } : { ...s.ssl, minVersion: n };
-          break;
-        }
-        case 'ssl_keyformat': {
-          const n = safeStrtol(need(value, 'Missing ssl_keyformat argument'));
-          if (n === null) fail('could not parse argument to ssl_keyformat');
-          s.ssl = { ...s.ssl, keyFormat: n };
-          break;
-        }
-        case 'ssl_wbuf_size': {
-          const n = safeStrtoul(need(value, 'Missing ssl_wbuf_size argument'));
-          if (n === null) fail('could not parse argument to ssl_wbuf_size');
-          s.ssl = { ...s.ssl, wbufSizeBytes: n * 1024 }; // reported; Node's TLS sizes its own records
-          break;
-        }
-        case 'ssl_chain_cert':
-        case 'ssl_key':
-        case 'ssl_ciphers':
-        case 'ssl_ca_cert': {
-          const text = need(value, `Missing ${name} argument`);
-          const field: keyof SslSettings =
-            name === 'ssl_chain_cert' ? 'chainCert' : name === 'ssl_key' ? 'key' : name === 'ssl_ciphers' ? 'ciphers' : 'caCert';
-          s.ssl = { ...s.ssl, [field]: text };
-          break;
-        }
-        case 'ssl_session_cache':
-          s.ssl = { ...s.ssl, sessionCache: true };
-          warnOnce(name, notInNode('-o ssl_session_cache (server-side TLS session resumption)'));
-          break;
-        case 'ssl_kernel_tls':
-          s.ssl = { ...s.ssl, kernelTls: true };
-          warnOnce(name, notInNode('-o ssl_kernel_tls (kernel TLS offload)'));
-          break;
-        case 'sock_cookie_id':
-          warnOnce(name, notInNode(`-o ${name}`));
-          break;
-        case 'ext_path':
-        case 'ext_page_size':
-        case 'ext_wbuf_size':
-        case 'ext_threads':
-        case 'ext_io_depth':
-        case 'ext_item_size':
-        case 'ext_item_age':
-        case 'ext_low_ttl':
-        case 'ext_recache_rate':
-        case 'ext_compact_under':
-        case 'ext_drop_under':
-        case 'ext_max_sleep':
-        case 'ext_max_frag':
-        case 'ext_drop_unread':
-        case 'slab_automove_freeratio':
-          warnOnce(name, notInNode(`-o ${name} (extstore)`));
-          break;
-        default:
-          fail(`Illegal suboption "${token}"`);
-      }
-    }
-  }
-  return r;
 }
 
 /** The metrics endpoint never shares a port with the cache (TCP -p, -U, or an -l host:port). */

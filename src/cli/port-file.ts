@@ -6,7 +6,7 @@
 
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import net from 'node:net';
-import { errnoCode, errorMessage } from '../errors.js';
+import { strerror } from '../errors.js';
 
 export const PORT_FILE_ENV = 'MEMCACHED_PORT_FILENAME';
 
@@ -53,20 +53,4 @@ export function writePortFile(path: string, tcp: readonly BoundPort[], udp: read
     // see above
   }
   return null;
-}
-
-const STRERROR: Readonly<Record<string, string>> = {
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  ENOENT: 'No such file or directory',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  EROFS: 'Read-only file system',
-  ENAMETOOLONG: 'File name too long',
-  ENOSPC: 'No space left on device',
-};
-
-function strerror(e: unknown): string {
-  const code = errnoCode(e);
-  return (code !== undefined ? STRERROR[code] : undefined) ?? errorMessage(e);
 }

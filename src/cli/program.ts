@@ -257,8 +257,10 @@ export const HELP_TEXT = `${VERSION_LINE}
    - ssl_ciphers:         specify cipher list to be used (TLS 1.2 and below)
    - ssl_ca_cert:         PEM format file of acceptable client CA's
    - ssl_min_version:     minimum protocol version to accept, 0..3 (default: 2, tlsv1.2)
-   - ssl_wbuf_size, ssl_session_cache, ssl_kernel_tls: accepted and reported; the last
-                          two warn that memcachedts does not do them
+   - ssl_session_cache:   enable server-side SSL session cache, to support session
+                          resumption
+   - ssl_wbuf_size, ssl_kernel_tls: accepted and reported; ssl_kernel_tls warns that
+                          memcachedts does not do it
    - ext_* (extstore) options are accepted with a warning and have no effect.
    - metrics_listen:      (memcachedts) ADDR:PORT for Prometheus GET /metrics, loopback or
                           private address only, not a memcached port (default: off)

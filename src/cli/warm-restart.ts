@@ -32,7 +32,7 @@ export function restoreAtStart(store: Cache, settings: Settings, log: AppLogger)
   const path = settings.memoryFile;
   if (path === null) return null;
   const started = performance.now();
-  const found = loadMemoryFile(path, restartSettingsOf(settings), Date.now() / 1000);
+  const found = loadMemoryFile(path, restartSettingsOf(settings), Date.now() / 1000, (slot) => store.restorePage(slot));
   if (found.kind === 'fatal') return found.lines.join('\n');
   for (const line of found.lines) log.line(line);
   if (found.kind === 'clean') return null;

@@ -4,51 +4,113 @@
 // and live here, in ONE object per server: server.ts builds it and hands it to the store (the
 // LRU maintainer, the crawler, the slabs and the flush check read it live, never a copy) and,
 // through the server context, to the admin commands that write it and `stats settings`.
+// The values are Float64 words of a SharedArrayBuffer (booleans as 0/1; FIELDS gives each field
+// its word and accessors), so that every thread of a `-t N` server reads the same settings: another thread
+// attaches with `new RuntimeSettings(buffer)` (docs/threads.md, "Shared memory").
 
 import type { Settings } from './settings.js';
 
-export class RuntimeSettings {
-  /** `stats detail on|off`: per-prefix counters are kept. */
-  detailEnabled: boolean;
-  /** flush_all: items last stored at or before this server time are flushed (0 = no flush). */
-  oldestLive = 0;
-  /** flush_all with cas on: items with a lower nonzero cas are flushed too (same-second stores). */
-  oldestCas = 0;
-  /** -m, then `cache_memlimit`. */
-  memLimitBytes: number;
-  /** `slabs automove 0|1|2`. */
-  slabAutomove: number;
-  /** `slabs automove ratio R`, -o slab_automove_ratio: how much younger than the oldest class a class must be to get its page. */
-  slabAutomoveRatio: number;
-  /** `lru_crawler enable|disable`. */
-  lruCrawler: boolean;
-  lruCrawlerSleepUs: number;
-  lruCrawlerToCrawl: number;
-  /** `lru mode segmented|flat` (only while the maintainer runs: Settings.lruSegmented at start). */
-  lruSegmented: boolean;
-  /** `lru tune <hot_pct> <warm_pct> <hot_factor> <warm_factor>`. */
-  hotLruPct: number;
-  warmLruPct: number;
-  hotMaxFactor: number;
-  warmMaxFactor: number;
-  /** `lru temp_ttl N` (a negative N turns the TEMP LRU off). */
-  tempLru: boolean;
-  temporaryTtl: number;
+/** A number setting at word index: the descriptor of its accessors. */
+function numberWord(index: number): PropertyDescriptor {
+  return {
+    get(this: RuntimeSettings): number {
+      return this.words[index]!;
+    },
+    set(this: RuntimeSettings, value: number): void {
+      this.words[index] = value;
+    },
+  };
+}
 
-  constructor(s: Settings) {
-    this.detailEnabled = s.detailEnabled;
-    this.memLimitBytes = s.memLimitBytes;
-    this.slabAutomove = s.slabAutomove;
-    this.slabAutomoveRatio = s.slabAutomoveRatio;
-    this.lruCrawler = s.lruCrawler;
-    this.lruCrawlerSleepUs = s.lruCrawlerSleepUs;
-    this.lruCrawlerToCrawl = s.lruCrawlerToCrawl;
-    this.lruSegmented = s.lruSegmented;
-    this.hotLruPct = s.hotLruPct;
-    this.warmLruPct = s.warmLruPct;
-    this.hotMaxFactor = s.hotMaxFactor;
-    this.warmMaxFactor = s.warmMaxFactor;
-    this.tempLru = s.tempLru;
-    this.temporaryTtl = s.temporaryTtl;
+/** An on/off setting at word index (0 or 1). */
+function flagWord(index: number): PropertyDescriptor {
+  return {
+    get(this: RuntimeSettings): boolean {
+      return this.words[index] !== 0;
+    },
+    set(this: RuntimeSettings, on: boolean): void {
+      this.words[index] = on ? 1 : 0;
+    },
+  };
+}
+
+/** Every field, by word index: its accessors go on the prototype (below the class). */
+const FIELDS = {
+  detailEnabled: flagWord(0),
+  oldestLive: numberWord(1),
+  oldestCas: numberWord(2),
+  memLimitBytes: numberWord(3),
+  slabAutomove: numberWord(4),
+  slabAutomoveRatio: numberWord(5),
+  lruCrawler: flagWord(6),
+  lruCrawlerSleepUs: numberWord(7),
+  lruCrawlerToCrawl: numberWord(8),
+  lruSegmented: flagWord(9),
+  hotLruPct: numberWord(10),
+  warmLruPct: numberWord(11),
+  hotMaxFactor: numberWord(12),
+  warmMaxFactor: numberWord(13),
+  tempLru: flagWord(14),
+  temporaryTtl: numberWord(15),
+} satisfies Record<Exclude<keyof RuntimeSettings, 'buffer' | 'words'>, PropertyDescriptor>;
+const WORDS = Object.keys(FIELDS).length;
+
+export class RuntimeSettings {
+  /** The shared words, to hand to another thread. */
+  readonly buffer: SharedArrayBuffer;
+  /** The settings' values (only this module's accessors use them). */
+  readonly words: Float64Array;
+
+  /** `stats detail on|off`: per-prefix counters are kept. */
+  declare detailEnabled: boolean;
+  /** flush_all: items last stored at or before this server time are flushed (0 = no flush). */
+  declare oldestLive: number;
+  /** flush_all with cas on: items with a lower nonzero cas are flushed too (same-second stores). */
+  declare oldestCas: number;
+  /** -m, then `cache_memlimit`. */
+  declare memLimitBytes: number;
+  /** `slabs automove 0|1|2`. */
+  declare slabAutomove: number;
+  /** `slabs automove ratio R`, -o slab_automove_ratio: how much younger than the oldest class a class must be to get its page. */
+  declare slabAutomoveRatio: number;
+  /** `lru_crawler enable|disable`. */
+  declare lruCrawler: boolean;
+  declare lruCrawlerSleepUs: number;
+  declare lruCrawlerToCrawl: number;
+  /** `lru mode segmented|flat` (only while the maintainer runs: Settings.lruSegmented at start). */
+  declare lruSegmented: boolean;
+  /** `lru tune <hot_pct> <warm_pct> <hot_factor> <warm_factor>`. */
+  declare hotLruPct: number;
+  declare warmLruPct: number;
+  declare hotMaxFactor: number;
+  declare warmMaxFactor: number;
+  /** `lru temp_ttl N` (a negative N turns the TEMP LRU off). */
+  declare tempLru: boolean;
+  declare temporaryTtl: number;
+
+  /** Fresh settings that start from s, or (given a buffer) the ones another RuntimeSettings holds. */
+  constructor(from: Settings | SharedArrayBuffer) {
+    if (from instanceof SharedArrayBuffer) {
+      this.buffer = from;
+      this.words = new Float64Array(from, 0, WORDS);
+      return;
+    }
+    this.buffer = new SharedArrayBuffer(WORDS * 8);
+    this.words = new Float64Array(this.buffer, 0, WORDS);
+    this.detailEnabled = from.detailEnabled;
+    this.memLimitBytes = from.memLimitBytes;
+    this.slabAutomove = from.slabAutomove;
+    this.slabAutomoveRatio = from.slabAutomoveRatio;
+    this.lruCrawler = from.lruCrawler;
+    this.lruCrawlerSleepUs = from.lruCrawlerSleepUs;
+    this.lruCrawlerToCrawl = from.lruCrawlerToCrawl;
+    this.lruSegmented = from.lruSegmented;
+    this.hotLruPct = from.hotLruPct;
+    this.warmLruPct = from.warmLruPct;
+    this.hotMaxFactor = from.hotMaxFactor;
+    this.warmMaxFactor = from.warmMaxFactor;
+    this.tempLru = from.tempLru;
+    this.temporaryTtl = from.temporaryTtl;
   }
 }
+Object.defineProperties(RuntimeSettings.prototype, FIELDS);

@@ -24,7 +24,7 @@ export interface SslSettings {
   readonly ciphers: string | null; // ssl_ciphers
   readonly caCert: string | null; // ssl_ca_cert
   readonly wbufSizeBytes: number; // ssl_wbuf_size KiB * 1024 (reported only)
-  readonly sessionCache: boolean; // ssl_session_cache (reported only)
+  readonly sessionCache: boolean; // ssl_session_cache: server-side session cache (net/tls-sessions.ts)
   readonly kernelTls: boolean; // ssl_kernel_tls (reported only)
   readonly minVersion: number; // 0 tlsv1 .. 3 tlsv1.3 (default 2)
 }

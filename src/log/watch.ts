@@ -16,6 +16,7 @@
 
 import type { StoreListener, LookupOutcome, Store, StoreMode, StoreResult } from '../store/store.js';
 import { StoreEvents } from '../store/store.js';
+import { KEY_MAX_LENGTH } from '../common/limits.js';
 import {
   ConnTransport,
   E_A,
@@ -59,8 +60,6 @@ export const WatchFlag = {
 export const WATCHER_LIMIT = 20;
 /** Room an entry needs in the worker buffer to be written (memcached reserves reqlen 512 + header). */
 const ENTRY_RESERVE = ENTRY_HEADER + 512;
-/** Longest key an entry keeps (memcached's KEY_MAX_LENGTH; the front ends refuse longer ones). */
-const KEY_MAX = 250;
 /** Room a line needs in a watcher's buffer beyond its own length (room for a `skipped=` line). */
 const LINE_SLACK = 128;
 const OK_LINE = Buffer.from('OK\r\n', 'latin1');
@@ -352,7 +351,7 @@ export class WatchLog implements StoreListener {
 
   /** Room for one entry in the worker buffer: its offset with the common fields written, or -1 (dropped). */
   private begin(kind: EntryKind, tailLen: number): number {
-    if (tailLen > KEY_MAX) tailLen = KEY_MAX;
+    if (tailLen > KEY_MAX_LENGTH) tailLen = KEY_MAX_LENGTH;
     const at = this.workEnd;
     if (this.work.length - at < ENTRY_RESERVE) {
       this.stats.log_worker_dropped++;
@@ -375,7 +374,7 @@ export class WatchLog implements StoreListener {
 
   private putTail(at: number, src: Buffer, start: number, len: number): void {
     const work = this.work;
-    if (len > KEY_MAX) len = KEY_MAX;
+    if (len > KEY_MAX_LENGTH) len = KEY_MAX_LENGTH;
     const to = at + ENTRY_HEADER;
     if (len <= 32) for (let i = 0; i < len; i++) work[to + i] = src[start + i]!;
     else src.copy(work, to, start, start + len);

@@ -10,9 +10,9 @@ import { OUT_YIELD_BYTES, Session } from '../protocol/session.js';
 import { SessionAction } from '../protocol/reader-contract.js';
 import { FRONT_ENDS } from '../protocol/front-ends.js';
 import { SocketWriter } from './socket-writer.js';
-import { setReadTarget, type ReadTarget } from './static-read.js';
+import { readTlsStatically, setReadTarget, type ReadTarget } from './static-read.js';
 import { CloseReason, ConnTransport, type WatchSink } from '../log/watch.js';
-import { HANDSHAKE_TIMEOUT_MS, type TlsServerContext } from './tls-context.js';
+import { HANDSHAKE_TIMEOUT_MS, handshakeFailureLine, peerSubject, type HandshakeFailure, type TlsServerContext } from './tls-context.js';
 
 /** Replies queued in the socket beyond this stop reading from it until 'drain'. */
 export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
@@ -27,6 +27,9 @@ const CLOSE_FLUSH_MS = 5000;
 
 /** memcached's answer to a connection beyond -c (maxconns_fast), then it closes. */
 const REPLY_TOO_MANY_CONNECTIONS = Buffer.from('ERROR Too many open connections\r\n', 'latin1');
+
+/** How a connection's bytes arrive: see the Connection constructor. */
+type ReadPath = 'static' | 'data' | 'tls';
 
 /** memcached numbers its connections by fd; its first listener is fd 23. */
 export const FIRST_CONN_ID = 23;
@@ -128,7 +131,7 @@ export class ConnectionHub {
     this.clients++;
     this.ctx.counters.total_connections++;
     this.syncCurrConnections();
-    if (tlsContext === null) this.attach(socket, socket, transport, listenAddr, isStaticRead);
+    if (tlsContext === null) this.attach(socket, socket, transport, listenAddr, isStaticRead ? 'static' : 'data');
     else this.handshake(socket, transport, listenAddr, tlsContext);
   }
 
@@ -139,27 +142,38 @@ export class ConnectionHub {
   private handshake(raw: net.Socket, transport: Transport, listenAddr: string, tlsContext: TlsServerContext): void {
     const counters = this.ctx.counters;
     this.handshaking.add(raw);
-    const secure = new tls.TLSSocket(raw, {
+    // on the TCP socket itself, before TLS wraps it (the TLSSocket's own calls in Connection
+    // left 100 KiB replies stalling behind Nagle's algorithm)
+    raw.setNoDelay(true);
+    raw.setKeepAlive(true);
+    const options: tls.TLSSocketOptions = {
       isServer: true,
       secureContext: tlsContext.secureContext,
       requestCert: tlsContext.requestCert,
       rejectUnauthorized: false, // checked below, as memcached's verify modes ask
-    });
+    };
+    if (tlsContext.sessionServer !== null) options.server = tlsContext.sessionServer;
+    const secure = new tls.TLSSocket(raw, options);
     let isDone = false;
-    const failHandshake = (): void => {
+    const log = this.ctx.log;
+    /** cause: what broke it (memcached's -v line names it); null: our timeout (memcached has none). */
+    const failHandshake = (cause: HandshakeFailure | null): void => {
       if (isDone) return;
       isDone = true;
       clearTimeout(timer);
       this.handshaking.delete(raw);
       counters.ssl_handshake_errors++;
+      if (cause !== null && log.level >= 1) log.line(handshakeFailureLine(cause));
       secure.destroy();
       raw.destroy();
       this.releaseSlot();
     };
-    const timer = setTimeout(failHandshake, HANDSHAKE_TIMEOUT_MS);
+    const timer = setTimeout(() => failHandshake(null), HANDSHAKE_TIMEOUT_MS);
     timer.unref();
-    secure.on('error', failHandshake);
-    raw.once('close', failHandshake); // gone before the handshake ended
+    const onError = (e: Error): void => failHandshake(e);
+    const onClose = (): void => failHandshake('closed'); // gone before the handshake ended
+    secure.on('error', onError);
+    raw.once('close', onClose);
     secure.once('secure', () => {
       if (isDone) return;
       if (tlsContext.requestCert && !isPeerVerified(secure)) {
@@ -168,25 +182,32 @@ export class ConnectionHub {
         const peer = secure.getPeerCertificate();
         const hasCert = peer !== null && Object.keys(peer).length > 0;
         if (tlsContext.rejectUnauthorized || hasCert) {
-          failHandshake();
+          failHandshake('refused');
           return;
         }
       }
       isDone = true;
       clearTimeout(timer);
       this.handshaking.delete(raw);
-      secure.off('error', failHandshake);
-      raw.off('close', failHandshake);
-      this.attach(secure, raw, transport, listenAddr, false);
+      secure.off('error', onError);
+      raw.off('close', onClose);
+      const id = this.attach(secure, raw, transport, listenAddr, 'tls');
+      if (tlsContext.requestCert && log.level >= 2) {
+        const subject = peerSubject(secure);
+        if (subject !== null) log.line('<' + id + ' TLS client certificate subject: ' + subject);
+      }
     });
   }
 
-  /** A counted client socket becomes a Connection (named after the raw socket's peer). */
-  private attach(socket: net.Socket, raw: net.Socket, transport: Transport, listenAddr: string, isStaticRead: boolean): void {
+  /**
+   * A counted client socket becomes a Connection (named after the raw socket's peer); returns
+   * its id. reads: how its bytes arrive (see Connection).
+   */
+  private attach(socket: net.Socket, raw: net.Socket, transport: Transport, listenAddr: string, reads: ReadPath): number {
     const ctx = this.ctx;
     const id = this.allocateId();
     const info: ConnInfo = { id, transport, peer: peerName(raw, transport), listenAddr };
-    const conn = new Connection(this, socket, new Session(ctx, info, FRONT_ENDS), isStaticRead, socket !== raw);
+    const conn = new Connection(this, socket, new Session(ctx, info, FRONT_ENDS), reads);
     this.conns.add(conn);
     if (ctx.watch.wantsConnEvents) conn.logConnEvent(true);
     if (ctx.log.level >= 2) {
@@ -202,6 +223,7 @@ export class ConnectionHub {
           break;
       }
     }
+    return id;
   }
 
   /** Called once per connection when its socket has closed. */
@@ -293,10 +315,17 @@ export class Connection implements ReadTarget, WatchSink {
   private isEnding: boolean;
   private isEof: boolean;
   private isGone: boolean;
+  /** A TLSSocket: closing sends close_notify first. */
+  private readonly isTls: boolean;
   private resolveClosed: () => void;
 
-  /** isTls: a TLSSocket, written through its stream (its handle is not the kernel's socket). */
-  constructor(hub: ConnectionHub, socket: net.Socket, session: Session, isStaticRead: boolean, isTls = false) {
+  /**
+   * reads: 'static', a socket built by static-read.ts; 'data', an ordinary socket's 'data'
+   * events; 'tls', a TLSSocket after its handshake (static reads when static-read.ts can,
+   * else 'data'), written through its stream (its handle is not the kernel's socket).
+   */
+  constructor(hub: ConnectionHub, socket: net.Socket, session: Session, reads: ReadPath) {
+    const isTls = reads === 'tls';
     this.hub = hub;
     this.socket = socket;
     this.session = session;
@@ -310,6 +339,7 @@ export class Connection implements ReadTarget, WatchSink {
     this.isEnding = false;
     this.isEof = false;
     this.isGone = false;
+    this.isTls = isTls;
     this.resolveClosed = ignore;
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
@@ -336,11 +366,16 @@ export class Connection implements ReadTarget, WatchSink {
         }
         ctx.counters.conns_closed_idle++;
         session.closeReason = CloseReason.IdleTimeout;
-        socket.destroy();
+        this.destroy();
       });
     }
-    if (isStaticRead) setReadTarget(socket, this);
-    else socket.on('data', (chunk: Buffer) => this.onBytes(chunk, chunk.length));
+    if (reads === 'static') setReadTarget(socket, this);
+    else if (!isTls || !readTlsStatically(socket, this)) socket.on('data', (chunk: Buffer) => this.onBytes(chunk, chunk.length));
+    else if (socket.readableLength > 0) {
+      // decrypted before the switch (not expected: 'secure' comes before any application byte)
+      const early = socket.read() as Buffer;
+      this.onBytes(early, early.length);
+    }
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.onDrain());
     socket.on('error', ignore); // ECONNRESET and friends: 'close' follows
@@ -587,6 +622,13 @@ export class Connection implements ReadTarget, WatchSink {
   destroy(): void {
     if (this.isGone) return;
     this.writer.close();
+    if (this.isTls && !this.socket.destroyed) {
+      // memcached's SSL_shutdown before close: a close_notify alert after the queued records
+      this.isEnding = true;
+      this.socket.destroySoon();
+      setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_MS).unref();
+      return;
+    }
     this.socket.destroy();
   }
 

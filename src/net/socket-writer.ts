@@ -19,7 +19,7 @@
 // itself rather than asking the socket's stream state on every write.
 
 import type net from 'node:net';
-import { STREAM_BINDING } from './stream-binding.js';
+import { socketHandle, STREAM_BINDING } from './stream-binding.js';
 
 interface StreamHandle {
   writeBuffer(req: WriteReq, buf: Uint8Array): number;
@@ -88,7 +88,7 @@ export class SocketWriter {
   constructor(socket: net.Socket, onWritten: () => void, allowDirect = true) {
     this.socket = socket;
     this.onWritten = onWritten;
-    const handle = BINDING !== null && allowDirect ? (socket as unknown as { _handle?: unknown })._handle : null;
+    const handle = BINDING !== null && allowDirect ? socketHandle(socket) : null;
     this.handle = isStreamHandle(handle) ? handle : null;
     this.isStreamUsed = false;
     this.isClosed = false;
@@ -148,7 +148,7 @@ export class SocketWriter {
     const socket = this.socket;
     if (this.isStreamUsed && socket.writableLength !== 0) return null;
     // destroy() drops the socket's handle at once (and closes it): never write to a closed one
-    if ((socket as unknown as { _handle?: unknown })._handle !== handle) return null;
+    if (socketHandle(socket) !== handle) return null;
     return handle;
   }
 

@@ -21,7 +21,7 @@
 
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
-import { isPlainSockets } from './stream-binding.js';
+import { isPlainSockets, serverHandle } from './stream-binding.js';
 
 /**
  * One read's worth: the size of Node's own per-read allocation (memcached starts at 16 KiB; a
@@ -30,7 +30,6 @@ import { isPlainSockets } from './stream-binding.js';
  */
 const READ_BUFFER_BYTES = 16 * 1024;
 const READ_BUFFER = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-
 
 /** What a stream connection does with the bytes of one read. */
 export interface ReadTarget {
@@ -84,6 +83,49 @@ function onreadFor(slot: ReadSlot): { buffer: () => Buffer | undefined; callback
   };
 }
 
+/** The fields net.Socket's constructor fills from `onread`, found on a socket by their names. */
+interface OnreadFields {
+  readonly buffer: symbol;
+  readonly callback: symbol;
+  readonly generator: symbol;
+}
+
+function onreadFields(socket: net.Socket): OnreadFields | null {
+  const byName = new Map<string | undefined, symbol>();
+  for (const sym of Object.getOwnPropertySymbols(socket)) byName.set(sym.description, sym);
+  const buffer = byName.get('kBuffer');
+  const callback = byName.get('kBufferCb');
+  const generator = byName.get('kBufferGen');
+  if (buffer === undefined || callback === undefined || generator === undefined) return null;
+  return { buffer, callback, generator };
+}
+
+/**
+ * A TLS socket's decrypted bytes through the same path as a plain one's: the shared buffer, or
+ * straight into an item. Node honours `onread` only for TLS sockets it connects itself, not for
+ * one wrapped around an accepted socket, so this sets the three fields `onread` would have set
+ * and hands the TLS handle the buffer (OpenSSL's output is copied into it rather than into a
+ * fresh Buffer per read: no garbage per record). Called once the handshake is done, in the
+ * 'secure' event, before any application byte is read. Returns false, changing nothing, when
+ * the socket does not look as expected; its bytes then come as 'data' events.
+ */
+export function readTlsStatically(socket: net.Socket, target: ReadTarget): boolean {
+  if (isPlainSockets) return false;
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle;
+  const fields = onreadFields(socket);
+  if (fields === null || handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
+  const slot = new ReadSlot();
+  slot.target = target;
+  const onread = onreadFor(slot);
+  const fieldsOf = socket as unknown as Record<symbol, unknown>;
+  fieldsOf[fields.buffer] = READ_BUFFER;
+  fieldsOf[fields.callback] = onread.callback;
+  fieldsOf[fields.generator] = onread.buffer;
+  (handle.useUserBuffer as (buf: Uint8Array) => void).call(handle, READ_BUFFER);
+  (socket as SlottedSocket)[SLOT] = slot;
+  return true;
+}
+
 interface ListenHandle {
   onconnection?: unknown;
 }
@@ -97,9 +139,9 @@ export type AcceptError = (message: string) => void;
  */
 export function acceptWithStaticReads(server: net.Server, onSocket: (socket: net.Socket) => void, onError: AcceptError): boolean {
   if (isPlainSockets) return false;
-  const handle = (server as unknown as { _handle?: ListenHandle | null })._handle;
-  if (handle === null || handle === undefined || typeof handle.onconnection !== 'function') return false;
-  handle.onconnection = (status: number, clientHandle: unknown): void => {
+  const handle = serverHandle(server);
+  if (typeof handle !== 'object' || handle === null || typeof (handle as ListenHandle).onconnection !== 'function') return false;
+  (handle as ListenHandle).onconnection = (status: number, clientHandle: unknown): void => {
     if (status !== 0 || clientHandle === undefined) {
       onError('accept(): ' + (status < 0 ? getSystemErrorName(status) : String(status)));
       return;

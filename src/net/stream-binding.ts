@@ -1,14 +1,16 @@
-// Node's stream_wrap binding (through process.binding, which Node 20 still offers for it): the
-// write request class and the shared state array its stream handles report through. Used by
-// socket-writer.ts (writes straight to the handle) and static-read.ts (a leaner onread). null
-// when MEMCACHEDTS_PLAIN_SOCKETS=1 or when this Node does not have it in the expected shape;
-// both modules then leave Node's own socket code in charge.
+// net's one door to Node's internals: the stream_wrap binding (through process.binding, which
+// Node 20 still offers for it: the write request class and the shared state array its stream
+// handles report through) and the libuv handles behind sockets and servers (`_handle`).
+// socket-writer.ts writes straight to a socket's handle; static-read.ts takes over a listening
+// server's accept. Both check what they get and fall back to Node's own socket code when
+// MEMCACHEDTS_PLAIN_SOCKETS=1 or when this Node does not look as expected.
+
+import type net from 'node:net';
 
 export interface StreamBinding {
   WriteWrap: new () => object;
-  /** Int32Array: the byte count of the last read, of the last write, whether it went async. */
+  /** Int32Array: the byte count of the last write, and whether it went async. */
   streamBaseState: Int32Array;
-  kReadBytesOrError: number;
   kBytesWritten: number;
   kLastWriteWasAsync: number;
 }
@@ -23,11 +25,22 @@ function loadBinding(): StreamBinding | null {
     if (typeof binding !== 'function') return null;
     const b = binding.call(process, 'stream_wrap') as Partial<StreamBinding> | null;
     if (b === null || typeof b.WriteWrap !== 'function' || !(b.streamBaseState instanceof Int32Array)) return null;
-    if (typeof b.kBytesWritten !== 'number' || typeof b.kLastWriteWasAsync !== 'number' || typeof b.kReadBytesOrError !== 'number') return null;
+    if (typeof b.kBytesWritten !== 'number' || typeof b.kLastWriteWasAsync !== 'number') return null;
     return b as StreamBinding;
   } catch {
     return null;
   }
 }
 
+/** null when plain sockets are asked for or this Node's binding has another shape. */
 export const STREAM_BINDING: StreamBinding | null = loadBinding();
+
+/** The libuv handle behind a socket (a TCPWrap, PipeWrap or TLSWrap), null once it is closed. */
+export function socketHandle(socket: net.Socket): unknown {
+  return (socket as unknown as { _handle?: unknown })._handle ?? null;
+}
+
+/** The listening handle behind a server, null when it does not listen. */
+export function serverHandle(server: net.Server): unknown {
+  return (server as unknown as { _handle?: unknown })._handle ?? null;
+}

@@ -1,20 +1,26 @@
-// -Z: the server's TLS context, built once at start from the -o ssl_* settings with Node's tls
-// (OpenSSL, as memcached's). A missing or unreadable file, a bad key or cipher list fails the
-// start with memcached's line (its ssl_init/load_server_certificates) and EX_USAGE.
+// -Z: the server's TLS context, built at start from the -o ssl_* settings with Node's tls
+// (OpenSSL, as memcached's), and again by `refresh_certs`. A missing or unreadable file, a bad
+// key or cipher list fails the start with memcached's line (its ssl_init /
+// load_server_certificates) and EX_USAGE; the same line is refresh_certs' answer.
 
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import tls from 'node:tls';
 import type { SslSettings } from '../config/settings.js';
 import { ConfigError, ExitCode, errnoCode } from '../errors.js';
+import type { TlsControl } from '../server-context.js';
+import { createSessionServer } from './tls-sessions.js';
 
-/** What a TLS listener needs to wrap an accepted socket. */
+/** What a TLS listener needs to wrap an accepted socket (read at each accept: refresh_certs swaps it). */
 export interface TlsServerContext {
   readonly secureContext: tls.SecureContext;
   /** verify modes 1..3 ask the client for a certificate. */
   readonly requestCert: boolean;
   /** verify modes 2 and 3 refuse a client without a valid one. */
   readonly rejectUnauthorized: boolean;
+  /** ssl_session_cache: the server whose events keep the sessions (tls-sessions.ts); null when off. */
+  readonly sessionServer: tls.Server | null;
 }
 
 /** A handshake not finished by then is dropped and counted (it holds a -c slot meanwhile). */
@@ -37,6 +43,10 @@ function capitalize(s: string): string {
 
 /** memcached's NULL path: OpenSSL is handed a null file name. */
 const NULL_PATH_ERROR = 'error:8000000E:system library::Bad address';
+/** OpenSSL's text for a CA file holding no certificate. */
+const NO_CERT_OR_CRL_ERROR = 'error:05800088:x509 certificate routines::no certificate or crl found';
+/** Node's ticketKeys: 16 bytes of name, 16 of HMAC secret, 16 of AES key. */
+const TICKET_KEYS_BYTES = 48;
 
 function readPem(path: string | null, what: string): Buffer {
   if (path === null) throw new ConfigError(`Error loading the ${what}: (null) : ${NULL_PATH_ERROR}`, ExitCode.Usage);
@@ -51,8 +61,23 @@ function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Builds the context or throws ConfigError (exit 64) with memcached's message. */
-export function loadTlsContext(ssl: SslSettings): TlsServerContext {
+/** A CA file OpenSSL's X509_load_cert_crl_file would find nothing in. */
+const PEM_CERT_OR_CRL = /-----BEGIN (?:TRUSTED |X509 )?CERTIFICATE-----|-----BEGIN X509 CRL-----/;
+
+/** memcached's SESSION_ID_CONTEXT role: sessions are resumable only by this server. */
+const SESSION_ID_CONTEXT = 'memcachedts';
+
+/** What every context of one server shares, so that a refresh keeps issued tickets valid. */
+interface SharedContextOptions {
+  readonly ticketKeys: Buffer;
+  readonly sessionIdContext?: string;
+}
+
+/**
+ * Builds a SecureContext from the ssl_* files or throws ConfigError (exit 64 at start) with
+ * memcached's message for the first file that fails (its load_server_certificates order).
+ */
+function buildSecureContext(ssl: SslSettings, shared: SharedContextOptions): tls.SecureContext {
   const cert = readPem(ssl.chainCert, 'certificate chain');
   // memcached reads the key from ssl_key; with no ssl_key OpenSSL is given a NULL path.
   const key = readPem(ssl.key, 'key');
@@ -60,7 +85,7 @@ export function loadTlsContext(ssl: SslSettings): TlsServerContext {
     throw new ConfigError(`Error loading the key: ${ssl.key} : memcachedts reads PEM keys only (ssl_keyformat=1)`, ExitCode.Usage);
   }
   const ca = ssl.caCert !== null ? readPem(ssl.caCert, 'CA certificate') : undefined;
-  const options: tls.SecureContextOptions = { minVersion: MIN_VERSIONS[ssl.minVersion] ?? 'TLSv1.2' };
+  const options: tls.SecureContextOptions = { ...shared, minVersion: MIN_VERSIONS[ssl.minVersion] ?? 'TLSv1.2' };
   let context: tls.SecureContext;
   try {
     context = tls.createSecureContext({ ...options, cert });
@@ -73,6 +98,9 @@ export function loadTlsContext(ssl: SslSettings): TlsServerContext {
     throw new ConfigError(`Error loading the key: ${ssl.key} : ${reason(e)}`, ExitCode.Usage);
   }
   if (ca !== undefined) {
+    if (!PEM_CERT_OR_CRL.test(ca.toString('latin1'))) {
+      throw new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${NO_CERT_OR_CRL_ERROR}`, ExitCode.Usage);
+    }
     try {
       context = tls.createSecureContext({ ...options, cert, key, ca });
     } catch (e: unknown) {
@@ -86,5 +114,77 @@ export function loadTlsContext(ssl: SslSettings): TlsServerContext {
       throw new ConfigError(`Error setting the provided cipher(s): ${ssl.ciphers}`, ExitCode.Usage);
     }
   }
-  return { secureContext: context, requestCert: ssl.verifyMode >= 1, rejectUnauthorized: ssl.verifyMode >= 2 };
+  return context;
+}
+
+/**
+ * The server's TLS: the context new connections get, swapped whole by refresh_certs (live
+ * connections keep the one they shook hands with, as memcached's SSL objects do), the time of
+ * the last load, and the session cache.
+ */
+export class ServerTls implements TlsServerContext, TlsControl {
+  private readonly ssl: SslSettings;
+  private readonly shared: SharedContextOptions;
+  private context: tls.SecureContext;
+  private loadedAtMs: number;
+  readonly requestCert: boolean;
+  readonly rejectUnauthorized: boolean;
+  readonly sessionServer: tls.Server | null;
+
+  /** Loads the files or throws ConfigError; onNewSession counts ssl_new_sessions. */
+  constructor(ssl: SslSettings, onNewSession: () => void) {
+    this.ssl = ssl;
+    const ticketKeys = crypto.randomBytes(TICKET_KEYS_BYTES);
+    this.shared = ssl.sessionCache ? { ticketKeys, sessionIdContext: SESSION_ID_CONTEXT } : { ticketKeys };
+    this.context = buildSecureContext(ssl, this.shared);
+    this.loadedAtMs = Date.now();
+    this.requestCert = ssl.verifyMode >= 1;
+    this.rejectUnauthorized = ssl.verifyMode >= 2;
+    this.sessionServer = ssl.sessionCache ? createSessionServer(onNewSession) : null;
+  }
+
+  get secureContext(): tls.SecureContext {
+    return this.context;
+  }
+
+  get certsLoadedAtMs(): number {
+    return this.loadedAtMs;
+  }
+
+  refreshCerts(): string | null {
+    try {
+      this.context = buildSecureContext(this.ssl, this.shared);
+    } catch (e: unknown) {
+      if (e instanceof ConfigError) return e.message;
+      throw e;
+    }
+    this.loadedAtMs = Date.now();
+    return null;
+  }
+}
+
+/** Why a handshake failed: OpenSSL's (or the socket's) error, the peer gone, or its certificate refused. */
+export type HandshakeFailure = Error | 'closed' | 'refused';
+
+/**
+ * memcached's -v line for a failed SSL_accept: SSL_get_error's code (1 SSL_ERROR_SSL, 5
+ * SSL_ERROR_SYSCALL) and strerror(errno), which is "Success" unless the socket itself failed.
+ */
+export function handshakeFailureLine(cause: HandshakeFailure): string {
+  let code = 1;
+  let text = 'Success';
+  if (cause === 'closed') {
+    code = 5;
+  } else if (cause !== 'refused' && errnoCode(cause) === 'ECONNRESET') {
+    code = 5;
+    text = 'Connection reset by peer';
+  }
+  return 'SSL connection failed with error code : ' + code + ' : ' + text;
+}
+
+/** The client certificate's subject as OpenSSL's one-line form prints it (`/O=Example/CN=client`), or null. */
+export function peerSubject(secure: tls.TLSSocket): string | null {
+  const cert = secure.getPeerX509Certificate();
+  if (cert === undefined || cert.subject === '') return null;
+  return '/' + cert.subject.split('\n').join('/');
 }

@@ -104,9 +104,8 @@ export class AuthThrottle {
   admit(key: string, nowMs: number): Admission {
     const o = this.options;
     const rec = this.peers.get(key);
-    if (rec === undefined || nowMs - rec.windowStartMs > o.windowMs) return NOW;
+    if (rec === undefined || !this.isThrottled(rec, nowMs)) return NOW;
     const over = rec.failures - o.threshold;
-    if (over < 0) return NOW;
     const delay = Math.min((over + 1) * o.baseDelayMs, o.maxDelayMs);
     const startMs = (rec.notBeforeMs > nowMs ? rec.notBeforeMs : nowMs) + delay;
     if (startMs - nowMs > o.maxDelayMs) return { waitMs: o.maxDelayMs, isRefused: true };
@@ -202,16 +201,17 @@ export class AuthThrottle {
     }
   }
 
-  /** Peers whose failure replies are being held back now (over the threshold within their window). */
-  throttledPeerCount(nowMs: number): number {
-    const o = this.options;
-    let n = 0;
-    for (const rec of this.peers.values()) {
-      if (rec.failures > o.threshold && nowMs - rec.windowStartMs <= o.windowMs) n++;
-    }
-    return n;
+  /** A source whose next attempt admit() holds back: threshold failures or more within its window. */
+  private isThrottled(rec: PeerRecord, nowMs: number): boolean {
+    return rec.failures >= this.options.threshold && nowMs - rec.windowStartMs <= this.options.windowMs;
   }
 
+  /** Sources being throttled now: their next attempt would wait (memcachedts_auth_throttled_peers). */
+  throttledPeerCount(nowMs: number): number {
+    let n = 0;
+    for (const rec of this.peers.values()) if (this.isThrottled(rec, nowMs)) n++;
+    return n;
+  }
 }
 
 /**
@@ -262,5 +262,4 @@ function ipv6Prefix64(addr: string): string | null {
   }
   const text = out.join(':');
   return text === '0:0:0:0' ? '' : text; // `::/64`
-
 }

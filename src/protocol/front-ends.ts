@@ -1,12 +1,12 @@
 // The protocol front ends a session can use: the classic text one (with meta commands) and
 // the binary one. net/ hands this to every Session it opens (session.ts cannot import the
-// readers itself: they import it).
+// front ends itself: they import it).
 
 import type { FrontEnds } from './session.js';
-import { createTextReader } from './text/reader.js';
-import { createBinaryReader } from './binary/reader.js';
+import { createTextFrontEnd } from './text/front-end.js';
+import { createBinaryFrontEnd } from './binary/front-end.js';
 
 export const FRONT_ENDS: FrontEnds = Object.freeze({
-  text: createTextReader,
-  binary: createBinaryReader,
+  text: createTextFrontEnd,
+  binary: createBinaryFrontEnd,
 });

@@ -10,6 +10,7 @@
 // caches, and idle connections hold no reply memory.
 
 import { copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../common/byte-copy.js';
+import { KEY_MAX_LENGTH } from '../common/limits.js';
 
 const CHUNK_BYTES = 64 * 1024;
 /** A chunk with less room than this after a take is retired (a fresh one follows). */
@@ -33,6 +34,14 @@ export const ZERO_COPY_MIN = 16 * 1024;
 /** Releases the pin on an item whose value a zero-copy piece referenced (Store.unpin). */
 export interface PinReleaser {
   unpin(ref: number): void;
+}
+
+/** Where item bytes come from (the store: Store's methods of the same names). */
+export interface ItemBytes {
+  valueSlice(ref: number, withCrlf: boolean): Buffer | null;
+  pin(ref: number): void;
+  copyValue(ref: number, valueOffset: number, dst: Buffer, dstStart: number, len: number, dstView?: DataView): void;
+  copyKey(ref: number, dst: Buffer, dstStart: number): number;
 }
 // A connection holds no chunk until it first replies (1,000 idle connections cost nothing).
 const NO_CHUNK = Buffer.alloc(0);
@@ -67,11 +76,11 @@ function giveToPool(c: Chunk): void {
 }
 
 export class OutBuffer {
-  cur: Buffer; // the chunk being filled (always a whole chunk)
-  curView: DataView; // a DataView of cur, for copies that allocate nothing (common/byte-copy.ts)
+  private cur: Buffer; // the chunk being filled (always a whole chunk)
+  private curView: DataView; // a DataView of cur, for copies that allocate nothing (common/byte-copy.ts)
   private curChunk: Chunk; // cur with its views
   private readonly srcViews: LastViewCache; // of the buffers appended from (the read buffer, mostly)
-  pos: number; // next free byte in cur
+  private pos: number; // next free byte in cur
   private base: number; // cur[base, pos) is appended and not yet taken; cur[0, base) was handed out
   private full: Buffer[]; // pieces of retired chunks not yet taken, in order
   /** The array take() last handed out: emptied and kept as spareFull at recycle(). */
@@ -111,7 +120,7 @@ export class OutBuffer {
   }
 
   /** Makes room for n contiguous bytes at cur[pos]. */
-  ensure(n: number): void {
+  private ensure(n: number): void {
     if (this.cur.length - this.pos >= n) return;
     if (this.pos > this.base) {
       this.full.push(this.piece(this.base, this.pos));
@@ -157,11 +166,47 @@ export class OutBuffer {
   }
 
   /**
+   * An item's value of len bytes, then its \r\n when withCrlf (text and meta; binary values
+   * have none). A large one goes out as a pinned view of its slab page when the connection
+   * allows it (pinReleaser set), anything else is copied.
+   */
+  appendValue(items: ItemBytes, ref: number, len: number, withCrlf: boolean): void {
+    if (len >= ZERO_COPY_MIN && this.pinReleaser !== null) {
+      const view = items.valueSlice(ref, withCrlf);
+      if (view !== null) {
+        items.pin(ref);
+        this.appendPinned(view, ref);
+        return;
+      }
+    }
+    // Copied in chunk-sized pieces: a value need not be contiguous in the reply.
+    let off = 0;
+    while (off < len) {
+      let room = this.cur.length - this.pos;
+      if (room === 0) {
+        this.ensure(len - off < CHUNK_BYTES ? len - off : CHUNK_BYTES);
+        room = this.cur.length - this.pos;
+      }
+      const n = len - off < room ? len - off : room;
+      items.copyValue(ref, off, this.cur, this.pos, n, this.curView);
+      this.pos += n;
+      off += n;
+    }
+    if (withCrlf) this.appendCrlf();
+  }
+
+  /** An item's key, read from the item (stats cachedump). */
+  appendItemKey(items: ItemBytes, ref: number): void {
+    this.ensure(KEY_MAX_LENGTH);
+    this.pos += items.copyKey(ref, this.cur, this.pos);
+  }
+
+  /**
    * Appends a view of pinned item bytes without copying (a large value straight from its slab
    * page). The caller has pinned ref; the pin is released once the socket is done with the
-   * view (recycle) or the connection is gone (releaseAll). Only when pinReleaser is set.
+   * view (recycle) or the connection is gone (releaseAll).
    */
-  appendPinned(view: Buffer, ref: number): void {
+  private appendPinned(view: Buffer, ref: number): void {
     if (this.pos > this.base) {
       this.full.push(this.piece(this.base, this.pos));
       this.fullBytes += this.pos - this.base;
@@ -259,24 +304,16 @@ export class OutBuffer {
   }
 
   /** Big-endian integers for the binary protocol. */
-  appendUint16(n: number): void {
-    this.ensure(2);
-    this.cur.writeUInt16BE(n, this.pos);
-    this.pos += 2;
-  }
-
   appendUint32(n: number): void {
     this.ensure(4);
     this.cur.writeUInt32BE(n >>> 0, this.pos);
     this.pos += 4;
   }
 
-  /** 64-bit big-endian from a number below 2^53. */
-  appendUint64(n: number): void {
+  /** 64-bit big-endian from a uint64 (binary incr/decr results). */
+  appendBigUint64(n: bigint): void {
     this.ensure(8);
-    const hi = Math.floor(n / 4294967296);
-    this.cur.writeUInt32BE(hi >>> 0, this.pos);
-    this.cur.writeUInt32BE((n - hi * 4294967296) >>> 0, this.pos + 4);
+    this.cur.writeBigUInt64BE(n, this.pos);
     this.pos += 8;
   }
 

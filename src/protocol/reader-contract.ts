@@ -1,6 +1,6 @@
 // The contract between a session and its protocol front ends (the readers): what a reader
 // does with the input, what it tells net/ to do next, and who finishes a value block. Its own
-// module so that the session, the readers and the commands can all depend on it without
+// module so that the session, the front ends and the commands can all depend on it without
 // depending on one another.
 
 import type { ItemRef } from '../store/store.js';
@@ -11,9 +11,6 @@ export const SessionAction = {
   CloseNow: 2, // close without writing more
 } as const;
 export type SessionAction = (typeof SessionAction)[keyof typeof SessionAction];
-
-/** A value with at least this much still to come is read straight into its item. */
-export const DIRECT_READ_MIN = 8 * 1024;
 
 /**
  * A protocol front end. read() consumes bytes of buf[start, end) and returns how many;
@@ -33,16 +30,14 @@ export interface ProtocolReader {
    */
   onResume?(): void;
   /**
-   * Where the rest of a large value in progress (and its \r\n) should be read to: a view of
-   * the item's own memory; null when there is none. See Session.nextReadBuffer.
+   * len bytes arrived at the start of the buffer the session's ValueSink.directTarget() gave
+   * (already in place): the front end that started the value block takes them.
    */
-  directTarget?(): Buffer | null;
-  /** len bytes arrived at the start of the buffer directTarget() gave (already in place). */
   readInPlace?(buf: Buffer, len: number): void;
 }
 
 /**
- * Called by the text reader when a value block announced with Session.expectValue() is
+ * Called by the text front end when a value block a text or meta command announced is
  * complete. The type parameter is the Session (a parameter, so that this module needs no
  * import of session.ts).
  */

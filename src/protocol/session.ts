@@ -4,8 +4,9 @@
 
 import type { ServerContext } from '../server-context.js';
 import type { ConnInfo } from '../conn-info.js';
-import type { ItemRef, ItemView } from '../store/store.js';
-import { DIRECT_READ_MIN, SessionAction, type ProtocolReader, type ValueConsumer } from './reader-contract.js';
+import type { ItemView } from '../store/store.js';
+import { SessionAction, type ProtocolReader } from './reader-contract.js';
+import { ValueSink } from './value-sink.js';
 import { newItemView } from '../store/store.js';
 import { OutBuffer } from './out-buffer.js';
 import { Tokens } from './text/tokenizer.js';
@@ -15,7 +16,7 @@ import { CloseReason, type Watcher, type WatchSink } from '../log/watch.js';
 /**
  * The front ends a session switches between (-B, and the negotiation under -B auto). Handed in
  * by whoever opens the session (front-ends.ts has the real ones), so that this module does not
- * import the readers, which import it.
+ * import the front ends, which import it.
  */
 export interface FrontEnds {
   text(session: Session): ProtocolReader;
@@ -32,6 +33,8 @@ export class Session {
   readonly out: OutBuffer;
   readonly view: ItemView; // reused by every lookup
   readonly tokens: Tokens; // reused by the text and meta front ends
+  /** The value block being read (set, ms, binary SET...): started and fed by the front end. */
+  readonly value: ValueSink;
   reader: ProtocolReader;
   action: SessionAction;
   /** -S / -Y gate: false until authenticated when auth is on. */
@@ -61,20 +64,14 @@ export class Session {
   /** -o read_buf_mem_limit: this connection's read buffer and response objects; else null. */
   readonly buffers: ConnBuffers | null;
 
-  // Pending text value block (set/ms): the text reader copies bytes into the item.
-  valueRef: ItemRef;
-  valueLen: number; // bytes of value still expected, not counting \r\n
-  valueConsumer: ValueConsumer<Session> | null;
-  isSwallowing: boolean;
-
   // Input cursor: unconsumed bytes live in inBuf[inStart, inEnd).
   private inBuf: Buffer;
   private inStart: number;
   private inEnd: number;
   /** 1 when this turn began with a fresh read at a command line (see onData), else 0. */
   private turnExtra: number;
-  private textReader: ProtocolReader | null;
-  private binaryReader: ProtocolReader | null;
+  private textFrontEnd: ProtocolReader | null;
+  private binaryFrontEnd: ProtocolReader | null;
   private readonly frontEnds: FrontEnds;
   /** The buffer nextReadBuffer() handed out for the next read, if any. */
   private directView: Buffer | null;
@@ -88,6 +85,7 @@ export class Session {
     this.out = new OutBuffer();
     this.view = newItemView();
     this.tokens = new Tokens();
+    this.value = new ValueSink(ctx.store);
     this.action = SessionAction.Continue;
     this.isAuthenticated = ctx.sasl === null && ctx.asciiAuth === null;
     this.lastCommandTime = ctx.store.now();
@@ -103,15 +101,11 @@ export class Session {
     this.isRunning = false;
     // UDP sockets read into memcached's static buffer, outside the budget.
     this.buffers = ctx.bufferBudget !== null && conn.transport !== 'udp' ? new ConnBuffers(ctx.bufferBudget, ctx.counters) : null;
-    this.valueRef = -1;
-    this.valueLen = 0;
-    this.valueConsumer = null;
-    this.isSwallowing = false;
     this.inBuf = EMPTY;
     this.inStart = 0;
     this.inEnd = 0;
-    this.textReader = null;
-    this.binaryReader = null;
+    this.textFrontEnd = null;
+    this.binaryFrontEnd = null;
     this.directView = null;
     this.reader = this.initialReader();
   }
@@ -128,15 +122,15 @@ export class Session {
   }
 
   useText(): ProtocolReader {
-    if (this.textReader === null) this.textReader = this.frontEnds.text(this);
-    this.reader = this.textReader;
-    return this.textReader;
+    if (this.textFrontEnd === null) this.textFrontEnd = this.frontEnds.text(this);
+    this.reader = this.textFrontEnd;
+    return this.textFrontEnd;
   }
 
   useBinary(): ProtocolReader {
-    if (this.binaryReader === null) this.binaryReader = this.frontEnds.binary(this);
-    this.reader = this.binaryReader;
-    return this.binaryReader;
+    if (this.binaryFrontEnd === null) this.binaryFrontEnd = this.frontEnds.binary(this);
+    this.reader = this.binaryFrontEnd;
+    return this.binaryFrontEnd;
   }
 
   /** Stops handling requests until unpark() (an authentication attempt is pending). */
@@ -149,14 +143,6 @@ export class Session {
     if (!this.isParked) return;
     this.isParked = false;
     if (!this.isRunning && !this.isClosed) this.onUnpark?.();
-  }
-
-  /** Announces a value block of valueLen bytes (+\r\n) for the text reader; ref < 0 swallows. */
-  expectValue(ref: ItemRef, valueLen: number, consumer: ValueConsumer<Session>): void {
-    this.valueRef = ref;
-    this.valueLen = valueLen;
-    this.valueConsumer = consumer;
-    this.isSwallowing = ref < 0;
   }
 
   /**
@@ -183,8 +169,9 @@ export class Session {
     }
     // memcached counts -R down from conn_new_cmd: a read event that starts at a command line
     // handles reqs_per_event + 1 requests before its first yield, a resumed turn (or one that
-    // completes a value block first) reqs_per_event.
-    this.turnExtra = this.valueConsumer === null ? 1 : 0;
+    // completes a value block first) reqs_per_event. The binary front end counts every read
+    // event as starting at a command line (memcached yields less often there: kept as it was).
+    this.turnExtra = this.value.isActive && this.reader === this.textFrontEnd ? 0 : 1;
     if (this.inEnd === this.inStart) {
       // Fast path: parse straight from the socket's chunk, keep only the leftover.
       const used = this.run(chunk, 0, len);
@@ -205,7 +192,7 @@ export class Session {
   private settleBuffers(buffers: ConnBuffers): void {
     if (this.hasYielded) return;
     buffers.releaseResponses();
-    if (this.inEnd === this.inStart && this.valueLen === 0 && this.valueConsumer === null) buffers.releaseReadBuffer();
+    if (this.inEnd === this.inStart && !this.value.isActive) buffers.releaseReadBuffer();
   }
 
   /**
@@ -215,13 +202,9 @@ export class Session {
    * it cannot take bytes of the next request.
    */
   nextReadBuffer(): Buffer | null {
-    if (this.valueLen < DIRECT_READ_MIN) {
-      this.directView = null; // no large value in progress (nearly always)
-      return null;
-    }
     let view: Buffer | null = null;
-    if (this.action === SessionAction.Continue && !this.hasYielded && this.inEnd === this.inStart && this.reader.directTarget !== undefined) {
-      view = this.reader.directTarget();
+    if (this.action === SessionAction.Continue && !this.hasYielded && this.inEnd === this.inStart) {
+      view = this.value.directTarget(); // null: no large value in progress (nearly always)
     }
     this.directView = view;
     return view;
@@ -254,13 +237,9 @@ export class Session {
     this.inEnd = 0;
     this.hasYielded = false;
     this.action = SessionAction.Continue;
-    if (this.valueRef >= 0) this.ctx.store.release(this.valueRef);
-    this.valueRef = -1;
-    this.valueLen = 0;
-    this.valueConsumer = null;
-    this.isSwallowing = false;
-    this.textReader?.reset();
-    this.binaryReader?.reset();
+    this.value.abandon();
+    this.textFrontEnd?.reset();
+    this.binaryFrontEnd?.reset();
   }
 
   /** Called by net/ when the connection is gone: frees a half-received item. */
@@ -271,10 +250,7 @@ export class Session {
       this.watcher = null;
     }
     this.isClosed = true;
-    if (this.valueRef >= 0) {
-      this.ctx.store.release(this.valueRef);
-      this.valueRef = -1;
-    }
+    this.value.abandon();
     if (this.inBuf.length > INPUT_INITIAL_BYTES) this.inBuf = EMPTY;
   }
 
@@ -325,7 +301,7 @@ export class Session {
       // Also yield once a batch's replies pass OUT_YIELD_BYTES: net/ writes them and stops
       // reading from a client that does not read its replies (bounded output per connection).
       const isOutFull = this.out.length >= OUT_YIELD_BYTES;
-      if (this.valueLen !== 0) continue; // a request is done only once its value is in
+      if (this.value.valueLeft !== 0) continue; // a request is done only once its value is in
       requests++;
       if (pos === end) {
         // memcached's write of the replies takes one more of its -R turns, so a turn that ends

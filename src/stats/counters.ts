@@ -25,6 +25,7 @@ export class Counters {
   conns_closed_protocol_error = 0;
   conns_closed_idle = 0;
   ssl_handshake_errors = 0;
+  ssl_new_sessions = 0; // with -o ssl_session_cache: sessions OpenSSL created (net/tls-sessions.ts)
 
   /** `stats reset` zeroes what memcached's does (not the gauges). */
   reset(): void {
@@ -47,5 +48,6 @@ export class Counters {
     this.conns_closed_protocol_error = 0;
     this.conns_closed_idle = 0;
     this.ssl_handshake_errors = 0;
+    this.ssl_new_sessions = 0;
   }
 }

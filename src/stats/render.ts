@@ -108,9 +108,10 @@ export function emitGeneralStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('log_watcher_sent', ws.log_watcher_sent);
   emit('log_watchers', ws.log_watchers);
   if (s.ssl.enabled) {
+    if (s.ssl.sessionCache) emit('ssl_new_sessions', ctx.counters.ssl_new_sessions);
     emit('ssl_handshake_errors', ctx.counters.ssl_handshake_errors);
-    // certificates are loaded once, at start (no refresh_certs yet)
-    emit('time_since_server_cert_refresh', Math.floor((Date.now() - ctx.startedAtMs) / 1000));
+    const loadedAtMs = ctx.tls?.certsLoadedAtMs ?? ctx.startedAtMs;
+    emit('time_since_server_cert_refresh', Math.floor((Date.now() - loadedAtMs) / 1000));
   }
   emit('unexpected_napi_ids', 0);
   emit('round_robin_fallback', 0);

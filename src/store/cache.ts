@@ -1,16 +1,19 @@
 // The slab-style store behind store.ts: the public verbs (memcached's items.c do_item_* on top
 // of slabs.c and assoc.c), single-threaded. The parts, one job each:
 //   slabs.ts          pages, slab classes, free lists, the global page pool
-//   slab-mover.ts     page moves: rescues, evictions_nomem;  slab-automove.ts  which page moves
+//   slab-mover.ts     page moves: rescues, evictions_nomem;  slab-automove.ts  which page moves, when
 //   hash-table.ts     the key index (murmur3, chaining, incremental doubling)
 //   lru.ts            the per-LRU lists;  lru-maintainer.ts  segments, tail pulls, eviction
 //   expiry.ts         exptime and flush_all;  clock.ts  the server clock
 //   item-data.ts      key/value bytes, chained items;  item-layout.ts  the chunk header
-//   crawler.ts        the expiry crawler and background timer;  stats.ts  counters, stats bodies
+//   crawler.ts        the expiry crawler and background timer
+//   stats.ts          counters, stats bodies;  admin.ts  the stats and admin verbs
+//   item-pins.ts      items whose bytes must stay put (a running verb's, zero-copy replies')
 // Item bytes live in 1 MiB pages off the V8 heap; no JavaScript object, string or Map entry
-// per item.
+// per item. Pages, hash tables and the store-wide state are in one StoreMemory (shared
+// memory); a Cache made over an existing one sees the same items (docs/threads.md).
 
-import { RuntimeSettings } from '../config/runtime-settings.js';
+import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
 import {
   AllocError,
@@ -35,6 +38,7 @@ import { MAX_SLAB_CLASSES } from './slab-classes.js';
 import {
   CLASS_MASK,
   HDR_BYTES,
+  headerWord,
   IF_CHAINED,
   IF_CONT,
   IF_FETCHED,
@@ -43,16 +47,16 @@ import {
   IF_TOKEN,
   IF_USED,
   ITEM_BITS_MASK,
+  keyOffset,
   LRU_COLD,
   LRU_HOT,
-  LRU_TEMP,
-  LRU_WARM,
   mcItemTotal,
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
   NIL,
-  REF_OFF_MASK,
-  REF_PAGE_STRIDE,
+  pageIndex,
+  pageWords,
+  setHeaderWord,
   W_CASHI,
   W_CASLO,
   W_CHAIN,
@@ -65,6 +69,7 @@ import {
   W_PREV,
   W_TIME,
   W_VLEN,
+  wordBase,
 } from './item-layout.js';
 import { Slabs } from './slabs.js';
 import { HASH_SEED, HashTable } from './hash-table.js';
@@ -72,13 +77,18 @@ import { LruLists } from './lru.js';
 import { LruMaintainer } from './lru-maintainer.js';
 import { Expiry } from './expiry.js';
 import { ItemData } from './item-data.js';
+import { ItemPins } from './item-pins.js';
 import { Crawler } from './crawler.js';
 import { SlabAutomover } from './slab-automove.js';
 import { SlabMover } from './slab-mover.js';
-import { emitItemStats, emitSlabStats, StoreCounters, sum } from './stats.js';
+import { SizeHistogram, StoreCounters } from './stats.js';
+import { StoreAdmin } from './admin.js';
 import { U64_MASK } from './u64.js';
 import { checkImage, type StoreImage } from './store-image.js';
+import { StoreMemory } from './store-memory.js';
+import { CAS_ID_AT, VIEWS_EPOCH_AT } from './shared-layout.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
+import { KEY_MAX_LENGTH } from '../common/limits.js';
 
 const MIB = 1024 * 1024;
 const MIN_MEMLIMIT = 8 * MIB;
@@ -86,9 +96,6 @@ const TWO_32 = 4294967296;
 const CRLF_BUF = Buffer.from('\r\n', 'latin1');
 const CRLF0 = 0x0d;
 const CRLF1 = 0x0a;
-
-/** Pin-count entries kept at 0 for reuse; past this many, finished ones are deleted. */
-const PINS_KEPT_MAX = 4096;
 
 /** The store for a server; runtime is the server's one RuntimeSettings, read live. */
 export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Cache {
@@ -100,7 +107,7 @@ export class Cache implements Store {
   /** -e: the memory limit cannot change at run time (memcached preallocates it). */
   private readonly isMemoryFixed: boolean;
   private readonly itemSizeMax: number;
-  private readonly sizesHist: Uint32Array | null;
+  private readonly sizes: SizeHistogram | null;
   /** The server's run-time settings (lru tune/mode/temp_ttl, crawler, automove, flush point). */
   readonly runtime: RuntimeSettings;
 
@@ -116,59 +123,50 @@ export class Cache implements Store {
   private readonly crawler: Crawler;
   private readonly automover: SlabAutomover;
   private readonly mover: SlabMover;
-  /** The automover sent a page to the pool: its next decision comes without waiting a second. */
-  private automoveAgain = false;
-  /** Server second of the automover's last decision (it decides at most once a second). */
-  private lastAutomoveCheck = -1;
-  /** COLD evictions per class at the last `slabs automove 2` turn. */
-  private readonly evictionsSeen = new Float64Array(MAX_SLAB_CLASSES);
-  private readonly counters = new StoreCounters();
-
-  private casId = 0;
+  private readonly admin: StoreAdmin;
+  private readonly counters: StoreCounters;
+  /** The shared memory this Cache works in (another Cache may work in it too). */
+  readonly memory: StoreMemory;
+  /** The control block's words (the CAS counter, the views epoch). */
+  private readonly f64: Float64Array;
+  private readonly u32: Uint32Array;
+  /** VIEWS_EPOCH as of this Cache's last syncViews(). */
+  private viewsEpoch = -1;
   lastCas = 0;
   deltaValue = 0n;
-  /** An item a running verb still reads: eviction and page moves skip it. */
-  private pinned = NIL;
-  /**
-   * Items whose value bytes a zero-copy reply still sends (pin/unpin), with their pin counts:
-   * never evicted, their pages never moved, and their chunks not freed until the last unpin
-   * (memcached's refcount held by mc_resp). An entry stays (at 0) once its last pin goes:
-   * deleting it would make the Map shrink and grow again (garbage on every large get); the
-   * entries are bounded by the number of chunks and by PINS_KEPT_MAX.
-   */
-  private readonly pins = new Map<number, number>();
-  /** Items with a pin count above 0. */
-  private pinnedItems = 0;
-  /** Pinned items unlinked meanwhile (deleted, replaced, evicted by expiry): freed at unpin. */
-  private readonly zombies = new Set<number>();
+  /** Items whose bytes must stay put: never evicted or moved, their chunks freed at the last unpin. */
+  private readonly pins = new ItemPins();
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
   /** Who hears item events (watchers), and which: StoreEvents bits, 0 when nobody listens. */
   private listener: StoreListener | null = null;
   private events = 0;
 
-  /** runtime defaults to one of the store's own (unit tests). */
-  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings = new RuntimeSettings(settings)) {
+  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings, memory = StoreMemory.create(settings)) {
     this.runtime = runtime;
+    this.memory = memory;
+    this.f64 = memory.f64;
+    this.u32 = memory.u32;
+    this.counters = new StoreCounters(memory);
     this.casEnabled = settings.casEnabled;
     this.isMemoryFixed = settings.memoryFile !== null;
     this.itemSizeMax = settings.itemSizeMax;
-    this.sizesHist = settings.trackSizes ? new Uint32Array(Math.floor(this.itemSizeMax / 32) + 2) : null;
-    this.clock = new ServerClock(clock);
+    this.sizes = settings.trackSizes ? new SizeHistogram(this.itemSizeMax) : null;
+    this.clock = new ServerClock(clock, memory);
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
-      isPinned: (ref: number): boolean => this.isPinned(ref),
+      isPinned: (ref: number): boolean => this.pins.isPinned(ref),
       onEvict: (ref: number): void => {
         if ((this.events & StoreEvents.Eviction) !== 0) this.tellEviction(ref);
       },
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): boolean => this.maintain(),
     };
-    this.slabs = new Slabs(settings, runtime);
+    this.slabs = new Slabs(settings, runtime, memory);
     this.pages = this.slabs.pages;
     this.words = this.slabs.words;
-    this.hash = new HashTable(this.pages, this.words, settings.hashPowerInit, settings.hashExpandDisabled);
-    this.lists = new LruLists(this.words);
+    this.hash = new HashTable(memory, this.pages, this.words, settings.hashExpandDisabled);
+    this.lists = new LruLists(memory, this.words);
     this.expiry = new Expiry(this.clock, this.words, runtime);
     this.data = new ItemData(this.slabs);
     this.mover = new SlabMover(this.slabs, {
@@ -184,6 +182,10 @@ export class Cache implements Store {
     this.lru = new LruMaintainer(settings, parts);
     this.crawler = new Crawler({ dumpEnabled: settings.dumpEnabled, casEnabled: settings.casEnabled }, parts);
     this.automover = new SlabAutomover(settings.slabAutomoveWindow, parts);
+    this.admin = new StoreAdmin({
+      runtime, counters: this.counters, slabs: this.slabs, hash: this.hash, lists: this.lists, mover: this.mover,
+      crawler: this.crawler, clock: this.clock, sizes: this.sizes, isSegmented: this.lru.hasMaintainer,
+    });
     this.crawler.start();
     this.lru.start();
   }
@@ -208,20 +210,26 @@ export class Cache implements Store {
     return this.clock.realTime(exptime);
   }
 
+  /**
+   * Views of the pages and hash tables another Cache over the same memory added: checked (one
+   * compare) before following refs found in shared state (a lookup, an allocation, a walk).
+   */
+  private syncViews(): void {
+    this.viewsEpoch = this.u32[VIEWS_EPOCH_AT >> 2]!;
+    this.slabs.syncPages();
+    this.hash.syncTables();
+  }
+
   private nextCas(): number {
-    return this.casEnabled ? ++this.casId : 0;
+    return this.casEnabled ? ++this.f64[CAS_ID_AT >> 3]! : 0;
   }
 
   // =====================================================================================
   // item header helpers
   // =====================================================================================
 
-  private w(ref: number): Uint32Array {
-    return this.words[(ref / REF_PAGE_STRIDE) | 0]!;
-  }
-
   private metaOf(ref: number): number {
-    return this.w(ref)[((ref & REF_OFF_MASK) << 1) + W_META]!;
+    return headerWord(this.words, ref, W_META);
   }
 
   private flagsOf(ref: number): number {
@@ -229,33 +237,33 @@ export class Cache implements Store {
   }
 
   private setFlagBits(ref: number, bits: number): void {
-    const w = this.w(ref);
-    const b = ((ref & REF_OFF_MASK) << 1) + W_META;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref) + W_META;
     w[b] = (w[b]! | (bits << META_FLAG_SHIFT)) >>> 0;
   }
 
   private clearFlagBits(ref: number, bits: number): void {
-    const w = this.w(ref);
-    const b = ((ref & REF_OFF_MASK) << 1) + W_META;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref) + W_META;
     w[b] = (w[b]! & ~(bits << META_FLAG_SHIFT)) >>> 0;
   }
 
   private casOf(ref: number): number {
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     return w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
   }
 
   setCas(ref: ItemRef, cas: number): void {
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     w[b + W_CASLO] = cas >>> 0;
     w[b + W_CASHI] = Math.floor(cas / TWO_32);
   }
 
   private totalOf(ref: number): number {
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     return mcItemTotal(w[b + W_META]! & 0xff, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
   }
 
@@ -268,6 +276,7 @@ export class Cache implements Store {
    * -M), then a page taken from another class. NIL when none can be had.
    */
   private allocChunk(cls: number): number {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     this.lru.pullBeforeAlloc(cls);
     let ref = this.slabs.takeChunk(cls);
     if (ref !== NIL) return ref;
@@ -292,14 +301,14 @@ export class Cache implements Store {
         // give back what we took
         let it = head;
         while (it !== NIL) {
-          const next = this.w(it)[((it & REF_OFF_MASK) << 1) + W_CHAIN]!;
+          const next = headerWord(this.words, it, W_CHAIN);
           this.slabs.freeChunk(it, cls);
           it = next;
         }
         return NIL;
       }
-      const w = this.w(ref);
-      const b = (ref & REF_OFF_MASK) << 1;
+      const w = pageWords(this.words, ref);
+      const b = wordBase(ref);
       w[b + W_CHAIN] = NIL;
       if (i === 0) {
         head = ref;
@@ -308,7 +317,7 @@ export class Cache implements Store {
       } else {
         w[b + W_META] = ((cls << META_LRU_SHIFT) | ((IF_USED | IF_CONT) << META_FLAG_SHIFT)) >>> 0;
         w[b + W_NEXT] = head;
-        this.w(prev)[((prev & REF_OFF_MASK) << 1) + W_CHAIN] = ref;
+        setHeaderWord(this.words, prev, W_CHAIN, ref);
       }
       prev = ref;
     }
@@ -318,7 +327,7 @@ export class Cache implements Store {
   /** do_item_alloc: exptime already server-relative. */
   private allocItem(key: Buffer, keyStart: number, keyLen: number, flags: number, exptimeRel: number, valueLen: number): number {
     const total = mcItemTotal(keyLen, valueLen, flags, this.casEnabled);
-    if (total > this.itemSizeMax || valueLen < 0 || keyLen > 250) return AllocError.TooLarge;
+    if (total > this.itemSizeMax || valueLen < 0 || keyLen > KEY_MAX_LENGTH) return AllocError.TooLarge;
     const largestSize = this.slabs.chunkSize[this.slabs.largest]!;
     const need = HDR_BYTES + keyLen + valueLen + 2;
     const chained = total > largestSize;
@@ -328,8 +337,8 @@ export class Cache implements Store {
       this.counters.outOfMemory[cls]!++;
       return AllocError.NoMemory;
     }
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     w[b + W_META] = (keyLen | (cls << META_LRU_SHIFT) | ((IF_USED | (chained ? IF_CHAINED : 0)) << META_FLAG_SHIFT)) >>> 0;
     w[b + W_PREV] = NIL;
     w[b + W_NEXT] = NIL;
@@ -342,8 +351,8 @@ export class Cache implements Store {
     w[b + W_CASHI] = 0;
     if (!chained) w[b + W_CHAIN] = NIL;
     w[b + W_HASH] = murmur3(key, keyStart, keyLen, HASH_SEED);
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const off = keyOffset(ref);
     if (keyLen <= 32) for (let i = 0; i < keyLen; i++) page[off + i] = key[keyStart + i]!;
     else key.copy(page, off, keyStart, keyStart + keyLen);
     // trailing \r\n, memcached's layout
@@ -356,16 +365,9 @@ export class Cache implements Store {
     return ref;
   }
 
-  private isPinned(ref: number): boolean {
-    return ref === this.pinned || (this.pinnedItems > 0 && (this.pins.get(ref) ?? 0) > 0);
-  }
-
   /** Frees every chunk of an unlinked item (once no zero-copy reply still sends from it). */
   private freeItem(ref: number): void {
-    if (this.pinnedItems > 0 && (this.pins.get(ref) ?? 0) > 0) {
-      this.zombies.add(ref);
-      return;
-    }
+    if (this.pins.deferFree(ref)) return;
     this.data.forget(ref);
     this.slabs.freeItemChunks(ref);
   }
@@ -376,16 +378,16 @@ export class Cache implements Store {
    * chunk before it in the chain.
    */
   private relocateChunk(oldRef: number, newRef: number): void {
-    const w = this.w(newRef);
-    const b = (newRef & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, newRef);
+    const b = wordBase(newRef);
     const meta = w[b + W_META]!;
     const flags = meta >>> META_FLAG_SHIFT;
     if ((flags & IF_CONT) !== 0) {
       const head = w[b + W_NEXT]!;
       // the chain is singly linked: find the chunk before it from the head
       for (let it = head; it !== NIL;) {
-        const iw = this.w(it);
-        const ib = ((it & REF_OFF_MASK) << 1) + W_CHAIN;
+        const iw = pageWords(this.words, it);
+        const ib = wordBase(it) + W_CHAIN;
         if (iw[ib] === oldRef) {
           iw[ib] = newRef;
           break;
@@ -399,8 +401,8 @@ export class Cache implements Store {
     this.lists.replace(oldRef, newRef, (meta >>> META_LRU_SHIFT) & 0xff);
     if ((flags & IF_CHAINED) !== 0) {
       for (let c = w[b + W_CHAIN]!; c !== NIL;) {
-        const cw = this.w(c);
-        const cb = (c & REF_OFF_MASK) << 1;
+        const cw = pageWords(this.words, c);
+        const cb = wordBase(c);
         cw[cb + W_NEXT] = newRef;
         c = cw[cb + W_CHAIN]!;
       }
@@ -413,8 +415,8 @@ export class Cache implements Store {
   // =====================================================================================
 
   private linkItem(ref: number): void {
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
     w[b + W_META] = (meta | (IF_LINKED << META_FLAG_SHIFT)) >>> 0;
@@ -427,22 +429,22 @@ export class Cache implements Store {
     k.currBytes += total;
     k.currItems++;
     k.totalItems++;
-    if (this.sizesHist !== null) this.sizesHist[Math.ceil(total / 32)]!++;
+    if (this.sizes !== null) this.sizes.add(total);
     this.lists.link(ref, cls | this.lru.entrySegment(w[b + W_EXP]!), total);
     this.hash.insert(ref, w[b + W_HASH]! | 0, k.currItems);
   }
 
   /** Removes a linked item from the index and its LRU and frees its chunks. */
   private unlinkItem(ref: number): void {
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_LINKED) === 0) return;
     const total = mcItemTotal(meta & 0xff, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
     const k = this.counters;
     k.currBytes -= total;
     k.currItems--;
-    if (this.sizesHist !== null) this.sizesHist[Math.ceil(total / 32)]!--;
+    if (this.sizes !== null) this.sizes.remove(total);
     this.hash.remove(ref, w[b + W_HASH]! | 0);
     this.lists.unlink(ref, (meta >>> META_LRU_SHIFT) & 0xff, total);
     w[b + W_META] = (w[b + W_META]! & ~(IF_LINKED << META_FLAG_SHIFT)) >>> 0;
@@ -454,6 +456,7 @@ export class Cache implements Store {
    * Watchers hear of every lookup (isWatched false: an internal re-lookup they must not see).
    */
   private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number, isWatched = true): number {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     const it = this.hash.find(hv, key, keyStart, keyLen);
     const isTold = (this.events & StoreEvents.ItemGet) !== 0 && isWatched;
     if (it === NIL) {
@@ -477,22 +480,22 @@ export class Cache implements Store {
   }
 
   private tellFound(it: number, key: Buffer, keyStart: number, keyLen: number): void {
-    const w = this.w(it);
-    const b = (it & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, it);
+    const b = wordBase(it);
     this.listener!.itemGet(LookupOutcome.Found, key, keyStart, keyLen, w[b + W_VLEN]!, (w[b + W_META]! >>> META_LRU_SHIFT) & CLASS_MASK);
   }
 
   /** do_item_update: refresh access time at most once per ITEM_UPDATE_INTERVAL. */
   private touchTime(ref: number): void {
-    const w = this.w(ref);
-    const b = ((ref & REF_OFF_MASK) << 1) + W_TIME;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref) + W_TIME;
     const now = this.clock.current;
     if (w[b]! < now - ITEM_UPDATE_INTERVAL) w[b] = now;
   }
 
   private fillView(ref: number, view: ItemView): void {
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     view.ref = ref;
     view.flags = w[b + W_FLAGS]!;
@@ -524,14 +527,14 @@ export class Cache implements Store {
       return false;
     }
     this.fillView(it, view);
-    const lruId = (this.w(it)[((it & REF_OFF_MASK) << 1) + W_META]! >>> META_LRU_SHIFT) & 0xff;
+    const lruId = (headerWord(this.words, it, W_META) >>> META_LRU_SHIFT) & 0xff;
     this.lastHitLru = lruId;
     if (!noStats) {
       if (countTouch) k.touchHits[view.slabClass]!++;
       else k.lruHits[lruId]!++;
     }
     if ((opts & GetOpt.NoBump) === 0) this.lru.bump(it, (opts & GetOpt.NoFetchMark) === 0);
-    if ((opts & GetOpt.Touch) !== 0) this.w(it)[((it & REF_OFF_MASK) << 1) + W_EXP] = this.clock.realTime(touchExptime);
+    if ((opts & GetOpt.Touch) !== 0) setHeaderWord(this.words, it, W_EXP, this.clock.realTime(touchExptime));
     return true;
   }
 
@@ -544,32 +547,20 @@ export class Cache implements Store {
   }
 
   valueSlice(ref: ItemRef, withCrlf: boolean, from = 0): Buffer | null {
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) !== 0) return null;
-    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff);
-    return this.pages[(ref / REF_PAGE_STRIDE) | 0]!.subarray(off + from, off + w[b + W_VLEN]! + (withCrlf ? 2 : 0));
+    const off = keyOffset(ref) + (meta & 0xff);
+    return this.pages[pageIndex(ref)]!.subarray(off + from, off + w[b + W_VLEN]! + (withCrlf ? 2 : 0));
   }
 
   pin(ref: ItemRef): void {
-    const n = this.pins.get(ref) ?? 0;
-    this.pins.set(ref, n + 1);
-    if (n === 0) this.pinnedItems++;
+    this.pins.pin(ref);
   }
 
   unpin(ref: ItemRef): void {
-    const n = this.pins.get(ref) ?? 0;
-    if (n === 0) return;
-    if (n > 1) {
-      this.pins.set(ref, n - 1);
-      return;
-    }
-    // kept at 0 (no Map shrinking per large get) unless the Map has grown large (page churn)
-    if (this.pins.size > PINS_KEPT_MAX) this.pins.delete(ref);
-    else this.pins.set(ref, 0);
-    this.pinnedItems--;
-    if (this.zombies.size > 0 && this.zombies.delete(ref)) this.freeItem(ref);
+    if (this.pins.unpin(ref)) this.freeItem(ref);
   }
 
   // =====================================================================================
@@ -597,12 +588,12 @@ export class Cache implements Store {
   /** Links (or, when the mode refuses, frees) an allocated item: link() always consumes ref. */
   link(ref: ItemRef, mode: StoreMode, casIn: number): StoreResult {
     this.clock.now();
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const keyLen = w[b + W_META]! & 0xff;
     const hv = w[b + W_HASH]! | 0;
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const keyStart = keyOffset(ref);
     const old = this.lookup(page, keyStart, keyLen, hv);
     const k = this.counters;
     let result: StoreResult = StoreResult.NotStored;
@@ -622,7 +613,7 @@ export class Cache implements Store {
             stored = ref;
           } else if (mode === StoreMode.CasStale && casMatch === 2 && casIn < oldCas) {
             // set_stale: keep the old exptime, mark stale, keep a sent recache token
-            w[b + W_EXP] = this.w(old)[((old & REF_OFF_MASK) << 1) + W_EXP]!;
+            w[b + W_EXP] = headerWord(this.words, old, W_EXP);
             this.setFlagBits(ref, IF_STALE | (this.flagsOf(old) & IF_TOKEN));
             k.casHits[oldCls]!++;
             stored = ref;
@@ -676,26 +667,26 @@ export class Cache implements Store {
 
   /** A store attempt on item ref, for the listener (memcached logs it at the end of do_store_item). */
   private tellStore(result: StoreResult, mode: StoreMode, ref: number): void {
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const exp = w[b + W_EXP]!;
     // memcached prints exptime - current_time as an unsigned 32-bit number (%u)
     const ttl = exp === 0 ? 0 : (exp - this.clock.current) >>> 0;
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const keyStart = keyOffset(ref);
     this.listener!.itemStore(result, mode, page, keyStart, meta & 0xff, w[b + W_VLEN]!, ttl, (meta >>> META_LRU_SHIFT) & CLASS_MASK);
   }
 
   /** An LRU tail item about to be evicted, for the listener (lru_pull_tail's LOGGER_EVICTION). */
   private tellEviction(ref: number): void {
-    const w = this.w(ref);
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const exp = w[b + W_EXP]!;
     const now = this.clock.current;
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const keyStart = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const keyStart = keyOffset(ref);
     const isFetched = ((meta >>> META_FLAG_SHIFT) & IF_FETCHED) !== 0;
     this.listener!.eviction(page, keyStart, meta & 0xff, w[b + W_VLEN]!, isFetched, exp > 0 ? exp - now : -1,
       now - w[b + W_TIME]!, (meta >>> META_LRU_SHIFT) & CLASS_MASK);
@@ -708,16 +699,16 @@ export class Cache implements Store {
 
   /** append/prepend: a new item holding old's and add's values; old's flags and exptime. */
   private mergeInto(old: number, add: number, append: boolean): number {
-    const ow = this.w(old);
-    const ob = (old & REF_OFF_MASK) << 1;
+    const ow = pageWords(this.words, old);
+    const ob = wordBase(old);
     const oldLen = ow[ob + W_VLEN]!;
-    const addLen = this.w(add)[((add & REF_OFF_MASK) << 1) + W_VLEN]!;
+    const addLen = headerWord(this.words, add, W_VLEN);
     const keyLen = ow[ob + W_META]! & 0xff;
-    const page = this.pages[(old / REF_PAGE_STRIDE) | 0]!;
-    const keyStart = ((old & REF_OFF_MASK) << 3) + HDR_BYTES;
-    this.pinned = old;
+    const page = this.pages[pageIndex(old)]!;
+    const keyStart = keyOffset(old);
+    this.pins.busy = old;
     const merged = this.allocItem(page, keyStart, keyLen, ow[ob + W_FLAGS]!, ow[ob + W_EXP]!, oldLen + addLen);
-    this.pinned = NIL;
+    this.pins.busy = NIL;
     if (merged < 0) return NIL;
     // the old item was pinned, so its bytes are intact
     if (append) {
@@ -773,7 +764,7 @@ export class Cache implements Store {
       return false;
     }
     this.lru.bump(it, true);
-    this.w(it)[((it & REF_OFF_MASK) << 1) + W_EXP] = this.clock.realTime(exptime);
+    setHeaderWord(this.words, it, W_EXP, this.clock.realTime(exptime));
     this.counters.touchHits[(this.metaOf(it) >>> META_LRU_SHIFT) & CLASS_MASK]!++;
     return true;
   }
@@ -792,14 +783,14 @@ export class Cache implements Store {
       }
       return this.vivify(key, keyStart, keyLen, initial & U64_MASK, vivifyExptime, view);
     }
-    const w = this.w(it);
-    const b = (it & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, it);
+    const b = wordBase(it);
     const meta = w[b + W_META]!;
     const vlen = w[b + W_VLEN]!;
     if (vlen === 0 || ((meta >>> META_FLAG_SHIFT) & IF_CHAINED) !== 0) return DeltaResult.NonNumeric;
     if (casIn !== 0 && casIn !== this.casOf(it)) return DeltaResult.Exists;
-    const page = this.pages[(it / REF_PAGE_STRIDE) | 0]!;
-    const vstart = ((it & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff);
+    const page = this.pages[pageIndex(it)]!;
+    const vstart = keyOffset(it) + (meta & 0xff);
     // memcached reads the value as a C string: `1\0a` and `1 a` are 1, `1a` is not a number.
     const parsed = safeStrtoullExact(page, vstart, vstart + vlen);
     if (parsed === null) return DeltaResult.NonNumeric;
@@ -820,12 +811,12 @@ export class Cache implements Store {
       this.touchTime(it);
       target = it;
     } else {
-      this.pinned = it;
+      this.pins.busy = it;
       const fresh = this.allocItem(page, vstart - (meta & 0xff), meta & 0xff, w[b + W_FLAGS]!, w[b + W_EXP]!, res);
-      this.pinned = NIL;
+      this.pins.busy = NIL;
       if (fresh < 0) return DeltaResult.NoMemory;
-      const fpage = this.pages[(fresh / REF_PAGE_STRIDE) | 0]!;
-      fpage.write(digits, ((fresh & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff), 'latin1');
+      const fpage = this.pages[pageIndex(fresh)]!;
+      fpage.write(digits, keyOffset(fresh) + (meta & 0xff), 'latin1');
       this.unlinkItem(it);
       this.linkItem(fresh);
       target = fresh;
@@ -841,8 +832,8 @@ export class Cache implements Store {
     const digits = initial.toString();
     const ref = this.allocItem(key, keyStart, keyLen, 0, this.clock.realTime(exptime), digits.length);
     if (ref < 0) return DeltaResult.NoMemory;
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    page.write(digits, ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + keyLen, 'latin1');
+    const page = this.pages[pageIndex(ref)]!;
+    page.write(digits, keyOffset(ref) + keyLen, 'latin1');
     if ((this.events & (StoreEvents.ItemGet | StoreEvents.ItemStore)) !== 0) {
       // memcached creates the item through store_item(NREAD_ADD): a second lookup, then the store
       if ((this.events & StoreEvents.ItemGet) !== 0) this.listener!.itemGet(LookupOutcome.NotFound, key, keyStart, keyLen, 0, 0);
@@ -871,7 +862,7 @@ export class Cache implements Store {
 
   setExptime(ref: ItemRef, exptime: number): void {
     this.clock.now();
-    this.w(ref)[((ref & REF_OFF_MASK) << 1) + W_EXP] = this.clock.realTime(exptime);
+    setHeaderWord(this.words, ref, W_EXP, this.clock.realTime(exptime));
   }
 
   unlinkRef(ref: ItemRef): void {
@@ -922,131 +913,48 @@ export class Cache implements Store {
   }
 
   // =====================================================================================
-  // Store: stats
+  // Store: stats and admin verbs (admin.ts)
   // =====================================================================================
 
   stats(): StoreStats {
-    const k = this.counters;
-    return {
-      limit_maxbytes: this.slabs.memLimit,
-      hash_power_level: this.hash.hashPower,
-      hash_bytes: this.hash.bytes,
-      hash_is_expanding: this.hash.isExpanding ? 1 : 0,
-      slab_reassign_rescues: this.mover.rescues,
-      slab_reassign_chunk_rescues: this.mover.chunkRescues,
-      slab_reassign_evictions_nomem: this.mover.evictionsNomem,
-      // memcached counts chunks it pulled off the free list inside the page it empties; ours
-      // leave the free list when the move starts, so none is ever pulled
-      slab_reassign_inline_reclaim: 0,
-      slab_reassign_busy_items: this.mover.busyItems,
-      slab_reassign_busy_deletes: this.mover.busyDeletes,
-      slab_reassign_running: this.mover.running ? 1 : 0,
-      slabs_moved: this.mover.slabsMoved,
-      lru_crawler_running: this.crawler.running ? 1 : 0,
-      lru_crawler_starts: this.crawler.starts,
-      lru_maintainer_juggles: k.juggles,
-      malloc_fails: this.slabs.mallocFails,
-      bytes: k.currBytes,
-      curr_items: k.currItems,
-      total_items: k.totalItems,
-      slab_global_page_pool: this.slabs.globalPagePool,
-      expired_unfetched: sum(k.expiredUnfetched),
-      evicted_unfetched: sum(k.evictedUnfetched),
-      evicted_active: sum(k.evictedActive),
-      evictions: sum(k.evicted),
-      reclaimed: sum(k.reclaimed),
-      crawler_reclaimed: sum(k.crawlerReclaimed),
-      crawler_items_checked: sum(k.crawlerItemsChecked),
-      lrutail_reflocked: 0,
-      moves_to_cold: sum(k.movesToCold),
-      moves_to_warm: sum(k.movesToWarm),
-      moves_within_lru: sum(k.movesWithinLru),
-      direct_reclaims: sum(k.directReclaims),
-      lru_bumps_dropped: 0,
-      cmd_set: sum(k.setCmds),
-      get_hits: sum(k.lruHits),
-      get_misses: k.getMisses,
-      get_expired: k.getExpired,
-      get_flushed: k.getFlushed,
-      delete_misses: k.deleteMisses,
-      delete_hits: sum(k.deleteHits),
-      incr_misses: k.incrMisses,
-      incr_hits: sum(k.incrHits),
-      decr_misses: k.decrMisses,
-      decr_hits: sum(k.decrHits),
-      cas_misses: k.casMisses,
-      cas_hits: sum(k.casHits),
-      cas_badval: sum(k.casBadval),
-      touch_hits: sum(k.touchHits),
-      touch_misses: k.touchMisses,
-      store_too_large: k.storeTooLarge,
-      store_no_memory: k.storeNoMemory,
-    };
+    return this.admin.stats();
   }
 
   emitItems(emit: StatEmitter): void {
-    emitItemStats({
-      counters: this.counters,
-      lists: this.lists,
-      words: this.words,
-      largest: this.slabs.largest,
-      now: this.clock.now(),
-      segmented: this.lru.hasMaintainer,
-      tempLru: this.runtime.tempLru,
-    }, emit);
+    this.admin.emitItems(emit);
   }
 
   emitSlabs(emit: StatEmitter): void {
-    emitSlabStats(this.slabs, this.counters, emit);
+    this.admin.emitSlabs(emit);
   }
 
   emitSizes(emit: StatEmitter): void {
-    const h = this.sizesHist;
-    if (h === null) {
-      emit('sizes_status', 'disabled');
-      return;
-    }
-    for (let i = 0; i < h.length; i++) if (h[i] !== 0) emit(String(i * 32), h[i]!);
+    this.admin.emitSizes(emit);
   }
 
   resetStats(): void {
-    this.counters.reset();
-    this.mover.resetStats();
-    this.slabs.mallocFails = 0;
-    this.crawler.starts = 0;
+    this.admin.resetStats();
   }
 
   cachedump(slabClass: number, limit: number,
     each: (ref: ItemRef, keyLen: number, valueLen: number, exptimeUnix: number) => void): void {
-    if (slabClass < 1 || slabClass > this.slabs.largest) return;
-    // memcached dumps COLD only; items reach COLD through the maintainer, so we show every
-    // segment, HOT first, each from its head
-    let shown = 0;
-    for (const seg of [LRU_HOT, LRU_WARM, LRU_COLD, LRU_TEMP]) {
-      let it = this.lists.head[slabClass | seg]!;
-      while (it !== NIL && (limit === 0 || shown < limit)) {
-        const w = this.w(it);
-        const b = (it & REF_OFF_MASK) << 1;
-        const next = w[b + W_NEXT]!;
-        const exp = w[b + W_EXP]!;
-        each(it, w[b + W_META]! & 0xff, w[b + W_VLEN]!, exp === 0 ? 0 : exp + this.clock.processStarted);
-        shown++;
-        it = next;
-      }
-    }
+    this.admin.cachedump(slabClass, limit, each);
   }
 
   slabsReassign(src: number, dst: number): string {
-    this.clock.now(); // expired items in the page are dropped, not rescued
-    return this.mover.reassign(src, dst);
+    return this.admin.slabsReassign(src, dst);
   }
 
   lruCrawlerCommand(args: readonly string[]): string {
-    return this.crawler.command(args);
+    return this.admin.lruCrawlerCommand(args);
   }
 
   metadump(spec: string, each: (line: string) => void): string {
-    return this.crawler.metadump(spec, each);
+    return this.admin.metadump(spec, each);
+  }
+
+  describeSlabClasses(each: (line: string) => void): void {
+    this.admin.describeSlabClasses(each);
   }
 
   /**
@@ -1056,58 +964,25 @@ export class Cache implements Store {
    * (a move still waits, or the automover just sent a page to the pool).
    */
   maintain(): boolean {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     this.clock.now();
     this.mover.step();
     this.mover.shrinkStep();
-    this.automove();
+    const isAutomoveDue = this.automover.turn(this.mover);
     this.crawler.turn(this.counters.currItems);
-    return this.mover.running || this.automoveAgain;
-  }
-
-  /**
-   * `slabs automove 1`: the automover's decision, once a second (at once again after a page
-   * went back to the pool, as memcached's maintainer does). `slabs automove 2`: a class that
-   * evicted since the last turn gets a page from any class that can spare one (memcached asks
-   * on every eviction; one page move runs at a time).
-   */
-  private automove(): void {
-    const mode = this.runtime.slabAutomove;
-    const now = this.clock.current;
-    this.automoveAgain = false;
-    if (mode === 1 && now !== this.lastAutomoveCheck) {
-      const d = this.automover.run();
-      if (d.src !== -1 && d.dst !== -1) this.mover.reassign(d.src, d.dst);
-      if (d.dst !== 0) this.lastAutomoveCheck = now;
-      else this.automoveAgain = true;
-    } else if (mode === 2) {
-      const k = this.counters;
-      const seen = this.evictionsSeen;
-      let dst = 0;
-      let most = 0;
-      for (let c = 1; c <= this.slabs.largest; c++) {
-        const delta = k.evicted[c | LRU_COLD]! - seen[c]!;
-        seen[c] = k.evicted[c | LRU_COLD]!;
-        if (delta > most) {
-          most = delta;
-          dst = c;
-        }
-      }
-      if (dst !== 0) this.mover.reassign(-1, dst);
-    }
+    return this.mover.running || isAutomoveDue;
   }
 
   /** Runs the crawler until done or the deadline (performance.now() ms) passes. */
   crawlSlice(deadline: number): void {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     this.crawler.slice(deadline);
   }
 
   /** One LRU maintainer wake-up (its timer calls it; tests may too). Returns the sleep in µs. */
   runLruMaintainer(): number {
+    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
     return this.lru.runOnce();
-  }
-
-  describeSlabClasses(each: (line: string) => void): void {
-    this.slabs.describe(each);
   }
 
   close(): void {
@@ -1127,10 +1002,7 @@ export class Cache implements Store {
    * reply that never finished are let go first, so no chunk stays lost across the restart.
    */
   exportImage(): StoreImage {
-    this.pins.clear();
-    this.pinnedItems = 0;
-    for (const ref of this.zombies) this.freeItem(ref);
-    this.zombies.clear();
+    for (const ref of this.pins.dropAll()) this.freeItem(ref);
     const buckets = this.hash.exportBuckets();
     const k = this.counters;
     return {
@@ -1142,7 +1014,7 @@ export class Cache implements Store {
       lruBytes: this.lists.bytes,
       buckets,
       processStarted: this.clock.processStarted,
-      casId: this.casId,
+      casId: this.f64[CAS_ID_AT >> 3]!,
       oldestLive: this.runtime.oldestLive,
       oldestCas: this.runtime.oldestCas,
       currItems: k.currItems,
@@ -1163,7 +1035,7 @@ export class Cache implements Store {
     if (!this.hash.restoreBuckets(image.buckets)) return 'bad hash table size';
     this.lists.restore(image.lruHead, image.lruTail, image.lruCount, image.lruBytes);
     this.clock.resume(image.processStarted);
-    this.casId = image.casId;
+    this.f64[CAS_ID_AT >> 3] = image.casId;
     this.runtime.oldestLive = image.oldestLive;
     this.runtime.oldestCas = image.oldestCas;
     const k = this.counters;
@@ -1171,18 +1043,22 @@ export class Cache implements Store {
     k.currBytes = image.currBytes;
     // memcached's do_item_link_fixup counts each restored item as linked once more
     k.totalItems = image.currItems;
-    if (this.sizesHist !== null) this.countSizes();
+    if (this.sizes !== null) this.countSizes(this.sizes);
     return null;
   }
 
   /** -o track_sizes after a restore: the histogram from the items themselves. */
-  private countSizes(): void {
-    const h = this.sizesHist!;
+  private countSizes(sizes: SizeHistogram): void {
     for (let id = 0; id < this.lists.head.length; id++) {
-      for (let it = this.lists.head[id]!; it !== NIL; it = this.w(it)[((it & REF_OFF_MASK) << 1) + W_NEXT]!) {
-        h[Math.ceil(this.totalOf(it) / 32)]!++;
+      for (let it = this.lists.head[id]!; it !== NIL; it = headerWord(this.words, it, W_NEXT)) {
+        sizes.add(this.totalOf(it));
       }
     }
+  }
+
+  /** Where a warm restart reads page slot's bytes (memory-file.ts): in place, no copy. */
+  restorePage(slot: number): Buffer | null {
+    return this.slabs.restorePage(slot);
   }
 
   // --- introspection for tests and benchmarks ---

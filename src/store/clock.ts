@@ -1,6 +1,11 @@
 // memcached's clock: items carry server-relative seconds (rel_time_t). The server clock is
 // 62 s (ITEM_UPDATE_INTERVAL + 2) at start-up, so that 0 can keep meaning "never/unset".
-// The wall clock is injectable so tests drive expiry without sleeping.
+// The wall clock is injectable so tests drive expiry without sleeping. The clock's state is in
+// the store memory's control block, so every Cache over that memory (every thread) reads the
+// same time.
+
+import type { StoreMemory } from './store-memory.js';
+import { CLOCK_CURRENT_AT, CLOCK_PAUSED_AT, CLOCK_PROCESS_STARTED_AT, CLOCK_SHIFT_AT, CLOCK_SOURCE_SEC_AT } from './shared-layout.js';
 
 export interface Clock {
   /** Unix time in seconds (may be fractional; the store floors it). */
@@ -54,27 +59,38 @@ const CLOCK_TICK_MS = 100;
  * `debugtime` (behind -o debug_commands) adds a shift on top and can pause the clock.
  */
 export class ServerClock {
-  /** Server-relative seconds as of the last read, shift included. */
-  current = CLOCK_START_OFFSET_SEC;
-  /** Unix time at which the server clock was 0 (kept across a warm restart, see resume()). */
-  processStarted: number;
   private readonly source: Clock;
+  private readonly i32: Int32Array;
+  /**
+   * The clock's words in the control block (shared-layout.ts): CLOCK_CURRENT (server seconds
+   * as of the last read, shift included), CLOCK_PAUSED (`debugtime p` until `debugtime r`),
+   * and as Float64 CLOCK_PROCESS_STARTED, CLOCK_SOURCE_SEC (seconds read from the source, never
+   * decreasing) and CLOCK_SHIFT (the sum of every `debugtime N`, memcached-debug's `delta`).
+   */
+  private readonly f64: Float64Array;
   private timer: NodeJS.Timeout | null = null;
-  /** Seconds read from the source, never decreasing. */
-  private sourceSec = CLOCK_START_OFFSET_SEC;
-  /** Sum of every `debugtime N` (memcached-debug's `delta`). */
-  private shiftSec = 0;
-  /** `debugtime p` stops the clock until `debugtime r`. */
-  private isPaused = false;
 
-  constructor(source: Clock) {
+  /** The clock of memory's store: started now if nobody started it yet (NaN start). */
+  constructor(source: Clock, memory: StoreMemory) {
     this.source = source;
-    this.processStarted = Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC;
-    this.read();
+    this.i32 = memory.i32;
+    this.f64 = memory.f64;
+    if (Number.isNaN(this.processStarted)) this.resume(Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC);
+    else this.read();
     if (source === systemClock) {
       this.timer = setInterval(() => this.read(), CLOCK_TICK_MS);
       this.timer.unref();
     }
+  }
+
+  /** Server-relative seconds as of the last read, shift included. */
+  get current(): number {
+    return this.i32[CLOCK_CURRENT_AT >> 2]!;
+  }
+
+  /** Unix time at which the server clock was 0 (kept across a warm restart, see resume()). */
+  get processStarted(): number {
+    return this.f64[CLOCK_PROCESS_STARTED_AT >> 3]!;
   }
 
   /**
@@ -82,8 +98,8 @@ export class ServerClock {
    * right and the downtime counts as time passed, as memcached's restart does.
    */
   resume(processStarted: number): void {
-    this.processStarted = processStarted;
-    this.sourceSec = CLOCK_START_OFFSET_SEC;
+    this.f64[CLOCK_PROCESS_STARTED_AT >> 3] = processStarted;
+    this.f64[CLOCK_SOURCE_SEC_AT >> 3] = CLOCK_START_OFFSET_SEC;
     this.read();
   }
 
@@ -93,11 +109,18 @@ export class ServerClock {
   }
 
   read(): number {
-    if (this.isPaused) return this.current;
+    if (this.i32[CLOCK_PAUSED_AT >> 2] !== 0) return this.current;
+    const f64 = this.f64;
     const t = Math.floor(this.source.nowUnixSec()) - this.processStarted;
-    if (t > this.sourceSec) this.sourceSec = t;
-    this.current = shifted(this.sourceSec, this.shiftSec);
-    return this.current;
+    if (t > f64[CLOCK_SOURCE_SEC_AT >> 3]!) f64[CLOCK_SOURCE_SEC_AT >> 3] = t;
+    return this.follow();
+  }
+
+  /** The current time from the source seconds and the shift; returns it. */
+  private follow(): number {
+    const t = shifted(this.f64[CLOCK_SOURCE_SEC_AT >> 3]!, this.f64[CLOCK_SHIFT_AT >> 3]!);
+    this.i32[CLOCK_CURRENT_AT >> 2] = t;
+    return t;
   }
 
   /**
@@ -106,15 +129,16 @@ export class ServerClock {
    * apply the shift once, so that a test sees the same time however fast it runs.
    */
   shift(deltaSec: number): void {
-    this.shiftSec += deltaSec;
+    const f64 = this.f64;
+    const sum = f64[CLOCK_SHIFT_AT >> 3]! + deltaSec;
     // Past +-2^53 the sum stops being exact; the clamp in shifted() makes that moot.
-    if (!Number.isSafeInteger(this.shiftSec)) this.shiftSec = deltaSec > 0 ? MAX_REL_TIME : -MAX_REL_TIME;
-    this.current = shifted(this.sourceSec, this.shiftSec);
+    f64[CLOCK_SHIFT_AT >> 3] = Number.isSafeInteger(sum) ? sum : deltaSec > 0 ? MAX_REL_TIME : -MAX_REL_TIME;
+    this.follow();
   }
 
   /** `debugtime p` / `debugtime r`. */
   setPaused(isPaused: boolean): void {
-    this.isPaused = isPaused;
+    this.i32[CLOCK_PAUSED_AT >> 2] = isPaused ? 1 : 0;
     if (!isPaused) this.read();
   }
 

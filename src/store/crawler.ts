@@ -11,10 +11,11 @@ import type { Slabs } from './slabs.js';
 import type { StoreCounters } from './stats.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
 import {
-  HDR_BYTES,
+  chunkRef,
   IF_CONT,
   IF_FETCHED,
   IF_LINKED,
+  keyOffset,
   LRU_COLD,
   LRU_HOT,
   LRU_TEMP,
@@ -23,8 +24,8 @@ import {
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
   NIL,
-  REF_OFF_MASK,
-  REF_PAGE_STRIDE,
+  pageIndex,
+  pageWords,
   W_CASHI,
   W_CASLO,
   W_EXP,
@@ -33,6 +34,7 @@ import {
   W_PREV,
   W_TIME,
   W_VLEN,
+  wordBase,
 } from './item-layout.js';
 import { RearmTimer } from './rearm-timer.js';
 import { safeStrtoul } from '../common/c-numbers.js';
@@ -163,18 +165,18 @@ export class Crawler {
       if (classes[c] !== 1) continue;
       for (const seg of SEGMENTS) {
         for (let it = this.lists.tail[c | seg]!; it !== NIL;) {
-          const w = words[(it / REF_PAGE_STRIDE) | 0]!;
-          const b = (it & REF_OFF_MASK) << 1;
+          const w = pageWords(words, it);
+          const b = wordBase(it);
           const prev = w[b + W_PREV]!;
           const exp = w[b + W_EXP]!;
           if (!((exp !== 0 && exp < now) || this.expiry.isFlushed(it))) {
             const meta = w[b + W_META]!;
             const keyLen = meta & 0xff;
-            const keyOff = ((it & REF_OFF_MASK) << 3) + HDR_BYTES;
+            const keyOff = keyOffset(it);
             const flags = meta >>> META_FLAG_SHIFT;
             const cas = w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
             const size = mcItemTotal(keyLen, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
-            each(`key=${uriEncode(pages[(it / REF_PAGE_STRIDE) | 0]!, keyOff, keyLen)} ` +
+            each(`key=${uriEncode(pages[pageIndex(it)]!, keyOff, keyLen)} ` +
               `exp=${exp === 0 ? -1 : exp + started} la=${w[b + W_TIME]! + started} cas=${cas} ` +
               `fetch=${(flags & IF_FETCHED) !== 0 ? 'yes' : 'no'} cls=${c} size=${size}\n`);
           }
@@ -262,9 +264,9 @@ export class Crawler {
       const limit = slabs.perSlab[cls]! * size;
       const w = slabs.words[page]!;
       while (this.offset < limit) {
-        const ref = page * REF_PAGE_STRIDE + (this.offset >>> 3);
+        const ref = chunkRef(page, this.offset);
         this.offset += size;
-        const meta = w[((ref & REF_OFF_MASK) << 1) + W_META]!;
+        const meta = w[wordBase(ref) + W_META]!;
         const flags = meta >>> META_FLAG_SHIFT;
         if ((flags & IF_LINKED) === 0 || (flags & IF_CONT) !== 0) continue;
         const id = (meta >>> META_LRU_SHIFT) & 0xff;

@@ -4,7 +4,7 @@
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { ServerClock } from './clock.js';
-import { REF_OFF_MASK, REF_PAGE_STRIDE, W_CASHI, W_CASLO, W_EXP, W_TIME } from './item-layout.js';
+import { headerWord, pageWords, W_CASHI, W_CASLO, W_EXP, W_TIME, wordBase } from './item-layout.js';
 
 const TWO_32 = 4294967296;
 
@@ -23,8 +23,8 @@ export class Expiry {
     const rt = this.runtime;
     const oldest = rt.oldestLive;
     if (oldest === 0 || oldest > this.clock.current) return false;
-    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     if (w[b + W_TIME]! <= oldest) return true;
     if (rt.oldestCas !== 0) {
       const cas = w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
@@ -34,7 +34,7 @@ export class Expiry {
   }
 
   isExpired(ref: number): boolean {
-    const exp = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_EXP]!;
+    const exp = headerWord(this.words, ref, W_EXP);
     return exp !== 0 && exp <= this.clock.current;
   }
 

@@ -1,38 +1,98 @@
 // The hash index (memcached's assoc.c): buckets of item refs in a Uint32Array, chained through
 // each item's HNEXT header word. Past a load of 1.5 items per bucket the table doubles; items
 // move to the new table a few buckets at a time (on every insert, and on a timer in ~1 ms
-// slices), and lookups consult the old table for buckets not moved yet.
+// slices), and lookups consult the old table for buckets not moved yet. The tables live in the
+// store memory's bucket arena (a new one appended at each doubling) and their position, power
+// and expansion progress in its control block; this object holds views of the current ones,
+// remade when the table generation changes.
 
-import { HDR_BYTES, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_HASH, W_HNEXT, W_META } from './item-layout.js';
+import {
+  headerWord,
+  keyOffset,
+  NIL,
+  pageIndex,
+  pageWords,
+  setHeaderWord,
+  W_HASH,
+  W_HNEXT,
+  W_META,
+  wordBase,
+} from './item-layout.js';
+import type { StoreMemory } from './store-memory.js';
+import {
+  EXPAND_BUCKET_AT,
+  HASH_POWER_AT,
+  IS_EXPANDING_AT,
+  OLD_TABLE_OFFSET_AT,
+  TABLE_GENERATION_AT,
+  TABLE_OFFSET_AT,
+  VIEWS_EPOCH_AT,
+} from './shared-layout.js';
 
 export const HASH_SEED = 0;
-const HASHPOWER_DEFAULT = 16;
 const HASHPOWER_MAX = 32;
 const EXPAND_BUCKETS_PER_INSERT = 64;
 const EXPAND_SLICE_MS = 1;
 
 export class HashTable {
-  /** log2 of the bucket count (hash_power_level). */
-  hashPower: number;
+  /** Views of the current table and, while an expansion runs, the old one (as of `generation`). */
   private buckets: Uint32Array;
   private oldBuckets: Uint32Array | null = null;
-  private expandBucket = 0;
+  private generation = -1;
+  private readonly memory: StoreMemory;
+  private readonly u32: Uint32Array;
   private readonly expandDisabled: boolean;
   private readonly pages: Buffer[];
   private readonly words: Uint32Array[];
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  constructor(pages: Buffer[], words: Uint32Array[], hashPowerInit: number, expandDisabled: boolean) {
+  constructor(memory: StoreMemory, pages: Buffer[], words: Uint32Array[], expandDisabled: boolean) {
+    this.memory = memory;
+    this.u32 = memory.u32;
     this.pages = pages;
     this.words = words;
     this.expandDisabled = expandDisabled;
-    this.hashPower = hashPowerInit > 0 ? hashPowerInit : HASHPOWER_DEFAULT;
-    this.buckets = new Uint32Array(2 ** this.hashPower).fill(NIL);
+    this.buckets = this.viewTables();
+  }
+
+  /** log2 of the bucket count (hash_power_level). */
+  get hashPower(): number {
+    return this.u32[HASH_POWER_AT >> 2]!;
   }
 
   get isExpanding(): boolean {
-    return this.oldBuckets !== null;
+    return this.u32[IS_EXPANDING_AT >> 2] === 1;
+  }
+
+  private get expandBucket(): number {
+    return this.u32[EXPAND_BUCKET_AT >> 2]!;
+  }
+
+  private set expandBucket(bucket: number) {
+    this.u32[EXPAND_BUCKET_AT >> 2] = bucket;
+  }
+
+  /** Views of the tables another Cache over the same memory made since the last call. */
+  syncTables(): void {
+    if (this.u32[TABLE_GENERATION_AT >> 2] !== this.generation) this.viewTables();
+  }
+
+  /** Views of the tables the control block names now; returns the current one. */
+  private viewTables(): Uint32Array {
+    const u32 = this.u32;
+    const power = u32[HASH_POWER_AT >> 2]!;
+    this.generation = u32[TABLE_GENERATION_AT >> 2]!;
+    this.buckets = this.memory.tableView(u32[TABLE_OFFSET_AT >> 2]!, power);
+    this.oldBuckets = this.isExpanding ? this.memory.tableView(u32[OLD_TABLE_OFFSET_AT >> 2]!, power - 1) : null;
+    return this.buckets;
+  }
+
+  /** A new table generation: the views follow at once, the other Caches at their next lookup. */
+  private publishTables(): void {
+    this.u32[TABLE_GENERATION_AT >> 2]!++;
+    this.u32[VIEWS_EPOCH_AT >> 2]!++;
+    this.viewTables();
   }
 
   /** hash_bytes: memcached counts 8-byte bucket pointers. */
@@ -41,8 +101,8 @@ export class HashTable {
   }
 
   private keyEquals(ref: number, key: Buffer, keyStart: number, keyLen: number): boolean {
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
-    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+    const page = this.pages[pageIndex(ref)]!;
+    const off = keyOffset(ref);
     if (keyLen <= 32) {
       for (let i = 0; i < keyLen; i++) if (page[off + i] !== key[keyStart + i]) return false;
       return true;
@@ -61,8 +121,8 @@ export class HashTable {
     const table = this.tableFor(hv);
     let it = table[hv & (table.length - 1)]!;
     while (it !== NIL) {
-      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-      const b = (it & REF_OFF_MASK) << 1;
+      const w = pageWords(this.words, it);
+      const b = wordBase(it);
       if ((w[b + W_HASH]! | 0) === hv && (w[b + W_META]! & 0xff) === keyLen && this.keyEquals(it, key, keyStart, keyLen)) return it;
       it = w[b + W_HNEXT]!;
     }
@@ -73,7 +133,7 @@ export class HashTable {
   insert(ref: number, hv: number, itemCount: number): void {
     const table = this.tableFor(hv);
     const idx = hv & (table.length - 1);
-    this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_HNEXT] = table[idx]!;
+    setHeaderWord(this.words, ref, W_HNEXT, table[idx]!);
     table[idx] = ref;
     if (this.oldBuckets !== null) this.expandStep(EXPAND_BUCKETS_PER_INSERT);
     else this.maybeStartExpand(itemCount);
@@ -83,14 +143,14 @@ export class HashTable {
     const table = this.tableFor(hv);
     const idx = hv & (table.length - 1);
     let it = table[idx]!;
-    const next = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_HNEXT]!;
+    const next = headerWord(this.words, ref, W_HNEXT);
     if (it === ref) {
       table[idx] = next;
       return;
     }
     while (it !== NIL) {
-      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-      const b = ((it & REF_OFF_MASK) << 1) + W_HNEXT;
+      const w = pageWords(this.words, it);
+      const b = wordBase(it) + W_HNEXT;
       const n = w[b]!;
       if (n === ref) {
         w[b] = next;
@@ -110,8 +170,8 @@ export class HashTable {
       return;
     }
     while (it !== NIL) {
-      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-      const b = ((it & REF_OFF_MASK) << 1) + W_HNEXT;
+      const w = pageWords(this.words, it);
+      const b = wordBase(it) + W_HNEXT;
       if (w[b] === oldRef) {
         w[b] = newRef;
         return;
@@ -123,10 +183,16 @@ export class HashTable {
   private maybeStartExpand(itemCount: number): void {
     if (this.expandDisabled || this.hashPower >= HASHPOWER_MAX) return;
     if (itemCount <= (this.buckets.length * 3) / 2) return;
-    this.oldBuckets = this.buckets;
-    this.hashPower++;
-    this.buckets = new Uint32Array(2 ** this.hashPower).fill(NIL);
+    const power = this.hashPower + 1;
+    const offset = this.memory.appendTable(power);
+    if (offset === null) return;
+    const u32 = this.u32;
+    u32[OLD_TABLE_OFFSET_AT >> 2] = u32[TABLE_OFFSET_AT >> 2]!;
+    u32[TABLE_OFFSET_AT >> 2] = offset;
+    u32[HASH_POWER_AT >> 2] = power;
     this.expandBucket = 0;
+    u32[IS_EXPANDING_AT >> 2] = 1;
+    this.publishTables();
     if (this.timer === null && !this.closed) {
       this.timer = setTimeout(this.expandTick, 0);
       this.timer.unref();
@@ -135,6 +201,7 @@ export class HashTable {
 
   /** Moves up to n old buckets into the new table; memcached's assoc_maintenance_thread. */
   expandStep(n: number): void {
+    this.syncTables();
     const old = this.oldBuckets;
     if (old === null) return;
     const buckets = this.buckets;
@@ -143,8 +210,8 @@ export class HashTable {
     for (let i = this.expandBucket; i < end; i++) {
       let it = old[i]!;
       while (it !== NIL) {
-        const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-        const b = (it & REF_OFF_MASK) << 1;
+        const w = pageWords(this.words, it);
+        const b = wordBase(it);
         const next = w[b + W_HNEXT]!;
         const idx = w[b + W_HASH]! & mask;
         w[b + W_HNEXT] = buckets[idx]!;
@@ -155,16 +222,17 @@ export class HashTable {
     }
     this.expandBucket = end;
     if (end >= old.length) {
-      this.oldBuckets = null;
+      this.u32[IS_EXPANDING_AT >> 2] = 0;
       this.expandBucket = 0;
+      this.publishTables();
     }
   }
 
   private readonly expandTick = (): void => {
     this.timer = null;
     const deadline = performance.now() + EXPAND_SLICE_MS;
-    while (this.oldBuckets !== null && performance.now() < deadline) this.expandStep(4096);
-    if (this.oldBuckets !== null && !this.closed) {
+    while (this.isExpanding && performance.now() < deadline) this.expandStep(4096);
+    if (this.isExpanding && !this.closed) {
       this.timer = setTimeout(this.expandTick, 1);
       this.timer.unref();
     }
@@ -173,23 +241,28 @@ export class HashTable {
   /** The bucket array, for a warm restart's save: any expansion is finished first. */
   exportBuckets(): Uint32Array {
     this.finishExpansion();
-    return this.buckets;
+    return this.viewTables();
   }
 
   /** Takes back saved buckets (the chains run through the restored pages); their count gives the power. */
   restoreBuckets(buckets: Uint32Array): boolean {
     const power = Math.log2(buckets.length);
     if (!Number.isInteger(power) || power < 1 || power > HASHPOWER_MAX) return false;
-    this.oldBuckets = null;
+    const offset = this.memory.appendTable(power);
+    if (offset === null) return false;
+    this.memory.tableView(offset, power).set(buckets);
+    const u32 = this.u32;
+    u32[TABLE_OFFSET_AT >> 2] = offset;
+    u32[HASH_POWER_AT >> 2] = power;
+    u32[IS_EXPANDING_AT >> 2] = 0;
     this.expandBucket = 0;
-    this.buckets = buckets;
-    this.hashPower = power;
+    this.publishTables();
     return true;
   }
 
   /** Runs a pending expansion to completion (tests). */
   finishExpansion(): void {
-    while (this.oldBuckets !== null) this.expandStep(1 << 16);
+    while (this.isExpanding) this.expandStep(1 << 16);
   }
 
   close(): void {

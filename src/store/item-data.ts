@@ -4,7 +4,20 @@
 
 import { BYTE_LOOP_MAX, copyBytes, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../common/byte-copy.js';
 import type { Slabs } from './slabs.js';
-import { HDR_BYTES, IF_CHAINED, META_FLAG_SHIFT, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_CHAIN, W_META, W_VLEN } from './item-layout.js';
+import {
+  HDR_BYTES,
+  headerWord,
+  IF_CHAINED,
+  keyOffset,
+  META_FLAG_SHIFT,
+  NIL,
+  pageIndex,
+  pageWords,
+  W_CHAIN,
+  W_META,
+  W_VLEN,
+  wordBase,
+} from './item-layout.js';
 
 export class ItemData {
   private readonly slabs: Slabs;
@@ -46,7 +59,7 @@ export class ItemData {
       i = 0;
     }
     while (i < index) {
-      ref = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_CHAIN]!;
+      ref = headerWord(this.words, ref, W_CHAIN);
       i++;
     }
     this.cursorRef = head;
@@ -56,9 +69,9 @@ export class ItemData {
   }
 
   copyKey(ref: number, dst: Buffer, dstStart: number): number {
-    const keyLen = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_META]! & 0xff;
-    const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
-    const page = this.pages[(ref / REF_PAGE_STRIDE) | 0]!;
+    const keyLen = headerWord(this.words, ref, W_META) & 0xff;
+    const off = keyOffset(ref);
+    const page = this.pages[pageIndex(ref)]!;
     for (let i = 0; i < keyLen; i++) dst[dstStart + i] = page[off + i]!;
     return keyLen;
   }
@@ -68,16 +81,16 @@ export class ItemData {
    * of the whole of buf when the caller keeps one (else one is made when buf changes).
    */
   copy(ref: number, valueOffset: number, buf: Buffer, bufStart: number, len: number, toItem: boolean, bufView: DataView | null = null): void {
-    const pageIndex = (ref / REF_PAGE_STRIDE) | 0;
-    const meta = this.words[pageIndex]![((ref & REF_OFF_MASK) << 1) + W_META]!;
+    const page = pageIndex(ref);
+    const meta = this.words[page]![wordBase(ref) + W_META]!;
     const keyLen = meta & 0xff;
     if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) === 0) {
-      const page = this.pages[pageIndex]!;
-      const pageView = this.views[pageIndex]!;
-      const off = ((ref & REF_OFF_MASK) << 3) + HDR_BYTES + keyLen + valueOffset;
+      const pageBytes = this.pages[page]!;
+      const pageView = this.views[page]!;
+      const off = keyOffset(ref) + keyLen + valueOffset;
       const view = bufView !== null ? bufView : len > BYTE_LOOP_MAX && len <= WORD_COPY_MAX ? this.callerViews.of(buf) : NO_VIEW;
-      if (toItem) copyBytes(buf, view, bufStart, page, pageView, off, len);
-      else copyBytes(page, pageView, off, buf, view, bufStart, len);
+      if (toItem) copyBytes(buf, view, bufStart, pageBytes, pageView, off, len);
+      else copyBytes(pageBytes, pageView, off, buf, view, bufStart, len);
       return;
     }
     const cap = this.chainPayload();
@@ -87,8 +100,8 @@ export class ItemData {
       const within = s - idx * cap;
       const chunk = this.chainChunk(ref, idx);
       const n = Math.min(len, cap - within);
-      const page = this.pages[(chunk / REF_PAGE_STRIDE) | 0]!;
-      const off = ((chunk & REF_OFF_MASK) << 3) + HDR_BYTES + within;
+      const page = this.pages[pageIndex(chunk)]!;
+      const off = keyOffset(chunk) + within;
       if (toItem) buf.copy(page, off, bufStart, bufStart + n);
       else page.copy(buf, bufStart, off, off + n);
       bufStart += n;
@@ -99,13 +112,13 @@ export class ItemData {
 
   /** Copies the whole value of src into dst at dstValueOffset (append/prepend). */
   copyItemValue(src: number, dst: number, dstValueOffset: number): void {
-    const w = this.words[(src / REF_PAGE_STRIDE) | 0]!;
-    const b = (src & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, src);
+    const b = wordBase(src);
     const len = w[b + W_VLEN]!;
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) === 0) {
-      const page = this.pages[(src / REF_PAGE_STRIDE) | 0]!;
-      const off = ((src & REF_OFF_MASK) << 3) + HDR_BYTES + (meta & 0xff);
+      const page = this.pages[pageIndex(src)]!;
+      const off = keyOffset(src) + (meta & 0xff);
       this.copy(dst, dstValueOffset, page, off, len, true);
       return;
     }

@@ -24,6 +24,7 @@ import type { Slabs } from './slabs.js';
 import type { StoreCounters } from './stats.js';
 import {
   CLASS_MASK,
+  headerWord,
   IF_ACTIVE,
   IF_FETCHED,
   LRU_COLD,
@@ -34,8 +35,7 @@ import {
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
   NIL,
-  REF_OFF_MASK,
-  REF_PAGE_STRIDE,
+  pageWords,
   SEGMENT_MASK,
   W_EXP,
   W_FLAGS,
@@ -43,6 +43,7 @@ import {
   W_PREV,
   W_TIME,
   W_VLEN,
+  wordBase,
 } from './item-layout.js';
 
 /** lru_pull_tail flags. */
@@ -129,8 +130,8 @@ export class LruMaintainer {
    * Flat: the active item goes to the head of its list.
    */
   bump(ref: number, markFetched: boolean): void {
-    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const flags = meta >>> META_FLAG_SHIFT;
     if ((flags & IF_ACTIVE) !== 0) return;
@@ -208,8 +209,8 @@ export class LruMaintainer {
     let removed = 0;
     let it = lists.tail[id]!;
     for (let tries = TAIL_TRIES; tries > 0 && it !== NIL; tries--) {
-      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-      const b = (it & REF_OFF_MASK) << 1;
+      const w = pageWords(this.words, it);
+      const b = wordBase(it);
       const prev = w[b + W_PREV]!;
       if (host.isPinned(it)) {
         it = prev;
@@ -274,8 +275,8 @@ export class LruMaintainer {
     let it = lists.tail[id]!;
     let secondChances = 0;
     while (it !== NIL) {
-      const w = this.words[(it / REF_PAGE_STRIDE) | 0]!;
-      const b = (it & REF_OFF_MASK) << 1;
+      const w = pageWords(this.words, it);
+      const b = wordBase(it);
       const prev = w[b + W_PREV]!;
       if (host.isPinned(it)) {
         it = prev;
@@ -344,7 +345,7 @@ export class LruMaintainer {
       const coldTail = lists.tail[cls | LRU_COLD]!;
       const coldAge = coldTail === NIL
         ? 0
-        : this.clock.current - this.words[(coldTail / REF_PAGE_STRIDE) | 0]![((coldTail & REF_OFF_MASK) << 1) + W_TIME]!;
+        : this.clock.current - headerWord(this.words, coldTail, W_TIME);
       hotAge = Math.floor(coldAge * rt.hotMaxFactor);
       warmAge = Math.floor(coldAge * rt.warmMaxFactor);
       total = lists.bytes[cls | LRU_HOT]! + lists.bytes[cls | LRU_WARM]! + lists.bytes[cls | LRU_COLD]!;

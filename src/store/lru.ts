@@ -1,6 +1,7 @@
 // The LRU lists: one doubly linked list per LRU id (slab class | segment, see item-layout.ts),
 // linked through the NEXT/PREV header words; head = most recently linked. Ends, item counts
-// and byte totals (memcached's heads, tails, sizes, sizes_bytes) are typed arrays.
+// and byte totals (memcached's heads, tails, sizes, sizes_bytes) are views of the store
+// memory's control block.
 // Primitives only: which list an item belongs in is lru-maintainer.ts's business.
 
 import {
@@ -12,38 +13,46 @@ import {
   LRU_WARM,
   META_LRU_SHIFT,
   NIL,
-  REF_OFF_MASK,
-  REF_PAGE_STRIDE,
+  pageWords,
+  setHeaderWord,
   W_META,
   W_NEXT,
   W_PREV,
+  wordBase,
 } from './item-layout.js';
+import type { StoreMemory } from './store-memory.js';
+import { LRU_BYTES_AT, LRU_COUNT_AT, LRU_HEAD_AT, LRU_TAIL_AT } from './shared-layout.js';
 
 const LRU_ID_BITS = 0xff << META_LRU_SHIFT;
 
 export class LruLists {
-  readonly head = new Uint32Array(LRU_IDS).fill(NIL);
-  readonly tail = new Uint32Array(LRU_IDS).fill(NIL);
+  readonly head: Uint32Array;
+  readonly tail: Uint32Array;
   /** Items per list (memcached's sizes). */
-  readonly count = new Float64Array(LRU_IDS);
+  readonly count: Float64Array;
   /** ITEM_ntotal bytes per list (memcached's sizes_bytes): the segment limits use it. */
-  readonly bytes = new Float64Array(LRU_IDS);
+  readonly bytes: Float64Array;
   private readonly words: Uint32Array[];
 
-  constructor(words: Uint32Array[]) {
+  constructor(memory: StoreMemory, words: Uint32Array[]) {
+    const control = memory.buffers.control;
+    this.head = new Uint32Array(control, LRU_HEAD_AT, LRU_IDS);
+    this.tail = new Uint32Array(control, LRU_TAIL_AT, LRU_IDS);
+    this.count = new Float64Array(control, LRU_COUNT_AT, LRU_IDS);
+    this.bytes = new Float64Array(control, LRU_BYTES_AT, LRU_IDS);
     this.words = words;
   }
 
   /** Links ref at the head of list id and records id in the item's META. */
   link(ref: number, id: number, total: number): void {
     const words = this.words;
-    const w = words[(ref / REF_PAGE_STRIDE) | 0]!;
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(words, ref);
+    const b = wordBase(ref);
     const head = this.head[id]!;
     w[b + W_META] = ((w[b + W_META]! & ~LRU_ID_BITS) | (id << META_LRU_SHIFT)) >>> 0;
     w[b + W_PREV] = NIL;
     w[b + W_NEXT] = head;
-    if (head !== NIL) words[(head / REF_PAGE_STRIDE) | 0]![((head & REF_OFF_MASK) << 1) + W_PREV] = ref;
+    if (head !== NIL) setHeaderWord(words, head, W_PREV, ref);
     else this.tail[id] = ref;
     this.head[id] = ref;
     this.count[id]!++;
@@ -52,13 +61,13 @@ export class LruLists {
 
   unlink(ref: number, id: number, total: number): void {
     const words = this.words;
-    const w = words[(ref / REF_PAGE_STRIDE) | 0]!;
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(words, ref);
+    const b = wordBase(ref);
     const prev = w[b + W_PREV]!;
     const next = w[b + W_NEXT]!;
-    if (prev !== NIL) words[(prev / REF_PAGE_STRIDE) | 0]![((prev & REF_OFF_MASK) << 1) + W_NEXT] = next;
+    if (prev !== NIL) setHeaderWord(words, prev, W_NEXT, next);
     else this.head[id] = next;
-    if (next !== NIL) words[(next / REF_PAGE_STRIDE) | 0]![((next & REF_OFF_MASK) << 1) + W_PREV] = prev;
+    if (next !== NIL) setHeaderWord(words, next, W_PREV, prev);
     else this.tail[id] = prev;
     w[b + W_PREV] = NIL;
     w[b + W_NEXT] = NIL;
@@ -69,13 +78,13 @@ export class LruLists {
   /** The item at oldRef now lives at newRef (a page move copied it, NEXT/PREV included). */
   replace(oldRef: number, newRef: number, id: number): void {
     const words = this.words;
-    const w = words[(newRef / REF_PAGE_STRIDE) | 0]!;
-    const b = (newRef & REF_OFF_MASK) << 1;
+    const w = pageWords(words, newRef);
+    const b = wordBase(newRef);
     const prev = w[b + W_PREV]!;
     const next = w[b + W_NEXT]!;
-    if (prev !== NIL) words[(prev / REF_PAGE_STRIDE) | 0]![((prev & REF_OFF_MASK) << 1) + W_NEXT] = newRef;
+    if (prev !== NIL) setHeaderWord(words, prev, W_NEXT, newRef);
     else if (this.head[id] === oldRef) this.head[id] = newRef;
-    if (next !== NIL) words[(next / REF_PAGE_STRIDE) | 0]![((next & REF_OFF_MASK) << 1) + W_PREV] = newRef;
+    if (next !== NIL) setHeaderWord(words, next, W_PREV, newRef);
     else if (this.tail[id] === oldRef) this.tail[id] = newRef;
   }
 

@@ -478,7 +478,7 @@ function checkKey(key: string, val: string, s: RestartSettings, nowUnixSec: numb
 }
 
 /** Reads PATH against checked metadata: the image, or why not. */
-function readData(path: string, meta: MetaValues): StoreImage | string {
+function readData(path: string, meta: MetaValues, pageFor: PageTarget): StoreImage | string {
   let fd: number;
   try {
     fd = openSync(path, 'r+');
@@ -526,8 +526,8 @@ function readData(path: string, meta: MetaValues): StoreImage | string {
         continue;
       }
       pos -= SLAB_PAGE_SIZE;
-      // a page of its own (offset 0): the store views it as 32-bit words
-      const page = Buffer.allocUnsafeSlow(SLAB_PAGE_SIZE);
+      const page = pageFor(p);
+      if (page === null) return 'the memory file has more pages than this store can hold';
       if (!readAll(fd, page, pos)) return 'the memory file is too short';
       pages[p] = page;
       if (++sinceCut === TRUNCATE_EVERY_PAGES) {
@@ -559,15 +559,21 @@ function readData(path: string, meta: MetaValues): StoreImage | string {
 }
 
 /**
+ * Where a page slot's saved bytes go: the store's own page (Cache.restorePage), so that a
+ * restore holds no second copy of -m; null when the store has no room for that slot.
+ */
+export type PageTarget = (slot: number) => Buffer | null;
+
+/**
  * A start with -e: the saved image when PATH.meta is valid and matches, after which both files
  * are removed (the cache is in the process now; a crash must not bring back this old copy).
  */
-export function loadMemoryFile(path: string, expected: RestartSettings, nowUnixSec: number): RestartLoad {
+export function loadMemoryFile(path: string, expected: RestartSettings, nowUnixSec: number, pageFor: PageTarget): RestartLoad {
   const lines: string[] = [];
   const meta = readMeta(path, expected, nowUnixSec, lines);
   if (meta === 'fatal') return { kind: 'fatal', lines };
   if (meta === 'clean') return { kind: 'clean', lines };
-  const image = readData(path, meta);
+  const image = readData(path, meta, pageFor);
   removeDataFile(path);
   if (typeof image === 'string') {
     lines.push(`[restart] ${image}, starting with a clean cache`);

@@ -11,10 +11,11 @@
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { ServerClock } from './clock.js';
 import type { LruLists } from './lru.js';
+import type { SlabMover } from './slab-mover.js';
 import type { Slabs } from './slabs.js';
 import type { StoreCounters } from './stats.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
-import { LRU_COLD, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_TIME } from './item-layout.js';
+import { headerWord, LRU_COLD, NIL, W_TIME } from './item-layout.js';
 
 const MIN_PAGES_FOR_SOURCE = 2;
 const MIN_PAGES_FOR_RECLAIM = 2.5;
@@ -44,6 +45,10 @@ export class SlabAutomover {
   private windowCur = 0;
   private ratio: number;
   private readonly decision: AutomoveDecision = { src: -1, dst: -1 };
+  /** Server second of the last `slabs automove 1` decision (it decides at most once a second). */
+  private lastDecided = -1;
+  /** COLD evictions per class at the last `slabs automove 2` turn. */
+  private readonly evictionsSeen = new Float64Array(MAX_SLAB_CLASSES);
 
   constructor(windowSize: number, parts: {
     runtime: RuntimeSettings; slabs: Slabs; lists: LruLists; counters: StoreCounters; clock: ServerClock;
@@ -85,11 +90,43 @@ export class SlabAutomover {
   private coldAge(cls: number): number {
     const t = this.lists.tail[cls | LRU_COLD]!;
     if (t === NIL) return 0;
-    return this.clock.current - this.slabs.words[(t / REF_PAGE_STRIDE) | 0]![((t & REF_OFF_MASK) << 1) + W_TIME]!;
+    return this.clock.current - headerWord(this.slabs.words, t, W_TIME);
+  }
+
+  /**
+   * The background turn's part, by `slabs automove` mode. 1: the decision, once a second (at
+   * once again after a page went back to the pool, as memcached's maintainer does). 2: a class
+   * that evicted since the last turn gets a page from any class that can spare one (memcached
+   * asks on every eviction; one page move runs at a time). True when the next decision is due
+   * at once.
+   */
+  turn(mover: SlabMover): boolean {
+    const mode = this.runtime.slabAutomove;
+    if (mode === 1 && this.clock.current !== this.lastDecided) {
+      const d = this.run();
+      if (d.src !== -1 && d.dst !== -1) mover.reassign(d.src, d.dst);
+      if (d.dst === 0) return true;
+      this.lastDecided = this.clock.current;
+    } else if (mode === 2) {
+      const evicted = this.counters.evicted;
+      const seen = this.evictionsSeen;
+      let dst = 0;
+      let most = 0;
+      for (let c = 1; c <= this.slabs.largest; c++) {
+        const delta = evicted[c | LRU_COLD]! - seen[c]!;
+        seen[c] = evicted[c | LRU_COLD]!;
+        if (delta > most) {
+          most = delta;
+          dst = c;
+        }
+      }
+      if (dst !== 0) mover.reassign(-1, dst);
+    }
+    return false;
   }
 
   /** One sample and decision (memcached's slab_automove_run); the result object is reused. */
-  run(): AutomoveDecision {
+  private run(): AutomoveDecision {
     if (this.runtime.slabAutomoveRatio !== this.ratio) {
       this.ratio = this.runtime.slabAutomoveRatio;
       this.restart();

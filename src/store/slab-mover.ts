@@ -12,7 +12,20 @@
 // When no chunk is busy the page goes to its new class, or to the global pool (dst 0).
 
 import type { Slabs } from './slabs.js';
-import { IF_CONT, IF_LINKED, IF_USED, META_FLAG_SHIFT, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_META, W_NEXT } from './item-layout.js';
+import {
+  chunkOffset,
+  chunkRef,
+  headerWord,
+  IF_CONT,
+  IF_LINKED,
+  IF_USED,
+  META_FLAG_SHIFT,
+  NIL,
+  pageIndex,
+  W_META,
+  W_NEXT,
+  wordBase,
+} from './item-layout.js';
 
 /** memcached's SLAB_MOVE_MAX_LOOPS: busy passes before items a reply holds are unlinked. */
 const MAX_BUSY_LOOPS = 1000;
@@ -147,13 +160,13 @@ export class SlabMover {
     const buf = slabs.pages[page]!;
     let busy = 0;
     for (let i = 0; i < per; i++) {
-      const ref = page * REF_PAGE_STRIDE + ((i * size) >>> 3);
-      const b = (ref & REF_OFF_MASK) << 1;
+      const ref = chunkRef(page, i * size);
+      const b = wordBase(ref);
       const flags = w[b + W_META]! >>> META_FLAG_SHIFT;
       if ((flags & IF_USED) === 0) continue;
       const isCont = (flags & IF_CONT) !== 0;
       const head = isCont ? w[b + W_NEXT]! : ref;
-      const headFlags = slabs.words[(head / REF_PAGE_STRIDE) | 0]![((head & REF_OFF_MASK) << 1) + W_META]! >>> META_FLAG_SHIFT;
+      const headFlags = headerWord(slabs.words, head, W_META) >>> META_FLAG_SHIFT;
       if ((headFlags & IF_LINKED) === 0) {
         // being written, or unlinked while a reply still sends it: it bleeds off on its own
         busy++;
@@ -178,8 +191,8 @@ export class SlabMover {
         hooks.unlinkItem(head);
         continue;
       }
-      const off = (ref & REF_OFF_MASK) << 3;
-      buf.copy(slabs.pages[(to / REF_PAGE_STRIDE) | 0]!, (to & REF_OFF_MASK) << 3, off, off + size);
+      const off = chunkOffset(ref);
+      buf.copy(slabs.pages[pageIndex(to)]!, chunkOffset(to), off, off + size);
       hooks.relocate(ref, to);
       slabs.clearMovedChunk(ref, cls);
       if (isCont) this.chunkRescues++;

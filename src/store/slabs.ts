@@ -2,29 +2,49 @@
 // given to one slab class and cut into that class's chunks; per-class free lists threaded
 // through the chunks' NEXT word; memcached's global page pool (pages in no class); the page-level
 // half of page moves (slab-mover.ts decides and rescues items) and page release when the limit
-// is lowered.
+// is lowered. Every field lives in the store's shared memory (store-memory.ts): the pages in
+// the page arenas, the rest in the control block; only the views over them are this object's.
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
 import { dataViewOf } from '../common/byte-copy.js';
 import { computeSlabClasses, describeSlabClass, MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
+import type { StoreMemory } from './store-memory.js';
 import {
+  CARVE_NEXT_AT,
+  CARVE_PAGE_AT,
+  CLASS_PAGES_AT,
+  FREE_COUNT_AT,
+  FREE_HEAD_AT,
+  FREE_SLOTS_AT,
+  FREE_SLOTS_DEPTH_AT,
+  MALLOC_FAILS_AT,
+  MOVING_PAGE_AT,
+  PAGE_CLASS_AT,
+  PAGE_COUNT_AT,
+  PAGE_LIVE_AT,
+  PAGE_SLOTS_AT,
+  PAGE_SLOTS_MAX,
+  PAGE_USED_AT,
+  POOL_DEPTH_AT,
+  POOL_PAGES_AT,
+  VIEWS_EPOCH_AT,
+} from './shared-layout.js';
+import {
+  chunkRef,
+  CLASS_MASK,
+  headerWord,
   IF_CHAINED,
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
-  CLASS_MASK,
   NIL,
-  REF_OFF_MASK,
-  REF_PAGE_STRIDE,
+  pageIndex,
+  pageWords,
   W_CHAIN,
   W_META,
   W_NEXT,
+  wordBase,
 } from './item-layout.js';
-
-const MAX_PAGES = 32767; // refs stay below 2^32 (NIL excluded)
-const EMPTY_WORDS = new Uint32Array(0);
-const EMPTY_PAGE = Buffer.alloc(0);
-const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
 /**
  * What a warm restart needs besides the pages themselves (memory-file.ts writes it): per page
@@ -42,7 +62,10 @@ export interface SlabsImage {
 }
 
 export class Slabs {
-  /** Page buffers and their Uint32Array views; these arrays are shared, never replaced. */
+  /**
+   * This thread's views of the pages by slot (every slot below pageSlots, live or not: the
+   * arenas never shrink); these arrays are shared with the other parts, never replaced.
+   */
   readonly pages: Buffer[] = [];
   readonly words: Uint32Array[] = [];
   /** DataViews of the pages, for copies that allocate nothing (byte-copy.ts). */
@@ -50,37 +73,37 @@ export class Slabs {
   readonly chunkSize = new Int32Array(MAX_SLAB_CLASSES);
   readonly perSlab = new Int32Array(MAX_SLAB_CLASSES);
   readonly largest: number;
-  readonly classPages = new Float64Array(MAX_SLAB_CLASSES);
-  pageCount = 0;
+  readonly classPages: Float64Array;
   /**
    * Bytes counted as allocated before the first page: memcached's T_MEMD_INITIAL_MALLOC test
    * hook (t/64bit.t fakes 4 GiB this way), 0 otherwise.
    */
   private readonly initialMallocedBytes: number;
-  // counters
-  mallocFails = 0;
-  /**
-   * The page a move is emptying (slab-mover.ts), -1 when none: its chunks are never handed
-   * out, and a chunk freed there is cleared for the move instead of joining the free list.
-   */
-  movingPage = -1;
 
   private readonly runtime: RuntimeSettings;
+  private readonly memory: StoreMemory;
+  private readonly u32: Uint32Array;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
   /**
    * memcached's global page pool (slab class 0): pages still allocated (in total_malloced) but
-   * in no class, handed to the next class that needs a page before any new allocation.
+   * in no class, handed to the next class that needs a page before any new allocation. A
+   * stack of page slots, POOL_DEPTH deep.
    */
-  private readonly poolPages: number[] = [];
-  private readonly pageClass = new Uint8Array(MAX_PAGES + 1);
-  private readonly pageUsed = new Uint32Array(MAX_PAGES + 1);
-  private readonly freePageSlots: number[] = [];
-  private readonly freeHead = new Uint32Array(MAX_SLAB_CLASSES).fill(NIL);
-  private readonly freeCount = new Float64Array(MAX_SLAB_CLASSES);
-  private readonly carvePage = new Int32Array(MAX_SLAB_CLASSES).fill(-1);
-  private readonly carveNext = new Int32Array(MAX_SLAB_CLASSES);
+  private readonly poolPages: Uint32Array;
+  /** Slots whose page was given back, reused before a new slot (FREE_SLOTS_DEPTH deep). */
+  private readonly freePageSlots: Uint32Array;
+  private readonly pageClass: Uint8Array;
+  private readonly pageLive: Uint8Array;
+  private readonly pageUsed: Uint32Array;
+  private readonly freeHead: Uint32Array;
+  private readonly freeCount: Float64Array;
+  private readonly carvePage: Int32Array;
+  private readonly carveNext: Int32Array;
 
-  constructor(settings: Settings, runtime: RuntimeSettings) {
+  constructor(settings: Settings, runtime: RuntimeSettings, memory: StoreMemory) {
     this.runtime = runtime;
+    this.memory = memory;
     this.initialMallocedBytes = settings.testInitialMallocBytes;
     const geo = computeSlabClasses(settings.chunkSizeMin, settings.growthFactor, settings.slabChunkMax);
     for (let i = 1; i <= geo.largest; i++) {
@@ -88,6 +111,114 @@ export class Slabs {
       this.perSlab[i] = geo.perSlab[i]!;
     }
     this.largest = geo.largest;
+    const control = memory.buffers.control;
+    this.u32 = memory.u32;
+    this.i32 = memory.i32;
+    this.f64 = memory.f64;
+    this.classPages = new Float64Array(control, CLASS_PAGES_AT, MAX_SLAB_CLASSES);
+    this.poolPages = new Uint32Array(control, POOL_PAGES_AT, PAGE_SLOTS_MAX);
+    this.freePageSlots = new Uint32Array(control, FREE_SLOTS_AT, PAGE_SLOTS_MAX);
+    this.pageClass = new Uint8Array(control, PAGE_CLASS_AT, PAGE_SLOTS_MAX);
+    this.pageLive = new Uint8Array(control, PAGE_LIVE_AT, PAGE_SLOTS_MAX);
+    this.pageUsed = new Uint32Array(control, PAGE_USED_AT, PAGE_SLOTS_MAX);
+    this.freeHead = new Uint32Array(control, FREE_HEAD_AT, MAX_SLAB_CLASSES);
+    this.freeCount = new Float64Array(control, FREE_COUNT_AT, MAX_SLAB_CLASSES);
+    this.carvePage = new Int32Array(control, CARVE_PAGE_AT, MAX_SLAB_CLASSES);
+    this.carveNext = new Int32Array(control, CARVE_NEXT_AT, MAX_SLAB_CLASSES);
+    this.syncPages();
+  }
+
+  /** Pages allocated now (each 1 MiB). */
+  get pageCount(): number {
+    return this.u32[PAGE_COUNT_AT >> 2]!;
+  }
+
+  private set pageCount(n: number) {
+    this.u32[PAGE_COUNT_AT >> 2] = n;
+  }
+
+  /** Page slots in use, live or not (this thread's views cover them after syncPages()). */
+  private get pageSlots(): number {
+    return this.u32[PAGE_SLOTS_AT >> 2]!;
+  }
+
+  /** New pages that could not be allocated (malloc_fails). */
+  get mallocFails(): number {
+    return this.f64[MALLOC_FAILS_AT >> 3]!;
+  }
+
+  set mallocFails(n: number) {
+    this.f64[MALLOC_FAILS_AT >> 3] = n;
+  }
+
+  /**
+   * The page a move is emptying (slab-mover.ts), -1 when none: its chunks are never handed
+   * out, and a chunk freed there is cleared for the move instead of joining the free list.
+   */
+  get movingPage(): number {
+    return this.i32[MOVING_PAGE_AT >> 2]!;
+  }
+
+  private set movingPage(page: number) {
+    this.i32[MOVING_PAGE_AT >> 2] = page;
+  }
+
+  /** Views for the slots another Cache over the same memory added since the last call. */
+  syncPages(): void {
+    if (this.pages.length < this.pageSlots) this.addPageViews();
+  }
+
+  private addPageViews(): void {
+    for (let p = this.pages.length; p < this.pageSlots; p++) {
+      const buf = this.memory.pageView(p);
+      this.pages.push(buf);
+      this.words.push(new Uint32Array(buf.buffer, buf.byteOffset, SLAB_PAGE_SIZE >>> 2));
+      this.views.push(dataViewOf(buf));
+    }
+  }
+
+  private get poolDepth(): number {
+    return this.u32[POOL_DEPTH_AT >> 2]!;
+  }
+
+  private set poolDepth(n: number) {
+    this.u32[POOL_DEPTH_AT >> 2] = n;
+  }
+
+  private popPool(): number {
+    const depth = this.poolDepth - 1;
+    this.poolDepth = depth;
+    return this.poolPages[depth]!;
+  }
+
+  private pushPool(page: number): void {
+    const depth = this.poolDepth;
+    this.poolPages[depth] = page;
+    this.poolDepth = depth + 1;
+  }
+
+  /** Takes page out of the pool wherever it is in the stack (a page move emptied it). */
+  private unpool(page: number): void {
+    const depth = this.poolDepth;
+    let i = depth - 1;
+    while (i >= 0 && this.poolPages[i] !== page) i--;
+    if (i < 0) return;
+    this.poolPages.copyWithin(i, i + 1, depth);
+    this.poolDepth = depth - 1;
+  }
+
+  private pushFreeSlot(page: number): void {
+    const depth = this.u32[FREE_SLOTS_DEPTH_AT >> 2]!;
+    this.freePageSlots[depth] = page;
+    this.u32[FREE_SLOTS_DEPTH_AT >> 2] = depth + 1;
+  }
+
+  /** A slot whose page was given back, or -1. */
+  private popFreeSlot(): number {
+    const depth = this.u32[FREE_SLOTS_DEPTH_AT >> 2]!;
+    if (depth === 0) return -1;
+    this.u32[FREE_SLOTS_DEPTH_AT >> 2] = depth - 1;
+    return this.freePageSlots[depth - 1]!;
   }
 
   /** -m, or what cache_memlimit set since (a run-time setting). */
@@ -103,7 +234,7 @@ export class Slabs {
 
   /** Page index of a slot that holds a page now (for walkers): false once released. */
   isLive(page: number): boolean {
-    return this.pages[page] !== EMPTY_PAGE;
+    return this.pageLive[page] === 1;
   }
 
   classOfPage(page: number): number {
@@ -117,37 +248,31 @@ export class Slabs {
 
   /** `slab_global_page_pool`: pages waiting in the global pool. */
   get globalPagePool(): number {
-    return this.poolPages.length;
+    return this.poolDepth;
   }
 
   private newPage(cls: number): boolean {
     // the pool first, as memcached's do_slabs_newslab (LIFO: its get_page_from_global_pool)
-    if (this.poolPages.length > 0) {
-      this.assignPage(this.poolPages.pop()!, cls, false);
+    if (this.poolDepth > 0) {
+      this.assignPage(this.popPool(), cls, false);
       return true;
     }
     if (this.mallocedBytes + SLAB_PAGE_SIZE > this.memLimit) return false;
-    let page: number;
-    if (this.freePageSlots.length > 0) page = this.freePageSlots.pop()!;
-    else {
-      if (this.pages.length > MAX_PAGES) return false;
-      page = this.pages.length;
-      this.pages.push(EMPTY_PAGE);
-      this.words.push(EMPTY_WORDS);
-      this.views.push(EMPTY_VIEW);
-    }
-    let buf: Buffer;
-    try {
-      // Zeroed by the allocator (calloc: fresh mmap pages are zero already), so no fill pass.
-      buf = Buffer.alloc(SLAB_PAGE_SIZE);
-    } catch {
+    const reused = this.popFreeSlot();
+    const page = reused === -1 ? this.pageSlots : reused;
+    // zeroed (by the arena's grow, or filled when the slot held a page before)
+    if (this.memory.openPage(page) === null) {
+      if (page >= this.memory.pageSlotsMax) return false;
       this.mallocFails++;
-      this.freePageSlots.push(page);
+      if (reused !== -1) this.pushFreeSlot(reused);
       return false;
     }
-    this.pages[page] = buf;
-    this.words[page] = new Uint32Array(buf.buffer, buf.byteOffset, SLAB_PAGE_SIZE >>> 2);
-    this.views[page] = dataViewOf(buf);
+    if (reused === -1) {
+      this.u32[PAGE_SLOTS_AT >> 2] = page + 1;
+      this.u32[VIEWS_EPOCH_AT >> 2]!++;
+    }
+    this.syncPages();
+    this.pageLive[page] = 1;
     this.pageCount++;
     this.assignPage(page, cls, true);
     return true;
@@ -166,13 +291,13 @@ export class Slabs {
       this.carveNext[cls] = 0;
     } else {
       const size = this.chunkSize[cls]!;
-      for (let i = per - 1; i >= 0; i--) this.pushFree(page * REF_PAGE_STRIDE + ((i * size) >>> 3), cls);
+      for (let i = per - 1; i >= 0; i--) this.pushFree(chunkRef(page, i * size), cls);
     }
   }
 
   private pushFree(ref: number, cls: number): void {
-    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     w[b + W_META] = cls << META_LRU_SHIFT;
     w[b + W_NEXT] = this.freeHead[cls]!;
     this.freeHead[cls] = ref;
@@ -186,7 +311,7 @@ export class Slabs {
   takeChunk(cls: number, noNewPage = false): number {
     let ref = this.freeHead[cls]!;
     if (ref !== NIL) {
-      this.freeHead[cls] = this.words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + W_NEXT]!;
+      this.freeHead[cls] = headerWord(this.words, ref, W_NEXT);
       this.freeCount[cls]!--;
     } else {
       let page = this.carvePage[cls]!;
@@ -196,16 +321,16 @@ export class Slabs {
         if (page === -1) return this.takeChunk(cls);
       }
       const i = this.carveNext[cls]!;
-      ref = page * REF_PAGE_STRIDE + ((i * this.chunkSize[cls]!) >>> 3);
+      ref = chunkRef(page, i * this.chunkSize[cls]!);
       if (i + 1 >= this.perSlab[cls]!) this.carvePage[cls] = -1;
       else this.carveNext[cls] = i + 1;
     }
-    this.pageUsed[(ref / REF_PAGE_STRIDE) | 0]!++;
+    this.pageUsed[pageIndex(ref)]!++;
     return ref;
   }
 
   freeChunk(ref: number, cls: number): void {
-    const page = (ref / REF_PAGE_STRIDE) | 0;
+    const page = pageIndex(ref);
     if (page === this.movingPage) {
       this.clearMovedChunk(ref, cls);
       return;
@@ -217,14 +342,14 @@ export class Slabs {
 
   /** Frees every chunk of an item that is not linked (head chunk ref). */
   freeItemChunks(ref: number): void {
-    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
-    const b = (ref & REF_OFF_MASK) << 1;
+    const w = pageWords(this.words, ref);
+    const b = wordBase(ref);
     const meta = w[b + W_META]!;
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
     let chain = (meta >>> META_FLAG_SHIFT) & IF_CHAINED ? w[b + W_CHAIN]! : NIL;
     this.freeChunk(ref, cls);
     while (chain !== NIL) {
-      const next = this.words[(chain / REF_PAGE_STRIDE) | 0]![((chain & REF_OFF_MASK) << 1) + W_CHAIN]!;
+      const next = headerWord(this.words, chain, W_CHAIN);
       this.freeChunk(chain, this.largest);
       chain = next;
     }
@@ -248,10 +373,10 @@ export class Slabs {
     let prev = NIL;
     let it = this.freeHead[cls]!;
     while (it !== NIL) {
-      const next = this.words[(it / REF_PAGE_STRIDE) | 0]![((it & REF_OFF_MASK) << 1) + W_NEXT]!;
-      if (((it / REF_PAGE_STRIDE) | 0) === page) {
+      const next = headerWord(this.words, it, W_NEXT);
+      if (pageIndex(it) === page) {
         if (prev === NIL) this.freeHead[cls] = next;
-        else this.words[(prev / REF_PAGE_STRIDE) | 0]![((prev & REF_OFF_MASK) << 1) + W_NEXT] = next;
+        else pageWords(this.words, prev)[wordBase(prev) + W_NEXT] = next;
         this.freeCount[cls]!--;
       } else prev = it;
       it = next;
@@ -264,20 +389,16 @@ export class Slabs {
 
   private releasePage(page: number): void {
     this.detachPage(page);
-    this.pages[page] = EMPTY_PAGE;
-    this.words[page] = EMPTY_WORDS;
-    this.views[page] = EMPTY_VIEW;
     this.pageClass[page] = 0;
-    this.pageCount--;
-    this.freePageSlots.push(page);
+    this.givePageBack(page);
   }
 
   /** cache_memlimit: pool pages and empty pages go back at once; the mover gives back the rest. */
   setMemLimit(bytes: number): void {
     this.runtime.memLimitBytes = bytes;
     this.releasePoolAboveLimit();
-    for (let p = 0; p < this.pages.length && this.mallocedBytes > this.memLimit; p++) {
-      if (this.pages[p] !== EMPTY_PAGE && this.pageClass[p] !== 0 && this.pageUsed[p] === 0 && p !== this.movingPage) {
+    for (let p = 0; p < this.pageSlots && this.mallocedBytes > this.memLimit; p++) {
+      if (this.pageLive[p] === 1 && this.pageClass[p] !== 0 && this.pageUsed[p] === 0 && p !== this.movingPage) {
         this.releasePage(p);
       }
     }
@@ -286,8 +407,8 @@ export class Slabs {
   /** The least used page in any class (what a lowered limit gives back next); -1 if none. */
   pickLeastUsedPage(): number {
     let best = -1;
-    for (let p = 0; p < this.pages.length; p++) {
-      if (this.pages[p] === EMPTY_PAGE || this.pageClass[p] === 0 || p === this.movingPage) continue;
+    for (let p = 0; p < this.pageSlots; p++) {
+      if (this.pageLive[p] !== 1 || this.pageClass[p] === 0 || p === this.movingPage) continue;
       if (best < 0 || this.pageUsed[p]! < this.pageUsed[best]!) best = p;
     }
     return best;
@@ -295,11 +416,11 @@ export class Slabs {
 
   /** Picks the least used page of src (0: a pool page); -1 if none. */
   pickPage(src: number, emptyOnly: boolean): number {
-    if (src === 0) return this.poolPages.length > 0 ? this.poolPages[this.poolPages.length - 1]! : -1;
+    if (src === 0) return this.poolDepth > 0 ? this.poolPages[this.poolDepth - 1]! : -1;
     let best = -1;
     let bestUsed = Infinity;
-    for (let p = 0; p < this.pages.length; p++) {
-      if (this.pageClass[p] !== src || this.pages[p] === EMPTY_PAGE || p === this.movingPage) continue;
+    for (let p = 0; p < this.pageSlots; p++) {
+      if (this.pageClass[p] !== src || this.pageLive[p] !== 1 || p === this.movingPage) continue;
       const used = this.pageUsed[p]!;
       if (emptyOnly && used !== 0) continue;
       if (used < bestUsed) {
@@ -330,9 +451,9 @@ export class Slabs {
 
   /** A chunk of the moving page is empty now (rescued, or its item freed): one fewer in use. */
   clearMovedChunk(ref: number, cls: number): void {
-    const w = this.words[(ref / REF_PAGE_STRIDE) | 0]!;
-    w[((ref & REF_OFF_MASK) << 1) + W_META] = cls << META_LRU_SHIFT;
-    this.pageUsed[(ref / REF_PAGE_STRIDE) | 0]!--;
+    const w = pageWords(this.words, ref);
+    w[wordBase(ref) + W_META] = cls << META_LRU_SHIFT;
+    this.pageUsed[pageIndex(ref)]!--;
   }
 
   /**
@@ -343,12 +464,12 @@ export class Slabs {
     const page = this.movingPage;
     this.movingPage = -1;
     const src = this.pageClass[page]!;
-    if (src === 0) this.poolPages.splice(this.poolPages.lastIndexOf(page), 1);
+    if (src === 0) this.unpool(page);
     else this.classPages[src]!--;
     if (dst === 0) {
       this.pageClass[page] = 0;
       this.pageUsed[page] = 0;
-      this.poolPages.push(page);
+      this.pushPool(page);
       this.releasePoolAboveLimit();
     } else {
       this.assignPage(page, dst, false);
@@ -357,24 +478,28 @@ export class Slabs {
 
   /** Gives back pool pages while more is allocated than the limit allows. */
   private releasePoolAboveLimit(): void {
-    while (this.mallocedBytes > this.memLimit && this.poolPages.length > 0) {
-      const page = this.poolPages.pop()!;
-      this.pages[page] = EMPTY_PAGE;
-      this.words[page] = EMPTY_WORDS;
-      this.views[page] = EMPTY_VIEW;
-      this.pageCount--;
-      this.freePageSlots.push(page);
-    }
+    while (this.mallocedBytes > this.memLimit && this.poolDepth > 0) this.givePageBack(this.popPool());
+  }
+
+  /**
+   * The slot's page no longer counts as allocated; its bytes stay in the arena (which cannot
+   * shrink) until the slot is reused.
+   */
+  private givePageBack(page: number): void {
+    this.pageLive[page] = 0;
+    this.pageCount--;
+    this.pushFreeSlot(page);
   }
 
   /** Pages of a class, 0 being the global pool. */
   pagesOf(cls: number): number {
-    return cls === 0 ? this.poolPages.length : this.classPages[cls]!;
+    return cls === 0 ? this.poolDepth : this.classPages[cls]!;
   }
 
   /** The slab state as views of the live arrays (valid until the next allocation). */
   exportImage(): SlabsImage {
-    const slots = this.pages.length;
+    this.syncPages();
+    const slots = this.pageSlots;
     return {
       pageClass: this.pageClass.subarray(0, slots),
       pageUsed: this.pageUsed.subarray(0, slots),
@@ -388,11 +513,12 @@ export class Slabs {
 
   /**
    * Takes back a saved state into a fresh Slabs of the same geometry; pages[i] holds slot i's
-   * page where image.pageClass[i] !== 0. False (nothing changed) when the image does not fit.
+   * page where image.pageClass[i] !== 0, either read into the arena already (restorePage()) or
+   * to be copied there. False (nothing changed but the arena's bytes) when the image does not fit.
    */
   restoreImage(image: SlabsImage, pages: readonly Buffer[]): boolean {
     const slots = image.pageClass.length;
-    if (this.pageCount !== 0 || slots > MAX_PAGES + 1 || pages.length !== slots) return false;
+    if (this.pageCount !== 0 || slots > this.memory.pageSlotsMax || pages.length !== slots) return false;
     let live = 0;
     for (let p = 0; p < slots; p++) {
       const cls = image.pageClass[p]!;
@@ -402,20 +528,18 @@ export class Slabs {
       live++;
     }
     if (this.initialMallocedBytes + live * SLAB_PAGE_SIZE > this.memLimit) return false;
+    if (slots > 0 && !this.memory.growPages(slots)) return false;
     for (let p = 0; p < slots; p++) {
-      const cls = image.pageClass[p]!;
-      if (cls === 0) {
-        this.pages.push(EMPTY_PAGE);
-        this.words.push(EMPTY_WORDS);
-        this.views.push(EMPTY_VIEW);
-        this.freePageSlots.push(p);
+      if (image.pageClass[p] === 0) {
+        this.pushFreeSlot(p);
         continue;
       }
-      const buf = pages[p]!;
-      this.pages.push(buf);
-      this.words.push(new Uint32Array(buf.buffer, buf.byteOffset, SLAB_PAGE_SIZE >>> 2));
-      this.views.push(dataViewOf(buf));
+      if (!this.memory.isPageView(p, pages[p]!)) this.memory.pageView(p).set(pages[p]!);
+      this.pageLive[p] = 1;
     }
+    this.u32[PAGE_SLOTS_AT >> 2] = slots;
+    this.u32[VIEWS_EPOCH_AT >> 2]!++;
+    this.syncPages();
     this.pageCount = live;
     this.pageClass.set(image.pageClass);
     this.pageUsed.set(image.pageUsed);
@@ -425,6 +549,11 @@ export class Slabs {
     this.carveNext.set(image.carveNext);
     this.classPages.set(image.classPages);
     return true;
+  }
+
+  /** Where a restore reads slot's page: its place in the arena (null: beyond the arenas). */
+  restorePage(slot: number): Buffer | null {
+    return this.memory.growPages(slot + 1) ? this.memory.pageView(slot) : null;
   }
 
   describe(each: (line: string) => void): void {

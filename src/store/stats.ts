@@ -5,34 +5,33 @@
 import type { StatEmitter } from './store.js';
 import type { LruLists } from './lru.js';
 import type { Slabs } from './slabs.js';
-import { LRU_COLD, LRU_HOT, LRU_IDS, LRU_TEMP, LRU_WARM, NIL, REF_OFF_MASK, REF_PAGE_STRIDE, W_TIME } from './item-layout.js';
+import type { StoreMemory } from './store-memory.js';
+import { ITEM_STATS_AT } from './shared-layout.js';
+import { headerWord, LRU_COLD, LRU_HOT, LRU_IDS, LRU_TEMP, LRU_WARM, NIL, W_TIME } from './item-layout.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
 
-function perLru(): Float64Array {
-  return new Float64Array(LRU_IDS);
-}
 function perClass(): Float64Array {
   return new Float64Array(MAX_SLAB_CLASSES);
 }
 
 export class StoreCounters {
-  // itemstats, per LRU id
-  readonly evicted = perLru();
-  readonly evictedNonzero = perLru();
-  readonly evictedTime = perLru();
-  readonly outOfMemory = perLru();
-  readonly reclaimed = perLru();
-  readonly expiredUnfetched = perLru();
-  readonly evictedUnfetched = perLru();
-  readonly evictedActive = perLru();
-  readonly crawlerReclaimed = perLru();
-  readonly crawlerItemsChecked = perLru();
-  readonly movesToCold = perLru();
-  readonly movesToWarm = perLru();
-  readonly movesWithinLru = perLru();
-  readonly directReclaims = perLru();
+  // itemstats, per LRU id: views of the store memory's control block
+  readonly evicted: Float64Array;
+  readonly evictedNonzero: Float64Array;
+  readonly evictedTime: Float64Array;
+  readonly outOfMemory: Float64Array;
+  readonly reclaimed: Float64Array;
+  readonly expiredUnfetched: Float64Array;
+  readonly evictedUnfetched: Float64Array;
+  readonly evictedActive: Float64Array;
+  readonly crawlerReclaimed: Float64Array;
+  readonly crawlerItemsChecked: Float64Array;
+  readonly movesToCold: Float64Array;
+  readonly movesToWarm: Float64Array;
+  readonly movesWithinLru: Float64Array;
+  readonly directReclaims: Float64Array;
   /** get hits by the LRU the item was in (hits_to_hot/warm/cold/temp; slab get_hits sums them). */
-  readonly lruHits = perLru();
+  readonly lruHits: Float64Array;
   // slab_stats, per class
   readonly setCmds = perClass();
   readonly deleteHits = perClass();
@@ -57,6 +56,26 @@ export class StoreCounters {
   currBytes = 0;
   /** LRU maintainer wake-ups (lru_maintainer_juggles). */
   juggles = 0;
+
+  constructor(memory: StoreMemory) {
+    let next = 0;
+    const perLru = (): Float64Array => new Float64Array(memory.buffers.control, ITEM_STATS_AT + LRU_IDS * 8 * next++, LRU_IDS);
+    this.evicted = perLru();
+    this.evictedNonzero = perLru();
+    this.evictedTime = perLru();
+    this.outOfMemory = perLru();
+    this.reclaimed = perLru();
+    this.expiredUnfetched = perLru();
+    this.evictedUnfetched = perLru();
+    this.evictedActive = perLru();
+    this.crawlerReclaimed = perLru();
+    this.crawlerItemsChecked = perLru();
+    this.movesToCold = perLru();
+    this.movesToWarm = perLru();
+    this.movesWithinLru = perLru();
+    this.directReclaims = perLru();
+    this.lruHits = perLru();
+  }
 
   private perLruArrays(): Float64Array[] {
     return [this.evicted, this.evictedNonzero, this.evictedTime, this.outOfMemory, this.reclaimed,
@@ -113,7 +132,7 @@ export function emitItemStats(v: ItemsView, emit: StatEmitter): void {
   const { counters: k, lists, words, now } = v;
   const ageOf = (id: number): number => {
     const t = lists.tail[id]!;
-    return t === NIL ? 0 : now - words[(t / REF_PAGE_STRIDE) | 0]![((t & REF_OFF_MASK) << 1) + W_TIME]!;
+    return t === NIL ? 0 : now - headerWord(words, t, W_TIME);
   };
   for (let c = 1; c <= v.largest; c++) {
     const n = lists.itemsInClass(c);
@@ -183,4 +202,26 @@ export function emitSlabStats(slabs: Slabs, k: StoreCounters, emit: StatEmitter)
   }
   emit('active_slabs', active);
   emit('total_malloced', slabs.mallocedBytes);
+}
+
+/** -o track_sizes: linked items by total size in 32-byte buckets (`stats sizes`). */
+export class SizeHistogram {
+  private readonly buckets: Uint32Array;
+
+  constructor(itemSizeMax: number) {
+    this.buckets = new Uint32Array(Math.floor(itemSizeMax / 32) + 2);
+  }
+
+  add(total: number): void {
+    this.buckets[Math.ceil(total / 32)]!++;
+  }
+
+  remove(total: number): void {
+    this.buckets[Math.ceil(total / 32)]!--;
+  }
+
+  emit(emit: StatEmitter): void {
+    const h = this.buckets;
+    for (let i = 0; i < h.length; i++) if (h[i] !== 0) emit(String(i * 32), h[i]!);
+  }
 }

@@ -7,6 +7,7 @@
 
 import type { SlabsImage } from './slabs.js';
 import {
+  chunkOffset,
   CLASS_MASK,
   IF_CHAINED,
   IF_CONT,
@@ -15,8 +16,7 @@ import {
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
   NIL,
-  REF_OFF_MASK,
-  REF_PAGE_STRIDE,
+  pageIndex,
   W_CHAIN,
   W_HNEXT,
   W_META,
@@ -58,11 +58,11 @@ export function checkImage(image: StoreImage, chunkSize: Int32Array, perSlab: In
   // A ref that starts a chunk of a live page (or NIL).
   const isChunkRef = (ref: number): boolean => {
     if (ref === NIL) return true;
-    const p = (ref / REF_PAGE_STRIDE) | 0;
+    const p = pageIndex(ref);
     if (p >= slots) return false;
     const cls = slabs.pageClass[p]!;
     if (cls === 0) return false;
-    const off = (ref & REF_OFF_MASK) * 8;
+    const off = chunkOffset(ref);
     const size = chunkSize[cls]!;
     return off % size === 0 && off / size < perSlab[cls]!;
   };

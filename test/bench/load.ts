@@ -180,8 +180,8 @@ export async function runMemcaslap(spec: MemcaslapSpec): Promise<LoadResult> {
   return result;
 }
 
-/** Runs one of our generators (pipeline-load.js, rate-load.js) and parses its JSON line. */
-export async function runGenerator(script: 'pipeline-load.js' | 'rate-load.js', args: Record<string, string | number>, seconds: number): Promise<LoadResult> {
+/** Runs one of our generators (pipeline-load.js, rate-load.js, closed-load.js) and parses its JSON line. */
+export async function runGenerator(script: 'pipeline-load.js' | 'rate-load.js' | 'closed-load.js', args: Record<string, string | number>, seconds: number): Promise<LoadResult> {
   const argv = [path.join(HERE, script)];
   for (const [k, v] of Object.entries(args)) argv.push(`--${k}`, String(v));
   const ex = await execLoad(process.execPath, argv, (seconds + 40) * 1000);
@@ -206,6 +206,7 @@ export async function runGenerator(script: 'pipeline-load.js' | 'rate-load.js', 
     raw: j,
   };
   if (Number.isFinite(n('p999us'))) res.p999us = n('p999us');
+  if (Number.isFinite(n('bytesPerSec'))) res.bytesPerSec = n('bytesPerSec');
   if (typeof j['firstError'] === 'string' && j['firstError'] !== '') res.firstError = j['firstError'];
   if (!ok) res.error = `${script} exited ${ex.code}: ${typeof j['error'] === 'string' ? j['error'] : ''} ${ex.stderr.slice(-500)}`;
   return res;

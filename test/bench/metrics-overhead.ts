@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.js';
 import { MEMCASLAP, runMemcaslap } from './load.js';
 import { CLK_TCK, PIN, cpuTicksOf, onLoadCore, startServer, type BenchServer } from './servers.js';
+import { sleep } from '../support/wait.js';
 
 const env = process.env;
 const SECONDS = Math.max(1, Number(env['BENCH_SECONDS'] ?? 5));
@@ -170,13 +171,13 @@ async function cpuPerScrape(srv: BenchServer, metricsPort: number): Promise<{ ms
   const n = 200;
   const gapMs = 60; // beyond the endpoint's shared-rendering interval: every scrape renders
   const idle0 = [srv.cpuTicks(), servingTicks(srv)] as const;
-  await new Promise((r) => setTimeout(r, n * gapMs));
+  await sleep(n * gapMs);
   const idle = [srv.cpuTicks() - idle0[0], servingTicks(srv) - idle0[1]] as const;
   let bodyBytes = 0;
   const t0 = [srv.cpuTicks(), servingTicks(srv)] as const;
   for (let i = 0; i < n; i++) {
     bodyBytes = await scrapeOnce(metricsPort);
-    await new Promise((r) => setTimeout(r, gapMs));
+    await sleep(gapMs);
   }
   const msPer = (ticks: number): number => ((ticks / CLK_TCK) * 1000) / n;
   return {

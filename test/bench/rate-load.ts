@@ -9,7 +9,8 @@
 //
 // Prints one JSON line: { ops, seconds, opsPerSec, p50us, p99us, p999us, maxus, maxSendLagUs, ... }.
 import net from 'node:net';
-import { TextReplyCounter, buildSets, connectCounting, makeValue, numArg, parseArgs, percentile } from './text-replies.js';
+import { TextReplyCounter, buildRequests, buildSets, connectCounting, makeValue, numArg, parseArgs, percentile, sumCounters } from './text-replies.js';
+import { SeededRandom } from '../support/random.js';
 
 const args = parseArgs(process.argv.slice(2));
 const port = numArg(args, 'port', 0);
@@ -22,11 +23,8 @@ const valueLen = numArg(args, 'value', 100);
 const setRatio = numArg(args, 'set', 0.1);
 if (port <= 0) throw new Error('--port is required');
 
-const keys: string[] = [];
-for (let i = 0; i < nkeys; i++) keys.push(`bench:rate:${String(i).padStart(8, '0')}`);
 const value = makeValue(valueLen);
-const getReqs = keys.map((k) => Buffer.from(`get ${k}\r\n`, 'latin1'));
-const setReqs = keys.map((k) => Buffer.concat([Buffer.from(`set ${k} 0 0 ${valueLen}\r\n`, 'latin1'), value, Buffer.from('\r\n')]));
+const { keys, gets: getReqs, sets: setReqs } = buildRequests('bench:rate:', nkeys, value);
 
 const t0 = process.hrtime.bigint();
 const nowNs = (): number => Number(process.hrtime.bigint() - t0);
@@ -89,14 +87,7 @@ for (let i = 0; i < nconns; i++) {
 
 let sent = 0;
 let runStart = 0;
-let rng = 0x12345678;
-function rand(): number {
-  // xorshift32: cheap and deterministic
-  rng ^= rng << 13;
-  rng ^= rng >>> 17;
-  rng ^= rng << 5;
-  return (rng >>> 0) / 4294967296;
-}
+const random = new SeededRandom(0x12345678);
 
 function start(): void {
   phase = 'run';
@@ -111,10 +102,10 @@ function tick(): void {
     const due = runStart + sent * intervalNs;
     if (due > now) break;
     const c = conns[sent % nconns]!;
-    const k = Math.floor(rand() * nkeys);
+    const k = random.int(nkeys);
     c.due[c.tail] = due;
     c.tail = (c.tail + 1) & (RING - 1);
-    c.sock.write(rand() < setRatio ? setReqs[k]! : getReqs[k]!);
+    c.sock.write(random.chance(setRatio) ? setReqs[k]! : getReqs[k]!);
     const lag = now - due;
     if (lag > maxSendLag) {
       maxSendLag = lag;
@@ -129,14 +120,7 @@ function finish(): void {
   phase = 'done';
   const end = nowNs();
   const sorted = lat.subarray(0, latN).sort();
-  let errors = 0;
-  let firstError = '';
-  let hits = 0;
-  for (const c of conns) {
-    errors += c.counter.errors;
-    hits += c.counter.values;
-    if (firstError === '') firstError = c.counter.firstError;
-  }
+  const { hits, errors, firstError } = sumCounters(conns.map((c) => c.counter));
   const secs = (end - runStart) / 1e9;
   console.log(
     JSON.stringify({

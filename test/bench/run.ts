@@ -14,6 +14,7 @@
 //                   BENCH_A=memcached checks the harness itself: the ratio should be ~1)
 //   BENCH_PROFILE=1 afterwards, profile memcachedts with --cpu-prof under the ascii 90/10 load and
 //                   print the top self-time functions (profile kept next to the JSON)
+//   BENCH_PROFILE_SCENARIO  the scenario profiled instead (e.g. tls-ascii-90-10)
 //   BENCH_NO_PIN=1  do not use taskset
 //   BENCH_QUIET_PCT other people's CPU use (% of one core) above which the machine counts as busy:
 //                   before each run wait (up to BENCH_QUIET_WAIT s, default 5) for it to be quiet,
@@ -24,11 +25,13 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../support/daemon.js';
 import { MEMCASLAP, runGenerator, runMemcaslap, type LoadResult } from './load.js';
 import { formatSummary, summarizeFile, type ProfileSummary } from './profile-summary.js';
-import { CLK_TCK, CPUS, LOAD_CPU, PIN, SERVER_CPU, command, machineBusyTicks, startServer, type BenchServer, type ServerKind } from './servers.js';
+import { CLK_TCK, CPUS, LOAD_CPU, PIN, SERVER_CPU, command, machineBusyTicks, startServer, type BenchServer, type ServerKind, type ServerOptions } from './servers.js';
+import { TestCerts } from '../support/tls-certs.js';
 import fsp from 'node:fs/promises';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.js';
+import { sleep } from '../support/wait.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -55,6 +58,8 @@ interface Scenario {
    * runs must not pay the first touch of the servers' memory (values-100k).
    */
   minWarmup?: number;
+  /** Both servers run -Z with the same certificate (made by openssl for the run); the load speaks TLS. */
+  tls?: boolean;
   run(port: number, seconds: number): Promise<LoadResult>;
 }
 
@@ -102,6 +107,23 @@ const SCENARIOS: Scenario[] = [
     // 4096 keys of 100 KiB: 400 MB that both servers first fault in; set them all before measuring
     minWarmup: 4,
     run: (port, s) => runMemcaslap({ port, seconds: s, conns: 4, valueBytes: 102400, getRatio: 0.5, window: '1k' }),
+  },
+  {
+    id: 'tls-ascii-90-10',
+    title: 'TLS (-Z): text 90/10, 32 conns, 100 B values, one request in flight per conn (closed-load --tls)',
+    metric: 'ops/s',
+    needsMemcaslap: false,
+    tls: true,
+    run: (port, s) => runGenerator('closed-load.js', { port, seconds: s, conns: 32, keys: 10000, value: 100, set: 0.1, tls: 'true' }, s),
+  },
+  {
+    id: 'tls-values-100k',
+    title: 'TLS (-Z): 100 KiB values, 50% set/50% get, 4 conns, 512 keys (closed-load --tls)',
+    metric: 'value B/s',
+    needsMemcaslap: false,
+    tls: true,
+    minWarmup: 2,
+    run: (port, s) => runGenerator('closed-load.js', { port, seconds: s, conns: 4, keys: 512, value: 102400, set: 0.5, tls: 'true' }, s),
   },
   {
     id: 'latency-5k',
@@ -154,6 +176,15 @@ interface ScenarioResult {
   skipped?: string;
 }
 
+/** The certificate both servers use in the TLS scenarios: made once per run, removed at the end. */
+let benchCerts: TestCerts | null = null;
+
+async function serverOptions(sc: Scenario): Promise<ServerOptions> {
+  if (sc.tls !== true) return {};
+  benchCerts ??= await TestCerts.create(['bench']);
+  return { tls: { chainCert: benchCerts.file('bench.pem'), key: benchCerts.file('bench.key') } };
+}
+
 function median(xs: number[]): number {
   const v = xs.filter((x) => Number.isFinite(x)).sort((p, q) => p - q);
   if (v.length === 0) return Number.NaN;
@@ -161,7 +192,6 @@ function median(xs: number[]): number {
   return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function flush(port: number): Promise<void> {
   try {
@@ -196,7 +226,7 @@ async function measureQuietly(srv: BenchServer, sc: Scenario, seconds: number, r
 }
 
 async function measure(srv: BenchServer, sc: Scenario, seconds: number, round: number): Promise<RunRecord> {
-  await flush(srv.port);
+  await flush(srv.adminPort);
   const scav0 = srv.scavenges();
   const full0 = srv.fullGcs();
   const cpu0 = srv.cpuTicks();
@@ -280,7 +310,8 @@ async function runScenario(sc: Scenario): Promise<ScenarioResult> {
   const crashes = sides.map(() => 0);
   const ends = sides.map(() => ({ rss: Number.NaN, hwm: Number.NaN }));
   try {
-    for (let i = 0; i < sides.length; i++) servers.set(i, await startServer(sides[i]!));
+    const opts = await serverOptions(sc);
+    for (let i = 0; i < sides.length; i++) servers.set(i, await startServer(sides[i]!, opts));
     if (WARMUP > 0) {
       const warmup = Math.max(WARMUP, sc.minWarmup ?? 0);
       for (let i = 0; i < sides.length; i++) await sc.run(servers.get(i)!.port, warmup).catch(() => undefined);
@@ -291,7 +322,7 @@ async function runScenario(sc: Scenario): Promise<ScenarioResult> {
         if (!srv.alive()) {
           crashes[i]!++;
           process.stderr.write(`  ! ${sides[i]} died (${srv.proc.exitCode ?? srv.proc.signalCode}); stderr: ${srv.stderr().slice(-400)}\n  restarting it\n`);
-          srv = await startServer(sides[i]!);
+          srv = await startServer(sides[i]!, opts);
           servers.set(i, srv);
         }
         const rec = await measureQuietly(srv, sc, SECONDS, round);
@@ -378,11 +409,10 @@ function table(results: ScenarioResult[]): string {
   return [line(rows[0]!), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n');
 }
 
-async function profilePass(outDir: string, stamp: string): Promise<{ file: string; summary: ProfileSummary } | { error: string }> {
+async function profilePass(sc: Scenario, outDir: string, stamp: string): Promise<{ file: string; summary: ProfileSummary } | { error: string }> {
   const dir = path.join(outDir, `profile-${stamp}`);
   await fsp.mkdir(dir, { recursive: true });
-  const srv = await startServer('memcachedts', { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
-  const sc = SCENARIOS[0]!;
+  const srv = await startServer('memcachedts', { ...(await serverOptions(sc)), nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   process.stderr.write(`profile: memcachedts --cpu-prof under ${sc.id} for ${SECONDS}s\n`);
   await sc.run(srv.port, 1).catch(() => undefined); // warm-up, not interesting
   await sc.run(srv.port, SECONDS);
@@ -455,13 +485,15 @@ async function main(): Promise<void> {
     process.stderr.write(`generator ceiling (pipeline-load vs a do-nothing fake server): ${'error' in ceiling ? ceiling.error : fmtNum(ceiling.opsPerSec) + ' ops/s'}\n`);
   }
   let profile: Awaited<ReturnType<typeof profilePass>> | null = null;
-  if (env['BENCH_PROFILE'] && MEMCASLAP !== null) {
+  const profiled = SCENARIOS.find((s) => s.id === (env['BENCH_PROFILE_SCENARIO'] ?? 'ascii-90-10'));
+  if (env['BENCH_PROFILE'] && profiled !== undefined && (MEMCASLAP !== null || !profiled.needsMemcaslap)) {
     try {
-      profile = await profilePass(path.dirname(outFile), stamp);
+      profile = await profilePass(profiled, path.dirname(outFile), stamp);
     } catch (e) {
       profile = { error: String(e) };
     }
   }
+  benchCerts?.remove();
   const tbl = table(results);
   console.log('');
   console.log(`ratio = ${SIDE_A}/${SIDE_B} of the median over ${ROUNDS} rounds (over the quiet rounds only, when there are any) (for latency-5k: p50 ratio, lower is better).`);

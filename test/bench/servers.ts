@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { BIN, MEMCACHED_BIN } from '../support/daemon.js';
+import { BIN, MEMCACHED_BIN, waitAccepting } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 
 export type ServerKind = 'memcachedts' | 'memcached';
@@ -33,11 +33,15 @@ export interface ServerOptions {
   nodeFlags?: string[];
   /** Extra daemon args. */
   args?: string[];
+  /** -Z with these files (PEM) on the measured port; a notls: port beside it for flush_all and stats. */
+  tls?: { readonly chainCert: string; readonly key: string };
 }
 
 export interface BenchServer {
   readonly kind: ServerKind;
   readonly port: number;
+  /** A clear port for flush_all and stats: the measured port, or a notls: one beside a TLS port. */
+  readonly adminPort: number;
   readonly pid: number;
   readonly proc: ChildProcess;
   /** Scavenge lines seen on stdout so far (memcachedts only). */
@@ -95,31 +99,12 @@ export const CLK_TCK = (() => {
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
 
-async function waitListening(port: number, proc: ChildProcess, err: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited (${proc.exitCode ?? proc.signalCode}): ${err()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`server did not listen on ${port}: ${err()}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function startServer(kind: ServerKind, opts: ServerOptions = {}): Promise<BenchServer> {
   const port = await freePort();
+  const adminPort = opts.tls === undefined ? port : await freePort();
   const mem = String(opts.memoryMb ?? 1024);
-  const common = ['-p', String(port), '-l', '127.0.0.1', '-m', mem, ...(opts.args ?? [])];
+  const listen = opts.tls === undefined ? ['-l', '127.0.0.1'] : ['-l', `127.0.0.1,notls:127.0.0.1:${adminPort}`, '-Z', '-o', `ssl_chain_cert=${opts.tls.chainCert},ssl_key=${opts.tls.key}`];
+  const common = ['-p', String(port), ...listen, '-m', mem, ...(opts.args ?? [])];
   if (process.getuid?.() === 0) common.unshift('-u', 'root');
   let cmd: string;
   let argv: string[];
@@ -157,11 +142,12 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
     }
   });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  await waitListening(port, proc, () => err);
+  await waitAccepting(proc, { port: adminPort, host: '127.0.0.1' }, () => err, 15_000);
   const pid = proc.pid!;
   return {
     kind,
     port,
+    adminPort,
     pid,
     proc,
     scavenges: () => scav,

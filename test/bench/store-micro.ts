@@ -10,9 +10,11 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import { ManualClock } from '../../src/store/clock.js';
 import { GetOpt, newItemView, StoreMode, type Store } from '../../src/store/store.js';
+import { sleep } from '../support/wait.js';
 
 type CreateStore = (settings: Settings, clock?: ManualClock) => Store;
 
@@ -142,10 +144,15 @@ async function main(): Promise<void> {
   const modules = args.length > 0 ? args.map((a) => path.resolve(a)) : [path.join(here, '../../src/store/cache.js')];
   const builds: { name: string; create: CreateStore }[] = [];
   for (const m of modules) {
-    // The Cache class: its (settings, clock) constructor is the same in older builds (whose
-    // createStore did not take the server's run-time settings yet).
-    const mod = (await import(pathToFileURL(m).href)) as { Cache: new (settings: Settings, clock: ManualClock) => Store };
-    builds.push({ name: m, create: (settings, clock) => new mod.Cache(settings, clock ?? new ManualClock()) });
+    // The Cache class: older builds take (settings, clock) and make their own run-time
+    // settings when given none, so passing them works for every build.
+    const mod = (await import(pathToFileURL(m).href)) as {
+      Cache: new (settings: Settings, clock: ManualClock, runtime: RuntimeSettings) => Store;
+    };
+    builds.push({
+      name: m,
+      create: (settings, clock) => new mod.Cache(settings, clock ?? new ManualClock(), new RuntimeSettings(settings)),
+    });
   }
   const results = new Map<string, number[]>();
   const gcs = new Map<string, number>();
@@ -153,7 +160,7 @@ async function main(): Promise<void> {
     for (const c of CASES) {
       for (const b of builds) {
         const { store, run } = c.prepare(b.create);
-        await new Promise((r) => setTimeout(r, 5)); // gc entries from preparing are reported now
+        await sleep(5); // gc entries from preparing are reported now
         const gc0 = gcCount;
         const t0 = process.hrtime.bigint();
         run();

@@ -164,3 +164,36 @@ export function buildSets(keys: readonly string[], value: Buffer): Buffer {
   }
   return Buffer.concat(parts);
 }
+
+/** A seeded xorshift32 generator of numbers in [0, 1): cheap and deterministic. */
+export function xorshift32(seed: number): () => number {
+  let x = seed | 0;
+  return (): number => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+/** `get` and `set` requests (values of `value`) for nkeys keys named `prefix` + a number. */
+export function buildRequests(prefix: string, nkeys: number, value: Buffer): { keys: string[]; gets: Buffer[]; sets: Buffer[] } {
+  const keys: string[] = [];
+  for (let i = 0; i < nkeys; i++) keys.push(prefix + String(i).padStart(8, '0'));
+  const gets = keys.map((k) => Buffer.from(`get ${k}\r\n`, 'latin1'));
+  const sets = keys.map((k) => Buffer.concat([Buffer.from(`set ${k} 0 0 ${value.length}\r\n`, 'latin1'), value, Buffer.from('\r\n')]));
+  return { keys, gets, sets };
+}
+
+/** The hits, error lines and first error over several connections' counters. */
+export function sumCounters(counters: Iterable<TextReplyCounter>): { hits: number; errors: number; firstError: string } {
+  let hits = 0;
+  let errors = 0;
+  let firstError = '';
+  for (const c of counters) {
+    hits += c.values;
+    errors += c.errors;
+    if (firstError === '') firstError = c.firstError;
+  }
+  return { hits, errors, firstError };
+}

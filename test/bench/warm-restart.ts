@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { MEMCACHED_BIN, BIN } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
+import { sleep } from '../support/wait.js';
 
 const MEM_MB = Number(process.argv[2] ?? 1024);
 const VALUE = Buffer.alloc(100, 'v');
@@ -63,7 +64,7 @@ async function timeToFirstReply(memcached: boolean, file: string, port: number):
       s.destroy();
       return { ms: performance.now() - t0, proc };
     } catch {
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     if (performance.now() - t0 > 120_000) throw new Error('no reply within 120 s');
   }
@@ -110,7 +111,7 @@ async function run(memcached: boolean): Promise<void> {
     await exited;
     const saveMs = performance.now() - t0;
     const fileBytes = existsSync(file) ? statSync(file).size : 0;
-    await new Promise((r) => setTimeout(r, 1100)); // memcached refuses a start in the stop's second
+    await sleep(1100); // memcached refuses a start in the stop's second
     const second = await timeToFirstReply(memcached, file, port);
     const after = await stats(port);
     const s = await connect(port);

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
+import { sleep } from '../support/wait.js';
 
 const GETS = Number(process.env['WATCH_BENCH_GETS'] ?? 20000);
 const ROUNDS = Number(process.env['WATCH_BENCH_ROUNDS'] ?? 5);
@@ -50,7 +51,7 @@ async function watch(port: number): Promise<{ lines: () => number; close: () => 
     for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
   });
   s.write('watch fetchers\r\n');
-  while (lines === 0) await new Promise((r) => setTimeout(r, 5));
+  while (lines === 0) await sleep(5);
   return { lines: () => lines - 1, close: () => s.destroy() };
 }
 

@@ -9,8 +9,8 @@
 // Checked 2026-12-02 on Debian 12: release memcached 1.6.18-1+deb12u1 passes 61 of the 62 run
 // files (all but expirations.t); memcachedts all 62 (expirations.t through -o debug_commands, which
 // the stand-in passes as memcached-debug has the debug commands built in). restart.t runs since warm
-// restart (-e) landed, the six ssl_*.t since -Z did (with SSL_TEST=1, each alone: five pass,
-// ssl_cert_refresh.t is an expected failure); none of those seven is among the 61 issue #15 counts.
+// restart (-e) landed, the six ssl_*.t since -Z did (with SSL_TEST=1, each alone: all six pass
+// since refresh_certs); none of those seven is among the 61 issue #15 counts.
 
 export const SUITE_VERSION = '1.6.18';
 
@@ -100,7 +100,7 @@ export const SUITE_FILES: Readonly<Record<string, FilePlan>> = {
   'slabs-reassign-chunked.t': run(),
   'slabs-reassign2.t': run(),
   'slabs_reassign.t': run(),
-  'ssl_cert_refresh.t': run({ withTls: true, expectedFailure: 'issue #17: refresh_certs (reloading the certificates at run time) is not built yet' }),
+  'ssl_cert_refresh.t': run({ withTls: true }),
   'ssl_ports.t': run({ withTls: true }),
   'ssl_proto_version.t': run({ withTls: true }),
   'ssl_session_resumption.t': run({ withTls: true }),

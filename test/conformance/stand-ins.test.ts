@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SUITE_FILES } from './files.js';
 import { makeBuildDir } from './stand-ins.js';
+import { within } from '../support/wait.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -63,11 +64,14 @@ test('timedrun passes SIGINT to its command and exits with its status; ends it a
   const timedrun = path.join(dir, 'timedrun');
 
   // MemcachedTest.pm stops a server by signalling timedrun's pid with SIGINT.
-  const child = spawn(timedrun, ['60', 'sh', '-c', 'trap "exit 3" INT; echo up; while :; do sleep 0.05; done'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  // (The command gives up by itself after ~30 s, so that a failed run leaves nothing behind.)
+  const command = 'trap "exit 3" INT; echo up; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done';
+  const child = spawn(timedrun, ['60', 'sh', '-c', command], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.stdout.destroy());
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
+  await within(new Promise<void>((resolve) => child.stdout.once('data', () => resolve())), 10_000, 'the command to start');
   child.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
-  assert.equal(code, 3);
+  assert.equal(await within(exited, 10_000, 'timedrun to exit'), 3);
 
   const started = Date.now();
   const r = spawnSync(timedrun, ['1', 'sleep', '60'], { encoding: 'utf8', timeout: 30_000 });

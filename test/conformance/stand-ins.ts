@@ -52,7 +52,14 @@ use strict;
 use warnings;
 use POSIX ();
 my $limit = shift @ARGV;
-my $pid = fork();
+# The handlers are in place before the fork: a signal that came between the fork and their
+# installing would end timedrun and leave the command running. One before the fork waits.
+my $pid = 0;
+my @pending;
+for my $sig (qw(HUP INT USR1 TERM)) {
+    $SIG{$sig} = sub { if ($pid > 0) { kill $sig, $pid } else { push @pending, $sig } };
+}
+$pid = fork();
 die "timedrun: fork: $!\n" unless defined $pid;
 if ($pid == 0) {
     exec { $ARGV[0] } @ARGV or do {
@@ -60,9 +67,7 @@ if ($pid == 0) {
         POSIX::_exit(127);
     };
 }
-for my $sig (qw(HUP INT USR1 TERM)) {
-    $SIG{$sig} = sub { kill $sig, $pid };
-}
+kill $_, $pid for @pending;
 $SIG{ALRM} = sub {
     kill 'TERM', $pid;
     $SIG{ALRM} = sub { kill 'KILL', $pid };

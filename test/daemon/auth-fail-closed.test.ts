@@ -16,7 +16,8 @@ import { RawClient } from '../support/client.js';
 import { haveTool } from '../support/tools.js';
 import { SASLPASSWD2, saslpasswd2Delete, saslpasswd2Set } from '../unit/auth/sasl-tools.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
+import { sleep } from '../support/wait.js';
 
 const NOBODY_UID = 65534;
 
@@ -65,7 +66,7 @@ async function extraStats(port: number, user: string, pass: string): Promise<Map
 /** Polls until ok() or ms pass (what happened is asserted afterwards, from the log). */
 async function until(ms: number, ok: () => boolean): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  while (!ok() && Date.now() < deadline) await sleep(25);
 }
 
 type Step = { name: string; verdicts: number[] };
@@ -121,7 +122,7 @@ test('a sasldb the -u user cannot read authenticates nobody; a revoked or change
         d.proc.kill('SIGHUP');
         hups++;
         if (which === 'ours') await until(3000, () => d.stderr().split('Reloaded authentication data').length - 1 >= hups);
-        else await new Promise((r) => setTimeout(r, 100));
+        else await sleep(100);
       };
       try {
         results[which] = await scenario(d, db, SASLPASSWD2, hup);

@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToExit, startDaemon, PROJECT_ROOT } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -19,7 +19,7 @@ async function exitCodeOf(proc: import('node:child_process').ChildProcess): Prom
       proc.kill('SIGKILL');
       throw new Error('process did not exit');
     }
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
   return proc.exitCode;
 }
@@ -121,7 +121,7 @@ test('-vv prints the slab classes first, as memcached does', async () => {
 });
 
 test('-S without any SASL config: exit 1, memcached messages', { skip: !isRoot && 'needs root' }, async (t) => {
-  const empty = mkdtempSync(join(tmpdir(), 'mcts-nosasl-'));
+  const empty = makeTempDir('mcts-nosasl-');
   const { existsSync } = await import('node:fs');
   if (existsSync('/etc/sasl2/memcached.conf') || existsSync('/etc/sasl/memcached.conf')) {
     t.skip('a system SASL config exists');

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startDaemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
 
 test('SIGTERM with a large reply in flight: the client still gets all of it, exit 0', async () => {
   const size = 3 * 1024 * 1024;
@@ -18,9 +19,9 @@ test('SIGTERM with a large reply in flight: the client still gets all of it, exi
     const reader = await RawClient.connect(d.port);
     reader.socket.pause(); // let the reply pile up on the server side
     reader.send('get big\r\n');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     exit = d.stop(); // SIGTERM now, with most of the reply still unsent
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     // A new connection is refused (or closed at once) while draining.
     const refused = await new Promise<boolean>((resolve) => {
       const s = net.connect(d.port, '127.0.0.1');

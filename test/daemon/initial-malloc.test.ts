@@ -5,24 +5,13 @@ import assert from 'node:assert/strict';
 import { startDaemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 
-async function stats(c: RawClient, group = ''): Promise<Map<string, string>> {
-  c.send(group === '' ? 'stats\r\n' : `stats ${group}\r\n`);
-  const m = new Map<string, string>();
-  for (;;) {
-    const line = await c.line();
-    if (line === 'END') return m;
-    const [, name, value] = line.split(' ');
-    m.set(name!, value!);
-  }
-}
-
 for (const memcached of [false, true]) {
   test(`${memcached ? 'memcached' : 'memcachedts'}: T_MEMD_INITIAL_MALLOC counts as allocated memory`, async () => {
     const d = await startDaemon({ args: ['-m', '4098', '-M'], memcached, env: { T_MEMD_INITIAL_MALLOC: '4294967328' } });
     try {
       const c = await RawClient.connect(d.port);
-      assert.equal((await stats(c)).get('limit_maxbytes'), '4297064448');
-      let slabs = await stats(c, 'slabs');
+      assert.equal((await c.stats()).get('limit_maxbytes'), '4297064448');
+      let slabs = await c.stats('slabs');
       assert.equal(slabs.get('total_malloced'), '4294967328');
       assert.equal(slabs.get('active_slabs'), '0');
       // 4 GiB + 32 bytes are taken: one 1 MiB page fits under 4098 MiB, a second one misses by 32 bytes.
@@ -34,7 +23,7 @@ for (const memcached of [false, true]) {
       }
       assert.deepEqual(replies.slice(0, 2), ['STORED', 'STORED']);
       assert.ok(replies.includes('SERVER_ERROR out of memory storing object'), replies.join(', '));
-      slabs = await stats(c, 'slabs');
+      slabs = await c.stats('slabs');
       assert.equal(slabs.get('active_slabs'), '1');
       assert.equal(slabs.get('total_malloced'), String(4294967328 + 1024 * 1024));
       c.close();

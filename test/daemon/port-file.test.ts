@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
+import { sleep } from '../support/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcts-portfile-'));
 // memcached opens the file after dropping privileges: let any -u user write here.
@@ -36,7 +37,7 @@ async function startWithPortFile(args: string[], memcached: boolean): Promise<St
       await daemon.stop();
       throw new Error('no port file: ' + daemon.stderr());
     }
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
   const lines = readFileSync(file, 'latin1').split('\n');
   assert.equal(lines.pop(), '', 'the file ends with a newline');

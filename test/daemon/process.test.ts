@@ -1,17 +1,18 @@
 // Process operations of the real bin: -d, -P, -u, logfile, signals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, chmodSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runToExit, startDaemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { RawClient } from '../support/client.js';
+import { sleep, waitFor } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const isRoot = process.getuid?.() === 0;
 
 function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'mcts-proc-'));
+  const d = makeTempDir('mcts-proc-');
   chmodSync(d, 0o777); // the daemon may run as nobody
   return d;
 }
@@ -28,7 +29,7 @@ async function settledUidOf(pid: number, want: number): Promise<number> {
   const deadline = Date.now() + 3000;
   let uid = uidOf(pid);
   while (uid !== want && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     uid = uidOf(pid);
   }
   return uid;
@@ -43,19 +44,11 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('-P writes the pidfile once listening (without -d too) and SIGTERM removes it', async () => {
   const dir = tempDir();
   const pidFile = join(dir, 'mc.pid');
   const d = await startDaemon({ args: ['-P', pidFile, '-u', 'nobody'] });
-  await waitFor('pidfile', () => existsSync(pidFile));
+  await waitFor(() => existsSync(pidFile), 'pidfile');
   assert.equal(readFileSync(pidFile, 'utf8').trim(), String(d.proc.pid));
   assert.equal(await d.stop(), 0);
   assert.equal(existsSync(pidFile), false);
@@ -85,7 +78,7 @@ test('-d -P: the parent exits 0 once listening; the pidfile holds the daemon pid
   } finally {
     if (alive(pid)) process.kill(pid, 'SIGTERM');
   }
-  await waitFor('daemon exit', () => !alive(pid));
+  await waitFor(() => !alive(pid), 'daemon exit');
   assert.equal(existsSync(pidFile), false, 'pidfile removed');
 });
 
@@ -119,7 +112,7 @@ test('--config-file with -d and logfile outside systemd: detaches and logs to th
   } finally {
     process.kill(pid, 'SIGTERM');
   }
-  await waitFor('daemon exit', () => !alive(pid));
+  await waitFor(() => !alive(pid), 'daemon exit');
   assert.match(readFileSync(logFile, 'utf8'), /Exiting normally/);
 });
 
@@ -155,7 +148,7 @@ test('-s with -u: the unix socket belongs to the user, with the -a mode', { skip
     const { statSync } = await import('node:fs');
     // The socket is chowned just after it starts listening: give it a moment.
     const deadline = Date.now() + 3000;
-    while (statSync(sock).uid !== 65534 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (statSync(sock).uid !== 65534 && Date.now() < deadline) await sleep(20);
     const st = statSync(sock);
     assert.equal(st.uid, 65534);
     assert.equal(st.mode & 0o777, 0o660);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startDaemon, runToExit, PROJECT_ROOT, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
 
 const STOP_WAIT_MS = 20_000;
 
@@ -42,12 +43,9 @@ function start(file: string, extra: string[] = [], memcached = false): Promise<D
 }
 
 async function stat(c: RawClient, group: string, name: string): Promise<string | undefined> {
-  const text = await c.request(`stats${group === '' ? '' : ' ' + group}\r\n`);
-  const m = new RegExp(`^STAT ${name} (.*)\\r$`, 'm').exec(text);
-  return m?.[1];
+  return (await c.stats(group)).get(name);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The items stored before the stop: small ones, one page-sized, chunked large ones. */
 const ITEMS: Array<{ key: string; flags: number; ttl: number; size: number }> = [

@@ -1,11 +1,12 @@
 // SIGHUP re-reads the -Y file (and SASL users) without a restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 async function login(port: number, user: string, pass: string): Promise<string> {
   const c = await RawClient.connect(port);
@@ -17,7 +18,7 @@ async function login(port: number, user: string, pass: string): Promise<string> 
 }
 
 test('SIGHUP reloads the -Y auth file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcts-hup-'));
+  const dir = makeTempDir('mcts-hup-');
   chmodSync(dir, 0o755);
   const file = join(dir, 'auth');
   writeFileSync(file, 'alice:secret\n', { mode: 0o644 });
@@ -30,7 +31,7 @@ test('SIGHUP reloads the -Y auth file', async () => {
     const deadline = Date.now() + 3000;
     while ((await login(d.port, 'bob', 'pw')) !== 'STORED') {
       assert.ok(Date.now() < deadline, 'bob accepted after SIGHUP');
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     assert.equal(await login(d.port, 'alice', 'secret'), 'CLIENT_ERROR authentication failure');
     assert.equal(d.proc.exitCode, null, 'SIGHUP does not stop the daemon');

@@ -2,11 +2,11 @@
 // (except MemoryDenyWriteExecute) and start the daemon through its ExecStart line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, PROJECT_ROOT } from '../support/daemon.js';
 import { run } from '../support/tools.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const UNIT = join(PROJECT_ROOT, 'contrib/memcachedts.service');
 const ANALYZE = '/usr/bin/systemd-analyze';
@@ -32,6 +32,17 @@ test('unit file: Debian hardening lines, no MemoryDenyWriteExecute, our ExecStar
   assert.deepEqual(tmpfiles, ['d /run/memcached 0755 memcache memcache -']);
 });
 
+test('the sandboxing lets the daemon read TLS certificates from /etc/memcached/', () => {
+  const lines = effectiveLines(readFileSync(UNIT, 'utf8'));
+  const values = (key: string): string[] => lines.filter((l) => l.startsWith(key + '=')).map((l) => l.slice(key.length + 1));
+  // read-only /etc is fine; hiding or emptying it (or /etc/memcached) is not
+  for (const v of values('ProtectSystem')) assert.ok(['true', 'full', 'strict', 'yes'].includes(v), `ProtectSystem=${v}`);
+  for (const key of ['InaccessiblePaths', 'TemporaryFileSystem', 'BindPaths', 'BindReadOnlyPaths']) {
+    for (const v of values(key)) assert.ok(!/(^|\s)-?\/etc(\/memcached)?(\s|:|$)/.test(v), `${key}=${v} hides /etc/memcached`);
+  }
+  assert.deepEqual(values('ReadOnlyPaths'), ['-/etc/memcached'], 'the certificate folder is named, and may be absent');
+});
+
 test('systemd-analyze verify passes', async (t) => {
   if (!existsSync(ANALYZE)) {
     assert.notEqual(process.env['CI'], 'true', 'systemd-analyze is missing under CI=true (apt-get install systemd)');
@@ -41,7 +52,7 @@ test('systemd-analyze verify passes', async (t) => {
   // verify checks that ExecStart's program exists: use the installed one, else this checkout's bin.
   let unit = UNIT;
   if (!existsSync('/usr/bin/memcachedts')) {
-    const dir = mkdtempSync(join(tmpdir(), 'mcts-unit-'));
+    const dir = makeTempDir('mcts-unit-');
     unit = join(dir, 'memcachedts.service');
     writeFileSync(unit, readFileSync(UNIT, 'utf8').replace('ExecStart=/usr/bin/memcachedts ', `ExecStart=${BIN} `));
   }
@@ -56,7 +67,7 @@ test("the unit's ExecStart line starts the daemon (under systemd's environment)"
   const { RawClient } = await import('../support/client.js');
   const exec = effectiveLines(readFileSync(UNIT, 'utf8')).find((l) => l.startsWith('ExecStart='));
   assert.ok(exec !== undefined);
-  const dir = mkdtempSync(join(tmpdir(), 'mcts-exec-'));
+  const dir = makeTempDir('mcts-exec-');
   const conf = join(dir, 'memcached.conf');
   const port = await freePort();
   // Debian's default conf, with a free port and a user that exists everywhere.

@@ -4,28 +4,26 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, PROJECT_ROOT, type Daemon } from '../support/daemon.js';
+import { startDaemon, withDaemon, PROJECT_ROOT, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { run } from '../support/tools.js';
 
 const TOOL = join(PROJECT_ROOT, 'bin/memcachedts-tool.js');
 const DEBIAN_TOOL = '/usr/share/memcached/scripts/memcached-tool';
 
-async function withDaemon(fn: (d: Daemon) => Promise<void>): Promise<void> {
-  const d = await startDaemon({ args: ['-u', 'nobody'] });
-  try {
+/** fn with a daemon (as nobody) holding alpha (3 bytes, flags 5) and beta (2000 bytes). */
+function withItems(fn: (d: Daemon) => Promise<void>): Promise<void> {
+  return withDaemon({ args: ['-u', 'nobody'] }, async (d) => {
     const c = await RawClient.connect(d.port);
     assert.equal(await c.request('set alpha 5 0 3\r\nabc\r\n', 'STORED'), 'STORED\r\n');
     assert.equal(await c.request(`set beta 0 0 2000\r\n${'x'.repeat(2000)}\r\n`, 'STORED'), 'STORED\r\n');
     c.close();
     await fn(d);
-  } finally {
-    await d.stop();
-  }
+  });
 }
 
 test('memcachedts-tool display, stats, settings, dump', async () => {
-  await withDaemon(async (d) => {
+  await withItems(async (d) => {
     const addr = `127.0.0.1:${d.port}`;
     const display = await run(process.execPath, [TOOL, addr, 'display'], { timeoutMs: 15_000 });
     assert.equal(display.code, 0, display.stderr);
@@ -88,7 +86,7 @@ test("Debian's memcached-tool works against memcachedts", async (t) => {
     t.skip('memcached-tool not installed');
     return;
   }
-  await withDaemon(async (d) => {
+  await withItems(async (d) => {
     const addr = `127.0.0.1:${d.port}`;
     const display = await run('/usr/bin/perl', [DEBIAN_TOOL, addr, 'display'], { timeoutMs: 15_000 });
     assert.equal(display.code, 0, display.stderr);

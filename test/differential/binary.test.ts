@@ -2,28 +2,16 @@
 // bytes must be equal, with cas values compared as classes (the n-th distinct cas seen in a
 // transcript on one server must be the n-th distinct cas on the other) and whether the server
 // closed the connection. Fixed transcripts cover the edge cases; seeded random ones the rest.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
+import { exchangeOnce } from '../support/exchange.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { deltaExt, req, u32 } from '../unit/protocol/binary/helpers.js';
+import { deltaExt, req, u32 } from '../support/binary-packets.js';
+import { SeededRandom } from '../support/random.js';
 
-let ours: Daemon | null = null;
-let theirs: Daemon | null = null;
-
-before(async () => {
-  if (!fs.existsSync(MEMCACHED_BIN)) {
-    if (process.env.CI === 'true') throw new Error(`${MEMCACHED_BIN} missing`);
-    return;
-  }
-  [ours, theirs] = await Promise.all([startDaemon(), startDaemon({ memcached: true })]);
-});
-
-after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
-});
+const pair = pairForFile();
 
 interface Exchange {
   out: Buffer;
@@ -31,41 +19,9 @@ interface Exchange {
 }
 
 /** Sends input in one write; reads until `until` says the replies are complete, a close, or idle. */
-function exchange(port: number, input: Buffer, until: (out: Buffer) => boolean, idleMs = 400): Promise<Exchange> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    const parts: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    let timer: NodeJS.Timeout | null = null;
-    const finish = (closed: boolean): void => {
-      if (done) return;
-      done = true;
-      if (timer !== null) clearTimeout(timer);
-      sock.destroy();
-      resolve({ out: Buffer.concat(parts, size), closed });
-    };
-    const arm = (): void => {
-      if (timer !== null) clearTimeout(timer);
-      timer = setTimeout(() => finish(false), idleMs);
-    };
-    sock.on('connect', () => {
-      sock.write(input);
-      arm();
-    });
-    sock.on('data', (d: Buffer) => {
-      parts.push(d);
-      size += d.length;
-      if (until(Buffer.concat(parts, size))) finish(false);
-      else arm();
-    });
-    sock.on('end', () => finish(true));
-    sock.on('close', () => finish(true));
-    sock.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNRESET') finish(true);
-      else if (!done) reject(e);
-    });
-  });
+async function exchange(port: number, input: Buffer, until: (out: Buffer) => boolean, idleMs = 400): Promise<Exchange> {
+  const r = await exchangeOnce(port, input, { isComplete: until, idleMs, timeoutMs: 30_000 });
+  return { out: r.out, closed: r.ending === 'closed' || r.ending === 'reset' };
 }
 
 /** True once a complete response with this opcode and opaque has arrived. */
@@ -117,7 +73,7 @@ function describe(out: Buffer): string {
 }
 
 async function compare(name: string, input: Buffer, until: (out: Buffer) => boolean): Promise<void> {
-  assert.ok(ours !== null && theirs !== null);
+  const { ours, theirs } = pair();
   const [a, b] = await Promise.all([exchange(ours.port, input, until), exchange(theirs.port, input, until)]);
   const na = normalizeCas(a.out);
   const nb = normalizeCas(b.out);
@@ -133,11 +89,7 @@ const SET = (key: string, value: string | Buffer, flags = 0, exptime = 0, extra:
 const END = (opaque = 0x7e57): Buffer => req(Opcode.Noop, { opaque });
 const untilEnd = (opaque = 0x7e57) => hasResponse(Opcode.Noop, opaque);
 
-test('fixed transcripts answer like memcached 1.6.18', async (t) => {
-  if (ours === null) {
-    t.skip('memcached not installed');
-    return;
-  }
+test('fixed transcripts answer like memcached 1.6.18', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
   const k = (s: string): string => `${RUN}:${++uniq}:${s}`;
   const a = k('a');
   const n = k('n');
@@ -184,18 +136,6 @@ test('fixed transcripts answer like memcached 1.6.18', async (t) => {
   for (const [name, input, until] of cases) await compare(name, input, until);
 });
 
-/** mulberry32: a small seeded PRNG, so a failure names its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const VALUES = ['1', '42', 'abc', '', '18446744073709551615', '007', 'x'.repeat(300), '9'.repeat(25)];
 const OPS = [
   Opcode.Get, Opcode.GetQ, Opcode.GetK, Opcode.GetKQ, Opcode.Set, Opcode.SetQ, Opcode.Add, Opcode.AddQ, Opcode.Replace,
@@ -205,30 +145,29 @@ const OPS = [
 ];
 
 function randomTranscript(seed: number, ops: readonly number[]): Buffer[] {
-  const rnd = prng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const rnd = new SeededRandom(seed); // a failure names its seed
   const keys = [0, 1, 2, 3].map((i) => `${RUN}:${seed}:${i}`);
   const parts: Buffer[] = [];
   for (let i = 0; i < 80; i++) {
-    const op = pick(ops);
-    const key = pick(keys);
-    const opaque = Math.floor(rnd() * 0xffffffff);
-    const cas = rnd() < 0.1 ? BigInt(1 + Math.floor(rnd() * 5)) : 0n; // bogus cas now and then
+    const op = rnd.pick(ops);
+    const key = rnd.pick(keys);
+    const opaque = rnd.int(0xffffffff);
+    const cas = rnd.chance(0.1) ? BigInt(1 + rnd.int(5)) : 0n; // bogus cas now and then
     switch (op) {
       case Opcode.Set: case Opcode.SetQ: case Opcode.Add: case Opcode.AddQ: case Opcode.Replace: case Opcode.ReplaceQ:
-        parts.push(req(op, { key, ext: u32(Math.floor(rnd() * 0xffffffff), rnd() < 0.2 ? 1000 : 0), value: pick(VALUES), opaque, cas }));
+        parts.push(req(op, { key, ext: u32(rnd.int(0xffffffff), rnd.chance(0.2) ? 1000 : 0), value: rnd.pick(VALUES), opaque, cas }));
         break;
       case Opcode.Append: case Opcode.AppendQ: case Opcode.Prepend: case Opcode.PrependQ:
-        parts.push(req(op, { key, value: pick(VALUES), opaque, cas }));
+        parts.push(req(op, { key, value: rnd.pick(VALUES), opaque, cas }));
         break;
       case Opcode.Increment: case Opcode.IncrementQ: case Opcode.Decrement: case Opcode.DecrementQ:
-        parts.push(req(op, { key, ext: deltaExt(BigInt(Math.floor(rnd() * 1000)), BigInt(Math.floor(rnd() * 100)), rnd() < 0.3 ? 0xffffffff : 0), opaque, cas }));
+        parts.push(req(op, { key, ext: deltaExt(BigInt(rnd.int(1000)), BigInt(rnd.int(100)), rnd.chance(0.3) ? 0xffffffff : 0), opaque, cas }));
         break;
       case Opcode.Delete: case Opcode.DeleteQ:
         parts.push(req(op, { key, opaque, cas }));
         break;
       case Opcode.Touch: case Opcode.Gat: case Opcode.GatQ: case Opcode.GatK: case Opcode.GatKQ:
-        parts.push(req(op, { key, ext: u32(rnd() < 0.5 ? 0 : 5000), opaque }));
+        parts.push(req(op, { key, ext: u32(rnd.chance(0.5) ? 0 : 5000), opaque }));
         break;
       case Opcode.Noop: case Opcode.Version:
         parts.push(req(op, { opaque }));
@@ -278,11 +217,8 @@ async function stepwise(port: number, requests: Buffer[]): Promise<Buffer> {
   return Buffer.concat(parts, size);
 }
 
-test('seeded random mixes, one request at a time, answer byte for byte like memcached', async (t) => {
-  if (ours === null || theirs === null) {
-    t.skip('memcached not installed');
-    return;
-  }
+test('seeded random mixes, one request at a time, answer byte for byte like memcached', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
   for (let seed = 1; seed <= 25; seed++) {
     const requests = randomTranscript(seed, OPS);
     const a: Buffer = await stepwise(ours.port, requests);
@@ -296,11 +232,7 @@ test('seeded random mixes, one request at a time, answer byte for byte like memc
 // That depends on socket timing, so the pipelined mixes leave incr/decr out.
 const PIPELINE_OPS = OPS.filter((op) => op !== Opcode.Increment && op !== Opcode.IncrementQ && op !== Opcode.Decrement && op !== Opcode.DecrementQ);
 
-test('seeded random mixes pipelined in one write answer byte for byte like memcached', async (t) => {
-  if (ours === null) {
-    t.skip('memcached not installed');
-    return;
-  }
+test('seeded random mixes pipelined in one write answer byte for byte like memcached', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
   for (let seed = 101; seed <= 140; seed++) {
     await compare(`seed ${seed}`, Buffer.concat([...randomTranscript(seed, PIPELINE_OPS), END()]), untilEnd());
   }

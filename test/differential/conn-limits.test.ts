@@ -4,51 +4,22 @@
 // memory writing get response`, a batch of more than 12 unflushed replies closes the
 // connection with nothing written, flush points (get, mn) free the objects again, and
 // response_obj_oom counts each refusal.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
+import { exchangeOnce } from '../support/exchange.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 
-const skip = !fs.existsSync(MEMCACHED_BIN) && process.env.CI !== 'true' ? 'memcached not installed' : false;
 const ARGS = ['-o', 'read_buf_mem_limit=1', '-t', '32', '-R', '500'];
 
-let ours: Daemon | null = null;
-let theirs: Daemon | null = null;
-
-before(async () => {
-  if (skip !== false) return;
-  [ours, theirs] = await Promise.all([startDaemon({ args: ARGS }), startDaemon({ args: ARGS, memcached: true })]);
-});
-
-after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
-});
+const pair = pairForFile({ args: ARGS });
 
 /** Everything the server sends for input on a fresh connection, until `last` or the close. */
-function exchange(port: number, input: Buffer, last: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let got = '';
-    const finish = (how: string): void => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(got + how);
-    };
-    const timer = setTimeout(() => finish('<no end>'), 3000);
-    sock.on('connect', () => sock.write(input));
-    sock.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      if (got.endsWith(last)) finish('');
-    });
-    sock.on('close', () => finish('<closed>'));
-    sock.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNRESET') finish('<reset>');
-      else reject(e);
-    });
-  });
+async function exchange(port: number, input: Buffer, last: string): Promise<string> {
+  const r = await exchangeOnce(port, input, { isComplete: (out) => out.toString('latin1').endsWith(last), timeoutMs: 3000 });
+  const ending = { complete: '', idle: '', timeout: '<no end>', closed: '<closed>', reset: '<reset>' }[r.ending];
+  return r.out.toString('latin1') + ending;
 }
 
 const repeat = (s: string, n: number): string => s.repeat(n);
@@ -67,8 +38,8 @@ const CASES: ReadonlyArray<[string, string, string]> = [
   ['earlier flushed replies are written before the close', 'get foo\r\n' + repeat('mg foo v\r\n', 14), 'MN\r\n'],
 ];
 
-test('read_buf_mem_limit=1 over -t 32: replies and closes as memcached', { skip }, async () => {
-  assert.ok(ours !== null && theirs !== null);
+test('read_buf_mem_limit=1 over -t 32: replies and closes as memcached', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
   const ourPort = ours.port;
   const theirPort = theirs.port;
   for (const [name, input, last] of CASES) {
@@ -83,8 +54,8 @@ test('read_buf_mem_limit=1 over -t 32: replies and closes as memcached', { skip 
   assert.equal(await oom(ourPort), await oom(theirPort), 'response_obj_oom');
 });
 
-test('read_buf_mem_limit: binary requests past the budget close the connection as memcached', { skip }, async () => {
-  assert.ok(ours !== null && theirs !== null);
+test('read_buf_mem_limit: binary requests past the budget close the connection as memcached', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
   const ourPort = ours.port;
   const theirPort = theirs.port;
   const noopEnd = '\u0000\u0000\u0000\u0007' + '\u0000'.repeat(8); // opaque 7, cas 0

@@ -3,25 +3,12 @@
 // flags, bytes >= 127, flags missing their number, and soft errors before and after hard ones.
 // Each command's error message is its own (mg/ms: the specific one; md/ma: "invalid or
 // duplicate flag"), so the table runs every flag case through every command.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
+import { exchangeOnce } from '../support/exchange.js';
 
-const skip = !fs.existsSync(MEMCACHED_BIN) && process.env.CI !== 'true' ? 'memcached not installed' : false;
-
-let ours: Daemon | null = null;
-let theirs: Daemon | null = null;
-
-before(async () => {
-  if (skip !== false) return;
-  [ours, theirs] = await Promise.all([startDaemon(), startDaemon({ memcached: true })]);
-});
-
-after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
-});
+const pair = pairForFile();
 
 const FLAG_CASES: readonly string[] = [
   'x', 'x1', 'E5', 'E', 'Z', 'z', '!', '\xff', '\x7f', 'v v', 'q q', 'k k', 'T1 T2', 'O1 O2', 'D1 D2', 'MI MD',
@@ -41,26 +28,14 @@ const COMMANDS: readonly ((flags: string) => string)[] = [
 const SENTINEL = 'version\r\n';
 
 /** Sends the request and a `version`, and reads up to the VERSION line. */
-function exchange(port: number, input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let got = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      resolve(got + '<no VERSION line>');
-    }, 3000);
-    sock.on('connect', () => sock.write(Buffer.from(input + SENTINEL, 'latin1')));
-    sock.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      const at = got.indexOf('VERSION ');
-      if (at >= 0 && got.endsWith('\r\n')) {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(got.slice(0, at));
-      }
-    });
-    sock.on('error', reject);
+async function exchange(port: number, input: string): Promise<string> {
+  const r = await exchangeOnce(port, Buffer.from(input + SENTINEL, 'latin1'), {
+    isComplete: (out) => out.includes('VERSION ') && out[out.length - 1] === 0x0a && out[out.length - 2] === 0x0d,
+    timeoutMs: 3000,
   });
+  if (r.ending === 'reset') throw new Error('connection reset');
+  const got = r.out.toString('latin1');
+  return r.ending === 'complete' ? got.slice(0, got.indexOf('VERSION ')) : got + '<no VERSION line>';
 }
 
 /** me's cas= and la= differ between two servers; the rest of its line must not. */
@@ -68,8 +43,8 @@ function normalize(reply: string): string {
   return reply.replace(/ la=\d+ cas=\d+ /g, ' la=_ cas=_ ');
 }
 
-test('every meta command answers unknown, repeated and malformed flags like memcached 1.6.18', { skip }, async () => {
-  assert.ok(ours !== null && theirs !== null);
+test('every meta command answers unknown, repeated and malformed flags like memcached 1.6.18', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
   const ourPort = ours.port;
   const theirPort = theirs.port;
   // The items the commands act on, reset before each case so that no case depends on another.

@@ -3,27 +3,14 @@
 // compared as classes (the n-th distinct cas on one server must be the n-th on the other), and
 // seconds (`t`, `l`, me's `exp=`/`la=`) may differ by 2. Later-memcached flags (E, md x) are
 // among the malformed lines: both servers reject them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
 import { RawClient } from '../support/client.js';
-import { haveTool } from '../support/tools.js';
+import { SeededRandom } from '../support/random.js';
 
 const SEED = Number(process.env.META_DIFF_SEED ?? 0x6d657461);
 const REQUESTS = Number(process.env.META_DIFF_REQUESTS ?? 1500);
-
-/** mulberry32: small, seedable, good enough to pick requests. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Keys: a few plain ones and binary ones (sent base64 with `b`). Counters (ma's keys) are never
 // fetched with mg: memcached bumps a fetched item of its cold LRU asynchronously, holding a
@@ -39,73 +26,71 @@ interface Req {
 }
 
 function generate(n: number, seed: number): Req[] {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-  const chance = (p: number): boolean => r() < p;
+  const r = new SeededRandom(seed);
   const shuffle = <T>(xs: T[]): T[] => {
     for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(r() * (i + 1));
+      const j = r.int(i + 1);
       [xs[i], xs[j]] = [xs[j]!, xs[i]!];
     }
     return xs;
   };
   const value = (): string => {
-    const len = pick([0, 1, 2, 5, 20]);
+    const len = r.pick([0, 1, 2, 5, 20]);
     let s = '';
-    for (let i = 0; i < len; i++) s += pick('abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
+    for (let i = 0; i < len; i++) s += r.pick('abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
     return s;
   };
-  const number = (): string => String(pick([0, 1, 7, 42, 99, 18446744073709551615n, 18446744073709551614n]));
+  const number = (): string => String(r.pick([0, 1, 7, 42, 99, 18446744073709551615n, 18446744073709551614n]));
   const key = (flags: string[]): string => {
-    if (chance(0.2)) {
+    if (r.chance(0.2)) {
       flags.push('b');
-      return pick(BINARY_KEYS).toString('base64');
+      return r.pick(BINARY_KEYS).toString('base64');
     }
-    return pick(PLAIN_KEYS);
+    return r.pick(PLAIN_KEYS);
   };
-  const opaque = (): string => 'O' + (chance(0.05) ? 'x'.repeat(32) : String(Math.floor(r() * 1000)));
-  const ttl = (): string => pick(['0', '30', '100', '-1', '3000']);
-  const cas = (): string => pick(['$CAS', '$CAS', '$CASX', '$CASLO', '0']);
+  const opaque = (): string => 'O' + (r.chance(0.05) ? 'x'.repeat(32) : String(r.int(1000)));
+  const ttl = (): string => r.pick(['0', '30', '100', '-1', '3000']);
+  const cas = (): string => r.pick(['$CAS', '$CAS', '$CASX', '$CASLO', '0']);
   const some = (opts: ReadonlyArray<() => string>, p: number): string[] => {
     const out: string[] = [];
-    for (const o of opts) if (chance(p)) out.push(o());
+    for (const o of opts) if (r.chance(p)) out.push(o());
     return out;
   };
   const reqs: Req[] = [];
   for (let i = 0; i < n; i++) {
-    const what = r();
+    const what = r.next();
     const flags: string[] = [];
     let text: string;
     if (what < 0.3) {
       const k = key(flags);
       flags.push(...some([() => 's', () => 'v', () => 'c', () => 'f', () => 'k', () => 'h', () => 'u', () => 'q',
-        () => 't', () => 'l', opaque, () => 'T' + ttl(), () => 'N' + ttl(), () => 'R' + pick(['10', '200'])], 0.25));
+        () => 't', () => 'l', opaque, () => 'T' + ttl(), () => 'N' + ttl(), () => 'R' + r.pick(['10', '200'])], 0.25));
       text = `mg ${k} ${shuffle(flags).join(' ')}`;
     } else if (what < 0.55) {
       const k = key(flags);
       const v = value();
-      flags.push(...some([() => 'c', () => 'k', () => 'q', opaque, () => 'T' + ttl(), () => 'F' + pick(['0', '5', '4294967295']),
-        () => 'C' + cas(), () => 'I', () => 'M' + pick(['E', 'A', 'P', 'R', 'S', 'S'])], 0.2));
+      flags.push(...some([() => 'c', () => 'k', () => 'q', opaque, () => 'T' + ttl(), () => 'F' + r.pick(['0', '5', '4294967295']),
+        () => 'C' + cas(), () => 'I', () => 'M' + r.pick(['E', 'A', 'P', 'R', 'S', 'S'])], 0.2));
       // Now and then a block one byte longer than announced: bad data chunk, then ERROR.
-      const declared = v.length > 0 && chance(0.03) ? v.length - 1 : v.length;
+      const declared = v.length > 0 && r.chance(0.03) ? v.length - 1 : v.length;
       text = `ms ${k} ${declared} ${shuffle(flags).join(' ')}\r\n${v}`;
     } else if (what < 0.68) {
       const k = key(flags);
       flags.push(...some([() => 'q', () => 'k', opaque, () => 'C' + cas(), () => 'I', () => 'T' + ttl()], 0.25));
       text = `md ${k} ${shuffle(flags).join(' ')}`;
     } else if (what < 0.85) {
-      const k = pick(COUNTER_KEYS);
-      flags.push(...some([() => 'N' + ttl(), () => 'J' + number(), () => 'D' + number(), () => 'M' + pick(['I', '+', 'D', '-']),
+      const k = r.pick(COUNTER_KEYS);
+      flags.push(...some([() => 'N' + ttl(), () => 'J' + number(), () => 'D' + number(), () => 'M' + r.pick(['I', '+', 'D', '-']),
         () => 't', () => 'c', () => 'v', () => 'q', opaque, () => 'k', () => 'C' + cas(), () => 'T' + ttl()], 0.25));
       text = `ma ${k} ${shuffle(flags).join(' ')}`;
     } else if (what < 0.9) {
-      const k = chance(0.3) ? pick(COUNTER_KEYS) : key(flags);
+      const k = r.chance(0.3) ? r.pick(COUNTER_KEYS) : key(flags);
       text = `me ${k} ${flags.join(' ')}`;
     } else if (what < 0.93) {
-      text = 'set ' + pick(chance(0.5) ? PLAIN_KEYS : ['cnt', 'cnt2']) + ' 0 0 2\r\n' + pick(['10', 'ab', '99']);
+      text = 'set ' + r.pick(r.chance(0.5) ? PLAIN_KEYS : ['cnt', 'cnt2']) + ' 0 0 2\r\n' + r.pick(['10', 'ab', '99']);
     } else {
       // malformed lines
-      text = pick([
+      text = r.pick([
         'mg a v Z', 'mg a v v', 'md a q q', 'ma a Dx', 'ma a MZ', 'mg a T', 'mg a MZZ', 'ms a 2 Z\r\nxx', 'ms a x\r\nzz',
         'mg ' + 'k'.repeat(251) + ' v', 'ms a -1', 'mg', 'ms a', 'me', 'mg a ' + Array.from({ length: 18 }, (_, j) => 'O' + j).join(' '),
         'mg Zm9v= b v', 'md a O' + 'y'.repeat(33), 'ma a J-1', 'mz a',
@@ -200,24 +185,12 @@ class Side {
   }
 }
 
-let theirs: Daemon | null = null;
-let ours: Daemon | null = null;
+const pair = pairForFile({ args: ['-U', '0'] });
 
-before(async () => {
-  if (!fs.existsSync(MEMCACHED_BIN)) return;
-  theirs = await startDaemon({ memcached: true, args: ['-U', '0'] });
-  ours = await startDaemon({ args: ['-U', '0'] });
-});
-
-after(async () => {
-  await theirs?.stop();
-  await ours?.stop();
-});
-
-test(`random meta mix (seed ${SEED}, ${REQUESTS} requests) answers like memcached 1.6.18`, async (t) => {
-  if (!haveTool(t, MEMCACHED_BIN, 'memcached')) return;
-  const a = new Side(await RawClient.connect(theirs!.port));
-  const b = new Side(await RawClient.connect(ours!.port));
+test(`random meta mix (seed ${SEED}, ${REQUESTS} requests) answers like memcached 1.6.18`, { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
+  const a = new Side(await RawClient.connect(theirs.port));
+  const b = new Side(await RawClient.connect(ours.port));
   try {
     const reqs = generate(REQUESTS, SEED);
     for (let i = 0; i < reqs.length; i++) {
@@ -233,8 +206,8 @@ test(`random meta mix (seed ${SEED}, ${REQUESTS} requests) answers like memcache
     }
     // The counters meta commands move must agree too. (Not get_expired or curr_items: memcached's
     // LRU crawler reclaims expired items in the background, on its own schedule.)
-    const sa = await stats(a.client);
-    const sb = await stats(b.client);
+    const sa = await a.client.stats();
+    const sb = await b.client.stats();
     for (const name of ['cmd_get', 'cmd_set', 'cmd_touch', 'cmd_meta', 'get_hits', 'get_misses', 'touch_hits',
       'touch_misses', 'delete_hits', 'delete_misses', 'incr_hits', 'incr_misses', 'decr_hits', 'decr_misses', 'cas_hits',
       'cas_misses', 'cas_badval', 'store_too_large']) {
@@ -246,10 +219,10 @@ test(`random meta mix (seed ${SEED}, ${REQUESTS} requests) answers like memcache
   }
 });
 
-test('q pipelines in one packet answer like memcached 1.6.18', async (t) => {
-  if (!haveTool(t, MEMCACHED_BIN, 'memcached')) return;
-  const a = await RawClient.connect(theirs!.port);
-  const b = await RawClient.connect(ours!.port);
+test('q pipelines in one packet answer like memcached 1.6.18', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
+  const a = await RawClient.connect(theirs.port);
+  const b = await RawClient.connect(ours.port);
   try {
     const pipeline =
       'ms pq 2 q T0\r\nbo\r\nmg pq v q\r\nmg pq k v q Oa\r\nmg pqmiss v q\r\nmd pqmiss q\r\nma pqn q N0 J5\r\n' +
@@ -265,12 +238,3 @@ test('q pipelines in one packet answer like memcached 1.6.18', async (t) => {
   }
 });
 
-async function stats(c: RawClient): Promise<Map<string, string>> {
-  const text = await c.request('stats\r\n', 'END');
-  const m = new Map<string, string>();
-  for (const l of text.split('\r\n')) {
-    const p = l.split(' ');
-    if (p[0] === 'STAT' && p[1] !== undefined && p[2] !== undefined) m.set(p[1], p[2]);
-  }
-  return m;
-}

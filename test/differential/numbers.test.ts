@@ -2,28 +2,14 @@
 // memcached 1.6.18: a table of awkward stored values under text incr/decr, meta `ma` and binary
 // INCREMENT/DECREMENT, and numeric tokens holding a NUL, a sign or white space. Replies must
 // be equal byte for byte (binary cas fields aside, which are zeroed).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
+import { exchangeOnce } from '../support/exchange.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { deltaExt, req, u32 } from '../unit/protocol/binary/helpers.js';
+import { deltaExt, req, u32 } from '../support/binary-packets.js';
 
-const haveMemcached = fs.existsSync(MEMCACHED_BIN);
-const skip = !haveMemcached && process.env.CI !== 'true' ? 'memcached not installed' : false;
-
-let ours: Daemon | null = null;
-let theirs: Daemon | null = null;
-
-before(async () => {
-  if (skip !== false) return;
-  [ours, theirs] = await Promise.all([startDaemon(), startDaemon({ memcached: true })]);
-});
-
-after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
-});
+const pair = pairForFile();
 
 /** Stored values whose reading as a number is the question. */
 const AWKWARD_VALUES: readonly string[] = [
@@ -64,38 +50,16 @@ const AWKWARD_VALUES: readonly string[] = [
 const RUN = Date.now().toString(36);
 
 /** Sends input in one write and reads until the reply ends with `last`, or the server goes quiet. */
-function exchange(port: number, input: Buffer, isComplete: (out: Buffer) => boolean): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    const parts: Buffer[] = [];
-    let timer: NodeJS.Timeout | null = null;
-    const finish = (): void => {
-      if (timer !== null) clearTimeout(timer);
-      sock.destroy();
-      resolve(Buffer.concat(parts));
-    };
-    const arm = (): void => {
-      if (timer !== null) clearTimeout(timer);
-      timer = setTimeout(finish, 2000);
-    };
-    sock.on('connect', () => {
-      sock.write(input);
-      arm();
-    });
-    sock.on('data', (d: Buffer) => {
-      parts.push(d);
-      if (isComplete(Buffer.concat(parts))) finish();
-      else arm();
-    });
-    sock.on('close', finish);
-    sock.on('error', reject);
-  });
+async function exchange(port: number, input: Buffer, isComplete: (out: Buffer) => boolean): Promise<Buffer> {
+  const r = await exchangeOnce(port, input, { isComplete, idleMs: 2000, timeoutMs: 30_000 });
+  if (r.ending === 'reset') throw new Error('connection reset');
+  return r.out;
 }
 
 const endsWithMn = (out: Buffer): boolean => out.length >= 4 && out.subarray(out.length - 4).toString('latin1') === 'MN\r\n';
 
 async function compareText(name: string, input: Buffer): Promise<void> {
-  assert.ok(ours !== null && theirs !== null);
+  const { ours, theirs } = pair();
   const withEnd = Buffer.concat([input, Buffer.from('mn\r\n')]);
   const [a, b] = await Promise.all([exchange(ours.port, withEnd, endsWithMn), exchange(theirs.port, withEnd, endsWithMn)]);
   assert.equal(JSON.stringify(a.toString('latin1')), JSON.stringify(b.toString('latin1')), name);
@@ -129,7 +93,7 @@ function describeBinary(out: Buffer): string {
   return lines.join('\n');
 }
 
-test('text incr/decr on awkward stored values answer like memcached', { skip }, async () => {
+test('text incr/decr on awkward stored values answer like memcached', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
   for (const [i, v] of AWKWARD_VALUES.entries()) {
     const key = `tn${RUN}_${i}`;
     const value = Buffer.from(v, 'latin1');
@@ -139,7 +103,7 @@ test('text incr/decr on awkward stored values answer like memcached', { skip }, 
   }
 });
 
-test('meta ma on awkward stored values answers like memcached', { skip }, async () => {
+test('meta ma on awkward stored values answers like memcached', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
   for (const [i, v] of AWKWARD_VALUES.entries()) {
     const key = `mn${RUN}_${i}`;
     const value = Buffer.from(v, 'latin1');
@@ -149,8 +113,8 @@ test('meta ma on awkward stored values answers like memcached', { skip }, async 
   }
 });
 
-test('binary INCREMENT/DECREMENT on awkward stored values answer like memcached', { skip }, async () => {
-  assert.ok(ours !== null && theirs !== null);
+test('binary INCREMENT/DECREMENT on awkward stored values answer like memcached', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
   const ourPort = ours.port;
   const theirPort = theirs.port;
   for (const [i, v] of AWKWARD_VALUES.entries()) {
@@ -170,7 +134,7 @@ test('binary INCREMENT/DECREMENT on awkward stored values answer like memcached'
   }
 });
 
-test('numeric tokens with a NUL, a sign or white space answer like memcached (text and meta)', { skip }, async () => {
+test('numeric tokens with a NUL, a sign or white space answer like memcached (text and meta)', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
   const k = `tok${RUN}`;
   const lines = [
     `set ${k} 0 0 1\r\n5\r\n`,

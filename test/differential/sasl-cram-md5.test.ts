@@ -9,15 +9,16 @@ import fs from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
+import { startPair, stopPair, type Pair } from '../support/pair.js';
 import { RawClient } from '../support/client.js';
-import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
+import { DEBIAN_PYTHON, PYLIBMC_SASL_SCRIPT, haveTool, run } from '../support/tools.js';
 import { SASLPASSWD2, saslpasswd2Set } from '../unit/auth/sasl-tools.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let dir = '';
-let ours: Daemon | null = null;
-let theirs: Daemon | null = null;
+let pair: Pair | null = null;
 
 function writeConf(mechList: string): void {
   fs.writeFileSync(path.join(dir, 'memcached.conf'), `mech_list: ${mechList}\nsasldb_path: ${path.join(dir, 'sasldb2')}\n`);
@@ -25,7 +26,7 @@ function writeConf(mechList: string): void {
 
 before(async () => {
   if (!fs.existsSync(MEMCACHED_BIN) || !fs.existsSync(SASLPASSWD2)) return; // each test reports it
-  dir = fs.mkdtempSync(path.join('/tmp', 'mcts-cram-'));
+  dir = makeTempDir('mcts-cram-', '/tmp');
   fs.chmodSync(dir, 0o755);
   const db = path.join(dir, 'sasldb2');
   saslpasswd2Set(SASLPASSWD2, db, 'alice', 's3cret');
@@ -33,12 +34,11 @@ before(async () => {
   fs.chmodSync(db, 0o644);
   writeConf('plain cram-md5');
   const env = { SASL_CONF_PATH: dir };
-  [ours, theirs] = await Promise.all([startDaemon({ args: ['-S'], env }), startDaemon({ args: ['-S'], env, memcached: true })]);
+  pair = await startPair({ args: ['-S'], env });
 });
 
 after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
+  await stopPair(pair);
 });
 
 let probes = 0;
@@ -143,11 +143,12 @@ function ready(t: import('node:test').TestContext): boolean {
 
 test('CRAM-MD5 over raw binary packets answers as memcached (Cyrus) does', async (t) => {
   if (!ready(t)) return;
+  const { ours, theirs } = pair!;
   const host = hostname();
   const mismatches: string[] = [];
   for (const [name, script] of Object.entries(SCRIPTS)) {
-    const a = await transcript(ours!, script, host);
-    const b = await transcript(theirs!, script, host);
+    const a = await transcript(ours, script, host);
+    const b = await transcript(theirs, script, host);
     try {
       assert.deepEqual(a, b);
     } catch {
@@ -156,29 +157,19 @@ test('CRAM-MD5 over raw binary packets answers as memcached (Cyrus) does', async
   }
   assert.deepEqual(mismatches, []);
   // And what both answered, so that agreeing on something wrong cannot pass.
-  const ok = await transcript(ours!, SCRIPTS['right digest, then a GET, then a second STEP']!, host);
+  const ok = await transcript(ours, SCRIPTS['right digest, then a GET, then a second STEP']!, host);
   assert.deepEqual(ok, [
     { status: 0x21, body: '<challenge>' },
     { status: 0, body: 'Authenticated' },
     { status: 1, body: 'Not found' },
     { status: 0x20, body: 'Auth failure.' },
   ]);
-  assert.deepEqual(await transcript(ours!, SCRIPTS['list mechs']!, host), [{ status: 0, body: 'PLAIN CRAM-MD5' }]);
-  assert.deepEqual(await transcript(ours!, SCRIPTS['wrong password']!, host), [
+  assert.deepEqual(await transcript(ours, SCRIPTS['list mechs']!, host), [{ status: 0, body: 'PLAIN CRAM-MD5' }]);
+  assert.deepEqual(await transcript(ours, SCRIPTS['wrong password']!, host), [
     { status: 0x21, body: '<challenge>' },
     { status: 0x20, body: 'Auth failure.' },
   ]);
 });
-
-const PYLIBMC_SCRIPT = String.raw`
-import sys, pylibmc
-c = pylibmc.Client(['127.0.0.1:' + sys.argv[1]], binary=True, username=sys.argv[2], password=sys.argv[3])
-try:
-    c.set('k', 'hello')
-    print(c.get('k'))
-except pylibmc.Error as e:
-    print('ERR', type(e).__name__)
-`;
 
 test('pylibmc (Cyrus client) logs in with CRAM-MD5 when mech_list puts it first; a wrong password is refused', async (t) => {
   if (!ready(t) || !haveTool(t, DEBIAN_PYTHON)) return;
@@ -190,9 +181,9 @@ test('pylibmc (Cyrus client) logs in with CRAM-MD5 when mech_list puts it first;
   writeConf('cram-md5 plain');
   const d = await startDaemon({ args: ['-S', '-v'], env: { SASL_CONF_PATH: dir } });
   try {
-    const good = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SCRIPT, String(d.port), 'alice', 's3cret'], { timeoutMs: 20_000 });
+    const good = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SASL_SCRIPT, String(d.port), 'alice', 's3cret'], { timeoutMs: 20_000 });
     assert.equal(good.stdout.trim(), 'hello', good.stderr);
-    const bad = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SCRIPT, String(d.port), 'alice', 'wrong'], { timeoutMs: 20_000 });
+    const bad = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SASL_SCRIPT, String(d.port), 'alice', 'wrong'], { timeoutMs: 20_000 });
     assert.match(bad.stdout, /^ERR /);
     const log = d.stderr();
     assert.match(log, /mech: {2}``CRAM-MD5'' with 0 bytes of data\nsasl result code: {2}1\n/);

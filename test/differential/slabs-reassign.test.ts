@@ -12,15 +12,6 @@ import { RawClient } from '../support/client.js';
 const FILL = 3000; // 1000-byte values: 4 pages of one class
 const STATS = ['slab_global_page_pool', 'slabs_moved', 'slab_reassign_rescues', 'slab_reassign_evictions_nomem', 'curr_items'];
 
-function statsOf(body: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of body.split('\r\n')) {
-    const [, name, value] = line.split(' ');
-    if (name !== undefined && value !== undefined) m.set(name, value);
-  }
-  return m;
-}
-
 async function transcript(memcached: boolean): Promise<string> {
   const d = await startDaemon({ args: ['-m', '16', '-o', 'slab_automove=0'], memcached });
   try {
@@ -33,8 +24,8 @@ async function transcript(memcached: boolean): Promise<string> {
       await sleep(100);
     };
     const counts = async (): Promise<void> => {
-      const st = statsOf(await c.request('stats\r\n'));
-      const slabs = statsOf(await c.request('stats slabs\r\n'));
+      const st = await c.stats();
+      const slabs = await c.stats('slabs');
       const pages = [...slabs].filter(([k]) => k.endsWith(':total_pages')).map(([k, v]) => `${k}=${v}`);
       out += STATS.map((k) => `${k}=${st.get(k)}`).join(' ') + ` total_malloced=${slabs.get('total_malloced')} ${pages.join(' ')}\n`;
     };
@@ -42,7 +33,7 @@ async function transcript(memcached: boolean): Promise<string> {
     const value = 'v'.repeat(1000);
     for (let i = 0; i < FILL; i++) c.send(`set k${i} 0 0 ${value.length} noreply\r\n${value}\r\n`);
     await counts();
-    const slabs = statsOf(await c.request('stats slabs\r\n'));
+    const slabs = await c.stats('slabs');
     const cls = [...slabs].find(([k, v]) => k.endsWith(':total_pages') && v === '4')?.[0].split(':')[0] ?? 'none';
     for (let i = 0; i < FILL; i++) c.send(`delete k${i} noreply\r\n`);
     await ask(`slabs reassign ${cls} 0`);

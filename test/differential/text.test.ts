@@ -2,11 +2,10 @@
 // Each transcript runs on a fresh connection; both servers see the same sequence, so state
 // (stored keys, cas counters) evolves alike. cas values are compared as classes (first seen =
 // c0, ...), stats values are ignored (names and order are compared).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
-import { RawClient } from '../support/client.js';
+import { pairForFile, SKIP_WITHOUT_MEMCACHED } from '../support/pair.js';
+import { exchangeOnce } from '../support/exchange.js';
 
 const K251 = 'a'.repeat(251);
 const MANY_KEYS = Array.from({ length: 60 }, (_, i) => 'k' + i).join(' ');
@@ -90,32 +89,12 @@ const TRANSCRIPTS: string[] = [
   'stats sizes\r\n',
 ];
 
-let ours: Daemon;
-let theirs: Daemon;
-const haveMemcached = fs.existsSync(MEMCACHED_BIN);
+const pair = pairForFile();
 
-before(async () => {
-  if (!haveMemcached) return;
-  [ours, theirs] = await Promise.all([startDaemon(), startDaemon({ memcached: true })]);
-});
-
-after(async () => {
-  await Promise.all([ours?.stop(), theirs?.stop()]);
-});
-
+/** Everything until the server has been quiet for quietMs (robust on a loaded machine). */
 async function exchange(port: number, input: string, quietMs = 250): Promise<{ bytes: string; closed: boolean }> {
-  const c = await RawClient.connect(port);
-  c.send(Buffer.from(input, 'latin1'));
-  // Everything until the server has been quiet for quietMs (robust on a loaded machine).
-  let bytes = '';
-  for (let rounds = 0; rounds < 40; rounds++) {
-    const got = await c.drain(quietMs);
-    if (got.length === 0) break;
-    bytes += got.toString('latin1');
-  }
-  const closed = c.closed;
-  c.close();
-  return { bytes, closed };
+  const r = await exchangeOnce(port, Buffer.from(input, 'latin1'), { idleMs: quietMs, timeoutMs: 40 * quietMs });
+  return { bytes: r.out.toString('latin1'), closed: r.ending === 'closed' || r.ending === 'reset' };
 }
 
 /** cas numbers become classes in order of appearance; stats values are dropped. */
@@ -132,7 +111,8 @@ function normalize(text: string, casMap: Map<string, string>): string {
     .replace(/^STAT (\S+) .*\r$/gm, 'STAT $1 *\r');
 }
 
-test('text transcripts answer byte for byte like memcached 1.6.18', { skip: !haveMemcached && !process.env['CI'] ? 'memcached not installed' : false }, async () => {
+test('text transcripts answer byte for byte like memcached 1.6.18', { skip: SKIP_WITHOUT_MEMCACHED }, async () => {
+  const { ours, theirs } = pair();
   const casOurs = new Map<string, string>();
   const casTheirs = new Map<string, string>();
   for (const input of TRANSCRIPTS) {

@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Rng, validSequence, mutate, freshContext, drive, checkHealthy, splitAt, randomSplit, type Protocol } from './gen.js';
+import { validSequence, mutate, freshContext, drive, checkHealthy, splitAt, randomSplit, type Protocol } from './gen.js';
+import { SeededRandom } from '../support/random.js';
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 60);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
@@ -31,7 +32,7 @@ function seqLen(proto: Protocol): number {
 
 for (const proto of ['text', 'meta', 'binary'] as const) {
   test(`${proto}: valid requests split at every byte offset get exactly the whole-feed replies`, () => {
-    const rng = new Rng(SEED ^ proto.length);
+    const rng = new SeededRandom(SEED ^ proto.length);
     for (let it = 0; it < ITERATIONS; it++) {
       const input = validSequence(rng, proto, seqLen(proto));
       const wholeCtx = freshContext();
@@ -56,7 +57,7 @@ for (const proto of ['text', 'meta', 'binary'] as const) {
   });
 
   test(`${proto}: mutated requests, whole and split at every offset: no throw, no hang, store intact`, () => {
-    const rng = new Rng(SEED * 31 + proto.length);
+    const rng = new SeededRandom(SEED * 31 + proto.length);
     let errors = 0; // inputs that reached an error reply or a close
     for (let it = 0; it < ITERATIONS; it++) {
       let input = validSequence(rng, proto, seqLen(proto));

@@ -1,49 +1,21 @@
 // Seeded generators for the fuzz tests: valid text, meta and binary requests over a small key
 // space, mutations of them (byte flips, truncations, duplicated and garbage tokens, huge
-// numbers, lying lengths), and a driver that feeds a Session the way net/ does (resuming
-// after -R yields, dropping the batch on CloseNow, freeing the session at the end).
-import { makeTestContext, makeSession, takeOutput, type TestContext } from '../support/context.js';
+// numbers, lying lengths), and a run of one input on a fresh session of a shared context.
+import { makeTestContext, makeSession, type TestContext } from '../support/context.js';
+import { feed } from '../support/session-driver.js';
+import type { SeededRandom } from '../support/random.js';
+import { req } from '../support/binary-packets.js';
 import type { Settings } from '../../src/config/settings.js';
-import { SessionAction } from '../../src/protocol/reader-contract.js';
-
-/** mulberry32: small, fast, good enough for fuzzing; every case is reproducible from its seed. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(256);
-    return b;
-  }
-}
 
 const KEYS = ['k0', 'k1', 'k2', 'n0', 'n1', 'a_longer_key_with_some_length_to_it'];
 const SENTINEL = 'zz-fuzz-sentinel';
 
-function key(r: Rng): string {
+function key(r: SeededRandom): string {
   return r.pick(KEYS);
 }
 
 /** A value of 0-24 bytes: printable, numeric (for incr), or arbitrary bytes incl. \r\n. */
-function value(r: Rng): Buffer {
+function value(r: SeededRandom): Buffer {
   switch (r.int(3)) {
     case 0:
       return Buffer.from(String(r.int(1_000_000)));
@@ -59,7 +31,7 @@ function cat(...parts: Array<string | Buffer>): Buffer {
 }
 
 /** One valid classic text request (no time-dependent output: exptimes are 0). */
-export function textRequest(r: Rng): Buffer {
+export function textRequest(r: SeededRandom): Buffer {
   const nr = r.chance(0.15) ? ' noreply' : '';
   switch (r.int(14)) {
     case 0:
@@ -100,7 +72,7 @@ export function textRequest(r: Rng): Buffer {
 }
 
 /** One valid meta request (no l / me: they depend on the clock). */
-export function metaRequest(r: Rng): Buffer {
+export function metaRequest(r: SeededRandom): Buffer {
   const q = r.chance(0.15) ? ' q' : '';
   const opaque = r.chance(0.3) ? ` O${r.int(1000)}` : '';
   switch (r.int(6)) {
@@ -132,20 +104,12 @@ export function metaRequest(r: Rng): Buffer {
 // Binary opcodes used by the generator.
 const OP = { Get: 0x00, Set: 0x01, Add: 0x02, Replace: 0x03, Delete: 0x04, Incr: 0x05, Decr: 0x06, GetQ: 0x09, Noop: 0x0a, Version: 0x0b, GetK: 0x0c, GetKQ: 0x0d, Append: 0x0e, Prepend: 0x0f, SetQ: 0x11, DeleteQ: 0x14, Touch: 0x1c, Gat: 0x1d } as const;
 
-export function binaryPacket(opcode: number, k: Buffer, ext: Buffer, v: Buffer, opaque: number, cas = 0n): Buffer {
-  const h = Buffer.alloc(24);
-  h[0] = 0x80;
-  h[1] = opcode;
-  h.writeUInt16BE(k.length, 2);
-  h[4] = ext.length;
-  h.writeUInt32BE(k.length + ext.length + v.length, 8);
-  h.writeUInt32BE(opaque >>> 0, 12);
-  h.writeBigUInt64BE(cas, 16);
-  return Buffer.concat([h, ext, k, v]);
+function binaryPacket(opcode: number, key: Buffer, ext: Buffer, value: Buffer, opaque: number, cas = 0n): Buffer {
+  return req(opcode, { key, ext, value, opaque: opaque >>> 0, cas });
 }
 
 /** One valid binary request. */
-export function binaryRequest(r: Rng): Buffer {
+export function binaryRequest(r: SeededRandom): Buffer {
   const k = Buffer.from(key(r));
   const none = Buffer.alloc(0);
   const opaque = r.int(0x7fffffff);
@@ -186,7 +150,7 @@ export function binaryRequest(r: Rng): Buffer {
 export type Protocol = 'text' | 'meta' | 'binary';
 
 /** A sequence of 1..n valid requests of one protocol, concatenated. */
-export function validSequence(r: Rng, proto: Protocol, n: number): Buffer {
+export function validSequence(r: SeededRandom, proto: Protocol, n: number): Buffer {
   const gen = proto === 'text' ? textRequest : proto === 'meta' ? metaRequest : binaryRequest;
   const parts: Buffer[] = [];
   const count = 1 + r.int(n);
@@ -198,7 +162,7 @@ const HUGE = ['18446744073709551616', '18446744073709551615', '99999999999999999
 const GARBAGE_TOKENS = ['get', 'set', 'noreply', 'mg', 'ms', 'HTTP/1.1', 'T-1', 'N99999999999', 'O' + 'x'.repeat(40), 'b', 'q', '\0', 'k'.repeat(251), 'gets', 'M', 'Mx', 'S1', 'C', '\r', '\n'];
 
 /** One mutation of a valid sequence. */
-export function mutate(r: Rng, input: Buffer, proto: Protocol): Buffer {
+export function mutate(r: SeededRandom, input: Buffer, proto: Protocol): Buffer {
   const b = Buffer.from(input);
   switch (r.int(9)) {
     case 0: {
@@ -271,7 +235,7 @@ export function mutate(r: Rng, input: Buffer, proto: Protocol): Buffer {
 }
 
 /** Binary: a header field of one packet replaced by a lie (keylen, extlen, bodylen, magic). */
-function lyingBinary(r: Rng, b: Buffer): Buffer {
+function lyingBinary(r: SeededRandom, b: Buffer): Buffer {
   // find packet starts
   const starts: number[] = [];
   for (let p = 0; p + 24 <= b.length; ) {
@@ -312,8 +276,7 @@ export const FUZZ_SETTINGS: Partial<Settings> = { memLimitBytes: 8 * 1024 * 1024
 export function freshContext(settings: Partial<Settings> = FUZZ_SETTINGS): TestContext {
   const ctx = makeTestContext({ settings });
   const s = makeSession(ctx);
-  s.onData(Buffer.from(`set ${SENTINEL} 77 0 6\r\nintact\r\n`));
-  const got = takeOutput(s).toString();
+  const got = feed(s, [Buffer.from(`set ${SENTINEL} 77 0 6\r\nintact\r\n`)]).out.toString();
   if (got !== 'STORED\r\n') throw new Error('sentinel: ' + got);
   s.onClose();
   ctx.sessions.delete(s);
@@ -323,24 +286,11 @@ export function freshContext(settings: Partial<Settings> = FUZZ_SETTINGS): TestC
 /** Feeds chunks to a new session of ctx as net/ would; returns what the socket would see. */
 export function drive(ctx: TestContext, chunks: readonly Buffer[]): RunResult {
   const s = makeSession(ctx);
-  const outs: Buffer[] = [];
-  let action: number = SessionAction.Continue;
-  for (const c of chunks) {
-    action = s.onData(c);
-    let guard = 0;
-    while (action === SessionAction.Continue && s.hasYielded) {
-      if (++guard > 1_000_000) throw new Error('resume loop does not end');
-      outs.push(takeOutput(s));
-      action = s.resume();
-    }
-    const batch = takeOutput(s);
-    if (action !== SessionAction.CloseNow) outs.push(batch);
-    if (action !== SessionAction.Continue) break;
-  }
+  const { out, action } = feed(s, chunks);
   const idle = s.pendingInputBytes === 0 && s.stateName === 'conn_new_cmd' && !s.hasYielded;
   s.onClose();
   ctx.sessions.delete(s);
-  return { out: Buffer.concat(outs), action, idle };
+  return { out, action, idle };
 }
 
 /** After anything: a fresh session works and the sentinel is intact. */
@@ -361,7 +311,7 @@ export function splitAt(b: Buffer, k: number): Buffer[] {
 }
 
 /** Splits into random pieces (1..8 bytes often, to exercise every state boundary). */
-export function randomSplit(r: Rng, b: Buffer): Buffer[] {
+export function randomSplit(r: SeededRandom, b: Buffer): Buffer[] {
   const out: Buffer[] = [];
   for (let p = 0; p < b.length; ) {
     const n = 1 + (r.chance(0.5) ? r.int(8) : r.int(b.length));

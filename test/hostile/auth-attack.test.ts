@@ -3,31 +3,24 @@
 // PLAIN data over 4 KiB is refused at once; rotating the source address does not buy guesses
 // past the server-wide budget, and a correct login from elsewhere stays immediate; connections
 // that sent one large SASL_AUTH keep no buffer for it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon } from '../support/daemon.js';
 import { run } from '../support/tools.js';
 import { rssKb } from '../support/proc.js';
 import { formatMemcachedtsPasswd, hashPassword } from '../../src/auth/password-file.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 import { connect, median, oneReply, plainAuth, runLoginLoad } from './auth-load.js';
+import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 const RIGHT = 'right-Pa55';
-let dir = '';
-
-before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-auth-attack-'));
-});
-
-after(() => {
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
-});
+const dir = makeTempDir('memcachedts-auth-attack-');
 
 /** A SASL config directory whose sasldb_path names `file`. */
 function saslConf(name: string, file: string): NodeJS.ProcessEnv {
@@ -136,7 +129,7 @@ test('one address over its threshold gets one check per delay; a correct login f
       s.destroy();
       return { status: status(r), ms: Date.now() - t0 };
     });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the first 5 have failed by now
+    await sleep(300); // the first 5 have failed by now
     const s = await connect(d.port, '127.0.0.1');
     const t1 = Date.now();
     assert.equal(status(await oneReply(s, plainAuth('alice', RIGHT), 5000)), 0);
@@ -158,7 +151,7 @@ test('IPv6: failures are counted per /64 (::1 here), and the delayed source is n
     let s: Awaited<ReturnType<typeof connect>> | null = null;
     for (let i = 0; i < 50 && s === null; i++) {
       s = await connect6(d.port).catch(() => null);
-      if (s === null) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (s === null) await sleep(100);
     }
     assert.ok(s !== null, 'listening on ::1');
     s.destroy();

@@ -3,7 +3,8 @@
 // source address), while an authenticated client sends `version` and times the replies.
 import net from 'node:net';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
+import { sleep } from '../support/wait.js';
 
 export const plainAuth = (user: string, password: string): Buffer => req(Opcode.SaslAuth, { key: 'PLAIN', value: `\0${user}\0${password}` });
 
@@ -93,7 +94,7 @@ export async function runLoginLoad(o: LoadOptions): Promise<LoadResult> {
     const r = await oneReply(victim, versionPacket, 30_000);
     if (r === null) throw new Error('the victim lost its connection');
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
   clearInterval(attacker);
   for (const s of open) s.destroy();

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthThrottle, peerAddress } from '../../src/protocol/auth-throttle.js';
-import { makeTestContext, makeSession, feed } from '../support/context.js';
+import { makeTestContext, makeSession } from '../support/context.js';
+import { feed } from '../support/session-driver.js';
 import type { AsciiAuthenticator } from '../../src/auth/ascii-auth.js';
 
 const A = 'tcp:10.0.0.1';
@@ -35,6 +36,21 @@ test('attempts of one source over the threshold are spaced; one that would wait 
   const got = Array.from({ length: 7 }, () => t.admit(A, 10));
   assert.deepEqual(got.map((a) => a.waitMs), [1000, 2000, 3000, 4000, 5000, 5000, 5000]);
   assert.deepEqual(got.map((a) => a.isRefused), [false, false, false, false, false, true, true]);
+});
+
+test('throttledPeerCount counts exactly the sources admit() holds back, while their window lasts', () => {
+  const t = new AuthThrottle({ failuresPerSec: 1000 });
+  const B = 'tcp:10.0.0.2';
+  for (let i = 0; i < 4; i++) t.onFailure(A, 0);
+  for (let i = 0; i < 5; i++) t.onFailure(B, 0);
+  assert.equal(t.admit(A, 10).waitMs, 0, '4 failures: not held');
+  assert.equal(t.throttledPeerCount(10), 1, 'B only');
+  t.onFailure(A, 20);
+  assert.ok(t.admit(A, 30).waitMs > 0, '5 failures: held');
+  assert.equal(t.throttledPeerCount(30), 2);
+  assert.equal(t.throttledPeerCount(60_000), 2, 'the window is 60 s from the first failure, inclusive');
+  assert.equal(t.admit(B, 60_001).waitMs, 0);
+  assert.equal(t.throttledPeerCount(60_001), 0, 'windows over: nobody held');
 });
 
 test('the source table is bounded', () => {

@@ -3,15 +3,16 @@
 // start-up, -Y over TCP and the unix socket. Failures are counted and logged with the peer,
 // repeated failures from one peer are delayed (protocol/auth-throttle.ts), and the password
 // never appears in the -vvv output.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, runToExit } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { Opcode, Status } from '../../src/protocol/binary/header.js';
-import { req, u32 } from '../unit/protocol/binary/helpers.js';
+import { req, u32 } from '../support/binary-packets.js';
+import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const PASSWORD = 'Kn0wn-Secret-Pa55';
 let dir = '';
@@ -19,17 +20,13 @@ let saslEnv: NodeJS.ProcessEnv = {};
 let authFile = '';
 
 before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-hostile-auth-'));
+  dir = makeTempDir('memcachedts-hostile-auth-');
   const pwdb = path.join(dir, 'pwdb');
   fs.writeFileSync(pwdb, `alice:${PASSWORD}\n`);
   fs.writeFileSync(path.join(dir, 'memcached.conf'), `mech_list: plain\nsasldb_path: ${path.join(dir, 'none')}\n`);
   saslEnv = { SASL_CONF_PATH: dir, MEMCACHED_SASL_PWDB: pwdb };
   authFile = path.join(dir, 'ascii-auth');
   fs.writeFileSync(authFile, `alice:${PASSWORD}\n`);
-});
-
-after(() => {
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const AUTH = (pass: string): Buffer => req(Opcode.SaslAuth, { key: 'PLAIN', value: `\0alice\0${pass}` });
@@ -122,7 +119,7 @@ async function saslGate(connect: () => Promise<RawClient>): Promise<void> {
   c = await connect();
   const stepThenGet = Buffer.concat([req(Opcode.SaslStep, { key: 'PLAIN', value: `\0alice\0${PASSWORD}` }), req(Opcode.GetQ, { key: 'k3' }), req(Opcode.Noop)]);
   c.send(stepThenGet.subarray(0, 30));
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   c.send(stepThenGet.subarray(30));
   const [st, gq] = await packets(c, 2);
   assert.equal(st!.status, Status.AuthError);

@@ -4,18 +4,18 @@
 // are waiting (TCP pushes back), as memcached reads only what it has room to parse. Before the
 // fix RSS grew by gigabytes in seconds (issue #14 A); memcached stays flat. When the attacker
 // goes, its backlog goes with it and the other client is answered at once.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { rssKb } from '../support/proc.js';
 import { sleep, within } from '../support/wait.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 // BACKLOG_ATTACK_MS and BACKLOG_SERVER=memcached give docs/reliability.md's side-by-side figures.
 const ATTACK_MS = Number(process.env.BACKLOG_ATTACK_MS ?? 4000);
@@ -27,17 +27,13 @@ let saslEnv: NodeJS.ProcessEnv = {};
 let authFile = '';
 
 before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-backlog-'));
+  dir = makeTempDir('memcachedts-backlog-');
   const pwdb = path.join(dir, 'pwdb');
   fs.writeFileSync(pwdb, 'alice:secret\n');
   fs.writeFileSync(path.join(dir, 'memcached.conf'), `mech_list: plain\nsasldb_path: ${path.join(dir, 'none')}\n`);
   saslEnv = { SASL_CONF_PATH: dir, MEMCACHED_SASL_PWDB: pwdb };
   authFile = path.join(dir, 'ascii-auth');
   fs.writeFileSync(authFile, 'alice:secret\n');
-});
-
-after(() => {
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /**

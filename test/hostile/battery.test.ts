@@ -2,11 +2,11 @@
 // connection, stored data is intact, RSS stays bounded, and its answers match memcached's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { startDaemon, type Daemon } from '../support/daemon.js';
+import { withDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { rssKb } from '../support/proc.js';
-import { sendGarbage } from './attacks.js';
+import { openHalfLines, sendGarbage, sendHugeBinaryBody } from './attacks.js';
+import { sleep } from '../support/wait.js';
 
 const useMemcached = process.env.HOSTILE_TEST_MEMCACHED === '1';
 const RSS_BOUND_KB = 64 * 1024 + 160 * 1024; // -m 64 + runtime + per-connection caps
@@ -17,40 +17,38 @@ async function sentinelIntact(d: Daemon): Promise<void> {
   c.close();
 }
 
-async function withDaemon(args: string[], body: (d: Daemon) => Promise<void>): Promise<void> {
-  const d = await startDaemon({ args, memcached: useMemcached });
-  try {
+/** body against a daemon holding a sentinel item, which must be intact afterwards, RSS bounded. */
+function withSentinel(args: string[], body: (d: Daemon) => Promise<void>): Promise<void> {
+  return withDaemon({ args, memcached: useMemcached }, async (d) => {
     const c = await RawClient.connect(d.port);
     assert.equal(await c.request('set sentinel 7 0 8\r\nintact!!\r\n', 'STORED'), 'STORED\r\n');
     c.close();
     await body(d);
     await sentinelIntact(d);
     assert.ok(rssKb(d.proc.pid!) < RSS_BOUND_KB, `RSS ${rssKb(d.proc.pid!)} kB`);
-  } finally {
-    await d.stop();
-  }
+  });
 }
 
 test('garbage bytes: replies or closes, never crashes', async () => {
-  await withDaemon(['-m', '64'], async (d) => {
+  await withSentinel(['-m', '64'], async (d) => {
     await sendGarbage(d.port, 20, 42);
   });
 });
 
 test('a 10 MB line without a newline is closed on, memory stays bounded', async () => {
-  await withDaemon(['-m', '64'], async (d) => {
+  await withSentinel(['-m', '64'], async (d) => {
     const c = await RawClient.connect(d.port);
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
     for (let i = 0; i < 10 && !c.closed; i++) {
       c.socket.write(chunk);
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     assert.ok(await c.closedWithin(3000), 'server closes a connection whose line passes 2048 bytes');
   });
 });
 
 test('a 10 MB get line is bounded (closed past the multiget cap) and others are served meanwhile', { skip: useMemcached ? 'memcached grows without bound here' : false }, async () => {
-  await withDaemon(['-m', '64'], async (d) => {
+  await withSentinel(['-m', '64'], async (d) => {
     const c = await RawClient.connect(d.port);
     c.send('get ');
     const keys = Buffer.from('k123456789 '.repeat(100_000));
@@ -65,7 +63,7 @@ test('a 10 MB get line is bounded (closed past the multiget cap) and others are 
 });
 
 test('thousands of keys in one get are answered in order', async () => {
-  await withDaemon(['-m', '64'], async (d) => {
+  await withSentinel(['-m', '64'], async (d) => {
     const c = await RawClient.connect(d.port);
     let sets = '';
     for (let i = 0; i < 3000; i += 3) sets += `set key${i} 0 0 ${String(i).length}\r\n${i}\r\n`;
@@ -82,7 +80,7 @@ test('thousands of keys in one get are answered in order', async () => {
 });
 
 test('lying and absurd lengths, 2^64 arithmetic: memcached 1.6.18 answers', async () => {
-  await withDaemon(['-m', '64'], async (d) => {
+  await withSentinel(['-m', '64'], async (d) => {
     const c = await RawClient.connect(d.port);
     assert.equal(await c.request('set k 0 0 -1\r\n'), 'CLIENT_ERROR bad command line format\r\n');
     assert.equal(await c.request('incr n 18446744073709551616\r\n'), 'CLIENT_ERROR invalid numeric delta argument\r\n');
@@ -101,19 +99,11 @@ test('lying and absurd lengths, 2^64 arithmetic: memcached 1.6.18 answers', asyn
 });
 
 test('a 4 GB binary body is refused before buffering', async () => {
-  await withDaemon(['-m', '64'], async (d) => {
+  await withSentinel(['-m', '64'], async (d) => {
     const c = await RawClient.connect(d.port);
-    const h = Buffer.alloc(24);
-    h[0] = 0x80;
-    h[1] = 0x01; // SET
-    h.writeUInt16BE(1, 2);
-    h[4] = 8;
-    h.writeUInt32BE(0xfffffff0, 8);
-    c.send(h);
-    for (let i = 0; i < 64 && !c.closed; i++) c.send(Buffer.alloc(64 * 1024));
     // memcached answers Too large. (and swallows) or resets the connection, depending on
     // how much of the body is already in its buffer; either is fine, buffering 4 GB is not.
-    const reply = await c.drain(500);
+    const reply = await sendHugeBinaryBody(c);
     if (reply.length > 0) {
       assert.equal(reply[0], 0x81);
       assert.equal(reply.readUInt16BE(6), 0x0003);
@@ -124,14 +114,8 @@ test('a 4 GB binary body is refused before buffering', async () => {
 });
 
 test('slowloris: many half-sent requests do not stop others', async () => {
-  await withDaemon(['-m', '64', '-c', '400'], async (d) => {
-    const slow: net.Socket[] = [];
-    for (let i = 0; i < 200; i++) {
-      const s = net.connect(d.port, '127.0.0.1');
-      s.on('error', () => {});
-      s.write('get slow');
-      slow.push(s);
-    }
+  await withSentinel(['-m', '64', '-c', '400'], async (d) => {
+    const slow = openHalfLines(d.port, 200);
     const c = await RawClient.connect(d.port);
     for (let i = 0; i < 20; i++) {
       for (const s of slow.slice(0, 50)) s.write('x');
@@ -143,7 +127,7 @@ test('slowloris: many half-sent requests do not stop others', async () => {
 });
 
 test('connection flood past -c: extra connections get memcached\'s error, later ones are served', async () => {
-  await withDaemon(['-m', '64', '-c', '100'], async (d) => {
+  await withSentinel(['-m', '64', '-c', '100'], async (d) => {
     const socks: RawClient[] = [];
     for (let i = 0; i < 140; i++) socks.push(await RawClient.connect(d.port));
     for (const s of socks) s.send('version\r\n');
@@ -160,6 +144,6 @@ test('connection flood past -c: extra connections get memcached\'s error, later 
     assert.ok(served >= 60 && served <= 100, `served ${served}`);
     assert.equal(served + refused, 140);
     for (const s of socks) s.close();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   });
 });

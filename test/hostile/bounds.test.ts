@@ -6,9 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startDaemon, type Daemon } from '../support/daemon.js';
+import { startDaemon, withDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { rssKb } from '../support/proc.js';
+import { sleep } from '../support/wait.js';
 
 async function extraStat(port: number, name: string): Promise<number> {
   const c = await RawClient.connect(port);
@@ -22,16 +25,13 @@ async function extraStat(port: number, name: string): Promise<number> {
 const VALUE_BYTES = 500_000;
 const REPLY_BYTES = `VALUE big 0 ${VALUE_BYTES}\r\n`.length + VALUE_BYTES + 2;
 
-async function withBigValue(body: (d: Daemon) => Promise<void>): Promise<void> {
-  const d = await startDaemon({ args: ['-m', '64'] });
-  try {
+function withBigValue(body: (d: Daemon) => Promise<void>): Promise<void> {
+  return withDaemon({ args: ['-m', '64'] }, async (d) => {
     const c = await RawClient.connect(d.port);
     assert.equal(await c.request(`set big 0 0 ${VALUE_BYTES}\r\n${'x'.repeat(VALUE_BYTES)}\r\n`, 'STORED'), 'STORED\r\n');
     c.close();
     await body(d);
-  } finally {
-    await d.stop();
-  }
+  });
 }
 
 /** Reads and counts bytes until `END\r\n` ends the stream seen so far (bounded by time). */
@@ -64,7 +64,7 @@ for (const shape of ['one multiget line', 'pipelined gets'] as const) {
       sock.write(req);
       let peak = 0;
       for (let i = 0; i < 15; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
         peak = Math.max(peak, rssKb(pid));
       }
       assert.ok(peak - base < 64 * 1024, `RSS grew ${peak - base} kB (base ${base} kB)`);
@@ -102,14 +102,8 @@ test('a binary body over -I is refused from its header, before the body is sent'
   const d = await startDaemon({ args: ['-m', '64', '-I', '1m'] });
   try {
     const c = await RawClient.connect(d.port);
-    const h = Buffer.alloc(32);
-    h[0] = 0x80;
-    h[1] = 0x01; // SET
-    h.writeUInt16BE(1, 2);
-    h[4] = 8;
-    h.writeUInt32BE(2 * 1024 * 1024 + 9, 8);
-    h[24 + 8 - 1] = 0; // extras (flags, exptime)
-    c.send(Buffer.concat([h, Buffer.from('k')]));
+    // The header, the extras (flags, exptime) and the key: no value byte yet.
+    c.send(req(Opcode.Set, { key: 'k', ext: Buffer.alloc(8), bodyLen: 2 * 1024 * 1024 + 9, opaque: 0 }));
     const reply = await c.read(24 + 10, 2000);
     assert.equal(reply.readUInt16BE(6), 0x0003);
     assert.equal(reply.subarray(24).toString(), 'Too large.');
@@ -130,7 +124,7 @@ test('-o idle_timeout closes idle connections, not busy ones', async () => {
       assert.equal(await busy.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
       if (closedAt === 0 && idle.closed) closedAt = Date.now() - t0;
       if (closedAt !== 0 && Date.now() - t0 > closedAt + 300) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     assert.ok(closedAt > 0 && closedAt < 3500, `idle connection closed after ${closedAt} ms`);
     assert.ok(!busy.closed);
@@ -169,7 +163,7 @@ test('-o idle_timeout leaves a connection alone while its replies are still bein
     });
     s.write(`get ${keys}\r\n`);
     const t0 = Date.now();
-    while (got < want && !closed && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 50));
+    while (got < want && !closed && Date.now() - t0 < 15_000) await sleep(50);
     assert.equal(closed, false, `closed after ${Date.now() - t0} ms with ${got} of ${want} bytes`);
     assert.equal(got, want);
     assert.ok(Date.now() - t0 > 1200, 'the transfer outlasted idle_timeout (else the test proves nothing)');

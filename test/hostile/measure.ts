@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
-import { sendGarbage } from './attacks.js';
+import { sleep } from '../support/wait.js';
+import { openHalfLines, sendGarbage, sendHugeBinaryBody } from './attacks.js';
 
 function rssKb(pid: number): number {
   try {
@@ -14,7 +15,6 @@ function rssKb(pid: number): number {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 
 type Attack = (d: Daemon) => Promise<string>;
@@ -87,28 +87,14 @@ const attacks: Record<string, { args: string[]; run: Attack }> = {
     args: [],
     run: async (d) => {
       const c = await RawClient.connect(d.port);
-      const h = Buffer.alloc(24);
-      h[0] = 0x80;
-      h[1] = 0x01;
-      h.writeUInt16BE(1, 2);
-      h[4] = 8;
-      h.writeUInt32BE(0xfffffff0, 8);
-      c.send(h);
-      for (let i = 0; i < 64 && !c.closed; i++) c.send(Buffer.alloc(64 * 1024));
-      const reply = await c.drain(500);
+      const reply = await sendHugeBinaryBody(c);
       return reply.length >= 34 ? 'status ' + reply.readUInt16BE(6) + ' ' + reply.subarray(24, 34).toString() : c.closed ? 'closed' : 'nothing yet';
     },
   },
   'slowloris 200 half lines': {
     args: ['-c', '400'],
     run: async (d) => {
-      const slow: net.Socket[] = [];
-      for (let i = 0; i < 200; i++) {
-        const s = net.connect(d.port, '127.0.0.1');
-        s.on('error', () => {});
-        s.write('get slow');
-        slow.push(s);
-      }
+      const slow = openHalfLines(d.port, 200);
       await sleep(1000);
       for (const s of slow) s.destroy();
       return 'others served';

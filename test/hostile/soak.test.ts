@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
-import { rssKb, seeded } from '../support/proc.js';
+import { rssKb } from '../support/proc.js';
+import { SeededRandom } from '../support/random.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CONNS = Number(process.env.SOAK_CONNS ?? 1000);
@@ -16,7 +17,7 @@ test(`soak: ${CONNS} connections, mixed commands and faults for ${SECONDS}s`, { 
   const d = await startDaemon({ args: ['-m', '256', '-c', String(CONNS + 200)], memcached: useMemcached });
   // acked.get(key) = last value the server acknowledged (null = acknowledged delete / never set)
   const acked = new Map<string, string | null>();
-  const rand = seeded(7);
+  const random = new SeededRandom(7);
   const end = Date.now() + SECONDS * 1000;
   let peakRss = 0;
   let ops = 0;
@@ -27,19 +28,19 @@ test(`soak: ${CONNS} connections, mixed commands and faults for ${SECONDS}s`, { 
       let c = await RawClient.connect(d.port);
       let gen = 0;
       while (Date.now() < end) {
-        const key = `soak:${slot}:${Math.floor(rand() * KEYS_PER_CONN)}`;
-        const r = rand();
+        const key = `soak:${slot}:${random.int(KEYS_PER_CONN)}`;
+        const r = random.next();
         if (r < 0.01) {
           // Fault: half a request, then vanish (reset or plain close). The write never completes.
           c.send(`set ${key} 0 0 100\r\nhalf`);
-          if (rand() < 0.5) c.socket.resetAndDestroy();
+          if (random.chance(0.5)) c.socket.resetAndDestroy();
           else c.close();
           faults++;
           c = await RawClient.connect(d.port);
           continue;
         }
         if (r < 0.5) {
-          const value = `v${slot}.${gen++}.${'x'.repeat(Math.floor(rand() * 200))}`;
+          const value = `v${slot}.${gen++}.${'x'.repeat(random.int(200))}`;
           const reply = await c.request(`set ${key} 0 0 ${value.length}\r\n${value}\r\n`, 'STORED', 20_000);
           assert.equal(reply, 'STORED\r\n');
           acked.set(key, value);

@@ -13,7 +13,7 @@
 // The stats checks after the run are the test's (concurrency-stress.test.ts).
 import assert from 'node:assert/strict';
 import { RawClient } from '../support/client.js';
-import { seeded } from '../support/proc.js';
+import { SeededRandom } from '../support/random.js';
 import { baseFlags, checkValue, makePiece, PieceKind } from './stress-values.js';
 
 export const HOT_KEYS = 24;
@@ -62,7 +62,7 @@ class Ledger {
 class StressConnection {
   private readonly client: RawClient;
   private readonly writer: number;
-  private readonly rand: () => number;
+  private readonly random: SeededRandom;
   private readonly ledger: Ledger;
   private readonly report: StressReport;
   private seq = 0;
@@ -72,7 +72,7 @@ class StressConnection {
   constructor(client: RawClient, writer: number, ledger: Ledger, report: StressReport) {
     this.client = client;
     this.writer = writer;
-    this.rand = seeded(1000 + writer);
+    this.random = new SeededRandom(1000 + writer);
     this.ledger = ledger;
     this.report = report;
   }
@@ -123,7 +123,7 @@ class StressConnection {
   }
 
   private piece(key: string, kind: PieceKind, maxPayload: number): string {
-    return makePiece(key, this.writer, ++this.seq, kind, 40 + Math.floor(this.rand() * maxPayload), this.rand);
+    return makePiece(key, this.writer, ++this.seq, kind, 40 + this.random.int(maxPayload), this.random);
   }
 
   private storeRequest(command: string, key: string, flags: number, value: string, cas = ''): string {
@@ -131,7 +131,7 @@ class StressConnection {
   }
 
   private async hotOp(key: string): Promise<void> {
-    const r = this.rand();
+    const r = this.random.next();
     if (r < 0.2) {
       await this.read('get', key);
     } else if (r < 0.4) {
@@ -159,7 +159,7 @@ class StressConnection {
   }
 
   private async incr(counter: number): Promise<void> {
-    const delta = 1 + Math.floor(this.rand() * 5);
+    const delta = 1 + this.random.int(5);
     this.client.send(`incr ${counterKey(counter)} ${delta}\r\n`);
     const reply = await this.line();
     assert.match(reply, /^\d+$/, `incr ${counterKey(counter)}: ${reply} (a counter was evicted? then -m or the key counts are wrong)`);
@@ -174,13 +174,13 @@ class StressConnection {
   /** Runs ops until the deadline. */
   async run(deadline: number): Promise<void> {
     while (Date.now() < deadline) {
-      const r = this.rand();
-      if (r < 0.7) await this.hotOp(hotKey(Math.floor(this.rand() * HOT_KEYS)));
-      else if (r < 0.8) await this.incr(Math.floor(this.rand() * COUNTERS));
+      const r = this.random.next();
+      if (r < 0.7) await this.hotOp(hotKey(this.random.int(HOT_KEYS)));
+      else if (r < 0.8) await this.incr(this.random.int(COUNTERS));
       else {
-        const key = 'fill:' + Math.floor(this.rand() * FILLER_KEYS);
+        const key = 'fill:' + this.random.int(FILLER_KEYS);
         if (r < 0.92) {
-          const { value, flags } = fillerValue(key, this.writer, ++this.seq, this.rand);
+          const { value, flags } = fillerValue(key, this.writer, ++this.seq, this.random);
           await this.expect('set', this.storeRequest('set', key, flags, value), ['STORED']);
         } else {
           await this.read('get', key);
@@ -192,8 +192,8 @@ class StressConnection {
 }
 
 /** A filler value for key (4-12 KB, one base piece) and its flags. */
-function fillerValue(key: string, writer: number, seq: number, rand: () => number): { value: string; flags: number } {
-  return { value: makePiece(key, writer, seq, PieceKind.Base, 4000 + Math.floor(rand() * 8000), rand), flags: baseFlags(writer, seq) };
+function fillerValue(key: string, writer: number, seq: number, random: SeededRandom): { value: string; flags: number } {
+  return { value: makePiece(key, writer, seq, PieceKind.Base, 4000 + random.int(8000), random), flags: baseFlags(writer, seq) };
 }
 
 /**
@@ -201,11 +201,11 @@ function fillerValue(key: string, writer: number, seq: number, rand: () => numbe
  * from its first second however slowly it goes.
  */
 async function fillUntilEvicting(c: RawClient): Promise<void> {
-  const rand = seeded(99);
+  const random = new SeededRandom(99);
   for (let batch = 0; batch < PREFILL_BATCHES_MAX; batch++) {
     for (let i = 0; i < PREFILL_BATCH; i++) {
       const key = 'fill:' + (batch * PREFILL_BATCH + i) % FILLER_KEYS;
-      const { value, flags } = fillerValue(key, PREFILL_WRITER, batch * PREFILL_BATCH + i + 1, rand);
+      const { value, flags } = fillerValue(key, PREFILL_WRITER, batch * PREFILL_BATCH + i + 1, random);
       c.send(`set ${key} ${flags} 0 ${value.length}\r\n${value}\r\n`);
     }
     for (let i = 0; i < PREFILL_BATCH; i++) assert.equal(await c.line(REPLY_TIMEOUT_MS), 'STORED');

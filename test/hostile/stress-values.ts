@@ -9,6 +9,8 @@
 // client wrote it for this key. The item's client flags name its base piece (writer << 24 |
 // seq), which must be in the value: a header that does not belong to the bytes shows too.
 
+import type { SeededRandom } from '../support/random.js';
+
 const HEADER_LEN = 14;
 const TRAILER_LEN = 9;
 const PAYLOAD_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -29,10 +31,10 @@ function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
 
-/** One piece for key; rand gives the payload. payloadLen < 65536. */
-export function makePiece(key: string, writer: number, seq: number, kind: PieceKind, payloadLen: number, rand: () => number): string {
+/** One piece for key; random gives the payload. payloadLen < 65536. */
+export function makePiece(key: string, writer: number, seq: number, kind: PieceKind, payloadLen: number, random: SeededRandom): string {
   let payload = '';
-  for (let i = 0; i < payloadLen; i++) payload += PAYLOAD_CHARS[Math.floor(rand() * PAYLOAD_CHARS.length)];
+  for (let i = 0; i < payloadLen; i++) payload += PAYLOAD_CHARS[random.int(PAYLOAD_CHARS.length)];
   const head = hex(writer, 2) + hex(seq, 6) + kind + hex(payloadLen, 4);
   return '<' + head + payload + hex(fnv1a(key + head + payload), 8) + '>';
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { Opcode, Status } from '../../src/protocol/binary/header.js';
-import { deltaExt, parseResponses, req, res, u32, type Res } from '../unit/protocol/binary/helpers.js';
+import { deltaExt, parseResponses, req, res, u32, type Res } from '../support/binary-packets.js';
 
 let d: Daemon;
 

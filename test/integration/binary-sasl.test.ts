@@ -4,13 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { haveTool, run } from '../support/tools.js';
 import { Opcode, Status } from '../../src/protocol/binary/header.js';
-import { parseResponses, req, res, u32, type Res } from '../unit/protocol/binary/helpers.js';
+import { parseResponses, req, res, u32, type Res } from '../support/binary-packets.js';
+import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 const PASSWORD = 'Integr4tion-secret';
@@ -19,7 +20,7 @@ let d: Daemon | null = null;
 
 before(async () => {
   if (!fs.existsSync(SASLPASSWD2)) return; // each test reports it (fails under CI)
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-binsasl-'));
+  dir = makeTempDir('memcachedts-binsasl-');
   const db = path.join(dir, 'sasldb2');
   fs.writeFileSync(path.join(dir, 'memcached.conf'), `mech_list: plain\nsasldb_path: ${db}\n`);
   const r = await run(SASLPASSWD2, ['-p', '-a', 'memcached', '-c', '-f', db, 'alice'], { input: PASSWORD, timeoutMs: 10_000 });
@@ -30,7 +31,6 @@ before(async () => {
 
 after(async () => {
   await d?.stop();
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
 });
 
 async function readPackets(c: RawClient, count: number): Promise<Buffer> {
@@ -114,7 +114,7 @@ test('stderr at -vvv: SASL initialised, failures with the peer, never the passwo
   c.send(AUTH('Wr0ng-guess'));
   await readPackets(c, 1);
   c.close();
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   const err = dd.stderr();
   assert.match(err, /Initialized SASL\./);
   assert.match(err, /SASL authentication failed for user "alice" \(mech "PLAIN"\) from tcp:127\.0\.0\.1:\d+/);

@@ -8,8 +8,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import { startDaemon, type Daemon } from '../support/daemon.js';
+import { startPair, stopPair, type Pair } from '../support/pair.js';
 import { sleep, within } from '../support/wait.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 
 interface Ending {
   /** Every byte the server sent before its FIN. */
@@ -44,10 +46,8 @@ async function endingOf(port: number, request: Buffer | string): Promise<Ending>
   return { reply: Buffer.concat(chunks).toString('latin1'), afterWrite: resetCode === '' ? 'open' : 'reset' };
 }
 
-const binaryBadMagic = Buffer.alloc(24);
-binaryBadMagic[0] = 0x80;
-binaryBadMagic[1] = 0x0b; // VERSION
-binaryBadMagic.writeUInt32BE(1 << 30, 8); // body length beyond any bound: memcached closes
+// A body length beyond any bound: memcached closes.
+const binaryBadMagic = req(Opcode.Version, { bodyLen: 1 << 30, opaque: 0 });
 
 const CASES: Array<[string, Buffer | string]> = [
   ['quit', 'quit\r\n'],
@@ -56,20 +56,19 @@ const CASES: Array<[string, Buffer | string]> = [
   ['a binary request with an absurd body length', binaryBadMagic],
 ];
 
-const daemons: Daemon[] = [];
+const pairs: Pair[] = [];
 after(async () => {
-  for (const d of daemons) await d.stop();
+  for (const pair of pairs) await stopPair(pair);
 });
 
-async function both(args: string[] = []): Promise<[Daemon, Daemon]> {
-  const ours = await startDaemon({ args });
-  const theirs = await startDaemon({ args, memcached: true });
-  daemons.push(ours, theirs);
-  return [ours, theirs];
+async function both(args: string[] = []): Promise<Pair> {
+  const pair = await startPair({ args });
+  pairs.push(pair);
+  return pair;
 }
 
 test('conn_closing paths: same last bytes as memcached, then a full close (a later write is reset)', async () => {
-  const [ours, theirs] = await both();
+  const { ours, theirs } = await both();
   for (const [name, request] of CASES) {
     const want = await endingOf(theirs.port, request);
     const got = await endingOf(ours.port, request);
@@ -80,7 +79,7 @@ test('conn_closing paths: same last bytes as memcached, then a full close (a lat
 
 test('-c refusal: the error line, then the descriptor is closed at once (no fd held for seconds)', async () => {
   // memcached lowers its descriptor limit to -c, so -c 2 leaves it unable to read /etc/passwd.
-  const [ours, theirs] = await both(['-c', '20', '-t', '1']);
+  const { ours, theirs } = await both(['-c', '20', '-t', '1']);
   for (const d of [theirs, ours]) {
     // memcached counts its listeners and reserved descriptors against -c; fill it with idle clients.
     const idle: net.Socket[] = [];

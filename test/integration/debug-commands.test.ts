@@ -5,6 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runToExit, startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
 
 const daemons: Daemon[] = [];
 after(async () => {
@@ -88,7 +89,7 @@ test('debugtime p stops the clock and r restarts it; bad arguments get ERROR', a
   }
   assert.equal(await ask(c, 'debugtime p'), 'OK');
   assert.equal(await ask(c, 'set t 0 1 1\r\na'), 'STORED');
-  await new Promise((r) => setTimeout(r, 2100));
+  await sleep(2100);
   assert.equal(await isStored(c, 't'), true, 'paused: 2 s of wall time do not count');
   assert.equal(await ask(c, 'debugtime r'), 'OK');
   assert.equal(await isStored(c, 't'), false, 'resumed: the clock caught up with the wall clock');

@@ -6,10 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startDaemon, type Daemon } from '../support/daemon.js';
+import { startDaemon, withDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { sleep } from '../support/wait.js';
-import { binaryPacket } from '../fuzz/gen.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 
 /** Printable bytes (no CR/LF) that differ from position to position and seed to seed. */
 function valueOf(n: number, seed: number): Buffer {
@@ -48,12 +49,7 @@ async function sendInPieces(c: RawClient, buf: Buffer, sizes: number[]): Promise
 
 async function withServers(fn: (d: Daemon, name: string) => Promise<void>): Promise<void> {
   for (const memcached of [false, true]) {
-    const d = await startDaemon({ memcached, args: ['-I', '2m', '-m', '64'] });
-    try {
-      await fn(d, memcached ? 'memcached' : 'memcachedts');
-    } finally {
-      await d.stop();
-    }
+    await withDaemon({ memcached, args: ['-I', '2m', '-m', '64'] }, (d) => fn(d, memcached ? 'memcached' : 'memcachedts'));
   }
 }
 
@@ -161,10 +157,6 @@ test('a connection closed in the middle of a large value: nothing stored, memory
   }
 });
 
-function binaryRequest(opcode: number, key: string, extras: Buffer, value: Buffer, opaque: number): Buffer {
-  return binaryPacket(opcode, Buffer.from(key, 'latin1'), extras, value, opaque);
-}
-
 async function binaryReply(c: RawClient): Promise<{ status: number; opaque: number; value: Buffer }> {
   const h = await c.read(24, 5000);
   assert.equal(h[0], 0x81);
@@ -184,7 +176,7 @@ test('binary protocol: large values in awkward pieces arrive byte-exact', async 
           const key = `bdv_${size}_${seed}`;
           const extras = Buffer.alloc(8);
           extras.writeUInt32BE(9, 0);
-          const wire = Buffer.concat([binaryRequest(0x01, key, extras, v, seed), binaryRequest(0x00, key, Buffer.alloc(0), Buffer.alloc(0), seed + 1000)]);
+          const wire = Buffer.concat([req(Opcode.Set, { key, ext: extras, value: v, opaque: seed }), req(Opcode.Get, { key, opaque: seed + 1000 })]);
           await sendInPieces(c, wire, split);
           const set = await binaryReply(c);
           assert.equal(set.status, 0, `${name}: set ${size}`);

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
 
 const AGAINST_MEMCACHED = process.env.META_TARGET === 'memcached';
 let daemon: Daemon;
@@ -215,7 +216,7 @@ test('h: hit before; u: no bump, so the next look still says 0', async () => {
 
 test('l: seconds since the last access', async () => {
   assert.equal((await meta('ms la_test 2 T100\r\nla')).code, 'HD');
-  await new Promise((r) => setTimeout(r, 2100));
+  await sleep(2100);
   assert.notEqual(flag(await meta('mg la_test s t l'), 'l'), '0');
 });
 

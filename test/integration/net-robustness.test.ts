@@ -3,38 +3,36 @@
 import { test } from 'node:test';
 import net from 'node:net';
 import assert from 'node:assert/strict';
-import { startServer } from '../../src/server.js';
-import { makeSettings } from '../../src/config/settings.js';
+import type { Settings } from '../../src/config/settings.js';
 import { createStore } from '../../src/store/cache.js';
 import type { Store } from '../../src/store/store.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { RawClient } from '../support/client.js';
-import { freePort } from '../support/ports.js';
+import { startOnLoopback } from '../support/server.js';
+import { sleep } from '../support/wait.js';
 
 test('an exception while serving one connection closes it, logs the stack, and others go on', async () => {
-  const port = await freePort();
-  const settings = makeSettings({ port, listen: [{ host: '127.0.0.1', port, isIpv6: false }], listenSpec: '127.0.0.1' });
-  const runtime = new RuntimeSettings(settings);
-  const real = createStore(settings, runtime);
-  const store: Store = new Proxy(real, {
-    get(target, prop, receiver) {
-      if (prop === 'get') {
-        return (key: Buffer, keyStart: number, keyLen: number, ...rest: unknown[]) => {
-          if (key.toString('latin1', keyStart, keyStart + keyLen) === 'boom') throw new Error('injected bug');
-          return (target.get as (...a: unknown[]) => boolean).call(target, key, keyStart, keyLen, ...rest);
-        };
-      }
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  const failingStore = (settings: Settings): { store: Store; runtime: RuntimeSettings } => {
+    const runtime = new RuntimeSettings(settings);
+    const store: Store = new Proxy(createStore(settings, runtime), {
+      get(target, prop, receiver) {
+        if (prop === 'get') {
+          return (key: Buffer, keyStart: number, keyLen: number, ...rest: unknown[]) => {
+            if (key.toString('latin1', keyStart, keyStart + keyLen) === 'boom') throw new Error('injected bug');
+            return (target.get as (...a: unknown[]) => boolean).call(target, key, keyStart, keyLen, ...rest);
+          };
+        }
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    return { store, runtime };
+  };
   const errors: string[] = [];
-  const log = new StderrVerboseLog(0, (l) => errors.push(l));
-  const srv = await startServer(settings, { log, store, runtime });
+  const srv = await startOnLoopback({}, { logLines: errors, deps: failingStore });
   try {
-    const good = await RawClient.connect(port);
-    const bad = await RawClient.connect(port);
+    const good = await RawClient.connect(srv.port);
+    const bad = await RawClient.connect(srv.port);
     bad.send('get boom\r\n');
     assert.ok(await bad.closedWithin(2000));
     assert.equal(errors.length, 1);
@@ -42,7 +40,7 @@ test('an exception while serving one connection closes it, logs the stack, and o
     assert.match(errors[0]!, /injected bug/);
     assert.match(errors[0]!, /at /); // the stack
     assert.equal(await good.request('get fine\r\n'), 'END\r\n');
-    const later = await RawClient.connect(port);
+    const later = await RawClient.connect(srv.port);
     assert.equal(await later.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
     good.close();
     later.close();
@@ -52,11 +50,8 @@ test('an exception while serving one connection closes it, logs the stack, and o
 });
 
 test('a client that does not read is paused, then gets every byte', async () => {
-  const port = await freePort();
-  const srv = await startServer(
-    makeSettings({ port, listen: [{ host: '127.0.0.1', port, isIpv6: false }], listenSpec: '127.0.0.1', itemSizeMax: 1024 * 1024 }),
-    { log: new StderrVerboseLog(0, () => {}) },
-  );
+  const srv = await startOnLoopback({ itemSizeMax: 1024 * 1024 });
+  const port = srv.port;
   try {
     const size = 500 * 1024;
     const c = await RawClient.connect(port);
@@ -70,7 +65,7 @@ test('a client that does not read is paused, then gets every byte', async () => 
     const n = 60; // ~30 MB of replies
     s.write('get big\r\n'.repeat(n));
     const deadline = Date.now() + 5000;
-    while (srv.ctx.counters.out_buffer_pauses === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (srv.ctx.counters.out_buffer_pauses === 0 && Date.now() < deadline) await sleep(20);
     assert.ok(srv.ctx.counters.out_buffer_pauses > 0, 'the connection was paused');
     const one = `VALUE big 0 ${size}\r\n`.length + size + 2 + 5;
     let got = 0;

@@ -3,36 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer, type RunningServer } from '../../src/server.js';
-import { makeSettings, type Settings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { RawClient } from '../support/client.js';
 import { freePort } from '../support/ports.js';
-
-async function start(overrides: Partial<Settings>, lines: string[] = [], level = 0): Promise<RunningServer> {
-  return startServer(makeSettings(overrides), { log: new StderrVerboseLog(level, (l) => lines.push(l)) });
-}
-
-function loopback(port: number, v6 = false): Partial<Settings> {
-  return {
-    port,
-    listen: [{ host: '127.0.0.1', port, isIpv6: false }, ...(v6 ? [{ host: '::1', port, isIpv6: true }] : [])],
-    listenSpec: v6 ? '127.0.0.1,::1' : '127.0.0.1',
-  };
-}
-
-async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { loopback, startInProcess } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 test('answers on 127.0.0.1 and ::1; -vv lines; counters', async () => {
   const port = await freePort();
   const lines: string[] = [];
-  const srv = await start(loopback(port, true), lines, 2);
+  const srv = await startInProcess(loopback(port, true), { logLines: lines, logLevel: 2 });
   try {
     assert.deepEqual(srv.tcpAddresses.map((a) => a.host + ' ' + a.port), [`127.0.0.1 ${port}`, `::1 ${port}`]);
     assert.deepEqual(lines.slice(0, 2), ['<23 server listening (auto-negotiate)', '<24 server listening (auto-negotiate)']);
@@ -53,7 +32,7 @@ test('answers on 127.0.0.1 and ::1; -vv lines; counters', async () => {
     assert.deepEqual([...srv.ctx.sessions].map((s) => s.conn.listenAddr).sort(), [`tcp6:[::1]:${port}`, `tcp:127.0.0.1:${port}`]);
     assert.ok(c.bytes_written >= 32);
     c4.close();
-    await waitFor(() => lines.includes('<25 connection closed.'));
+    await waitFor(() => lines.includes('<25 connection closed.'), 'the close line', 2000);
     assert.equal(c.curr_connections, 2);
     c6.close();
   } finally {
@@ -63,7 +42,7 @@ test('answers on 127.0.0.1 and ::1; -vv lines; counters', async () => {
 
 test('pipelined requests are answered in order', async () => {
   const port = await freePort();
-  const srv = await start(loopback(port));
+  const srv = await startInProcess(loopback(port));
   try {
     const c = await RawClient.connect(port);
     let req = '';
@@ -89,7 +68,7 @@ test('pipelined requests are answered in order', async () => {
 
 test('-R yields: a long pipeline is still answered completely and in order', async () => {
   const port = await freePort();
-  const srv = await start({ ...loopback(port), reqsPerEvent: 3 });
+  const srv = await startInProcess({ ...loopback(port), reqsPerEvent: 3 });
   try {
     const c = await RawClient.connect(port);
     c.send('version\r\n'.repeat(40));
@@ -111,7 +90,7 @@ test('-R yields: a long pipeline is still answered completely and in order', asy
 
 test('quit closes the connection', async () => {
   const port = await freePort();
-  const srv = await start(loopback(port));
+  const srv = await startInProcess(loopback(port));
   try {
     const c = await RawClient.connect(port);
     c.send('quit\r\n');
@@ -124,7 +103,7 @@ test('quit closes the connection', async () => {
 
 test('-c: the extra connection gets memcached\'s error and is closed', async () => {
   const port = await freePort();
-  const srv = await start({ ...loopback(port), maxConnections: 2 });
+  const srv = await startInProcess({ ...loopback(port), maxConnections: 2 });
   try {
     const a = await RawClient.connect(port);
     const b = await RawClient.connect(port);
@@ -135,7 +114,7 @@ test('-c: the extra connection gets memcached\'s error and is closed', async () 
     assert.equal(srv.ctx.counters.rejected_connections, 1);
     assert.equal(await b.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
     a.close();
-    await waitFor(() => srv.ctx.sessions.size === 1);
+    await waitFor(() => srv.ctx.sessions.size === 1, 'one session left', 2000);
     const again = await RawClient.connect(port);
     assert.equal(await again.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
     again.close();
@@ -147,7 +126,7 @@ test('-c: the extra connection gets memcached\'s error and is closed', async () 
 
 test('-c with maxconns_fast off: the extra connection waits for a free slot', async () => {
   const port = await freePort();
-  const srv = await start({ ...loopback(port), maxConnections: 1, maxconnsFast: false });
+  const srv = await startInProcess({ ...loopback(port), maxConnections: 1, maxconnsFast: false });
   try {
     const a = await RawClient.connect(port);
     const b = await RawClient.connect(port);
@@ -166,7 +145,7 @@ test('-c with maxconns_fast off: the extra connection waits for a free slot', as
 
 test('-o idle_timeout closes idle connections', async () => {
   const port = await freePort();
-  const srv = await start({ ...loopback(port), idleTimeoutSec: 1 });
+  const srv = await startInProcess({ ...loopback(port), idleTimeoutSec: 1 });
   try {
     const c = await RawClient.connect(port);
     assert.equal(await c.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
@@ -182,7 +161,7 @@ test('a port in use is a BIND error naming the address, as memcached words it', 
   const blocker = net.createServer();
   await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
   try {
-    await assert.rejects(start(loopback(port)), (e: unknown) => {
+    await assert.rejects(startInProcess(loopback(port)), (e: unknown) => {
       assert.equal((e as { code?: string }).code, 'BIND');
       assert.equal((e as Error).message, 'failed to listen on one of interface(s) 127.0.0.1: Address already in use');
       return true;
@@ -197,7 +176,7 @@ test('a port in use is a BIND error naming the address, as memcached words it', 
   await new Promise<void>((r) => b4.listen({ port: port2, host: '0.0.0.0' }, () => r()));
   await new Promise<void>((r) => b6.listen({ port: port2, host: '::', ipv6Only: true }, () => r()));
   try {
-    await assert.rejects(start({ port: port2 }), (e: unknown) => {
+    await assert.rejects(startInProcess({ port: port2 }), (e: unknown) => {
       assert.equal((e as { code?: string }).code, 'BIND');
       assert.equal((e as Error).message, `failed to listen on TCP port ${port2}: Address already in use`);
       return true;
@@ -211,7 +190,7 @@ test('a port in use is a BIND error naming the address, as memcached words it', 
 test('an address this host does not have is a BIND error', async () => {
   const port = await freePort();
   await assert.rejects(
-    start({ port, listen: [{ host: '192.0.2.1', port, isIpv6: false }], listenSpec: '192.0.2.1' }),
+    startInProcess({ port, listen: [{ host: '192.0.2.1', port, isIpv6: false }], listenSpec: '192.0.2.1' }),
     (e: unknown) => {
       assert.equal((e as { code?: string }).code, 'BIND');
       assert.equal(
@@ -225,7 +204,7 @@ test('an address this host does not have is a BIND error', async () => {
 
 test('names are resolved at bind time; -p 0 means no TCP', async () => {
   const port = await freePort();
-  const srv = await start({ port, listen: [{ host: 'localhost', port, isIpv6: false }], listenSpec: 'localhost' });
+  const srv = await startInProcess({ port, listen: [{ host: 'localhost', port, isIpv6: false }], listenSpec: 'localhost' });
   try {
     assert.ok(srv.tcpAddresses.length >= 1);
     assert.ok(srv.tcpAddresses.every((a) => a.host === '127.0.0.1' || a.host === '::1'));
@@ -235,7 +214,7 @@ test('names are resolved at bind time; -p 0 means no TCP', async () => {
   } finally {
     await srv.close(true);
   }
-  const off = await start({ ...loopback(port), port: 0 });
+  const off = await startInProcess({ ...loopback(port), port: 0 });
   try {
     assert.deepEqual(off.tcpAddresses, []);
     await assert.rejects(RawClient.connect(port));
@@ -247,14 +226,14 @@ test('names are resolved at bind time; -p 0 means no TCP', async () => {
 test('a non-loopback listener without auth is warned about', async () => {
   const port = await freePort();
   const lines: string[] = [];
-  const srv = await start({ port, listen: [{ host: '0.0.0.0', port, isIpv6: false }], listenSpec: '0.0.0.0' }, lines);
+  const srv = await startInProcess({ port, listen: [{ host: '0.0.0.0', port, isIpv6: false }], listenSpec: '0.0.0.0' }, { logLines: lines });
   try {
     assert.equal(lines.filter((l) => l.includes('not loopback') && l.includes('-S or -Y')).length, 1);
   } finally {
     await srv.close(true);
   }
   const quiet: string[] = [];
-  const srv2 = await start(loopback(port), quiet);
+  const srv2 = await startInProcess(loopback(port), { logLines: quiet });
   await srv2.close(true);
   assert.deepEqual(quiet, []);
 });
@@ -262,7 +241,7 @@ test('a non-loopback listener without auth is warned about', async () => {
 test('a non-loopback listener with auth but without TLS is warned about (passwords in clear)', async () => {
   const port = await freePort();
   const lines: string[] = [];
-  const srv = await start({ port, listen: [{ host: '0.0.0.0', port, isIpv6: false }], listenSpec: '0.0.0.0', authFile: '/nonexistent' }, lines);
+  const srv = await startInProcess({ port, listen: [{ host: '0.0.0.0', port, isIpv6: false }], listenSpec: '0.0.0.0', authFile: '/nonexistent' }, { logLines: lines });
   try {
     assert.equal(lines.filter((l) => l.includes('not loopback') && l.includes('without TLS') && l.includes('-Z')).length, 1, lines.join('\n'));
     assert.equal(lines.filter((l) => l.includes('with no authentication')).length, 0);
@@ -273,7 +252,7 @@ test('a non-loopback listener with auth but without TLS is warned about (passwor
 
 test('close(graceful) flushes queued replies and closes every connection', async () => {
   const port = await freePort();
-  const srv = await start(loopback(port));
+  const srv = await startInProcess(loopback(port));
   const c = await RawClient.connect(port);
   c.send('version\r\n');
   assert.equal(await c.line(), 'VERSION 1.6.18');

@@ -3,15 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { startServer, type RunningServer } from '../../src/server.js';
-import { makeSettings, type Settings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
+import type { Settings } from '../../src/config/settings.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { freePort } from '../support/ports.js';
-
-async function start(overrides: Partial<Settings>, lines: string[] = []): Promise<RunningServer> {
-  return startServer(makeSettings(overrides), { log: new StderrVerboseLog(0, (l) => lines.push(l)) });
-}
+import { loopback, startInProcess } from '../support/server.js';
 
 function frame(id: number, payload: Buffer | string, seq = 0, total = 1, reserved = 0): Buffer {
   const h = Buffer.alloc(8);
@@ -108,7 +105,7 @@ function udpOnly(port: number, v6 = false): Partial<Settings> {
 
 test('-p 0 -U: UDP only; single and multi-datagram replies; 3000-byte value = 1400+1400+249', async () => {
   const port = await freePort();
-  const srv = await start(udpOnly(port));
+  const srv = await startInProcess(udpOnly(port));
   const u = await UdpClient.open();
   try {
     assert.deepEqual(srv.tcpAddresses, []);
@@ -133,7 +130,7 @@ test('-p 0 -U: UDP only; single and multi-datagram replies; 3000-byte value = 14
 
 test('every request in a datagram gets its own reply message, as in memcached', async () => {
   const port = await freePort();
-  const srv = await start(udpOnly(port));
+  const srv = await startInProcess(udpOnly(port));
   const u = await UdpClient.open();
   try {
     const r = await u.request(port, '127.0.0.1', 9, 'set a 0 0 1\r\nb\r\nget a\r\n');
@@ -147,7 +144,7 @@ test('every request in a datagram gets its own reply message, as in memcached', 
 
 test('datagrams of 8 bytes or fewer and multi-datagram requests are dropped silently', async () => {
   const port = await freePort();
-  const srv = await start(udpOnly(port));
+  const srv = await startInProcess(udpOnly(port));
   const u = await UdpClient.open();
   try {
     u.send(port, '127.0.0.1', frame(7, ''));
@@ -169,7 +166,7 @@ test('datagrams of 8 bytes or fewer and multi-datagram requests are dropped sile
 
 test('an incomplete request is dropped with its datagram; the next one starts afresh', async () => {
   const port = await freePort();
-  const srv = await start(udpOnly(port));
+  const srv = await startInProcess(udpOnly(port));
   const u = await UdpClient.open();
   try {
     u.send(port, '127.0.0.1', frame(1, 'vers'));
@@ -187,14 +184,10 @@ test('an incomplete request is dropped with its datagram; the next one starts af
 
 test('binary protocol over UDP, negotiated per datagram', async () => {
   const port = await freePort();
-  const srv = await start(udpOnly(port));
+  const srv = await startInProcess(udpOnly(port));
   const u = await UdpClient.open();
   try {
-    const hdr = Buffer.alloc(24);
-    hdr[0] = 0x80;
-    hdr[1] = 0x0b; // VERSION
-    hdr.writeUInt32BE(0xdeadbeef, 12);
-    const r = await u.request(port, '127.0.0.1', 0x55, hdr);
+    const r = await u.request(port, '127.0.0.1', 0x55, req(Opcode.Version, { opaque: 0xdeadbeef }));
     assert.equal(r.datagrams.length, 1);
     const body = r.datagrams[0]!.subarray(8);
     assert.equal(body[0], 0x81);
@@ -210,7 +203,7 @@ test('binary protocol over UDP, negotiated per datagram', async () => {
 
 test('IPv6 UDP on ::1 beside 127.0.0.1; stats conns rows; -U with an explicit -l port', async () => {
   const port = await freePort();
-  const srv = await start(udpOnly(port, true));
+  const srv = await startInProcess(udpOnly(port, true));
   const u6 = await UdpClient.open(true);
   const u4 = await UdpClient.open();
   try {
@@ -227,7 +220,7 @@ test('IPv6 UDP on ::1 beside 127.0.0.1; stats conns rows; -U with an explicit -l
   // memcached: an entry's own port is used for UDP too; others take -U.
   const p1 = await freePort();
   const p2 = await freePort();
-  const srv2 = await start({
+  const srv2 = await startInProcess({
     port: p1,
     udpPort: p2,
     listen: [{ host: '127.0.0.1', port: p1, isIpv6: false, explicitPort: true }, { host: '::1', port: p1, isIpv6: true }],
@@ -243,10 +236,7 @@ test('IPv6 UDP on ::1 beside 127.0.0.1; stats conns rows; -U with an explicit -l
 test('one UDP address: one UDP conn per thread in stats conns (memcached numbering)', async () => {
   const port = await freePort();
   const lines: string[] = [];
-  const srv = await startServer(
-    makeSettings({ port, udpPort: port, listen: [{ host: '127.0.0.1', port, isIpv6: false }], listenSpec: '127.0.0.1' }),
-    { log: new StderrVerboseLog(2, (l) => lines.push(l)) },
-  );
+  const srv = await startInProcess({ ...loopback(port), udpPort: port }, { logLines: lines, logLevel: 2 });
   try {
     assert.deepEqual(srv.ctx.listeners!().map((l) => l.id + ' ' + l.transport), ['23 tcp', '24 udp', '25 udp', '26 udp', '27 udp']);
     assert.ok(lines.includes('<24 server listening (udp)'));
@@ -263,7 +253,7 @@ test('one UDP address: one UDP conn per thread in stats conns (memcached numberi
 test('UDP on a non-loopback address warns about reflection attacks', async () => {
   const port = await freePort();
   const lines: string[] = [];
-  const srv = await start({ port: 0, udpPort: port, listen: [{ host: '0.0.0.0', port, isIpv6: false }], listenSpec: '0.0.0.0' }, lines);
+  const srv = await startInProcess({ port: 0, udpPort: port, listen: [{ host: '0.0.0.0', port, isIpv6: false }], listenSpec: '0.0.0.0' }, { logLines: lines });
   try {
     assert.equal(lines.filter((l) => l.includes('Memcrashed')).length, 1);
   } finally {
@@ -276,7 +266,7 @@ test('a UDP port in use is a BIND error', async () => {
   const blocker = dgram.createSocket('udp4');
   await new Promise<void>((r) => blocker.bind(port, '127.0.0.1', () => r()));
   try {
-    await assert.rejects(start(udpOnly(port)), (e: unknown) => {
+    await assert.rejects(startInProcess(udpOnly(port)), (e: unknown) => {
       assert.equal((e as { code?: string }).code, 'BIND');
       assert.equal((e as Error).message, 'failed to listen on one of interface(s) 127.0.0.1: Address already in use');
       return true;

@@ -5,18 +5,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, type RunningServer } from '../../src/server.js';
-import { makeSettings, type Settings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { RawClient } from '../support/client.js';
 import { freePort } from '../support/ports.js';
+import { startInProcess } from '../support/server.js';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-unix-'));
-}
-
-async function start(overrides: Partial<Settings>, lines: string[] = [], level = 0): Promise<RunningServer> {
-  return startServer(makeSettings(overrides), { log: new StderrVerboseLog(level, (l) => lines.push(l)) });
 }
 
 test('-s PATH -a 660: mode srw-rw----, answers, stats conns addresses, file removed on close', async () => {
@@ -25,7 +19,7 @@ test('-s PATH -a 660: mode srw-rw----, answers, stats conns addresses, file remo
   const port = await freePort();
   const lines: string[] = [];
   // -s disables TCP and UDP even with -p/-U given.
-  const srv = await start({ unixSocketPath: sock, unixSocketMask: 0o660, port, udpPort: port }, lines, 2);
+  const srv = await startInProcess({ unixSocketPath: sock, unixSocketMask: 0o660, port, udpPort: port }, { logLines: lines, logLevel: 2 });
   try {
     const st = fs.lstatSync(sock);
     assert.ok(st.isSocket());
@@ -55,7 +49,7 @@ test('-s PATH -a 660: mode srw-rw----, answers, stats conns addresses, file remo
 test('the default mask 0700 gives srwx------', async () => {
   const dir = tempDir();
   const sock = path.join(dir, 'mc.sock');
-  const srv = await start({ unixSocketPath: sock });
+  const srv = await startInProcess({ unixSocketPath: sock });
   try {
     assert.equal(fs.lstatSync(sock).mode & 0o777, 0o700);
   } finally {
@@ -67,7 +61,7 @@ test('the default mask 0700 gives srwx------', async () => {
 test('-a 7777: masked to 0777 as memcached does (no sticky or set-id bits on the socket)', async () => {
   const dir = tempDir();
   const sock = path.join(dir, 'mc.sock');
-  const srv = await start({ unixSocketPath: sock, unixSocketMask: 0o7777 });
+  const srv = await startInProcess({ unixSocketPath: sock, unixSocketMask: 0o7777 });
   try {
     assert.equal(fs.lstatSync(sock).mode & 0o7777, 0o777);
   } finally {
@@ -88,7 +82,7 @@ test('a stale socket file is replaced', async () => {
   fs.renameSync(sock + '.keep', sock);
   await assert.rejects(RawClient.connectTo({ path: sock })); // nobody listens: stale
   assert.ok(fs.lstatSync(sock).isSocket());
-  const srv = await start({ unixSocketPath: sock, unixSocketMask: 0o600 });
+  const srv = await startInProcess({ unixSocketPath: sock, unixSocketMask: 0o600 });
   try {
     const c = await RawClient.connectTo({ path: sock });
     assert.equal(await c.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
@@ -104,15 +98,15 @@ test('any other file at PATH is a BIND error and is left alone', async () => {
   const file = path.join(dir, 'not-a-socket');
   fs.writeFileSync(file, 'keep me');
   try {
-    await assert.rejects(start({ unixSocketPath: file }), (e: unknown) => {
+    await assert.rejects(startInProcess({ unixSocketPath: file }), (e: unknown) => {
       assert.equal((e as { code?: string }).code, 'BIND');
       assert.match((e as Error).message, /^bind\(\): Address already in use\nfailed to listen on UNIX socket: .*not-a-socket: .*not a socket$/);
       return true;
     });
     assert.equal(fs.readFileSync(file, 'utf8'), 'keep me');
     fs.mkdirSync(path.join(dir, 'a-dir'));
-    await assert.rejects(start({ unixSocketPath: path.join(dir, 'a-dir') }), (e: unknown) => (e as { code?: string }).code === 'BIND');
-    await assert.rejects(start({ unixSocketPath: path.join(dir, 'missing', 'x.sock') }), (e: unknown) => {
+    await assert.rejects(startInProcess({ unixSocketPath: path.join(dir, 'a-dir') }), (e: unknown) => (e as { code?: string }).code === 'BIND');
+    await assert.rejects(startInProcess({ unixSocketPath: path.join(dir, 'missing', 'x.sock') }), (e: unknown) => {
       assert.equal((e as { code?: string }).code, 'BIND');
       assert.match((e as Error).message, /No such file or directory/);
       return true;

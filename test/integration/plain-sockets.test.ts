@@ -29,10 +29,9 @@ function valueReply(key: string, flags: number, v: Buffer): Buffer {
 async function stat(port: number, name: string): Promise<number> {
   const c = await RawClient.connect(port);
   try {
-    const text = await c.request('stats memcachedts\r\n');
-    const m = new RegExp(`^STAT ${name} (\\d+)\\r$`, 'm').exec(text);
-    assert.ok(m !== null, `no ${name} in stats`);
-    return Number(m[1]);
+    const value = (await c.stats('memcachedts')).get(name);
+    assert.match(value ?? '', /^\d+$/, `no ${name} in stats`);
+    return Number(value);
   } finally {
     c.close();
   }

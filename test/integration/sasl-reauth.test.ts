@@ -4,24 +4,24 @@
 // below were recorded from Debian's memcached with a sasldb made by saslpasswd2; they run
 // against memcachedts and, when installed, against memcached itself. With -Y, an authenticated
 // connection's second `set` is an ordinary set, in both.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, MEMCACHED_BIN } from '../support/daemon.js';
 import { run } from '../support/tools.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req } from '../unit/protocol/binary/helpers.js';
+import { req } from '../support/binary-packets.js';
 import { connect, oneReply, plainAuth } from '../hostile/auth-load.js';
 import { RawClient } from '../support/client.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 let dir = '';
 let env: NodeJS.ProcessEnv = {};
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-reauth-'));
+  dir = makeTempDir('memcachedts-reauth-');
   fs.chmodSync(dir, 0o755); // memcached drops to nobody
   if (!fs.existsSync(SASLPASSWD2)) return;
   const db = path.join(dir, 'sasldb');
@@ -32,10 +32,6 @@ before(async () => {
   fs.chmodSync(db, 0o644);
   fs.writeFileSync(path.join(dir, 'memcached.conf'), `mech_list: plain\nsasldb_path: ${db}\n`);
   env = { SASL_CONF_PATH: dir };
-});
-
-after(() => {
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
 });
 
 type Step = 'alice' | 'bob' | 'wrong' | 'empty' | 'stepAlice' | 'stepWrong' | 'list' | 'nomech' | 'get';

@@ -3,10 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let d: Daemon;
 
@@ -69,13 +70,13 @@ test('-vv prints memcached-style command lines', async () => {
   await c.request('get vv\r\n');
   c.close();
   const deadline = Date.now() + 2000;
-  while (!/>\d+ END/.test(d.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (!/>\d+ END/.test(d.stderr()) && Date.now() < deadline) await sleep(20);
   const err = d.stderr();
   assert.match(err, /<\d+ set vv 0 0 1\n>\d+ STORED\n<\d+ get vv\n>\d+ sending key vv\n>\d+ END\n/);
 });
 
 test('-Y ascii authentication', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcts-y-'));
+  const dir = makeTempDir('mcts-y-');
   const file = path.join(dir, 'auth');
   fs.writeFileSync(file, 'alice:secret\n');
   const y = await startDaemon({ args: ['-Y', file] });

@@ -2,61 +2,50 @@
 // key is committed), a Node tls client speaking text, meta and binary, a 500 KB value and a
 // pipelined batch, a notls: listener that stays clear, plaintext to the TLS port refused and
 // counted, a stalled handshake holding a -c slot until it times out, client certificates under
-// ssl_verify_mode=2, SASL PLAIN over TLS, pymemcache with tls_context, and the start-up errors.
+// ssl_verify_mode=2, SASL PLAIN and -Y over TLS, idle_timeout, pymemcache with tls_context, and
+// the start-up errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type tls from 'node:tls';
-import { startDaemon, runToExit, type Daemon } from '../support/daemon.js';
+import { startDaemon, runToExit, withDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { freePort } from '../support/ports.js';
 import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
 import { seededBytes } from '../support/bytes.js';
+import { OPENSSL, TestCerts } from '../support/tls-certs.js';
 import { Opcode } from '../../src/protocol/binary/header.js';
-import { req, res } from '../unit/protocol/binary/helpers.js';
+import { req, res } from '../support/binary-packets.js';
+import { sleep } from '../support/wait.js';
 
-const OPENSSL = '/usr/bin/openssl';
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 const PASSWORD = 'Tls-sasl-secret';
-let dir = '';
+let certs: TestCerts | null = null;
 let d: Daemon | null = null;
 let clearPort = 0;
-let ca: Buffer = Buffer.alloc(0);
 
-const file = (name: string): string => path.join(dir, name);
-
-async function openssl(args: string[]): Promise<void> {
-  const r = await run(OPENSSL, args, { timeoutMs: 20_000 });
-  assert.equal(r.code, 0, r.stderr);
+function testCerts(): TestCerts {
+  assert.ok(certs !== null, 'the certificates are made in before()');
+  return certs;
 }
-
-/** A key and a certificate for `name`, signed by the test CA. */
-async function issue(name: string): Promise<void> {
-  await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file(name + '.key'), '-out', file(name + '.csr'), '-subj', '/CN=' + name]);
-  await openssl(['x509', '-req', '-in', file(name + '.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file(name + '.pem'), '-days', '1']);
-}
+const file = (name: string): string => testCerts().file(name);
+const tlsOptions = (port: number, extra: tls.ConnectionOptions = {}): tls.ConnectionOptions => testCerts().clientOptions(port, extra);
 
 before(async () => {
   if (!fs.existsSync(OPENSSL)) return; // each test reports it
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-tls-'));
-  await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=memcachedts test CA']);
-  await issue('server');
-  await issue('client');
-  ca = fs.readFileSync(file('ca.pem'));
+  certs = await TestCerts.create(['server', 'client']);
   const port = await freePort();
   clearPort = await freePort();
   d = await startDaemon({
     port,
-    args: ['-p', String(port), '-l', `127.0.0.1,notls:127.0.0.1:${clearPort}`, '-Z', '-o', `ssl_chain_cert=${file('server.pem')},ssl_key=${file('server.key')}`],
+    args: ['-p', String(port), '-l', `127.0.0.1,notls:127.0.0.1:${clearPort}`, '-Z', '-o', certs.sslOption('server')],
   });
 });
 
 after(async () => {
   await d?.stop();
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
+  certs?.remove();
 });
 
 function ready(t: import('node:test').TestContext): Daemon | null {
@@ -65,16 +54,11 @@ function ready(t: import('node:test').TestContext): Daemon | null {
   return d;
 }
 
-function tlsOptions(port: number, extra: tls.ConnectionOptions = {}): tls.ConnectionOptions {
-  // the certificate names CN=server: trust the CA, skip the host name check
-  return { host: '127.0.0.1', port, ca, checkServerIdentity: () => undefined, ...extra };
-}
-
 async function stat(port: number, name: string): Promise<string | undefined> {
   const c = await RawClient.connect(port);
-  const text = await c.request('stats\r\n');
+  const st = await c.stats();
   c.close();
-  return new RegExp(`^STAT ${name} (\\S+)\\r$`, 'm').exec(text)?.[1];
+  return st.get(name);
 }
 
 test('text, meta and binary commands over TLS, byte for byte', async (t) => {
@@ -171,17 +155,17 @@ test('a handshake that never starts holds a -c slot, then is dropped and counted
     waitTcp: false,
   });
   try {
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const started = Date.now();
     const stalled = await RawClient.connect(port);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const refused = await RawClient.connect(clear);
     assert.equal(await refused.line(), 'ERROR Too many open connections');
     refused.close();
     assert.equal(await stalled.closedWithin(15_000), true, 'the stalled handshake is dropped');
     const waited = Date.now() - started;
     assert.ok(waited >= 8000 && waited < 15_000, `dropped after ${waited} ms`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     assert.equal(await stat(clear, 'ssl_handshake_errors'), '1');
   } finally {
     await one.stop();
@@ -223,7 +207,7 @@ test('-S: SASL PLAIN over TLS authenticates a binary client', async (t) => {
   const s = await startDaemon({
     port,
     args: ['-S', '-Z', '-o', `ssl_chain_cert=${file('server.pem')},ssl_key=${file('server.key')}`],
-    env: { SASL_CONF_PATH: dir },
+    env: { SASL_CONF_PATH: testCerts().dir },
   });
   try {
     const c = await RawClient.connectTls(tlsOptions(port));
@@ -238,6 +222,33 @@ test('-S: SASL PLAIN over TLS authenticates a binary client', async (t) => {
   } finally {
     await s.stop();
   }
+});
+
+test('-Y: ascii authentication over TLS (an unauthenticated command refused, the auth set accepted)', async (t) => {
+  if (!haveTool(t, OPENSSL, 'openssl')) return;
+  const authFile = file('ascii-auth');
+  fs.writeFileSync(authFile, 'alice:Tls-ascii-secret\n');
+  await withDaemon({ args: ['-Y', authFile, '-Z', '-o', testCerts().sslOption('server')] }, async (y) => {
+    const anon = await RawClient.connectTls(tlsOptions(y.port));
+    assert.equal(await anon.request('get k\r\n', 'CLIENT_ERROR unauthenticated'), 'CLIENT_ERROR unauthenticated\r\n');
+    anon.close();
+    const c = await RawClient.connectTls(tlsOptions(y.port));
+    assert.equal(await c.request('set auth 0 0 22\r\nalice Tls-ascii-secret\r\n', 'STORED'), 'STORED\r\n');
+    assert.equal(await c.request('set k 0 0 2\r\nok\r\nget k\r\n'), 'STORED\r\nVALUE k 0 2\r\nok\r\nEND\r\n');
+    c.close();
+  });
+});
+
+test('idle_timeout closes an idle TLS connection and counts it in idle_kicks', async (t) => {
+  if (!haveTool(t, OPENSSL, 'openssl')) return;
+  const clear = await freePort();
+  const args = ['-l', `127.0.0.1,notls:127.0.0.1:${clear}`, '-Z', '-o', `${testCerts().sslOption('server')},idle_timeout=1`];
+  await withDaemon({ args }, async (i) => {
+    const c = await RawClient.connectTls(tlsOptions(i.port));
+    assert.equal(await c.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
+    assert.equal(await c.closedWithin(5000), true, 'the idle TLS connection is closed');
+    assert.equal(await stat(clear, 'idle_kicks'), '1');
+  });
 });
 
 test('pymemcache with an ssl.SSLContext (tls_context=) sets and gets', async (t) => {
@@ -270,6 +281,8 @@ test('missing or unreadable certificate and key: memcached\'s line and exit 64, 
     [['-Z'], 'Error loading the certificate chain: (null) : error:8000000E:system library::Bad address'],
     [['-Z', '-o', `ssl_chain_cert=${file('nope.pem')}`], `Error loading the certificate chain: ${file('nope.pem')} : error:80000002:system library::No such file or directory`],
     [['-Z', '-o', `ssl_chain_cert=${file('server.pem')}`], 'Error loading the key: (null) : error:8000000E:system library::Bad address'],
+    [['-Z', '-o', `ssl_chain_cert=${file('server.pem')},ssl_key=${file('server.key')},ssl_ca_cert=${file('client.key')}`],
+      `Error loading the CA certificate: ${file('client.key')} : error:05800088:x509 certificate routines::no certificate or crl found`],
     [['-Z', '-o', `ssl_chain_cert=${file('server.pem')},ssl_key=${file('server.key')},ssl_ciphers=BOGUS`], 'Error setting the provided cipher(s): BOGUS'],
     [['-Z', '-p', '0'], 'ERROR: You cannot enable SSL without a TCP port.'],
   ];

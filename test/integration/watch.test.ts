@@ -4,12 +4,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, MEMCACHED_BIN, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { rssKb } from '../support/proc.js';
 import { sleep } from '../support/wait.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const daemons: Daemon[] = [];
 const clients: RawClient[] = [];
@@ -40,25 +42,16 @@ async function watcher(port: number, what: string): Promise<RawClient> {
 
 async function stats(port: number): Promise<Map<string, string>> {
   const c = await connect(port);
-  const text = await c.request('stats\r\n');
+  const st = await c.stats();
   c.close();
-  const m = new Map<string, string>();
-  for (const l of text.split('\r\n')) {
-    const p = l.split(' ');
-    if (p[0] === 'STAT' && p[1] !== undefined) m.set(p[1], p[2] ?? '');
-  }
-  return m;
+  return st;
 }
 
 const haveMemcached = fs.existsSync(MEMCACHED_BIN);
 
 /** A binary GET of key (opcode 0x00). */
 function binaryGet(key: string): Buffer {
-  const h = Buffer.alloc(24);
-  h[0] = 0x80;
-  h.writeUInt16BE(key.length, 2);
-  h.writeUInt32BE(key.length, 8);
-  return Buffer.concat([h, Buffer.from(key, 'latin1')]);
+  return req(Opcode.Get, { key, opaque: 0 });
 }
 
 /**
@@ -228,7 +221,7 @@ test('at most 20 watchers, as memcached: the next one gets WATCHER_TOO_MANY', { 
 test('unix socket connections are transport=local rip=unix rport=0, as memcached prints them', { skip: !haveMemcached && 'no /usr/bin/memcached' }, async () => {
   const got: string[][] = [];
   for (const memcached of [false, true]) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcts-watch-'));
+    const dir = makeTempDir('mcts-watch-');
     const sock = path.join(dir, 'mc.sock');
     const d = await startDaemon({ memcached, args: ['-t', '1', '-s', sock], waitUnix: sock });
     daemons.push(d);

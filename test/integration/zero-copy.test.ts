@@ -3,21 +3,16 @@
 import { test } from 'node:test';
 import net from 'node:net';
 import assert from 'node:assert/strict';
-import { startServer } from '../../src/server.js';
-import { makeSettings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { RawClient } from '../support/client.js';
-import { freePort } from '../support/ports.js';
+import { startOnLoopback } from '../support/server.js';
+import { sleep } from '../support/wait.js';
 
 const MIB = 1024 * 1024;
 
 async function zeroCopyUnderChurn(mode: 'text' | 'binary' | 'meta'): Promise<void> {
   const binary = mode === 'binary';
-  const port = await freePort();
-  const srv = await startServer(
-    makeSettings({ port, listen: [{ host: '127.0.0.1', port, isIpv6: false }], listenSpec: '127.0.0.1', memLimitBytes: 32 * MIB }),
-    { log: new StderrVerboseLog(0, () => {}) },
-  );
+  const srv = await startOnLoopback({ memLimitBytes: 32 * MIB });
+  const port = srv.port;
   try {
     const size = 500 * 1024;
     const c = await RawClient.connect(port);
@@ -39,7 +34,7 @@ async function zeroCopyUnderChurn(mode: 'text' | 'binary' | 'meta'): Promise<voi
       s.write((mode === 'meta' ? 'mg big v\r\n' : 'get big\r\n').repeat(n));
     }
     const deadline = Date.now() + 5000;
-    while (srv.ctx.counters.out_buffer_pauses === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (srv.ctx.counters.out_buffer_pauses === 0 && Date.now() < deadline) await sleep(20);
     assert.ok(srv.ctx.counters.out_buffer_pauses > 0, 'replies are queued in the socket');
     // Meanwhile: delete it and churn the same slab class well past -m.
     c.send('delete big\r\n');

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import memjs from 'memjs';
 import { PROJECT_ROOT, startDaemon } from '../support/daemon.js';
-import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
+import { DEBIAN_PYTHON, PYLIBMC_SASL_SCRIPT, haveTool, run } from '../support/tools.js';
 
 const USER = 'sammy';
 const PASSWORD = 'correct horse battery';
@@ -56,16 +56,6 @@ for (const source of ['sasldb', 'memcachedts-passwd', 'pwdb'] as const) {
   });
 }
 
-const PYLIBMC_SCRIPT = String.raw`
-import sys, pylibmc
-c = pylibmc.Client(['127.0.0.1:' + sys.argv[1]], binary=True, username=sys.argv[2], password=sys.argv[3])
-try:
-    c.set('k', 'hello')
-    print(c.get('k'))
-except pylibmc.Error as e:
-    print('ERR', type(e).__name__)
-`;
-
 test('pylibmc authenticates with SASL PLAIN (sasldb), and a wrong password is refused', async (t) => {
   if (!haveTool(t, DEBIAN_PYTHON)) return;
   if ((await run(DEBIAN_PYTHON, ['-c', 'import pylibmc'])).code !== 0) {
@@ -77,9 +67,9 @@ test('pylibmc authenticates with SASL PLAIN (sasldb), and a wrong password is re
   if (setup === null) return;
   const d = await startDaemon({ args: ['-S', '-vvv'], env: setup.env });
   try {
-    const ok = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SCRIPT, String(d.port), USER, PASSWORD]);
+    const ok = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SASL_SCRIPT, String(d.port), USER, PASSWORD]);
     assert.equal(ok.stdout.trim(), 'hello', ok.stderr);
-    const bad = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SCRIPT, String(d.port), USER, 'wrong']);
+    const bad = await run(DEBIAN_PYTHON, ['-c', PYLIBMC_SASL_SCRIPT, String(d.port), USER, 'wrong']);
     assert.match(bad.stdout, /^ERR /);
     assert.doesNotMatch(d.stderr(), new RegExp(PASSWORD), 'no password in -vvv output');
   } finally {

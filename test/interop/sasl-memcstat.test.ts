@@ -3,28 +3,20 @@
 // daemon started with -S. memcstat without credentials gets no stats (libmemcached 1.1 then
 // exits 0 against memcached 1.6.18 too, so the output is what is checked), the right
 // credentials print `Server: ... pid ... uptime ... version`, a wrong password fails.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { haveTool, run } from '../support/tools.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const MEMCSTAT = '/usr/bin/memcstat';
 const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 const USER = 'sammy';
 const PASSWORD = 'tutorial-Pa55';
 
-let dir = '';
-
-before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-sasl-'));
-});
-
-after(() => {
-  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
-});
+const dir = makeTempDir('memcachedts-sasl-');
 
 async function setupSasl(): Promise<Record<string, string>> {
   const db = path.join(dir, 'memcached-sasldb2');

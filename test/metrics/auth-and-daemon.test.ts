@@ -7,26 +7,20 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../src/server.js';
-import { makeSettings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import type { Authenticator } from '../../src/auth/authenticator.js';
 import { RawClient } from '../support/client.js';
+import { req } from '../support/binary-packets.js';
+import { Opcode } from '../../src/protocol/binary/header.js';
 import { freePort } from '../support/ports.js';
 import { runToExit, startDaemon } from '../support/daemon.js';
+import { startOnLoopback } from '../support/server.js';
 import { haveTool, run } from '../support/tools.js';
 import { parseExposition, scrape, valueOf } from './exposition.js';
+import { sleep } from '../support/wait.js';
 
 /** A binary SASL_AUTH (0x21) request for PLAIN with `\0user\0password`. */
 function saslAuthPlain(user: string, password: string): Buffer {
-  const key = Buffer.from('PLAIN');
-  const value = Buffer.from(`\0${user}\0${password}`);
-  const header = Buffer.alloc(24);
-  header[0] = 0x80; // request magic
-  header[1] = 0x21; // SASL auth
-  header.writeUInt16BE(key.length, 2);
-  header.writeUInt32BE(key.length + value.length, 8);
-  return Buffer.concat([header, key, value]);
+  return req(Opcode.SaslAuth, { key: 'PLAIN', value: `\0${user}\0${password}`, opaque: 0 });
 }
 
 /** One binary reply: its status and body. */
@@ -37,8 +31,6 @@ async function readReply(c: RawClient, timeoutMs: number): Promise<{ status: num
 }
 
 test('-S: SASL PLAIN successes and failures, throttled peers', async () => {
-  const port = await freePort();
-  const metricsPort = await freePort();
   const sasl: Authenticator = {
     mechanisms: ['PLAIN'],
     checkPlain: (_z, user, pw) => user === 'u' && pw === 'right',
@@ -47,18 +39,9 @@ test('-S: SASL PLAIN successes and failures, throttled peers', async () => {
     sources: () => [],
     sourceErrors: () => 0,
   };
-  const srv = await startServer(
-    makeSettings({
-      port,
-      listen: [{ host: '127.0.0.1', port, isIpv6: false }],
-      listenSpec: '127.0.0.1',
-      saslEnabled: true,
-      bindingProtocol: 'binary',
-      metricsListen: { host: '127.0.0.1', port: metricsPort },
-    }),
-    { log: new StderrVerboseLog(0, () => {}), sasl },
-  );
-  const c = await RawClient.connect(port);
+  const srv = await startOnLoopback({ saslEnabled: true, bindingProtocol: 'binary' }, { metrics: true, deps: () => ({ sasl }) });
+  const metricsPort = srv.metricsPort;
+  const c = await RawClient.connect(srv.port);
   try {
     let m = await scrape(metricsPort);
     assert.equal(valueOf(m, 'memcachedts_auth_failures_total', { mechanism: 'PLAIN' }), 0);
@@ -70,7 +53,7 @@ test('-S: SASL PLAIN successes and failures, throttled peers', async () => {
     }
     c.send(saslAuthPlain('u', 'right'));
     assert.deepEqual(await readReply(c, 4000), { status: 0, body: 'Authenticated' });
-    await new Promise((r) => setTimeout(r, 60)); // past the shared-rendering interval
+    await sleep(60); // past the shared-rendering interval
     m = await scrape(metricsPort);
     assert.equal(valueOf(m, 'memcachedts_auth_failures_total', { mechanism: 'PLAIN' }), 6);
     assert.equal(valueOf(m, 'memcachedts_auth_successes_total', { mechanism: 'PLAIN' }), 1);

@@ -3,28 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer } from '../../src/server.js';
-import { makeSettings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { MAX_CONNECTIONS } from '../../src/metrics/http-endpoint.js';
 import { RawClient } from '../support/client.js';
-import { freePort } from '../support/ports.js';
+import { startOnLoopback } from '../support/server.js';
 import { httpRequest } from './exposition.js';
-
-async function start(): Promise<{ close(): Promise<void>; port: number; metricsPort: number }> {
-  const port = await freePort();
-  const metricsPort = await freePort();
-  const srv = await startServer(
-    makeSettings({
-      port,
-      listen: [{ host: '127.0.0.1', port, isIpv6: false }],
-      listenSpec: '127.0.0.1',
-      metricsListen: { host: '127.0.0.1', port: metricsPort },
-    }),
-    { log: new StderrVerboseLog(0, () => {}) },
-  );
-  return { close: () => srv.close(false), port, metricsPort };
-}
+import { sleep } from '../support/wait.js';
 
 /** Raw bytes to the endpoint; everything it answers until it closes (bounded). */
 function rawExchange(port: number, bytes: string, ms = 3000): Promise<{ reply: string; closed: boolean }> {
@@ -46,7 +29,8 @@ function rawExchange(port: number, bytes: string, ms = 3000): Promise<{ reply: s
 }
 
 test('GET and HEAD /metrics only: 404 elsewhere, 405 for other methods, bodies refused, all closed', async () => {
-  const { close, port, metricsPort } = await start();
+  const srv = await startOnLoopback({}, { metrics: true });
+  const { port, metricsPort } = srv;
   try {
     const ok = await httpRequest(metricsPort, '/metrics?name[]=memcached_up');
     assert.equal(ok.status, 200);
@@ -86,12 +70,13 @@ test('GET and HEAD /metrics only: 404 elsewhere, 405 for other methods, bodies r
     assert.equal(await c.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
     c.close();
   } finally {
-    await close();
+    await srv.close(false);
   }
 });
 
 test(`at most ${MAX_CONNECTIONS} connections at once; a head that never completes is closed within seconds`, async () => {
-  const { close, port, metricsPort } = await start();
+  const srv = await startOnLoopback({}, { metrics: true });
+  const { port, metricsPort } = srv;
   const sockets: net.Socket[] = [];
   try {
     const closedFlags: boolean[] = [];
@@ -106,7 +91,7 @@ test(`at most ${MAX_CONNECTIONS} connections at once; a head that never complete
       await new Promise<void>((resolve) => s.once('connect', () => resolve()).once('close', () => resolve()));
       s.write('GET /metrics HTTP/1.1\r\nHost: x\r\n'); // an unfinished head
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const refusedNow = closedFlags.filter((x) => x).length;
     assert.ok(refusedNow >= 4, `connections beyond ${MAX_CONNECTIONS} are closed at once (${refusedNow} closed)`);
 
@@ -117,12 +102,12 @@ test(`at most ${MAX_CONNECTIONS} connections at once; a head that never complete
 
     // Unfinished heads: headersTimeout (5 s) plus Node's check interval (1 s).
     const started = Date.now();
-    while (closedFlags.some((x) => !x) && Date.now() - started < 9000) await new Promise((r) => setTimeout(r, 100));
+    while (closedFlags.some((x) => !x) && Date.now() - started < 9000) await sleep(100);
     assert.ok(closedFlags.every((x) => x), `slow heads are closed by the server (${closedFlags.filter((x) => x).length} closed, ${Date.now() - started} ms)`);
     // With the slots free again, a scrape works.
     assert.equal((await httpRequest(metricsPort, '/metrics')).status, 200);
   } finally {
     for (const s of sockets) s.destroy();
-    await close();
+    await srv.close(false);
   }
 });

@@ -3,47 +3,17 @@
 // memcachedts_ extras; scraped with node's http client, curl and promtool.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../../src/server.js';
-import { makeSettings, type Settings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
-import { RawClient } from '../support/client.js';
-import { freePort } from '../support/ports.js';
+import { RawClient, parseStats } from '../support/client.js';
+import { startOnLoopback } from '../support/server.js';
 import { haveTool, run } from '../support/tools.js';
 import { sleep } from '../support/wait.js';
 import { EXPORTER_COMMAND_LABELS, EXPORTER_FAMILIES, EXPORTER_LRU_LABELS, EXPORTER_SLAB_COMMAND_LABELS } from './exporter-families.js';
 import { scrape, valueOf, type Family } from './exposition.js';
 
-interface Started {
-  srv: RunningServer;
-  port: number;
-  metricsPort: number;
-}
-
-async function start(overrides: Partial<Settings> = {}): Promise<Started> {
-  const port = await freePort();
-  const metricsPort = await freePort();
-  const srv = await startServer(
-    makeSettings({
-      port,
-      listen: [{ host: '127.0.0.1', port, isIpv6: false }],
-      listenSpec: '127.0.0.1',
-      metricsListen: { host: '127.0.0.1', port: metricsPort },
-      ...overrides,
-    }),
-    { log: new StderrVerboseLog(0, () => {}) },
-  );
-  return { srv, port, metricsPort };
-}
-
 /** `stats <group>` as name -> value text (and `replyBytes`: the length of the reply). */
 async function stats(c: RawClient, group = ''): Promise<Map<string, string>> {
   const text = await c.request(group === '' ? 'stats\r\n' : `stats ${group}\r\n`);
-  const out = new Map<string, string>([['replyBytes', String(Buffer.byteLength(text, 'latin1'))]]);
-  for (const line of text.split('\r\n')) {
-    const m = /^STAT (\S+) (.*)$/.exec(line);
-    if (m !== null) out.set(m[1]!, m[2]!);
-  }
-  return out;
+  return parseStats(text).set('replyBytes', String(Buffer.byteLength(text, 'latin1')));
 }
 
 /** A known sequence touching every outcome memcached_commands_total breaks down. */
@@ -77,7 +47,8 @@ function labelNames(f: Family): string[] {
 }
 
 test("every family memcached_exporter serves for memcached 1.6 is there, with its help, type and labels", async () => {
-  const { srv, port, metricsPort } = await start();
+  const srv = await startOnLoopback({}, { metrics: true });
+  const { port, metricsPort } = srv;
   const c = await RawClient.connect(port);
   try {
     await knownSequence(c);
@@ -117,7 +88,8 @@ test("every family memcached_exporter serves for memcached 1.6 is there, with it
 });
 
 test('-o temporary_ttl adds memcached_slab_temporary_items; no_lru_crawler drops the crawler settings, as the exporter does', async () => {
-  const { srv, port, metricsPort } = await start({ tempLru: true, temporaryTtl: 61, lruCrawler: false });
+  const srv = await startOnLoopback({ tempLru: true, temporaryTtl: 61, lruCrawler: false }, { metrics: true });
+  const { port, metricsPort } = srv;
   const c = await RawClient.connect(port);
   try {
     assert.equal(await c.request('set t 0 30 1\r\nx\r\n', 'STORED'), 'STORED\r\n');
@@ -134,7 +106,8 @@ test('-o temporary_ttl adds memcached_slab_temporary_items; no_lru_crawler drops
 });
 
 test('values are the numbers stats, stats settings, stats slabs and stats items show', async () => {
-  const { srv, port, metricsPort } = await start();
+  const srv = await startOnLoopback({}, { metrics: true });
+  const { port, metricsPort } = srv;
   const c = await RawClient.connect(port);
   try {
     await knownSequence(c);
@@ -230,7 +203,8 @@ test('values are the numbers stats, stats settings, stats slabs and stats items 
 
 test('promtool check metrics reads the output (curl scrape): no format errors, lint only on names the exporter itself uses', async (t) => {
   if (!haveTool(t, '/usr/bin/promtool', 'promtool (Debian package prometheus)') || !haveTool(t, '/usr/bin/curl', 'curl')) return;
-  const { srv, port, metricsPort } = await start();
+  const srv = await startOnLoopback({}, { metrics: true });
+  const { port, metricsPort } = srv;
   const c = await RawClient.connect(port);
   try {
     await knownSequence(c);
@@ -263,7 +237,8 @@ test('promtool check metrics reads the output (curl scrape): no format errors, l
 });
 
 test('memcachedts_ extras: refused connections, close reasons, event-loop delay, heap and RSS', async () => {
-  const { srv, port, metricsPort } = await start({ maxConnections: 2 });
+  const srv = await startOnLoopback({ maxConnections: 2 }, { metrics: true });
+  const { port, metricsPort } = srv;
   const clients: RawClient[] = [];
   try {
     let refused = 0;

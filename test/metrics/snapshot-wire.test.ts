@@ -4,15 +4,12 @@
 // filled again rather than replaced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../src/server.js';
-import { makeSettings } from '../../src/config/settings.js';
-import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { emitGeneralStats, emitSettingsStats } from '../../src/stats/render.js';
 import { SnapshotTaker } from '../../src/metrics/snapshot-taker.js';
 import { StatsSnapshot, statNumber, type StatValue } from '../../src/metrics/stats-snapshot.js';
 import type { SnapshotMessage } from '../../src/metrics/snapshot-wire.js';
 import { RawClient } from '../support/client.js';
-import { freePort } from '../support/ports.js';
+import { startOnLoopback } from '../support/server.js';
 
 /** What the metrics thread keeps between snapshots, and the view it rebuilds. */
 class Receiver {
@@ -31,13 +28,9 @@ class Receiver {
 const MOVING = new Set(['rusage_user', 'rusage_system', 'uptime', 'time']);
 
 test('a snapshot reads back as stats prints it; names and texts travel only when they change', async () => {
-  const port = await freePort();
-  const srv = await startServer(
-    makeSettings({ port, listen: [{ host: '127.0.0.1', port, isIpv6: false }], listenSpec: '127.0.0.1' }),
-    { log: new StderrVerboseLog(0, () => {}) },
-  );
+  const srv = await startOnLoopback();
   const taker = new SnapshotTaker(srv.ctx);
-  const c = await RawClient.connect(port);
+  const c = await RawClient.connect(srv.port);
   try {
     const rx = new Receiver();
     const first = taker.take(null);

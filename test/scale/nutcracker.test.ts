@@ -10,6 +10,7 @@ import { startDaemon, type Daemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { RawClient } from '../support/client.js';
 import { haveTool } from '../support/tools.js';
+import { sleep } from '../support/wait.js';
 
 const NUTCRACKER = '/usr/sbin/nutcracker';
 const KEYS = 10_000;
@@ -24,7 +25,7 @@ async function waitPort(port: number, ms: number): Promise<void> {
       return;
     } catch {
       if (Date.now() > end) throw new Error(`port ${port} not listening`);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 }
@@ -104,7 +105,7 @@ test('nutcracker ketama pool over three nodes: spread, intact, ejection and retu
 
     // The node returns on the same port; after server_retry_timeout the proxy uses it again.
     nodes[1] = await startDaemon({ memcached: useMemcached, port: deadPort });
-    await new Promise((r) => setTimeout(r, 2500));
+    await sleep(2500);
     for (let i = 0; i < 300; i++) await getOne(c, i); // retries the returned host
     await setMany(c, 20_000, 23_000);
     assert.ok((await currItems(deadPort)) > 500, 'returned node receives keys again');

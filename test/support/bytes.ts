@@ -1,24 +1,9 @@
 // Deterministic test bytes: the same seed gives the same bytes on every run.
-
-/** A xorshift32 generator of uint32 values. */
-export function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { SeededRandom } from './random.js';
 
 /** n pseudo-random bytes from seed. */
 export function seededBytes(n: number, seed: number): Buffer {
-  const next = xorshift(Math.imul(seed, 2654435761));
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = next() & 0xff;
-  return b;
+  return new SeededRandom(seed).bytes(n);
 }
 
 /**

@@ -2,6 +2,16 @@
 import net from 'node:net';
 import tls from 'node:tls';
 
+/** The `STAT <name> <value>` lines of a stats reply as name -> value (the rest of the line). */
+export function parseStats(reply: string): Map<string, string> {
+  const stats = new Map<string, string>();
+  for (const line of reply.split('\r\n')) {
+    const m = /^STAT (\S+) (.*)$/.exec(line);
+    if (m !== null) stats.set(m[1]!, m[2]!);
+  }
+  return stats;
+}
+
 export class RawClient {
   readonly socket: net.Socket;
   private buf: Buffer = Buffer.alloc(0);
@@ -106,6 +116,11 @@ export class RawClient {
       out += l + '\r\n';
       if (l === last || l === 'ERROR' || l.startsWith('CLIENT_ERROR') || l.startsWith('SERVER_ERROR')) return out;
     }
+  }
+
+  /** `stats [group]` as name -> value. */
+  async stats(group = ''): Promise<Map<string, string>> {
+    return parseStats(await this.request(group === '' ? 'stats\r\n' : `stats ${group}\r\n`));
   }
 
   /** Everything that arrives within ms (for "no reply" assertions and byte comparisons). */

@@ -1,5 +1,6 @@
 // A ServerContext for unit tests that drive a Session directly (no sockets): the real store,
-// fresh counters, a verbose log that collects its lines, and a Session factory.
+// fresh counters, a verbose log that collects its lines, and a Session factory. Feed the
+// session with support/session-driver.ts.
 import { createStore } from '../../src/store/cache.js';
 import { Counters } from '../../src/stats/counters.js';
 import { PrefixStats } from '../../src/stats/prefix-stats.js';
@@ -8,6 +9,8 @@ import { WatchLog } from '../../src/log/watch.js';
 import { StderrVerboseLog } from '../../src/log/verbose.js';
 import { makeSettings, type Settings } from '../../src/config/settings.js';
 import type { AsciiAuthenticator } from '../../src/auth/ascii-auth.js';
+import type { Authenticator } from '../../src/auth/authenticator.js';
+import type { Clock } from '../../src/store/clock.js';
 import type { ServerContext } from '../../src/server-context.js';
 import type { ConnInfo } from '../../src/conn-info.js';
 import { Session } from '../../src/protocol/session.js';
@@ -26,22 +29,28 @@ export interface TestContextOptions {
   settings?: Partial<Settings>;
   logLevel?: number;
   asciiAuth?: AsciiAuthenticator | null;
+  /** Binary SASL (also turns on -S and binds the binary protocol, as -S does). */
+  sasl?: Authenticator | null;
+  /** The store's clock (a ManualClock to drive expiry). */
+  clock?: Clock;
   authThrottle?: Partial<AuthThrottleOptions>;
 }
 
 export function makeTestContext(opts: TestContextOptions = {}): TestContext {
-  const settings = makeSettings(opts.settings ?? {});
+  const sasl = opts.sasl ?? null;
+  const saslSettings: Partial<Settings> = sasl !== null ? { saslEnabled: true, bindingProtocol: 'binary' } : {};
+  const settings = makeSettings({ ...saslSettings, ...opts.settings });
   const logLines: string[] = [];
   const shutdownRequests: boolean[] = [];
   const runtime = new RuntimeSettings(settings);
-  const store = createStore(settings, runtime);
+  const store = createStore(settings, runtime, opts.clock);
   const ctx: TestContext = {
     settings,
     runtime,
     store,
     counters: new Counters(),
     prefixStats: new PrefixStats(settings.prefixDelimiter),
-    sasl: null,
+    sasl,
     asciiAuth: opts.asciiAuth ?? null,
     authThrottle: new AuthThrottle(opts.authThrottle),
     log: new StderrVerboseLog(opts.logLevel ?? 0, (line) => logLines.push(line)),
@@ -67,22 +76,4 @@ export function makeSession(ctx: ServerContext): Session {
   const s = new Session(ctx, conn, FRONT_ENDS);
   ctx.sessions.add(s);
   return s;
-}
-
-/** Everything the session has queued for the socket, as one Buffer (and clears it). */
-export function takeOutput(s: Session): Buffer {
-  const parts = s.out.take();
-  return parts === null ? Buffer.alloc(0) : Buffer.concat(parts);
-}
-
-/** Feeds each chunk with onData, collecting replies after each (as net/ would). */
-export function feed(s: Session, chunks: readonly Buffer[]): { out: Buffer; action: number } {
-  const outs: Buffer[] = [];
-  let action = 0;
-  for (const c of chunks) {
-    action = s.onData(c);
-    outs.push(takeOutput(s));
-    if (action !== 0) break;
-  }
-  return { out: Buffer.concat(outs), action };
 }

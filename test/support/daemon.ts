@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
+import { run, type RunResult } from './tools.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.join(PROJECT_ROOT, 'bin/memcachedts.js');
@@ -69,45 +70,44 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const usesSocket = hasFlag(args, '-s', '--unix-socket');
   const tcpOff = args.includes('0') && args[args.indexOf('0') - 1] === '-p';
   const waitTcp = opts.waitTcp ?? (!usesSocket && !tcpOff);
-  const deadline = Date.now() + 10_000;
-  const target = opts.waitUnix ?? (waitTcp ? null : undefined);
-  if (target !== undefined) {
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`daemon exited ${proc.exitCode}: ${err}`);
-      const ok = await new Promise<boolean>((resolve) => {
-        const s = target === null ? net.connect(port, '127.0.0.1') : net.connect(target);
-        s.once('connect', () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-      });
-      if (ok) break;
-      if (Date.now() > deadline) {
-        proc.kill('SIGKILL');
-        throw new Error(`daemon did not start listening: ${err}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  if (opts.waitUnix !== undefined) await waitAccepting(proc, { path: opts.waitUnix }, daemon.stderr, 10_000);
+  else if (waitTcp) await waitAccepting(proc, { port, host: '127.0.0.1' }, daemon.stderr, 10_000);
   return daemon;
 }
 
-/** Exit code and output of a run that is expected to end by itself (bad flags, -h, -V). */
-export function runToExit(args: string[], env?: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...(env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const t = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`timed out: ${args.join(' ')}\n${err}`));
-    }, timeoutMs);
-    proc.once('exit', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout: out, stderr: err });
+/** body with a daemon started with opts, stopped afterwards whatever body does. */
+export async function withDaemon(opts: DaemonOptions, body: (d: Daemon) => Promise<void>): Promise<void> {
+  const d = await startDaemon(opts);
+  try {
+    await body(d);
+  } finally {
+    await d.stop();
+  }
+}
+
+/** Resolves once target accepts a connection; throws if proc exits first, or kills it after ms. */
+export async function waitAccepting(proc: ChildProcess, target: net.NetConnectOpts, stderr: () => string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`exited (${proc.exitCode ?? proc.signalCode}): ${stderr()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(target);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
     });
-  });
+    if (ok) return;
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`not accepting connections after ${ms} ms: ${stderr()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Exit code and output of a run that is expected to end by itself (bad flags, -h, -V). */
+export function runToExit(args: string[], env?: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<RunResult> {
+  return run(process.execPath, [BIN, ...args], { ...(env !== undefined ? { env } : {}), timeoutMs });
 }

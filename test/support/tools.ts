@@ -6,6 +6,20 @@ import type { TestContext } from 'node:test';
 
 export const DEBIAN_PYTHON = '/usr/bin/python3';
 
+/**
+ * A pylibmc client with SASL, run as `python3 -c SCRIPT port user password`: prints the value
+ * it stored and read back, or `ERR <exception name>`.
+ */
+export const PYLIBMC_SASL_SCRIPT = String.raw`
+import sys, pylibmc
+c = pylibmc.Client(['127.0.0.1:' + sys.argv[1]], binary=True, username=sys.argv[2], password=sys.argv[3])
+try:
+    c.set('k', 'hello')
+    print(c.get('k'))
+except pylibmc.Error as e:
+    print('ERR', type(e).__name__)
+`;
+
 /** True when usable; under CI throws, otherwise marks the test skipped. */
 export function haveTool(t: TestContext, path: string, what = path): boolean {
   if (fs.existsSync(path)) return true;

@@ -1,6 +1,6 @@
 // What a binary command (commands.ts, stats.ts, sasl.ts) sees of its connection's binary front
-// end: the request being handled, the reply writers, and the body to read next. reader.ts's
-// BinaryReader provides it; the commands depend on this interface rather than on the reader,
+// end: the request being handled, the reply writers, and the body to read next. front-end.ts's
+// BinaryFrontEnd provides it; the commands depend on this interface rather than on the front end,
 // which calls them.
 
 import type { Session } from '../session.js';
@@ -14,7 +14,7 @@ export interface BinaryCommandContext {
   readonly out: OutBuffer;
   readonly sasl: SaslState;
 
-  // The request being handled (host order); see BinaryReader.
+  // The request being handled (host order); see BinaryFrontEnd.
   readonly opcode: number;
   readonly baseOpcode: number;
   readonly isQuiet: boolean;
@@ -38,6 +38,8 @@ export interface BinaryCommandContext {
 
   /** add_bin_header: a response header for the current request. */
   header(status: number, extLen: number, keyLen: number, bodyLen: number, cas: number): void;
+  /** append_bin_stats: a STAT packet's header (Success, cas 0, no -vv dump). */
+  statHeader(keyLen: number, bodyLen: number): void;
   /** write_bin_response: success with an optional body; suppressed for quiet commands. */
   writeSuccess(body: Buffer | null): void;
   /** write_bin_error: errors are sent for quiet commands too. body null = the default text. */

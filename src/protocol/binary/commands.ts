@@ -5,7 +5,6 @@ import type { BinaryCommandContext } from './command-context.js';
 import { GetOpt, StoreMode, StoreResult, DeleteResult, DeltaResult, AllocError } from '../../store/store.js';
 import { Opcode, Status, BODY_ENOMEM_ALLOCATING, BODY_ENOMEM_INCR, BODY_ENOMEM_NEW_ITEM } from './header.js';
 import { emitBinaryStats } from './stats.js';
-import { ZERO_COPY_MIN } from '../out-buffer.js';
 
 const UINT32_MAX = 0xffffffff;
 
@@ -41,19 +40,7 @@ export function processGetOrTouch(r: BinaryCommandContext, buf: Buffer, extStart
     const out = r.out;
     out.appendUint32(view.flags);
     if (kl > 0) out.appendBytes(buf, keyStart, keyStart + kl);
-    if (valueLen >= ZERO_COPY_MIN && out.pinReleaser !== null) {
-      const slice = store.valueSlice(view.ref, false);
-      if (slice !== null) {
-        store.pin(view.ref);
-        out.appendPinned(slice, view.ref);
-        return;
-      }
-    }
-    if (valueLen > 0) {
-      out.ensure(valueLen);
-      store.copyValue(view.ref, 0, out.cur, out.pos, valueLen, out.curView);
-      out.pos += valueLen;
-    }
+    out.appendValue(store, view.ref, valueLen, false);
     return;
   }
   if (r.isQuiet) return; // quiet misses are not answered
@@ -175,10 +162,7 @@ export function processDelta(r: BinaryCommandContext, buf: Buffer, extStart: num
       r.replyCas = store.lastCas;
       if (r.isQuiet) return;
       r.header(Status.Success, 0, 0, 8, r.replyCas);
-      const out = r.out;
-      out.ensure(8);
-      out.cur.writeBigUInt64BE(BigInt.asUintN(64, store.deltaValue), out.pos);
-      out.pos += 8;
+      r.out.appendBigUint64(BigInt.asUintN(64, store.deltaValue));
       return;
     }
     case DeltaResult.NonNumeric:

@@ -1,5 +1,5 @@
 // The binary protocol's 24-byte header, its opcodes and status codes (memcached 1.6.18's
-// protocol_binary.h), and the writers that put a response header straight into an OutBuffer.
+// protocol_binary.h), and the writer that builds a response header and appends it to an OutBuffer.
 //
 //  byte  0       1       2       3
 //      +-------+-------+-------+-------+
@@ -116,11 +116,12 @@ export function errorBody(status: number): Buffer {
 }
 
 /**
- * Appends a response header. cas is a number below 2^53 (the store's). Returns the offset in
- * out.cur where the header starts, so a -vv dump can read it back.
+ * Builds a response header in b[0, HEADER_BYTES) (where a -vv dump can read it back) and
+ * appends it to out. cas is a number below 2^53 (the store's).
  */
 export function writeResponseHeader(
   out: OutBuffer,
+  b: Buffer,
   opcode: number,
   keyLen: number,
   extLen: number,
@@ -128,30 +129,26 @@ export function writeResponseHeader(
   bodyLen: number,
   opaque: number,
   cas: number,
-): number {
-  out.ensure(HEADER_BYTES);
-  const b = out.cur;
-  const p = out.pos;
-  b[p] = Magic.Response;
-  b[p + 1] = opcode;
-  b[p + 2] = keyLen >>> 8;
-  b[p + 3] = keyLen & 0xff;
-  b[p + 4] = extLen;
-  b[p + 5] = 0; // datatype: raw bytes
-  b[p + 6] = status >>> 8;
-  b[p + 7] = status & 0xff;
-  b.writeUInt32BE(bodyLen >>> 0, p + 8);
-  b.writeUInt32BE(opaque >>> 0, p + 12);
+): void {
+  b[0] = Magic.Response;
+  b[1] = opcode;
+  b[2] = keyLen >>> 8;
+  b[3] = keyLen & 0xff;
+  b[4] = extLen;
+  b[5] = 0; // datatype: raw bytes
+  b[6] = status >>> 8;
+  b[7] = status & 0xff;
+  b.writeUInt32BE(bodyLen >>> 0, 8);
+  b.writeUInt32BE(opaque >>> 0, 12);
   if (cas === 0) {
-    b.writeUInt32BE(0, p + 16);
-    b.writeUInt32BE(0, p + 20);
+    b.writeUInt32BE(0, 16);
+    b.writeUInt32BE(0, 20);
   } else {
     const hi = Math.floor(cas / 4294967296);
-    b.writeUInt32BE(hi >>> 0, p + 16);
-    b.writeUInt32BE((cas - hi * 4294967296) >>> 0, p + 20);
+    b.writeUInt32BE(hi >>> 0, 16);
+    b.writeUInt32BE((cas - hi * 4294967296) >>> 0, 20);
   }
-  out.pos = p + HEADER_BYTES;
-  return p;
+  out.appendBytes(b, 0, HEADER_BYTES);
 }
 
 /** memcached's -vv dump of a header: 6 lines of 4 bytes each, `prefix` before each line. */

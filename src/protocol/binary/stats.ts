@@ -3,7 +3,7 @@
 
 import type { BinaryCommandContext } from './command-context.js';
 import type { StatEmitter } from '../../store/store.js';
-import { Opcode, Status, writeResponseHeader } from './header.js';
+import { Status } from './header.js';
 import { emitExtraStats, emitGeneralStats, emitSettingsStats, resetStats } from '../../stats/render.js';
 
 /** Appends one stat packet (append_bin_stats: no -vv dump, cas 0). */
@@ -11,7 +11,7 @@ function appendStat(r: BinaryCommandContext, name: string, value: string): void 
   const out = r.out;
   const klen = Buffer.byteLength(name, 'latin1');
   const vlen = Buffer.byteLength(value, 'latin1');
-  writeResponseHeader(out, Opcode.Stat, klen, 0, Status.Success, klen + vlen, r.opaque, 0);
+  r.statHeader(klen, klen + vlen);
   if (klen > 0) out.appendAscii(name);
   if (vlen > 0) out.appendAscii(value);
 }
@@ -21,7 +21,7 @@ function emitterFor(r: BinaryCommandContext): StatEmitter {
 }
 
 function terminate(r: BinaryCommandContext): void {
-  writeResponseHeader(r.out, Opcode.Stat, 0, 0, Status.Success, 0, r.opaque, 0);
+  r.statHeader(0, 0);
 }
 
 export function emitBinaryStats(r: BinaryCommandContext, group: string): void {

@@ -1,4 +1,4 @@
-// Meta commands (mg ms md ma mn me) on the text reader, byte for byte as memcached 1.6.18.
+// Meta commands (mg ms md ma mn me) on the text front end, byte for byte as memcached 1.6.18.
 //
 // Grammar (memcached doc/protocol.txt):   <cm> <key> <datalen*> <flag>*\r\n
 //   mg <key> <flag>*        -> VA <len> <flag>* / data | HD <flag>* | EN
@@ -32,27 +32,29 @@ import type { Session } from '../session.js';
 import type { ValueConsumer } from '../reader-contract.js';
 import type { ItemRef, ItemView } from '../../store/store.js';
 import { AllocError, DeltaResult, GetOpt, ItemBit, StoreMode, StoreResult } from '../../store/store.js';
-import { ZERO_COPY_MIN, type OutBuffer } from '../out-buffer.js';
-import { MAX_KEY_LENGTH, MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags, ERR_BAD_FORMAT } from './flags.js';
+import type { OutBuffer } from '../out-buffer.js';
+import { MAX_OPAQUE_TOKEN, MetaFlags, parseMetaFlags } from './flags.js';
+import {
+  ERR_BAD_DATA_CHUNK,
+  ERR_BAD_FORMAT,
+  ERR_FLAGS_TOO_LONG,
+  ERR_FLAGS_TOO_LONG_MG,
+  ERR_INVALID_OR_DUP_FLAG,
+  ERR_MA_MODE,
+  ERR_MS_MODE,
+  ERR_NO_MEMORY,
+  ERR_NO_MEMORY_STORING,
+  ERR_NON_NUMERIC,
+  ERR_OOM_NEW_ITEM,
+  ERR_OPAQUE_TOO_LONG,
+  ERR_TOO_LARGE,
+  REPLY_EN,
+  REPLY_ERROR,
+  REPLY_MN,
+} from '../replies.js';
 import { safeStrtol } from '../../common/c-numbers.js';
+import { KEY_MAX_LENGTH } from '../../common/limits.js';
 import { appendBase64, decodeBase64 } from './key-b64.js';
-
-const line = (s: string): Buffer => Buffer.from(s + '\r\n', 'latin1');
-const ERROR = line('ERROR');
-const MN = line('MN');
-const EN_LINE = line('EN');
-const ERR_FLAGS_TOO_LONG_MG = line('CLIENT_ERROR options flags are too long');
-const ERR_FLAGS_TOO_LONG = line('CLIENT_ERROR options flags too long');
-const ERR_INVALID_OR_DUP = line('CLIENT_ERROR invalid or duplicate flag');
-const ERR_OPAQUE_TOO_LONG = line('CLIENT_ERROR opaque token too long');
-const ERR_MS_MODE = line('CLIENT_ERROR invalid mode for ms M token');
-const ERR_MA_MODE = line('CLIENT_ERROR invalid mode for ma M token');
-const ERR_BAD_DATA_CHUNK = line('CLIENT_ERROR bad data chunk');
-const ERR_NON_NUMERIC = line('CLIENT_ERROR cannot increment or decrement non-numeric value');
-const ERR_TOO_LARGE = line('SERVER_ERROR object too large for cache');
-const ERR_NO_MEMORY_STORING = line('SERVER_ERROR out of memory storing object');
-const ERR_OUT_OF_MEMORY = line('SERVER_ERROR out of memory');
-const ERR_OOM_NEW_ITEM = line('SERVER_ERROR Out of memory allocating new item');
 
 const HD = Buffer.from('HD', 'latin1');
 const VA_ = Buffer.from('VA ', 'latin1');
@@ -89,7 +91,7 @@ export function executeMeta(session: Session, owner: MetaStateOwner, buf: Buffer
   const t = session.tokens;
   t.tokenize(buf, lineStart, lineEnd);
   if (t.count === 0 || t.len(0) !== 2 || buf[t.start[0]!] !== 0x6d) {
-    writeLine(session, ERROR);
+    writeLine(session, REPLY_ERROR);
     return;
   }
   switch (buf[t.start[0]! + 1]) {
@@ -106,13 +108,13 @@ export function executeMeta(session: Session, owner: MetaStateOwner, buf: Buffer
       metaArithmetic(session);
       break;
     case 0x6e: // n
-      writeLine(session, MN);
+      writeLine(session, REPLY_MN);
       break;
     case 0x65: // e
       metaDebug(session);
       break;
     default:
-      writeLine(session, ERROR);
+      writeLine(session, REPLY_ERROR);
   }
 }
 
@@ -126,9 +128,8 @@ function writeLine(session: Session, reply: Buffer): void {
 }
 
 function appendSpaceChar(out: OutBuffer, c: number): void {
-  out.ensure(2);
-  out.cur[out.pos++] = SP;
-  out.cur[out.pos++] = c;
+  out.appendByte(SP);
+  out.appendByte(c);
 }
 
 /** ` k<key>`, or ` k<base64> b` for a binary key. */
@@ -180,7 +181,7 @@ function appendOpaqueAndKey(session: Session, f: MetaFlags): void {
 }
 
 function keyTooLong(session: Session): boolean {
-  return session.tokens.len(1) > MAX_KEY_LENGTH;
+  return session.tokens.len(1) > KEY_MAX_LENGTH;
 }
 
 // --- mg -------------------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ function keyTooLong(session: Session): boolean {
 function metaGet(session: Session): void {
   const t = session.tokens;
   const f = flags;
-  if (t.count < 2) return writeLine(session, ERROR);
+  if (t.count < 2) return writeLine(session, REPLY_ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG_MG);
   if (!parseMetaFlags(t, 2, f)) return writeLine(session, f.error!);
@@ -285,20 +286,7 @@ function mgHit(session: Session, f: MetaFlags, view: ItemView, created: boolean,
     store.setItemBits(ref, ItemBit.TokenSent);
   }
   out.appendCrlf();
-  if (f.wantValue) {
-    const len = view.valueLen;
-    const slice = len >= ZERO_COPY_MIN && out.pinReleaser !== null ? store.valueSlice(ref, true) : null;
-    if (slice !== null) {
-      // A large value: a pinned view of its slab page with its \r\n, no copy.
-      store.pin(ref);
-      out.appendPinned(slice, ref);
-    } else {
-      out.ensure(len);
-      store.copyValue(ref, 0, out.cur, out.pos, len, out.curView);
-      out.pos += len;
-      out.appendCrlf();
-    }
-  }
+  if (f.wantValue) out.appendValue(store, ref, view.valueLen, true);
   const ctx = session.ctx;
   if (ttlSet) {
     ctx.counters.cmd_touch++;
@@ -419,23 +407,25 @@ export class MetaSetState implements ValueConsumer<Session> {
   }
 }
 
-/** The per-connection holder of ms state (the text reader), filled on the first ms. */
+/** The per-connection holder of ms state (the text front end), filled on the first ms. */
 export interface MetaStateOwner {
   metaSetState: MetaSetState | null;
+  /** The value block of len bytes and \r\n follows: into ref, or swallowed when ref < 0. */
+  expectValue(ref: ItemRef, len: number, consumer: ValueConsumer<Session>): void;
 }
 
 // ms <key> <datalen> <flag>*
 function metaSet(session: Session, owner: MetaStateOwner): void {
   const t = session.tokens;
   const f = flags;
-  if (t.count < 2) return writeLine(session, ERROR);
+  if (t.count < 2) return writeLine(session, REPLY_ERROR);
   if (keyTooLong(session) || t.count === 2) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
   const buf = t.buf;
   const vlen = parseDatalen(buf, t.start[2]!, t.end[2]!);
   if (vlen < 0) return writeLine(session, ERR_BAD_FORMAT);
   const st = owner.metaSetState ?? (owner.metaSetState = new MetaSetState());
-  if (!parseMetaFlags(t, 3, f)) return msSwallow(session, st, vlen, f.error!);
+  if (!parseMetaFlags(t, 3, f)) return msSwallow(session, owner, st, vlen, f.error!);
 
   st.opCount = 0;
   for (let i = 3; i < t.count; i++) {
@@ -470,13 +460,13 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
       mode = StoreMode.Replace;
       break;
     default:
-      return msSwallow(session, st, vlen, ERR_MS_MODE);
+      return msSwallow(session, owner, st, vlen, ERR_MS_MODE);
   }
   // A cas turns set and replace into cas; add ignores it; append/prepend check it themselves.
   if (f.hasCas && (mode === StoreMode.Set || mode === StoreMode.Replace)) {
     mode = f.setStale ? StoreMode.CasStale : StoreMode.Cas;
   }
-  if (f.longOpaqueAt >= 0) return msSwallow(session, st, vlen, ERR_OPAQUE_TOO_LONG);
+  if (f.longOpaqueAt >= 0) return msSwallow(session, owner, st, vlen, ERR_OPAQUE_TOO_LONG);
 
   const store = session.ctx.store;
   const exptime = f.hasNewTtl ? f.exptime : 0;
@@ -484,7 +474,7 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
   if (ref < 0) {
     // Stale data must not survive a failed store, whatever the mode.
     store.noteAllocFailure(ref, f.keyBuf, f.keyStart, f.keyLen, true, mode);
-    return msSwallow(session, st, vlen, ref === AllocError.TooLarge ? ERR_TOO_LARGE : ERR_NO_MEMORY_STORING);
+    return msSwallow(session, owner, st, vlen, ref === AllocError.TooLarge ? ERR_TOO_LARGE : ERR_NO_MEMORY_STORING);
   }
   if (f.isKeyBinary) store.setItemBits(ref, ItemBit.KeyBinary);
   st.mode = mode;
@@ -493,12 +483,12 @@ function metaSet(session: Session, owner: MetaStateOwner): void {
   f.keyBuf.copy(st.key, 0, f.keyStart, f.keyStart + f.keyLen);
   st.keyLen = f.keyLen;
   st.isKeyBinary = f.isKeyBinary;
-  session.expectValue(ref, vlen, st);
+  owner.expectValue(ref, vlen, st);
 }
 
-function msSwallow(session: Session, st: MetaSetState, vlen: number, err: Buffer): void {
+function msSwallow(session: Session, owner: MetaStateOwner, st: MetaSetState, vlen: number, err: Buffer): void {
   writeLine(session, err);
-  session.expectValue(-1, vlen, st);
+  owner.expectValue(-1, vlen, st);
 }
 
 /** <datalen>: safe_strtol (int32 truncation), then 0 <= n <= INT_MAX - 2; -1 when not. */
@@ -513,10 +503,10 @@ function parseDatalen(buf: Buffer, s: number, e: number): number {
 function metaDelete(session: Session): void {
   const t = session.tokens;
   const f = flags;
-  if (t.count < 2) return writeLine(session, ERROR);
+  if (t.count < 2) return writeLine(session, REPLY_ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
-  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP_FLAG);
   if (f.longOpaqueAt >= 0) return writeLine(session, ERR_OPAQUE_TOO_LONG);
 
   const store = session.ctx.store;
@@ -556,10 +546,10 @@ const NUM_SCRATCH = Buffer.alloc(24);
 function metaArithmetic(session: Session): void {
   const t = session.tokens;
   const f = flags;
-  if (t.count < 2) return writeLine(session, ERROR);
+  if (t.count < 2) return writeLine(session, REPLY_ERROR);
   if (keyTooLong(session)) return writeLine(session, ERR_BAD_FORMAT);
   if (t.count >= MAX_META_TOKENS) return writeLine(session, ERR_FLAGS_TOO_LONG);
-  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP);
+  if (!parseMetaFlags(t, 2, f)) return writeLine(session, ERR_INVALID_OR_DUP_FLAG);
   let isIncr: boolean;
   switch (f.mode) {
     case 0:
@@ -600,7 +590,7 @@ function metaArithmetic(session: Session): void {
     case DeltaResult.NonNumeric:
       return writeLine(session, ERR_NON_NUMERIC);
     case DeltaResult.NoMemory:
-      return writeLine(session, ERR_OUT_OF_MEMORY);
+      return writeLine(session, ERR_NO_MEMORY);
     case DeltaResult.Exists:
       code = EX;
       break;
@@ -742,7 +732,7 @@ function metaDebug(session: Session): void {
   const view = session.view;
   ctx.counters.cmd_meta++;
   if (!store.get(key, keyStart, keyLen, view, PEEK, 0)) {
-    return writeLine(session, EN_LINE);
+    return writeLine(session, REPLY_EN);
   }
   const out = session.out;
   const now = store.now();

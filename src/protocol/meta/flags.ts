@@ -8,52 +8,56 @@
 import type { Tokens } from '../text/tokenizer.js';
 import { decodeBase64 } from './key-b64.js';
 import { safeStrtol, safeStrtoul, safeStrtoull, safeStrtoullExact } from '../../common/c-numbers.js';
+import {
+  ERR_BAD_DELTA,
+  ERR_BAD_FORMAT,
+  ERR_BAD_INITIAL,
+  ERR_BAD_TOKEN,
+  ERR_DECODING_KEY,
+  ERR_DUPLICATE_FLAG,
+  ERR_INVALID_FLAG,
+  ERR_M_LENGTH,
+} from '../replies.js';
 
 export const MAX_OPAQUE_TOKEN = 32; // bytes of an O token, the 'O' included
-export const MAX_KEY_LENGTH = 250;
 const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 
-const msg = (s: string): Buffer => Buffer.from(s + '\r\n', 'latin1');
-export const ERR_DUPLICATE_FLAG = msg('CLIENT_ERROR duplicate flag');
-export const ERR_INVALID_FLAG = msg('CLIENT_ERROR invalid flag');
-export const ERR_DECODING_KEY = msg('CLIENT_ERROR error decoding key');
-export const ERR_BAD_TOKEN = msg('CLIENT_ERROR bad token in command line format');
-export const ERR_BAD_FORMAT = msg('CLIENT_ERROR bad command line format');
-export const ERR_M_LENGTH = msg('CLIENT_ERROR incorrect length for M token');
-export const ERR_BAD_INITIAL = msg('CLIENT_ERROR invalid numeric initial value');
-export const ERR_BAD_DELTA = msg('CLIENT_ERROR invalid numeric delta value');
 
-/** Flag bits (MetaFlags.seen), one per letter that may appear. */
+/** What the flags of one meta command asked for: one object, refilled by parseMetaFlags(). */
 export class MetaFlags {
   /** The reply to send when parsing failed; null when the flags are fine. */
-  error: Buffer | null = null;
+  error!: Buffer | null;
   /** True when the error stops parsing at once (unknown or repeated flag). */
-  isFatal = false;
+  isFatal!: boolean;
 
   // Key after optional base64 decoding: keyBuf[keyStart, keyStart + keyLen).
-  keyBuf: Buffer = KEY_SCRATCH;
-  keyStart = 0;
-  keyLen = 0;
-  isKeyBinary = false;
+  keyBuf!: Buffer;
+  keyStart!: number;
+  keyLen!: number;
+  isKeyBinary!: boolean;
 
-  noUpdate = false; // u
-  isLocked = false; // h, l, N, T, R: memcached reads pre-bump state, bumps after
-  vivify = false; // N
-  wantValue = false; // v
-  setStale = false; // I
-  noReply = false; // q
-  hasCas = false; // C
-  hasNewTtl = false; // T
-  mode = 0; // M<char>: the byte, 0 = none
-  exptime = 0; // T, client form (negative already mapped past the 30-day limit)
-  vivifyExptime = 0; // N, client form
-  recacheExptime = 0; // R, client form
-  clientFlags = 0; // F, uint32
-  reqCas = 0; // C, below 2^64 (above 2^53 it can match no item)
-  delta = 1n; // D
-  initial = 0n; // J
+  noUpdate!: boolean; // u
+  isLocked!: boolean; // h, l, N, T, R: memcached reads pre-bump state, bumps after
+  vivify!: boolean; // N
+  wantValue!: boolean; // v
+  setStale!: boolean; // I
+  noReply!: boolean; // q
+  hasCas!: boolean; // C
+  hasNewTtl!: boolean; // T
+  mode!: number; // M<char>: the byte, 0 = none
+  exptime!: number; // T, client form (negative already mapped past the 30-day limit)
+  vivifyExptime!: number; // N, client form
+  recacheExptime!: number; // R, client form
+  clientFlags!: number; // F, uint32
+  reqCas!: number; // C, below 2^64 (above 2^53 it can match no item)
+  delta!: bigint; // D
+  initial!: bigint; // J
   /** Token index of the first O token longer than MAX_OPAQUE_TOKEN, or -1. */
-  longOpaqueAt = -1;
+  longOpaqueAt!: number;
+
+  constructor() {
+    this.reset();
+  }
 
   reset(): void {
     this.error = null;
@@ -84,7 +88,6 @@ export class MetaFlags {
 
 // Decoded keys live here until the command is done (the loop is single-threaded).
 const KEY_SCRATCH = Buffer.alloc(256);
-
 
 // Seen-flag marks: a generation number per byte avoids clearing an array per request.
 const seenGen = new Uint32Array(128);

@@ -4,6 +4,7 @@
 // error). Failure is reported as length 0, as memcached does. Output is standard, padded base64.
 
 import type { OutBuffer } from '../out-buffer.js';
+import { KEY_MAX_LENGTH } from '../../common/limits.js';
 
 const ALPHABET = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'latin1');
 const PAD = 0x3d; // '='
@@ -58,11 +59,17 @@ export function base64Length(len: number): number {
   return Math.ceil(len / 3) * 4;
 }
 
-/** Appends the padded base64 encoding of src[start, start+len) to out. */
+/** The encoding of a key is built here, then appended (keys are at most KEY_MAX_LENGTH bytes). */
+const ENCODED_KEY = Buffer.alloc(base64Length(KEY_MAX_LENGTH));
+
+/** Appends the padded base64 encoding of a key, src[start, start+len), to out. */
 export function appendBase64(out: OutBuffer, src: Buffer, start: number, len: number): void {
-  out.ensure(base64Length(len));
-  const dst = out.cur;
-  let p = out.pos;
+  out.appendBytes(ENCODED_KEY, 0, encodeBase64(src, start, len, ENCODED_KEY, 0));
+}
+
+/** Writes the padded base64 encoding of src[start, start+len) at dst[dstStart]; returns its length. */
+export function encodeBase64(src: Buffer, start: number, len: number, dst: Buffer, dstStart: number): number {
+  let p = dstStart;
   const end = start + len;
   let i = start;
   for (; end - i >= 3; i += 3) {
@@ -88,5 +95,5 @@ export function appendBase64(out: OutBuffer, src: Buffer, start: number, len: nu
     dst[p++] = ALPHABET[(b & 0x0f) << 2]!;
     dst[p++] = PAD;
   }
-  out.pos = p;
+  return p - dstStart;
 }

@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from '../../support/daemon.js';
 const SRC = path.join(PROJECT_ROOT, 'src');
 
 interface ImportEdge {
-  from: string; // path relative to src/, e.g. 'protocol/text/reader.ts'
+  from: string; // path relative to src/, e.g. 'protocol/text/front-end.ts'
   to: string; // resolved path relative to src/, or the bare module name
   isTypeOnly: boolean;
 }

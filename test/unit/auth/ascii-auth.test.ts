@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createAsciiAuth, parseAuthFile } from '../../../src/auth/ascii-auth.js';
-import { feed, makeSession, makeTestContext } from '../../support/context.js';
+import { makeSession, makeTestContext } from '../../support/context.js';
+import { feed } from '../../support/session-driver.js';
 
 function tmpFile(text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcts-auth-'));

@@ -4,14 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { FilePasswordSource, MemoryPasswordSource, type PasswordSource } from '../../../src/auth/password-source.js';
 import { PasswordAuthenticator } from '../../../src/auth/authenticator.js';
 import { formatMemcachedtsPasswd, hashPassword } from '../../../src/auth/password-file.js';
+import { makeTempDir } from '../../support/temp-dir.js';
 
 function source(content: string): FilePasswordSource {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-unknown-'));
+  const dir = makeTempDir('memcachedts-unknown-');
   const file = path.join(dir, 'passwd');
   fs.writeFileSync(file, content);
   return new FilePasswordSource({ path: file, format: 'auto', hostname: 'vm', logWarn: () => {} });

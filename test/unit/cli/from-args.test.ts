@@ -246,12 +246,12 @@ test('flags Node cannot honour: accepted with one warning line each', () => {
 
 test('-Z and the ssl_* options: kept for the TLS listeners and stats settings, no warning', () => {
   const { settings, warnings } = run([
-    '-Z', '-o', 'ssl_chain_cert=/c.pem,ssl_key=/k.pem,ssl_ca_cert=/ca.pem,ssl_verify_mode=2,ssl_min_version=3,ssl_ciphers=HIGH,ssl_wbuf_size=32',
+    '-Z', '-o', 'ssl_chain_cert=/c.pem,ssl_key=/k.pem,ssl_ca_cert=/ca.pem,ssl_verify_mode=2,ssl_min_version=3,ssl_ciphers=HIGH,ssl_wbuf_size=32,ssl_session_cache',
   ]);
   assert.deepEqual(warnings, []);
   assert.deepEqual(settings.ssl, {
     enabled: true, chainCert: '/c.pem', key: '/k.pem', keyFormat: 1, verifyMode: 2, ciphers: 'HIGH',
-    caCert: '/ca.pem', wbufSizeBytes: 32 * 1024, sessionCache: false, kernelTls: false, minVersion: 3,
+    caCert: '/ca.pem', wbufSizeBytes: 32 * 1024, sessionCache: true, kernelTls: false, minVersion: 3,
   });
   assert.equal(run([]).settings.ssl.enabled, false);
   const e = failure(['-Z', '-p', '0']);

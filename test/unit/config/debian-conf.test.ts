@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDebianConf, readDebianConf, shellWords, underSystemd } from '../../../src/config/debian-conf.js';
 import { ConfigError } from '../../../src/errors.js';
+import { makeTempDir } from '../../support/temp-dir.js';
 
 test('REFERENCE §2.4 worked example', () => {
   const conf = parseDebianConf(
@@ -114,7 +114,7 @@ test('shell words: quotes and backslashes', () => {
 });
 
 test('readDebianConf: a missing file is a ConfigError (exit 64)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcts-conf-'));
+  const dir = makeTempDir('mcts-conf-');
   const path = join(dir, 'memcached.conf');
   assert.throws(() => readDebianConf(path), (e: unknown) => e instanceof ConfigError && e.exitCode === 64);
   writeFileSync(path, '-p 1234\n');

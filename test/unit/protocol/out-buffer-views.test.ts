@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutBuffer } from '../../../src/protocol/out-buffer.js';
-import { seededBytes, seededSlice, xorshift } from '../../support/bytes.js';
+import { seededBytes, seededSlice } from '../../support/bytes.js';
+import { SeededRandom } from '../../support/random.js';
 
 interface HandedOut {
   buf: Buffer;
@@ -20,7 +21,7 @@ function concat(parts: Buffer[] | null): Buffer {
 
 test('takeSingle: colliding slots and repeated lengths hand out exactly each batch, never mutated before recycle', () => {
   const out = new OutBuffer();
-  const r = xorshift(12345);
+  const r = new SeededRandom(12345);
   // 5, 21, 37, 53 share slot 5; 16 and 32 share slot 0; 5 comes back often.
   const lengths = [5, 21, 5, 5, 37, 53, 21, 16, 32, 16, 1, 17, 33, 200, 5, 4096, 15, 31];
   const all: HandedOut[] = [];
@@ -29,12 +30,12 @@ test('takeSingle: colliding slots and repeated lengths hand out exactly each bat
   let reusedObjects = 0;
   const seen = new Set<Buffer>();
   for (let batch = 0; batch < 3000; batch++) {
-    const len = lengths[r() % lengths.length]!;
+    const len = lengths[r.int(lengths.length)]!;
     const want = seededBytes(len, batch);
     // Appended in a few pieces, the way replies are built (bytes, a CRLF, digits...).
     let p = 0;
     while (p < len) {
-      const n = Math.min(len - p, 1 + (r() % 40));
+      const n = Math.min(len - p, 1 + r.int(40));
       if (n === 1) out.appendByte(want[p]!);
       else out.appendBytes(want, p, p + n);
       p += n;
@@ -60,7 +61,7 @@ test('takeSingle: colliding slots and repeated lengths hand out exactly each bat
       assert.ok(x.buf.equals(x.bytes), `batch ${x.batch} changed before recycle (now at batch ${batch})`);
     }
     // Mostly the socket took everything at once (recycle right away); sometimes it did not.
-    if (r() % 5 !== 0) {
+    if (r.int(5) !== 0) {
       out.recycle();
       live = [];
     }
@@ -104,10 +105,10 @@ test('takeSingle: the same length twice in a row after recycle, then a colliding
 test('without recycle, later batches never overwrite earlier hand-outs (several chunks)', () => {
   const out = new OutBuffer();
   const kept: HandedOut[] = [];
-  const r = xorshift(99);
+  const r = new SeededRandom(99);
   let total = 0;
   for (let batch = 0; batch < 400; batch++) {
-    const len = [5, 21, 37, 100, 1500, 3000, 9000][r() % 7]!;
+    const len = [5, 21, 37, 100, 1500, 3000, 9000][r.int(7)]!;
     const want = seededBytes(len, batch + 10_000);
     out.append(want);
     const one = out.takeSingle();
@@ -123,18 +124,18 @@ test('without recycle, later batches never overwrite earlier hand-outs (several 
 
 test('appendBytes of 33..192-byte pieces from slices of other buffers is byte-exact', () => {
   const out = new OutBuffer();
-  const r = xorshift(4242);
+  const r = new SeededRandom(4242);
   const sources = [seededSlice(4000, 0, 1), seededSlice(4000, 3, 2), seededSlice(4000, 7, 3), seededSlice(4000, 1, 4)];
   // Also a plain Uint8Array that is not a Buffer.
   const u8 = new Uint8Array(new ArrayBuffer(5000), 5, 4000);
   u8.set(seededBytes(4000, 5));
   for (let round = 0; round < 60; round++) {
     const expected: Buffer[] = [];
-    const pieces = 1 + (r() % 400); // up to ~50 KB: some rounds cross into a new chunk
+    const pieces = 1 + r.int(400); // up to ~50 KB: some rounds cross into a new chunk
     for (let i = 0; i < pieces; i++) {
-      const n = 33 + (r() % 160); // 33..192
-      const k = r() % 5;
-      const start = r() % (4000 - n);
+      const n = 33 + r.int(160); // 33..192
+      const k = r.int(5);
+      const start = r.int(4000 - n);
       if (k === 4) {
         out.appendBytes(u8, start, start + n);
         expected.push(Buffer.from(u8.buffer, u8.byteOffset + start, n));
@@ -144,7 +145,7 @@ test('appendBytes of 33..192-byte pieces from slices of other buffers is byte-ex
         expected.push(src.subarray(start, start + n));
       }
       // Short pieces in between shift the destination to odd offsets.
-      if (r() % 3 === 0) {
+      if (r.int(3) === 0) {
         out.appendByte(0x2a);
         expected.push(Buffer.from([0x2a]));
       }
@@ -181,19 +182,19 @@ test('several OutBuffers (connections) interleaved: one never overwrites what an
   // stay intact until it recycles, whatever the others do meanwhile.
   const outs = [new OutBuffer(), new OutBuffer(), new OutBuffer()];
   const live: HandedOut[][] = [[], [], []];
-  const r = xorshift(777);
+  const r = new SeededRandom(777);
   const lengths = [5, 21, 37, 16, 300, 5000, 60_000, 70_000];
   for (let step = 0; step < 3000; step++) {
-    const k = r() % outs.length;
+    const k = r.int(outs.length);
     const out = outs[k]!;
-    const len = lengths[r() % lengths.length]!;
+    const len = lengths[r.int(lengths.length)]!;
     const want = seededBytes(len, step + 90_000);
     out.appendBytes(want, 0, len);
     const one = out.takeSingle();
     const got = one !== null ? one : concat(out.take());
     assert.ok(got.equals(want), `step ${step}: connection ${k} took wrong bytes`);
     live[k]!.push({ buf: got, len, bytes: want, batch: step });
-    if (r() % 3 === 0) {
+    if (r.int(3) === 0) {
       out.recycle();
       live[k] = [];
     }

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import type { Cache } from '../../../src/store/cache.js';
 import type { ServerContext } from '../../../src/server-context.js';
 import type { Session } from '../../../src/protocol/session.js';
-import { feed, makeCtx, newSession, req, u32 } from './binary/helpers.js';
+import { makeSession } from '../../support/context.js';
+import { parseStats } from '../../support/client.js';
+import { feed } from '../../support/session-driver.js';
+import { makeCtx } from './binary/helpers.js';
+import { req, u32 } from '../../support/binary-packets.js';
 
 const VALUE = 'v'.repeat(100);
 
@@ -15,12 +19,7 @@ function text(s: Session, line: string): string {
 }
 
 function stats(s: Session, group = ''): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const l of text(s, `stats${group === '' ? '' : ' ' + group}\r\n`).split('\r\n')) {
-    const p = l.split(' ');
-    if (p[0] === 'STAT') m.set(p[1]!, p.slice(2).join(' '));
-  }
-  return m;
+  return parseStats(text(s, `stats${group === '' ? '' : ' ' + group}\r\n`));
 }
 
 /** `stats items` figures of the one slab class the test's items live in. */
@@ -49,7 +48,7 @@ function juggle(ctx: ServerContext, rounds = 5): void {
 
 test('lru tune: the maintainer keeps HOT at the tuned share of the class', () => {
   const { ctx, close } = makeCtx();
-  const s = newSession(ctx);
+  const s = makeSession(ctx);
   fill(s, 'a', 1000);
   juggle(ctx);
   const before = items(s).number_hot!;
@@ -66,7 +65,7 @@ test('lru tune: the maintainer keeps HOT at the tuned share of the class', () =>
 
 test('lru tune: the age factors decide when idle items leave HOT', () => {
   const { ctx, clock, close } = makeCtx();
-  const s = newSession(ctx);
+  const s = makeSession(ctx);
   fill(s, 'old', 10);
   juggle(ctx, 1); // the size rule sends most of them to COLD
   clock.advance(10);
@@ -86,7 +85,7 @@ test('lru tune: the age factors decide when idle items leave HOT', () => {
 
 test('lru mode flat: new items enter COLD and the maintainer drains HOT and WARM; segmented again: HOT', () => {
   const { ctx, close } = makeCtx();
-  const s = newSession(ctx);
+  const s = makeSession(ctx);
   fill(s, 'a', 50);
   text(s, 'get a0\r\nget a0\r\n'); // active: goes to WARM
   juggle(ctx);
@@ -110,7 +109,7 @@ test('lru mode flat: new items enter COLD and the maintainer drains HOT and WARM
 
 test('lru mode flat: the COLD tail is reclaimed before each allocation (reclaimed counts it)', () => {
   const { ctx, close } = makeCtx();
-  const s = newSession(ctx);
+  const s = makeSession(ctx);
   assert.equal(text(s, 'lru mode flat\r\n'), 'OK\r\n');
   fill(s, 'a', 1);
   assert.equal(text(s, 'flush_all\r\n'), 'OK\r\n');
@@ -123,7 +122,7 @@ test('lru mode flat: the COLD tail is reclaimed before each allocation (reclaime
 
 test('lru temp_ttl: short-TTL items go to the TEMP LRU, are reclaimed there once expired; -1 turns it off', () => {
   const { ctx, clock, close } = makeCtx();
-  const s = newSession(ctx);
+  const s = makeSession(ctx);
   assert.equal(text(s, 'lru temp_ttl 100\r\n'), 'OK\r\n');
   fill(s, 't', 20, 30);
   fill(s, 'long', 5, 1000);
@@ -150,7 +149,7 @@ test('lru temp_ttl: short-TTL items go to the TEMP LRU, are reclaimed there once
 
 test('lru_crawler enable/disable: stats settings follows, and crawling starts and stops', () => {
   const { ctx, clock, close } = makeCtx({ lruCrawler: false });
-  const s = newSession(ctx);
+  const s = makeSession(ctx);
   fill(s, 'e', 30, 1);
   fill(s, 'k', 10);
   clock.advance(3);
@@ -184,11 +183,11 @@ test('binary FLUSH with a delay moves the flush point text flush_all moves: item
   const runs: Array<{ oldest: string; before: string; after: string }> = [];
   for (const kind of ['binary', 'text'] as const) {
     const { ctx, clock, close } = makeCtx();
-    const s = newSession(ctx);
+    const s = makeSession(ctx);
     fill(s, 'k', 3);
     clock.advance(5);
     if (kind === 'binary') {
-      const b = newSession(ctx);
+      const b = makeSession(ctx);
       const out = feed(b, [req(FLUSH, { ext: u32(10) })]).out;
       assert.equal(out.readUInt16BE(6), 0, 'status success');
     } else {
@@ -209,10 +208,10 @@ test('binary FLUSH with a delay moves the flush point text flush_all moves: item
 
 test('binary FLUSH without a delay: items stored before it are gone, stats settings oldest moves', () => {
   const { ctx, clock, close } = makeCtx();
-  const s = newSession(ctx);
+  const s = makeSession(ctx);
   fill(s, 'k', 3);
   clock.advance(5);
-  const b = newSession(ctx);
+  const b = makeSession(ctx);
   feed(b, [req(0x08)]);
   assert.notEqual(stats(s, 'settings').get('oldest'), '0');
   assert.equal(text(s, 'get k0 k1 k2\r\n'), 'END\r\n');
@@ -228,7 +227,7 @@ test('binary FLUSH without a delay: items stored before it are gone, stats setti
  */
 function automoveRun(commands: string[], overrides: Parameters<typeof makeCtx>[0] = {}): { moved: number; oldPages: number } {
   const { ctx, clock, close } = makeCtx({ memLimitBytes: 8 * 1024 * 1024, ...overrides });
-  const s = newSession(ctx);
+  const s = makeSession(ctx);
   for (const c of commands) assert.equal(text(s, c + '\r\n'), 'OK\r\n');
   fill(s, 'old', 25000); // about four pages of 100-byte values
   juggle(ctx, 20);

@@ -1,11 +1,18 @@
 // ServerClock: memcached's current_time, with memcached-debug's debugtime shift and pause.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLOCK_START_OFFSET_SEC, ManualClock, ServerClock } from '../../../src/store/clock.js';
+import { makeSettings } from '../../../src/config/settings.js';
+import { CLOCK_START_OFFSET_SEC, ManualClock, type Clock, ServerClock } from '../../../src/store/clock.js';
+import { StoreMemory } from '../../../src/store/store-memory.js';
+
+/** A clock over a store memory of its own. */
+function serverClock(source: Clock): ServerClock {
+  return new ServerClock(source, StoreMemory.create(makeSettings({})));
+}
 
 test('the source clock never runs the server clock backwards, a shift does', () => {
   const source = new ManualClock(1_700_000_000);
-  const clock = new ServerClock(source);
+  const clock = serverClock(source);
   assert.equal(clock.now(), CLOCK_START_OFFSET_SEC);
   source.advance(10);
   assert.equal(clock.now(), CLOCK_START_OFFSET_SEC + 10);
@@ -21,7 +28,7 @@ test('the source clock never runs the server clock backwards, a shift does', () 
 
 test('a relative exptime counts from the shifted clock, an absolute one does not', () => {
   const source = new ManualClock(1_700_000_000);
-  const clock = new ServerClock(source);
+  const clock = serverClock(source);
   clock.shift(1000);
   assert.equal(clock.realTime(30), clock.now() + 30);
   assert.equal(clock.realTime(1_700_000_100), 1_700_000_100 - clock.processStarted);
@@ -29,7 +36,7 @@ test('a relative exptime counts from the shifted clock, an absolute one does not
 
 test('paused, the clock holds still; resumed, it catches up with the source', () => {
   const source = new ManualClock(1_700_000_000);
-  const clock = new ServerClock(source);
+  const clock = serverClock(source);
   clock.setPaused(true);
   source.advance(20);
   assert.equal(clock.now(), CLOCK_START_OFFSET_SEC);
@@ -40,10 +47,28 @@ test('paused, the clock holds still; resumed, it catches up with the source', ()
 });
 
 test('huge shifts clamp the clock to 1 .. 2^31-1', () => {
-  const clock = new ServerClock(new ManualClock());
+  const clock = serverClock(new ManualClock());
   clock.shift(-9223372036854775808);
   assert.equal(clock.now(), 1);
   clock.shift(9223372036854775807);
   clock.shift(9223372036854775807);
   assert.equal(clock.now(), 0x7fffffff);
+});
+
+test('two clocks over one store memory tell one time: start, shift and pause are shared', () => {
+  const memory = StoreMemory.create(makeSettings({}));
+  const source = new ManualClock(1_700_000_000);
+  const first = new ServerClock(source, memory);
+  source.advance(40);
+  // the second starts later, but the store's clock had started already
+  const second = new ServerClock(source, memory);
+  assert.equal(second.processStarted, first.processStarted);
+  assert.equal(second.now(), CLOCK_START_OFFSET_SEC + 40);
+  first.shift(100);
+  assert.equal(second.current, CLOCK_START_OFFSET_SEC + 140);
+  first.setPaused(true);
+  source.advance(20);
+  assert.equal(second.now(), CLOCK_START_OFFSET_SEC + 140, 'paused for both');
+  first.setPaused(false);
+  assert.equal(second.now(), CLOCK_START_OFFSET_SEC + 160);
 });

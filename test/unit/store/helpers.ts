@@ -1,4 +1,5 @@
 // Small drivers for store unit tests (not a test file itself).
+import { RuntimeSettings } from '../../../src/config/runtime-settings.js';
 import { makeSettings, type Settings } from '../../../src/config/settings.js';
 import { Cache } from '../../../src/store/cache.js';
 import { ManualClock } from '../../../src/store/clock.js';
@@ -13,7 +14,8 @@ export interface Fixture {
 
 export function makeStore(overrides: Partial<Settings> = {}): Fixture {
   const clock = new ManualClock(1_700_000_000);
-  const store = new Cache(makeSettings({ lruCrawler: false, ...overrides }), clock);
+  const settings = makeSettings({ lruCrawler: false, ...overrides });
+  const store = new Cache(settings, clock, new RuntimeSettings(settings));
   return { store, clock };
 }
 

@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { RuntimeSettings } from '../../../src/config/runtime-settings.js';
 import { makeSettings } from '../../../src/config/settings.js';
 import { Cache } from '../../../src/store/cache.js';
 import { ManualClock } from '../../../src/store/clock.js';
 import { loadMemoryFile, saveMemoryFile } from '../../../src/store/memory-file.js';
+import { SLAB_PAGE_SIZE } from '../../../src/store/slab-classes.js';
 import { restartSettingsOf } from '../../../src/cli/warm-restart.js';
 import { get, getView, set } from './helpers.js';
 
@@ -24,10 +26,12 @@ function withDir(body: (file: string) => void): void {
 }
 
 const settings = makeSettings({ lruCrawler: false, memoryFile: '/unused' });
+/** A restore target outside any store: restoreImage() then copies the pages into its arena. */
+const pageOfItsOwn = (): Buffer => Buffer.alloc(SLAB_PAGE_SIZE);
 
 function savedStore(file: string): { casOfA: number } {
   const clock = new ManualClock(T0);
-  const store = new Cache(settings, clock);
+  const store = new Cache(settings, clock, new RuntimeSettings(settings));
   set(store, 'a', 'alpha', { flags: 5, exptime: 100 });
   set(store, 'b', 'beta', { exptime: 1000 });
   set(store, 'big', Buffer.alloc(700 * 1024, 'z'));
@@ -42,12 +46,12 @@ test('save, then load 50 s later: items, flags and cas back; an item due in betw
   withDir((file) => {
     const { casOfA } = savedStore(file);
     // 10 s after the stores, the stop; 150 s after the stores, the start: `a` (100 s) is gone
-    let found = loadMemoryFile(file, restartSettingsOf(settings), T0 + 60);
+    const clock = new ManualClock(T0 + 60);
+    let store = new Cache(settings, clock, new RuntimeSettings(settings));
+    let found = loadMemoryFile(file, restartSettingsOf(settings), T0 + 60, (slot) => store.restorePage(slot));
     assert.equal(found.kind, 'restored');
     assert.deepEqual(found.lines, []);
     assert.ok(!existsSync(file) && !existsSync(file + '.meta'));
-    const clock = new ManualClock(T0 + 60);
-    let store = new Cache(settings, clock);
     assert.equal(found.kind === 'restored' ? store.restoreImage(found.image) : 'no image', null);
     assert.equal(get(store, 'a'), 'alpha');
     assert.equal(getView(store, 'a')!.flags, 5);
@@ -58,10 +62,11 @@ test('save, then load 50 s later: items, flags and cas back; an item due in betw
     assert.equal(get(store, 'b'), 'beta');
     store.close();
 
-    // the same again, restored at once into a store whose clock is past a's expiry
+    // the same again, restored at once into a store whose clock is past a's expiry, the pages
+    // read outside the store and copied in
     savedStore(file);
-    found = loadMemoryFile(file, restartSettingsOf(settings), T0 + 150);
-    store = new Cache(settings, new ManualClock(T0 + 150));
+    found = loadMemoryFile(file, restartSettingsOf(settings), T0 + 150, pageOfItsOwn);
+    store = new Cache(settings, new ManualClock(T0 + 150), new RuntimeSettings(settings));
     assert.equal(found.kind === 'restored' ? store.restoreImage(found.image) : 'no image', null);
     assert.equal(get(store, 'a'), null);
     assert.equal(get(store, 'b'), 'beta');
@@ -77,7 +82,7 @@ test('metadata: memcached\'s rules for tags, unknown keys, short files and a clo
     const again = (text: string, now = T0 + 60): ReturnType<typeof loadMemoryFile> => {
       writeFileSync(file + '.meta', text);
       writeFileSync(file, data);
-      return loadMemoryFile(file, restartSettingsOf(settings), now);
+      return loadMemoryFile(file, restartSettingsOf(settings), now, pageOfItsOwn);
     };
     // an unknown key is reported and skipped
     let r = again(meta + 'Kfuture_key 1\n');
@@ -98,7 +103,7 @@ test('metadata: memcached\'s rules for tags, unknown keys, short files and a clo
     assert.ok(existsSync(file + '.meta'));
     // another -f spelling is another slab_config, as memcached compares the strings
     writeFileSync(file + '.meta', meta);
-    r = loadMemoryFile(file, { ...restartSettingsOf(settings), slabConfig: '1.250' }, T0 + 60);
+    r = loadMemoryFile(file, { ...restartSettingsOf(settings), slabConfig: '1.250' }, T0 + 60, pageOfItsOwn);
     assert.equal(r.kind, 'clean');
     assert.equal(r.lines[0], '[restart] restart incompatible due to setting for [slab_config] [old value: 1.25]');
   });

@@ -4,10 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RearmTimer } from '../../../src/store/rearm-timer.js';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+import { sleep } from '../../support/wait.js';
 
 test('re-arming the same delay keeps firing; arming nothing stops it', async () => {
   let fires = 0;

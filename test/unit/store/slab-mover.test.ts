@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetOpt, StoreResult } from '../../../src/store/store.js';
 import { get, getView, makeStore, MIB, set, slabStats } from './helpers.js';
+import { SeededRandom } from '../../support/random.js';
 
 const PAGE = MIB;
 
@@ -194,21 +195,15 @@ test('automove 1 sends a class\'s free pages to the pool within seconds; another
 test('churn with page moves in every direction: a value found is always the value stored', () => {
   const { store, clock } = makeStore({ memLimitBytes: 24 * MIB, slabChunkMax: 4096 });
   const model = new Map<string, string>();
-  let seed = 12345; // xorshift32: reproducible runs
-  const rand = (n: number): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const random = new SeededRandom(12345);
   const sizes = [100, 3000, 9000, 20000];
   const largest = 17; // the 4096-byte class with slab_chunk_max 4096
   let moves = 0;
   for (let op = 0; op < 20000; op++) {
-    const key = `c${rand(3000)}`;
-    const r = rand(100);
+    const key = `c${random.int(3000)}`;
+    const r = random.int(100);
     if (r < 55) {
-      const v = valueOf(op, sizes[rand(sizes.length)]!);
+      const v = valueOf(op, sizes[random.int(sizes.length)]!);
       if (set(store, key, v) === StoreResult.Stored) model.set(key, v);
     } else if (r < 70) {
       del(store, key);
@@ -218,10 +213,10 @@ test('churn with page moves in every direction: a value found is always the valu
       if (v !== null) assert.equal(v, model.get(key), `${key} at op ${op}`);
     } else {
       // the largest class and the pool are the ones with pages to spare
-      const src = [0, largest, rand(largest + 1)][rand(3)]!;
-      const dst = rand(largest + 1);
+      const src = [0, largest, random.int(largest + 1)][random.int(3)]!;
+      const dst = random.int(largest + 1);
       if (store.slabsReassign(src, dst) === 'OK') moves++;
-      if (rand(10) === 0) {
+      if (random.int(10) === 0) {
         clock.advance(1);
         store.maintain();
       }

@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionAction } from '../../../../src/protocol/reader-contract.js';
 import { Opcode, Status } from '../../../../src/protocol/binary/header.js';
-import { FakeAuth, feed, makeCtx, newSession, req, res, type TestCtx } from './helpers.js';
+import { makeSession } from '../../../support/context.js';
+import { feed } from '../../../support/session-driver.js';
+import { FakeAuth, makeCtx, type TestCtx } from './helpers.js';
+import { req, res } from '../../../support/binary-packets.js';
 
 const PASSWORD = 'secretpw';
 const GOOD = `\0sammy\0${PASSWORD}`;
@@ -22,7 +25,7 @@ function withSasl(fn: (t: TestCtx) => void, logLevel = 0, mechanisms: readonly s
 
 test('LIST_MECHS and VERSION pass the gate; anything else answers Auth failure and closes', () => {
   withSasl((t) => {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const r = feed(s, [Buffer.concat([req(Opcode.SaslListMechs), req(Opcode.Version), req(Opcode.Get, { key: 'foo' }), req(Opcode.Noop)])]);
     assert.deepEqual(
       r.out,
@@ -30,19 +33,19 @@ test('LIST_MECHS and VERSION pass the gate; anything else answers Auth failure a
     );
     assert.equal(r.action, SessionAction.CloseAfterFlush);
     for (const op of [Opcode.Noop, 0x50, Opcode.Stat, Opcode.SetQ, Opcode.Quit]) {
-      const x = feed(newSession(t.ctx), [req(op)]);
+      const x = feed(makeSession(t.ctx), [req(op)]);
       assert.deepEqual(x.out, AUTH_FAILURE(op));
       assert.equal(x.action, SessionAction.CloseAfterFlush);
     }
     // framing errors are found before the gate
-    const bad = feed(newSession(t.ctx), [req(Opcode.Get, { key: 'abc', bodyLen: 2 })]);
+    const bad = feed(makeSession(t.ctx), [req(Opcode.Get, { key: 'abc', bodyLen: 2 })]);
     assert.deepEqual(bad.out, res(Opcode.Get, Status.UnknownCommand, { value: 'Unknown command' }));
   });
 });
 
 test('text bytes on a -S connection close it once a header\'s worth has arrived', () => {
   withSasl((t) => {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     assert.equal(feed(s, [Buffer.from('version\r\n')]).action, SessionAction.Continue);
     const r = feed(s, [Buffer.from('version\r\nversion\r\nversion\r\n')]);
     assert.equal(r.out.length, 0);
@@ -52,7 +55,7 @@ test('text bytes on a -S connection close it once a header\'s worth has arrived'
 
 test('PLAIN: a wrong password keeps the connection open; the right one authenticates', () => {
   withSasl((t) => {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const r = feed(s, [
       Buffer.concat([
         req(Opcode.SaslAuth, { key: 'PLAIN', value: '\0sammy\0wrong' }),
@@ -83,7 +86,7 @@ test('PLAIN: a wrong password keeps the connection open; the right one authentic
 
 test('authzid equal to the user is accepted', () => {
   withSasl((t) => {
-    const r = feed(newSession(t.ctx), [req(Opcode.SaslAuth, { key: 'PLAIN', value: `sammy\0sammy\0${PASSWORD}` })]);
+    const r = feed(makeSession(t.ctx), [req(Opcode.SaslAuth, { key: 'PLAIN', value: `sammy\0sammy\0${PASSWORD}` })]);
     assert.deepEqual(r.out, AUTHENTICATED);
   });
 });
@@ -95,7 +98,7 @@ test('every SASL exchange starts unauthenticated (LIST_MECHS, a failed AUTH, a S
       req(Opcode.SaslAuth, { key: 'PLAIN', value: '\0sammy\0wrong' }),
       req(Opcode.SaslStep, { key: 'PLAIN', value: GOOD }),
     ]) {
-      const s = newSession(t.ctx);
+      const s = makeSession(t.ctx);
       const r = feed(s, [Buffer.concat([req(Opcode.SaslAuth, { key: 'PLAIN', value: GOOD }), second, req(Opcode.Get, { key: 'x' })])]);
       const tail = r.out.subarray(r.out.length - 37);
       assert.deepEqual(tail, AUTH_FAILURE(Opcode.Get));
@@ -106,7 +109,7 @@ test('every SASL exchange starts unauthenticated (LIST_MECHS, a failed AUTH, a S
 
 test('AUTH without data answers CONTINUE (0x21); STEP completes it; a STEP after that fails', () => {
   withSasl((t) => {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const r = feed(s, [
       Buffer.concat([
         req(Opcode.SaslAuth, { key: 'PLAIN' }),
@@ -127,14 +130,14 @@ test('AUTH without data answers CONTINUE (0x21); STEP completes it; a STEP after
       ]),
     );
     // STEP before any AUTH fails and counts
-    const s2 = newSession(t.ctx);
+    const s2 = makeSession(t.ctx);
     assert.deepEqual(feed(s2, [req(Opcode.SaslStep, { key: 'PLAIN', value: GOOD })]).out, AUTH_FAILURE(Opcode.SaslStep));
   });
 });
 
 test('a mechanism name over 32 bytes: Invalid arguments, value swallowed, connection open', () => {
   withSasl((t) => {
-    const r = feed(newSession(t.ctx), [Buffer.concat([req(Opcode.SaslAuth, { key: 'P'.repeat(40), value: 'abc' }), req(Opcode.Version)])]);
+    const r = feed(makeSession(t.ctx), [Buffer.concat([req(Opcode.SaslAuth, { key: 'P'.repeat(40), value: 'abc' }), req(Opcode.Version)])]);
     assert.deepEqual(r.out, Buffer.concat([res(Opcode.SaslAuth, Status.InvalidArguments, { value: 'Invalid arguments' }), res(Opcode.Version, 0, { value: '1.6.18' })]));
     assert.equal(r.action, SessionAction.Continue);
   });
@@ -142,7 +145,7 @@ test('a mechanism name over 32 bytes: Invalid arguments, value swallowed, connec
 
 test('SASL data too big for one item: Out of memory, swallowed', () => {
   withSasl((t) => {
-    const r = feed(newSession(t.ctx), [Buffer.concat([req(Opcode.SaslAuth, { key: 'PLAIN', value: Buffer.alloc(600000, 0x78) }), req(Opcode.Version)])]);
+    const r = feed(makeSession(t.ctx), [Buffer.concat([req(Opcode.SaslAuth, { key: 'PLAIN', value: Buffer.alloc(600000, 0x78) }), req(Opcode.Version)])]);
     assert.deepEqual(r.out, Buffer.concat([res(Opcode.SaslAuth, Status.OutOfMemory, { value: 'Out of memory' }), res(Opcode.Version, 0, { value: '1.6.18' })]));
   });
 });
@@ -150,15 +153,15 @@ test('SASL data too big for one item: Out of memory, swallowed', () => {
 test('LIST_MECHS answers what the authenticator offers', () => {
   withSasl(
     (t) => {
-      assert.deepEqual(feed(newSession(t.ctx), [req(Opcode.SaslListMechs)]).out, res(Opcode.SaslListMechs, 0, { value: 'PLAIN' }));
+      assert.deepEqual(feed(makeSession(t.ctx), [req(Opcode.SaslListMechs)]).out, res(Opcode.SaslListMechs, 0, { value: 'PLAIN' }));
     },
     0,
     ['PLAIN'],
   );
   withSasl(
     (t) => {
-      assert.deepEqual(feed(newSession(t.ctx), [req(Opcode.SaslListMechs)]).out, res(Opcode.SaslListMechs, 0, { value: '' }));
-      assert.deepEqual(feed(newSession(t.ctx), [req(Opcode.SaslAuth, { key: 'PLAIN', value: GOOD })]).out, AUTH_FAILURE(Opcode.SaslAuth));
+      assert.deepEqual(feed(makeSession(t.ctx), [req(Opcode.SaslListMechs)]).out, res(Opcode.SaslListMechs, 0, { value: '' }));
+      assert.deepEqual(feed(makeSession(t.ctx), [req(Opcode.SaslAuth, { key: 'PLAIN', value: GOOD })]).out, AUTH_FAILURE(Opcode.SaslAuth));
     },
     0,
     [],
@@ -177,7 +180,7 @@ test('split at every offset: the exchange gives the same bytes', () => {
   let whole: Buffer | null = null;
   for (let i = 0; i < input.length; i++) {
     withSasl((t) => {
-      const s = newSession(t.ctx);
+      const s = makeSession(t.ctx);
       const out = i === 0 ? feed(s, [input]).out : feed(s, [input.subarray(0, i), input.subarray(i)]).out;
       if (whole === null) whole = out;
       else assert.deepEqual(out, whole, `split at ${i}`);
@@ -189,12 +192,13 @@ test('split at every offset: the exchange gives the same bytes', () => {
 test('failed attempts are logged with the peer at -v; the password never appears, even at -vv', () => {
   withSasl(
     (t) => {
-      const s = newSession(t.ctx);
+      const s = makeSession(t.ctx);
       feed(s, [Buffer.concat([req(Opcode.SaslAuth, { key: 'PLAIN', value: '\0sammy\0hunter2-wrong' }), req(Opcode.SaslAuth, { key: 'PLAIN', value: GOOD })])]);
-      const text = t.log.lines.join('\n');
+      const text = t.ctx.logLines.join('\n');
       assert.match(text, /mech: {2}``PLAIN'' with 20 bytes of data/);
       assert.match(text, /sasl result code: {2}-13/);
-      assert.match(text, /SASL authentication failed for user "sammy" \(mech "PLAIN"\) from tcp:127\.0\.0\.1:50123/);
+      assert.ok(text.includes(`SASL authentication failed for user "sammy" (mech "PLAIN") from ${s.conn.peer}\n`), text);
+      assert.match(s.conn.peer, /^tcp:127\.0\.0\.1:\d+$/);
       assert.match(text, /authenticated\(\) in cmd 0x21 is true/);
       assert.doesNotMatch(text, /hunter2/);
       assert.doesNotMatch(text, new RegExp(PASSWORD));
@@ -203,9 +207,9 @@ test('failed attempts are logged with the peer at -v; the password never appears
   );
   withSasl(
     (t) => {
-      feed(newSession(t.ctx), [req(Opcode.SaslAuth, { key: 'PLAIN', value: '\0sammy\0wrong' })]);
-      assert.ok(t.log.lines.some((l) => l.includes('SASL authentication failed')));
-      assert.ok(!t.log.lines.some((l) => l.includes('Read binary protocol data')));
+      feed(makeSession(t.ctx), [req(Opcode.SaslAuth, { key: 'PLAIN', value: '\0sammy\0wrong' })]);
+      assert.ok(t.ctx.logLines.some((l) => l.includes('SASL authentication failed')));
+      assert.ok(!t.ctx.logLines.some((l) => l.includes('Read binary protocol data')));
     },
     1,
   );

@@ -3,7 +3,8 @@
 // transcripts fed whole, byte by byte and split at every offset.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeTestContext, makeSession, takeOutput, type TestContext } from '../../../support/context.js';
+import { makeTestContext, makeSession, type TestContext } from '../../../support/context.js';
+import { feed } from '../../../support/session-driver.js';
 import type { Session } from '../../../../src/protocol/session.js';
 import type { Settings } from '../../../../src/config/settings.js';
 
@@ -15,20 +16,6 @@ interface Conn {
 function open(logLevel = 0, settings: Partial<Settings> = {}): Conn {
   const ctx = makeTestContext({ logLevel, settings });
   return { ctx, s: makeSession(ctx) };
-}
-
-/** Feeds chunks as net/ would, resuming after each -R yield; returns all replies. */
-function feed(s: Session, chunks: readonly Buffer[]): { out: Buffer } {
-  const outs: Buffer[] = [];
-  for (const chunk of chunks) {
-    s.onData(chunk);
-    outs.push(takeOutput(s));
-    for (let turns = 0; s.hasYielded && turns < 10_000; turns++) {
-      s.resume();
-      outs.push(takeOutput(s));
-    }
-  }
-  return { out: Buffer.concat(outs) };
 }
 
 /** Sends one request (latin1 text) and returns everything the server queued. */

@@ -5,19 +5,17 @@
 // only the CLIENT_ERROR, N = 21..40 keep 21 ERRORs, N = 41 keeps 41.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeTestContext, makeSession, takeOutput } from '../../../support/context.js';
+import { makeTestContext, makeSession } from '../../../support/context.js';
+import { feed } from '../../../support/session-driver.js';
 
 const ERROR = 'ERROR\r\n';
 const BAD = 'CLIENT_ERROR bad command line format\r\n';
 const LONG_GET = 'get ' + 'y'.repeat(251) + '\r\n';
 
-/** One packet, resumed after each -R yield as net/ does for a lone client (one write). */
+/** One packet, resumed after each -R yield as net/ does. */
 function oneBatch(bogusLines: number): string {
   const s = makeSession(makeTestContext({ settings: { reqsPerEvent: 20 } }));
-  s.onData(Buffer.from('bogus\r\n'.repeat(bogusLines) + LONG_GET + 'version\r\n'));
-  let turns = 0;
-  while (s.hasYielded && turns++ < 100) s.resume();
-  return takeOutput(s).toString('latin1');
+  return feed(s, [Buffer.from('bogus\r\n'.repeat(bogusLines) + LONG_GET + 'version\r\n')]).out.toString('latin1');
 }
 
 test('replies queued before a -R yield survive a later too-long-key get', () => {

@@ -3,7 +3,8 @@
 // bytes below were captured from Debian's memcached).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { feed, makeSession, makeTestContext } from '../../../support/context.js';
+import { makeSession, makeTestContext } from '../../../support/context.js';
+import { feed } from '../../../support/session-driver.js';
 import { SessionAction } from '../../../../src/protocol/reader-contract.js';
 
 interface Fixture {
@@ -206,14 +207,8 @@ test('-R yield keeps the rest of a long pipeline (no line-length close)', () => 
     req += `set p${i} 0 0 1\r\nx\r\n`;
     want += 'STORED\r\n';
   }
-  let out = '';
-  let action = s.onData(Buffer.from(req));
-  for (let turns = 0; turns < 1000 && action === SessionAction.Continue; turns++) {
-    out += Buffer.concat(s.out.take() ?? []).toString();
-    if (!s.hasYielded) break;
-    action = s.resume();
-  }
-  assert.equal(action, SessionAction.Continue);
-  assert.equal(out, want);
+  const r = feed(s, [Buffer.from(req)]);
+  assert.equal(r.action, SessionAction.Continue);
+  assert.equal(r.out.toString(), want);
   ctx.store.close();
 });

@@ -5,10 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionAction } from '../../../../src/protocol/reader-contract.js';
 import { Opcode, Status } from '../../../../src/protocol/binary/header.js';
-import { deltaExt, feed, makeCtx, newSession, parseResponses, req, res, u32, type TestCtx } from './helpers.js';
+import { makeSession } from '../../../support/context.js';
+import { feed } from '../../../support/session-driver.js';
+import { makeCtx, type TestCtx } from './helpers.js';
+import { deltaExt, parseResponses, req, res, u32 } from '../../../support/binary-packets.js';
 
 function run(t: TestCtx, input: Buffer, chunks?: number[]): ReturnType<typeof feed> {
-  const s = newSession(t.ctx);
+  const s = makeSession(t.ctx);
   if (chunks === undefined) return feed(s, [input]);
   const parts: Buffer[] = [];
   let p = 0;
@@ -119,7 +122,7 @@ test('quiet storage succeeds silently; errors are still sent', () => {
 test('ADD, REPLACE, APPEND, PREPEND, DELETE and cas outcomes', () => {
   const t = makeCtx();
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const one = (b: Buffer) => parseResponses(feed(s, [b]).out);
     const set = one(req(Opcode.Set, { key: 'k', ext: SET_EXT(3, 0), value: 'mid' }))[0]!;
     assert.equal(set.status, 0);
@@ -151,7 +154,7 @@ test('ADD, REPLACE, APPEND, PREPEND, DELETE and cas outcomes', () => {
 test('INCREMENT/DECREMENT: no-vivify miss, vivify, wrap, non-numeric, cas', () => {
   const t = makeCtx();
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const one = (b: Buffer) => feed(s, [b]).out;
     assert.deepEqual(
       one(req(Opcode.Increment, { key: 'c', ext: deltaExt(1n, 10n, 0xffffffff) })),
@@ -186,7 +189,7 @@ test('INCREMENT/DECREMENT: no-vivify miss, vivify, wrap, non-numeric, cas', () =
 test('TOUCH answers flags only, GAT/GATK answer the value, misses as GET; cmd_touch counted', () => {
   const t = makeCtx();
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const set = parseResponses(feed(s, [req(Opcode.Set, { key: 'foo', ext: SET_EXT(5, 0), value: 'bar' })]).out)[0]!;
     const cas = set.cas;
     const out = feed(s, [
@@ -237,7 +240,7 @@ test('VERSION, NOOP, QUIT and QUITQ', () => {
 test('FLUSH with and without a delay; -F answers Auth failure', () => {
   const t = makeCtx();
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     feed(s, [req(Opcode.Set, { key: 'a', ext: SET_EXT(0, 0), value: '1' })]);
     assert.deepEqual(feed(s, [req(Opcode.Flush, { ext: u32(2) })]).out, res(Opcode.Flush, 0));
     assert.equal(parseResponses(feed(s, [req(Opcode.Get, { key: 'a' })]).out)[0]!.status, 0);
@@ -316,7 +319,7 @@ test('bad magic closes without a reply', () => {
 test('a value larger than -I: Too large., value swallowed, old item unlinked, connection stays', () => {
   const t = makeCtx({ itemSizeMax: 1024 * 1024 });
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     feed(s, [req(Opcode.Set, { key: 'big', ext: SET_EXT(0, 0), value: 'old' })]);
     const big = req(Opcode.Set, { key: 'big', ext: SET_EXT(0, 0), value: Buffer.alloc(1024 * 1024 + 10, 0x61) });
     // arrives in 64 KiB pieces, as from a socket
@@ -335,7 +338,7 @@ test('a value larger than -I: Too large., value swallowed, old item unlinked, co
 test('a large value streams into the item in pieces and reads back whole', () => {
   const t = makeCtx();
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const value = Buffer.alloc(700 * 1024);
     for (let i = 0; i < value.length; i++) value[i] = (i * 7) & 0xff;
     const input = Buffer.concat([req(Opcode.Set, { key: 'v', ext: SET_EXT(9, 0), value }), req(Opcode.Get, { key: 'v' })]);
@@ -356,12 +359,12 @@ test('a large value streams into the item in pieces and reads back whole', () =>
 test('a header + key that cannot fit memcached\'s 16 KiB read buffer closes the connection', () => {
   const t = makeCtx();
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const r = feed(s, [req(Opcode.Get, { key: 'a'.repeat(20000) })]);
     assert.equal(r.out.length, 0);
     assert.equal(r.action, SessionAction.CloseAfterFlush);
     // 16000 fits: memcached waits for it, then rejects the key length
-    const s2 = newSession(t.ctx);
+    const s2 = makeSession(t.ctx);
     const r2 = feed(s2, [req(Opcode.Get, { key: 'a'.repeat(16000) })]);
     assert.deepEqual(r2.out, res(Opcode.Get, Status.InvalidArguments, { value: 'Invalid arguments' }));
   } finally {
@@ -372,7 +375,7 @@ test('a header + key that cannot fit memcached\'s 16 KiB read buffer closes the 
 test('STAT: groups as packets with an empty terminator; unknown group Not found', () => {
   const t = makeCtx();
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const settings = parseResponses(feed(s, [req(Opcode.Stat, { key: 'settings', opaque: 3 })]).out);
     assert.equal(settings[0]!.key.toString(), 'maxbytes');
     assert.equal(settings[0]!.value.toString(), String(64 * 1024 * 1024));
@@ -405,7 +408,7 @@ test('STAT: groups as packets with an empty terminator; unknown group Not found'
 test('opaque is echoed and datatype is 0 on every reply', () => {
   const t = makeCtx();
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const ops = [
       req(Opcode.Noop, { opaque: 1 }),
       req(Opcode.Get, { key: 'x', opaque: 2 }),
@@ -448,7 +451,7 @@ test('split at every offset gives the same replies', () => {
 test('-R yields between pipelined requests without closing the connection', () => {
   const t = makeCtx({ reqsPerEvent: 2 });
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     const many: Buffer[] = [];
     for (let i = 0; i < 2000; i++) many.push(req(Opcode.Get, { key: 'key' + i }));
     many.push(req(Opcode.Noop));
@@ -463,10 +466,10 @@ test('-R yields between pipelined requests without closing the connection', () =
 test('-vv: header dumps and error lines like memcached; nothing built at level 0', () => {
   const t = makeCtx({}, null, 2);
   try {
-    const s = newSession(t.ctx);
+    const s = makeSession(t.ctx);
     feed(s, [req(Opcode.Get, { key: 'foo', opaque: 0xdeadbeef })]);
     const id = s.conn.id;
-    const lines = t.log.lines.join('\n').split('\n');
+    const lines = t.ctx.logLines.join('\n').split('\n');
     assert.deepEqual(lines, [
       `${id}: Client using the binary protocol`,
       `<${id} Read binary protocol data:`,
@@ -491,8 +494,8 @@ test('-vv: header dumps and error lines like memcached; nothing built at level 0
   }
   const q = makeCtx({}, null, 0);
   try {
-    feed(newSession(q.ctx), [req(Opcode.Get, { key: 'foo' }), req(0x50)]);
-    assert.deepEqual(q.log.lines, []);
+    feed(makeSession(q.ctx), [req(Opcode.Get, { key: 'foo' }), req(0x50)]);
+    assert.deepEqual(q.ctx.logLines, []);
   } finally {
     q.close();
   }

@@ -4,7 +4,7 @@
 // each to a command in commands.ts / sasl.ts. Replies go into session.out.
 
 import type { Session } from '../session.js';
-import { DIRECT_READ_MIN, SessionAction, type ProtocolReader } from '../reader-contract.js';
+import { SessionAction, type ProtocolReader } from '../reader-contract.js';
 import { CloseReason } from '../../log/watch.js';
 import type { ServerContext } from '../../server-context.js';
 import type { OutBuffer } from '../out-buffer.js';
@@ -17,6 +17,7 @@ import {
   hexDumpHeader,
   writeResponseHeader,
 } from './header.js';
+import { KEY_MAX_LENGTH } from '../../common/limits.js';
 import {
   processAppendPrepend,
   processDelete,
@@ -31,8 +32,6 @@ import { completeSaslAuth, listSaslMechs, processSaslAuth } from './sasl.js';
 import { SaslState } from './sasl-state.js';
 import type { BinaryCommandContext } from './command-context.js';
 
-/** memcached's key limit (KEY_MAX_LENGTH); the binary header allows 16 bits. */
-export const KEY_MAX_LENGTH = 250;
 /**
  * memcached reads a request's header, extras and key into its 16 KiB read buffer; one that
  * cannot fit there fills the buffer and the connection is closed without a reply.
@@ -65,36 +64,37 @@ quiet(Opcode.GatKQ, Opcode.GatK);
 /** What the bytes after extras + key are for. */
 const Body = {
   None: 0,
-  Value: 1, // streamed into session.valueRef
+  Value: 1, // streamed into the item (session.value)
   Swallow: 2, // read and dropped (errors that answer before the value arrives)
   Sasl: 3, // SASL_AUTH / SASL_STEP data, gathered in a scratch buffer
 } as const;
 type Body = (typeof Body)[keyof typeof Body];
 
-export class BinaryReader implements ProtocolReader, BinaryCommandContext {
+export class BinaryFrontEnd implements ProtocolReader, BinaryCommandContext {
   readonly session: Session;
   readonly ctx: ServerContext;
   readonly out: OutBuffer;
   readonly versionBody: Buffer;
+  /** The response header being written (writeResponseHeader builds it here). */
+  private readonly replyHeader: Buffer;
 
   // The request being handled (host order).
-  opcode: number; // as sent (quiet variants included): responses echo it
-  baseOpcode: number; // the non-quiet command
-  isQuiet: boolean;
-  keyLen: number;
-  extLen: number;
-  bodyLen: number;
-  opaque: number;
+  opcode!: number; // as sent (quiet variants included): responses echo it
+  baseOpcode!: number; // the non-quiet command
+  isQuiet!: boolean;
+  keyLen!: number;
+  extLen!: number;
+  bodyLen!: number;
+  opaque!: number;
   /** Request cas as a number; above 2^53 it is rounded, which still matches no stored cas. */
-  cas: number;
+  cas!: number;
   /** cas for the response header (memcached's c->cas, reset per request). */
-  replyCas: number;
+  replyCas!: number;
 
-  // Value streaming: session.valueRef / session.valueLen hold the item and bytes left.
-  body: Body;
-  valueOffset: number;
-  storeMode: number;
-  storeCasIn: number;
+  /** What the block being read (session.value) is for. */
+  body!: Body;
+  storeMode!: number;
+  storeCasIn!: number;
 
   // SASL.
   readonly sasl: SaslState;
@@ -104,6 +104,13 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     this.ctx = session.ctx;
     this.out = session.out;
     this.versionBody = Buffer.from(session.ctx.settings.version, 'latin1');
+    this.replyHeader = Buffer.alloc(HEADER_BYTES);
+    this.sasl = new SaslState();
+    this.reset();
+  }
+
+  /** Forgets a half-read request (UDP: every datagram starts afresh). */
+  reset(): void {
     this.opcode = 0;
     this.baseOpcode = 0;
     this.isQuiet = false;
@@ -114,21 +121,8 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     this.cas = 0;
     this.replyCas = 0;
     this.body = Body.None;
-    this.valueOffset = 0;
     this.storeMode = 0;
     this.storeCasIn = 0;
-    this.sasl = new SaslState();
-  }
-
-  reset(): void {
-    this.opcode = 0;
-    this.baseOpcode = 0;
-    this.isQuiet = false;
-    this.keyLen = 0;
-    this.extLen = 0;
-    this.bodyLen = 0;
-    this.body = Body.None;
-    this.valueOffset = 0;
   }
 
   maxPendingBytes(): number {
@@ -139,9 +133,7 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
 
   read(buf: Buffer, start: number, end: number): number {
     const s = this.session;
-    if (s.valueLen > 0 && this.body !== Body.None) return this.readBody(buf, start, end);
-    // A UDP datagram (or anything that reset the session input) starts afresh.
-    this.body = Body.None;
+    if (s.value.isActive) return this.readBody(buf, start, end);
     if (end - start < HEADER_BYTES) return 0;
 
     const magic = buf[start]!;
@@ -187,7 +179,7 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
     this.dispatch(buf, start + HEADER_BYTES, start + HEADER_BYTES + extLen);
     let used = need;
     // The value usually arrives with its header: keep going in the same call.
-    if (s.valueLen > 0 && this.body !== Body.None && start + used < end && s.action === SessionAction.Continue) {
+    if (s.value.isActive && start + used < end && s.action === SessionAction.Continue) {
       used += this.readBody(buf, start + used, end);
     }
     return used;
@@ -316,10 +308,8 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
       return;
     }
     const s = this.session;
-    s.valueRef = ref;
-    s.valueLen = valueLen;
+    s.value.start(ref, valueLen, false);
     s.stateName = 'conn_nread';
-    this.valueOffset = 0;
     this.body = Body.Value;
   }
 
@@ -327,9 +317,7 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   swallow(n: number): void {
     if (n <= 0) return;
     const s = this.session;
-    s.valueRef = -1;
-    s.valueLen = n;
-    s.isSwallowing = true;
+    s.value.swallow(n, false);
     s.stateName = 'conn_swallow';
     this.body = Body.Swallow;
   }
@@ -341,76 +329,45 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
       return;
     }
     const s = this.session;
-    s.valueRef = -1;
-    s.valueLen = n;
+    s.value.start(-1, n, false); // not into an item: readBody gathers the bytes
     s.stateName = 'conn_nread';
     this.body = Body.Sasl;
-  }
-
-  /** The rest of a large value being stored, as a view of the item (Session.nextReadBuffer). */
-  directTarget(): Buffer | null {
-    const s = this.session;
-    if (this.body !== Body.Value || s.valueRef < 0 || s.valueLen < DIRECT_READ_MIN) return null;
-    return this.ctx.store.valueSlice(s.valueRef, false, this.valueOffset);
   }
 
   readInPlace(buf: Buffer, len: number): void {
     this.readBody(buf, 0, len, true);
   }
 
-  /** inPlace: the bytes were read straight into the item (readInPlace): nothing to copy. */
-  private readBody(buf: Buffer, start: number, end: number, inPlace = false): number {
+  /** Feeds the block (see readInPlace for isInPlace); finishes the command once complete. */
+  private readBody(buf: Buffer, start: number, end: number, isInPlace = false): number {
     const s = this.session;
-    const avail = end - start;
-    const n = avail < s.valueLen ? avail : s.valueLen;
-    switch (this.body) {
-      case Body.Value: {
-        const ref = s.valueRef;
-        if (!inPlace) this.ctx.store.writeValue(ref, this.valueOffset, buf, start, n);
-        this.valueOffset += n;
-        s.valueLen -= n;
-        if (s.valueLen === 0) {
-          s.valueRef = -1;
-          this.endBody();
-          completeUpdate(this, ref);
-        }
-        break;
-      }
-      case Body.Swallow:
-        s.valueLen -= n;
-        if (s.valueLen === 0) this.endBody();
-        break;
-      case Body.Sasl:
-        this.sasl.append(buf, start, n);
-        s.valueLen -= n;
-        if (s.valueLen === 0) {
-          this.endBody();
-          completeSaslAuth(this);
-        }
-        break;
-      default:
-        return 0;
-    }
-    return n;
-  }
-
-  private endBody(): void {
-    const s = this.session;
-    s.isSwallowing = false;
+    const n = s.value.consume(buf, start, end, isInPlace);
+    const body = this.body;
+    if (body === Body.Sasl) this.sasl.append(buf, start, n);
+    if (!s.value.isComplete) return n;
+    const ref = s.value.finish();
     s.stateName = 'conn_new_cmd';
     this.body = Body.None;
+    if (body === Body.Value) completeUpdate(this, ref);
+    else if (body === Body.Sasl) completeSaslAuth(this);
+    return n;
   }
 
   // --- replies ---------------------------------------------------------------------------
 
   /** add_bin_header: a response header for the current request. */
   header(status: number, extLen: number, keyLen: number, bodyLen: number, cas: number): void {
-    const p = writeResponseHeader(this.out, this.opcode, keyLen, extLen, status, bodyLen, this.opaque, cas);
+    writeResponseHeader(this.out, this.replyHeader, this.opcode, keyLen, extLen, status, bodyLen, this.opaque, cas);
     const log = this.ctx.log;
     if (log.level >= 2) {
       const id = this.session.conn.id;
-      log.line(hexDumpHeader(this.out.cur, p, '>' + id + ' Writing bin response:', '>' + id + '  '));
+      log.line(hexDumpHeader(this.replyHeader, 0, '>' + id + ' Writing bin response:', '>' + id + '  '));
     }
+  }
+
+  /** append_bin_stats: a STAT packet's header (Success, cas 0, no -vv dump). */
+  statHeader(keyLen: number, bodyLen: number): void {
+    writeResponseHeader(this.out, this.replyHeader, Opcode.Stat, keyLen, 0, Status.Success, bodyLen, this.opaque, 0);
   }
 
   /** write_bin_response: success with an optional body; suppressed for quiet commands. */
@@ -447,6 +404,6 @@ export class BinaryReader implements ProtocolReader, BinaryCommandContext {
   }
 }
 
-export function createBinaryReader(session: Session): ProtocolReader {
-  return new BinaryReader(session);
+export function createBinaryFrontEnd(session: Session): ProtocolReader {
+  return new BinaryFrontEnd(session);
 }

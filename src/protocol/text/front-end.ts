@@ -1,17 +1,20 @@
-// The classic text front end's reader: line states, value blocks copied straight into the
-// allocated item, the -Y ascii-auth gate, and memcached's input bounds. Commands live in
-// commands.ts; meta verbs are forwarded to meta/commands.ts.
+// The classic text front end: one per connection, it reads command lines and value blocks
+// (into the allocated item, through the session's ValueSink), runs the -Y ascii-auth gate,
+// keeps memcached's input bounds, and holds the per-connection state the commands use
+// (TextCommandContext). Commands are dispatched by commands.ts; meta verbs by meta/commands.ts.
 //
 // States, as memcached's conn states: a command line (conn_parse_cmd), a value block being
 // read into an item (conn_nread) or thrown away (conn_swallow), the -Y pre-auth reader
 // (try_read_command_asciiauth), and a `watch` connection that no longer reads commands.
 
 import type { Session } from '../session.js';
-import { DIRECT_READ_MIN, SessionAction, type ProtocolReader, type ValueConsumer } from '../reader-contract.js';
+import { SessionAction, type ProtocolReader, type ValueConsumer } from '../reader-contract.js';
+import type { ItemRef } from '../../store/store.js';
 import type { ServerContext } from '../../server-context.js';
 import type { MetaSetState } from '../meta/commands.js';
 import type { TextCommandContext } from './command-context.js';
-import { dispatchCommand, getKeys } from './commands.js';
+import { dispatchCommand } from './commands.js';
+import { getKeys } from './retrieval-commands.js';
 import { runAuthAttempt } from '../auth-attempt.js';
 import { safeStrtoul } from '../../common/c-numbers.js';
 import {
@@ -20,7 +23,7 @@ import {
   ERR_AUTH_TOKEN_FORMAT,
   ERR_UNAUTHENTICATED,
   REPLY_STORED,
-} from './replies.js';
+} from '../replies.js';
 
 /** A partial line (no \n yet) longer than this closes the connection, unless it is a get. */
 export const MAX_PARTIAL_LINE = 2048;
@@ -31,70 +34,52 @@ const CH_LF = 0x0a;
 const CH_CR = 0x0d;
 const CH_SP = 0x20;
 
-export class TextReader implements ProtocolReader, TextCommandContext {
+export class TextFrontEnd implements ProtocolReader, TextCommandContext {
   readonly session: Session;
   readonly ctx: ServerContext;
-  /** The classic storage commands' value consumer, made on first use (commands.ts). */
+  /** The classic storage commands' value consumer, made on first use (storage-commands.ts). */
   classicConsumer: ValueConsumer<Session> | null;
   /** What a pending `ms` reply needs, made on the first ms (meta/commands.ts). */
   metaSetState: MetaSetState | null;
 
   /** noreply seen on the current command (memcached's c->noreply, reset per line). */
-  noreply: boolean;
+  noreply!: boolean;
   /**
    * out.length at memcached's last flush point in this batch (after a get, mn, a -R yield, or
    * when input ran dry). A get with a too-long key drops the replies queued since then, as memcached does.
    */
-  flushMark: number;
+  flushMark!: number;
   /** `watch`: the connection only streams (here: nothing) and reads no more commands. */
   isWatching: boolean;
 
-  // Value block in progress (see Session.expectValue).
-  private inValue: boolean;
-  private valueOffset: number;
-  private trailerLeft: number; // bytes of the \r\n still to come
-  private trailerOk: boolean;
+  /** Finishes the command whose value block is being read (session.value); null when none. */
+  private valueConsumer!: ValueConsumer<Session> | null;
 
   // Partial-line bound, decided when a line is incomplete.
-  private pendingLimit: number;
+  private pendingLimit!: number;
   /** Replies held back while a value block is incomplete (see holdOutput). */
-  private held: Buffer | null;
+  private held!: Buffer | null;
 
-  // A multiget suspended past MULTIGET_YIELD_BYTES (commands.ts): the rest of its line stays
-  // in the input and the next read() continues it with these arguments.
-  private isGetSuspended: boolean;
-  private suspendedAt: number; // buffer offset where the line was left, during one read()
-  private getReturnsCas: boolean;
-  private getTouches: boolean;
-  private getExptime: number;
+  // A multiget suspended past MULTIGET_YIELD_BYTES (retrieval-commands.ts): the rest of its
+  // line stays in the input and the next read() continues it with these arguments.
+  private isGetSuspended!: boolean;
+  private suspendedAt!: number; // buffer offset where the line was left, during one read()
+  private getReturnsCas!: boolean;
+  private getTouches!: boolean;
+  private getExptime!: number;
 
   // -Y: the `set` line has been read; its data (user pass\r\n) is awaited.
-  private authValueBytes: number;
-  private authReplyStart: number;
-  private authReplyEnd: number;
+  private authValueBytes!: number;
+  private authReplyStart!: number;
+  private authReplyEnd!: number;
 
   constructor(session: Session) {
     this.session = session;
     this.ctx = session.ctx;
     this.classicConsumer = null;
     this.metaSetState = null;
-    this.noreply = false;
-    this.flushMark = 0;
     this.isWatching = false;
-    this.inValue = false;
-    this.valueOffset = 0;
-    this.trailerLeft = 0;
-    this.trailerOk = true;
-    this.pendingLimit = MAX_PARTIAL_LINE;
-    this.held = null;
-    this.authValueBytes = -1;
-    this.authReplyStart = -1;
-    this.authReplyEnd = -1;
-    this.isGetSuspended = false;
-    this.suspendedAt = -1;
-    this.getReturnsCas = false;
-    this.getTouches = false;
-    this.getExptime = 0;
+    this.reset();
   }
 
   /** Called by getKeys: stop this get line at buffer offset p; the next read() resumes it. */
@@ -106,20 +91,28 @@ export class TextReader implements ProtocolReader, TextCommandContext {
     this.getExptime = exptime;
   }
 
+  /** Forgets a half-read request (UDP: every datagram starts afresh). */
   reset(): void {
     this.isGetSuspended = false;
     this.suspendedAt = -1;
+    this.getReturnsCas = false;
+    this.getTouches = false;
+    this.getExptime = 0;
     this.noreply = false;
     this.flushMark = 0;
-    this.inValue = false;
-    this.valueOffset = 0;
-    this.trailerLeft = 0;
-    this.trailerOk = true;
+    this.valueConsumer = null;
     this.pendingLimit = MAX_PARTIAL_LINE;
     this.held = null;
     this.authValueBytes = -1;
     this.authReplyStart = -1;
     this.authReplyEnd = -1;
+  }
+
+  /** A command's value block of len bytes and \r\n follows: into ref, or swallowed when ref < 0. */
+  expectValue(ref: ItemRef, len: number, consumer: ValueConsumer<Session>): void {
+    this.valueConsumer = consumer;
+    if (ref < 0) this.session.value.swallow(len, true);
+    else this.session.value.start(ref, len, true);
   }
 
   /** A -R yield is a flush point: a later too-long-key get no longer culls what came before. */
@@ -142,7 +135,7 @@ export class TextReader implements ProtocolReader, TextCommandContext {
     const session = this.session;
     // A batch starts with an empty reply buffer: nothing queued is left to cull.
     if (session.out.length === 0) this.flushMark = 0;
-    if (this.inValue) return this.readValue(buf, start, end);
+    if (session.value.isActive) return this.readValue(buf, start, end);
     if (this.isWatching) return end - start;
     if (!session.isAuthenticated && this.ctx.asciiAuth !== null) return this.readAuth(buf, start, end);
 
@@ -185,13 +178,9 @@ export class TextReader implements ProtocolReader, TextCommandContext {
       return used;
     }
     let used = nl + 1 - start;
-    if (session.valueConsumer !== null && !this.inValue) {
+    if (session.value.isActive) {
       // The command announced a value block: read what has already arrived into the item.
-      this.inValue = true;
-      this.valueOffset = 0;
-      this.trailerLeft = 2;
-      this.trailerOk = true;
-      session.stateName = session.isSwallowing ? 'conn_swallow' : 'conn_nread';
+      session.stateName = session.value.isSwallowing ? 'conn_swallow' : 'conn_nread';
       if (nl + 1 < end) used += this.readValue(buf, nl + 1, end);
       else this.holdOutput();
     } else {
@@ -200,67 +189,31 @@ export class TextReader implements ProtocolReader, TextCommandContext {
     return used;
   }
 
-  /** The rest of a large value being stored, as a view of the item (Session.nextReadBuffer). */
-  directTarget(): Buffer | null {
-    const session = this.session;
-    if (!this.inValue || session.isSwallowing || session.valueRef < 0 || session.valueLen < DIRECT_READ_MIN) return null;
-    // value bytes still to come, then the \r\n (the item keeps it, as memcached's does)
-    return this.ctx.store.valueSlice(session.valueRef, true, this.valueOffset);
-  }
-
   readInPlace(buf: Buffer, len: number): void {
     this.readValue(buf, 0, len, true);
   }
 
-  /** Copies value bytes into the item (or skips them), then checks the \r\n and finishes. */
-  /** inPlace: the bytes were read straight into the item (readInPlace): nothing to copy. */
-  private readValue(buf: Buffer, start: number, end: number, inPlace = false): number {
-    const session = this.session;
-    let pos = start;
-    const want = session.valueLen;
-    if (want > 0) {
-      const n = end - pos < want ? end - pos : want;
-      if (!session.isSwallowing && !inPlace) this.ctx.store.writeValue(session.valueRef, this.valueOffset, buf, pos, n);
-      this.valueOffset += n;
-      session.valueLen = want - n;
-      pos += n;
-      if (session.valueLen > 0) {
-        this.holdOutput();
-        return pos - start;
-      }
-    }
-    while (this.trailerLeft > 0 && pos < end) {
-      const b = buf[pos++];
-      if (this.trailerLeft === 2) {
-        if (b !== CH_CR) this.trailerOk = false;
-      } else if (b !== CH_LF) {
-        this.trailerOk = false;
-      }
-      this.trailerLeft--;
-    }
-    if (this.trailerLeft > 0) {
-      this.holdOutput();
-      return pos - start;
-    }
-    this.finishValue();
-    return pos - start;
+  /** Feeds the value block (see readInPlace for isInPlace); finishes the command once complete. */
+  private readValue(buf: Buffer, start: number, end: number, isInPlace = false): number {
+    const value = this.session.value;
+    const used = value.consume(buf, start, end, isInPlace);
+    if (value.isComplete) this.finishValue();
+    else this.holdOutput();
+    return used;
   }
 
   private finishValue(): void {
     const session = this.session;
-    const consumer = session.valueConsumer;
-    const ref = session.isSwallowing ? -1 : session.valueRef;
-    this.inValue = false;
-    session.valueRef = -1;
-    session.valueLen = 0;
-    session.valueConsumer = null;
-    session.isSwallowing = false;
+    const isTrailerOk = session.value.isTrailerOk;
+    const ref = session.value.finish();
+    const consumer = this.valueConsumer;
+    this.valueConsumer = null;
     session.stateName = 'conn_new_cmd';
     if (this.held !== null) {
       session.out.append(this.held);
       this.held = null;
     }
-    if (consumer !== null) consumer.finishValue(session, ref, this.trailerOk);
+    if (consumer !== null) consumer.finishValue(session, ref, isTrailerOk);
   }
 
   /**
@@ -421,6 +374,6 @@ function isMultiGetPrefix(buf: Buffer, i: number, end: number): boolean {
   return b3 === 0x73 && end - i >= 5 && buf[i + 4] === CH_SP;
 }
 
-export function createTextReader(session: Session): ProtocolReader {
-  return new TextReader(session);
+export function createTextFrontEnd(session: Session): ProtocolReader {
+  return new TextFrontEnd(session);
 }
