@@ -15,14 +15,24 @@ const ARGS = ['-o', 'read_buf_mem_limit=1', '-t', '32', '-R', '500'];
 
 const pair = pairForFile({ args: ARGS });
 
-/** Everything the server sends for input on a fresh connection, until `last` or the close. */
+/**
+ * Everything the server sends for input on a fresh connection, until the last `last` or the
+ * close. An input with several `mn` has as many `MN` replies, and the server may write the first
+ * ones before it has the rest: the exchange waits for all of them (one for any other `last`).
+ */
 async function exchange(port: number, input: Buffer, last: string): Promise<string> {
-  const r = await exchangeOnce(port, input, { isComplete: (out) => out.toString('latin1').endsWith(last), timeoutMs: 3000 });
+  const wanted = Math.max(1, occurrences(input.toString('latin1'), last.toLowerCase()));
+  const isComplete = (out: Buffer): boolean => {
+    const text = out.toString('latin1');
+    return text.endsWith(last) && occurrences(text, last) >= wanted;
+  };
+  const r = await exchangeOnce(port, input, { isComplete, timeoutMs: 3000 });
   const ending = { complete: '', idle: '', timeout: '<no end>', closed: '<closed>', reset: '<reset>' }[r.ending];
   return r.out.toString('latin1') + ending;
 }
 
 const repeat = (s: string, n: number): string => s.repeat(n);
+const occurrences = (text: string, part: string): number => text.split(part).length - 1;
 const keys = (k: string, n: number): string => Array.from({ length: n }, () => k).join(' ');
 
 const CASES: ReadonlyArray<[string, string, string]> = [
