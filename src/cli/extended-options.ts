@@ -2,13 +2,13 @@
 // checked to the setting it changes, with memcached 1.6.18's messages (memcached.c's getsubopt
 // loop). An unknown name fails with `Illegal suboption "<token>"`.
 
+import { SLAB_PAGE_SIZE } from '../store/slab-classes.js';
 import type { Settings, SslSettings } from '../config/settings.js';
 import { MIB } from '../config/settings.js';
 import { atof, atoi, safeStrtol, safeStrtoul } from '../config/sizes.js';
 import { parseMetricsListen } from '../metrics/listen-address.js';
 import { fail, notInNode, type Mutable } from './option-failure.js';
 
-export const SLAB_PAGE_SIZE = MIB;
 
 /** What the -o options decided besides settings (memcached's locals in main()). */
 export interface ExtendedResult {

@@ -4,7 +4,8 @@
 // (EX_USAGE) for every bad flag or value so that scripts see one code for "bad command line".
 
 import { ConfigError, ExitCode } from '../errors.js';
-import { applyExtendedOptions, SLAB_PAGE_SIZE } from './extended-options.js';
+import { applyExtendedOptions } from './extended-options.js';
+import { MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from '../store/slab-classes.js';
 import { fail, notInNode, type Mutable } from './option-failure.js';
 import { parseRawOptions, type RawOptions } from './program.js';
 import { readDebianConf, underSystemd, type DebianConf } from '../config/debian-conf.js';
@@ -15,7 +16,6 @@ import { atof, atoi, parseItemSize, safeStrtoll, safeStrtoul, strtolOctal } from
 const ITEM_SIZE_MAX_LOWER_LIMIT = 1024;
 const ITEM_SIZE_MAX_UPPER_LIMIT = 1024 * MIB;
 const CHUNK_ALIGN_BYTES = 8;
-const MAX_NUMBER_OF_SLAB_CLASSES = 64;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -316,6 +316,6 @@ function checkSlabSizes(list: string, s: Settings): void {
     if (size <= last + CHUNK_ALIGN_BYTES) fail(`slab size ${size} must be at least ${CHUNK_ALIGN_BYTES} bytes larger than previous class`);
     last = size;
     count++;
-    if (count >= MAX_NUMBER_OF_SLAB_CLASSES - 1) fail('too many slab classes specified');
+    if (count >= MAX_SLAB_CLASSES - 1) fail('too many slab classes specified');
   }
 }
