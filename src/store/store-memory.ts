@@ -93,9 +93,14 @@ export class StoreMemory {
     this.i32[MOVING_PAGE_AT >> 2] = -1;
     // not started: the first ServerClock over this memory starts it
     this.f64[CLOCK_PROCESS_STARTED_AT >> 3] = NaN;
-    const table = this.appendTable(hashPower);
+    // -o hashpower 30..32 (memcached's limit) asks for 4-16 GiB of buckets, more than one arena
+    // holds (4 GiB, V8's cap): the table starts at the largest power that fits and doubles
+    // from there as items come.
+    let power = hashPower;
+    let table = this.appendTable(power);
+    while (table === null && power > 16) table = this.appendTable(--power);
     if (table === null) throw new RangeError(`hash power ${hashPower} does not fit the bucket arena`);
-    this.u32[HASH_POWER_AT >> 2] = hashPower;
+    this.u32[HASH_POWER_AT >> 2] = power;
     this.u32[TABLE_OFFSET_AT >> 2] = table;
   }
 
