@@ -6,12 +6,13 @@
 import type { TextCommandContext } from './command-context.js';
 import type { Tokens } from './tokenizer.js';
 import { REPLY_OK } from '../replies.js';
+import { reply, setNoreplyMaybe } from './command-support.js';
 
 const TLS_NOT_ENABLED = 'Error TLS not enabled';
 
 /** refresh_certs [noreply] (extra tokens are ignored, as memcached does). */
 export function processRefreshCerts(r: TextCommandContext, t: Tokens): void {
-  if (t.is(t.count - 1, 'noreply')) r.noreply = true;
+  setNoreplyMaybe(r, t);
   const tls = r.ctx.tls ?? null;
   const error = tls === null ? TLS_NOT_ENABLED : tls.refreshCerts();
   const out = r.session.out;
@@ -20,7 +21,5 @@ export function processRefreshCerts(r: TextCommandContext, t: Tokens): void {
     out.appendCrlf();
     return;
   }
-  const log = r.ctx.log;
-  if (log.level >= 2) log.line('>' + r.session.conn.id + (r.noreply ? ' NOREPLY OK' : ' OK'));
-  if (!r.noreply) out.append(REPLY_OK);
+  reply(r, REPLY_OK);
 }
