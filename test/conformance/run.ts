@@ -5,6 +5,8 @@
 //   --memcached=PATH     the release binary for --target=real (default /usr/bin/memcached)
 //   -j N                 files run at once (default 2)
 //   --timeout=SECONDS    a file still running after this is killed and counts as failed (default 150)
+//   --threads=N          start every server with -t N first (a file's own -t still wins; default:
+//                        the server's own default)
 //   -v, --verbose        show the failed checks of expected failures too (always shown for others)
 //   files                t/getset.t, getset.t or getset; default every file test/conformance/files.ts runs
 //
@@ -23,6 +25,8 @@ interface Options {
   readonly target: Target;
   readonly jobs: number;
   readonly timeoutSec: number;
+  /** -t given to every server before the file's own arguments; null: none. */
+  readonly threads: number | null;
   readonly files: readonly string[];
   readonly verbose: boolean;
 }
@@ -38,6 +42,7 @@ function parseOptions(argv: readonly string[]): Options {
   let jobs = 2;
   let timeoutSec = 150;
   let verbose = false;
+  let threads: number | null = null;
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -54,15 +59,16 @@ function parseOptions(argv: readonly string[]): Options {
     else if (name === '--memcached') memcached = value();
     else if (name === '-j' || name === '--jobs') jobs = positive(name, value());
     else if (name === '--timeout') timeoutSec = positive(name, value());
+    else if (name === '--threads') threads = positive(name, value());
     else if (name === '-v' || name === '--verbose') verbose = true;
     else if (name.startsWith('-')) throw new UsageError(`unknown option ${name}`);
     else files.push(suiteName(arg));
   }
   let target: Target;
-  if (targetKind === 'ours') target = { kind: 'ours', daemonJs: path.join(REPO_ROOT, 'bin', 'memcachedts.js') };
-  else if (targetKind === 'real') target = { kind: 'real', exe: memcached };
+  if (targetKind === 'ours') target = { kind: 'ours', daemonJs: path.join(REPO_ROOT, 'bin', 'memcachedts.js'), threads };
+  else if (targetKind === 'real') target = { kind: 'real', exe: memcached, threads };
   else throw new UsageError(`--target is ours or real, not ${targetKind}`);
-  return { target, jobs, timeoutSec, files, verbose };
+  return { target, jobs, timeoutSec, threads, files, verbose };
 }
 
 class UsageError extends Error {}
@@ -120,7 +126,8 @@ async function main(argv: readonly string[]): Promise<number> {
   process.once('SIGTERM', interrupted);
 
   const targetName = opts.target.kind === 'ours' ? `memcachedts (${opts.target.daemonJs})` : `release memcached (${opts.target.exe})`;
-  log(`memcached's t/ suite against ${targetName}: ${files.length} files, ${opts.jobs} at a time, suite in ${suiteDir}`);
+  const threadsNote = opts.threads === null ? '' : ` with -t ${opts.threads}`;
+  log(`memcached's t/ suite against ${targetName}${threadsNote}: ${files.length} files, ${opts.jobs} at a time, suite in ${suiteDir}`);
   const expectedReason = (file: string): string | undefined => {
     const plan = plans.get(file);
     if (plan === undefined || plan.kind !== 'run') return undefined;

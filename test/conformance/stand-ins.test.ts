@@ -33,7 +33,7 @@ test('memcached-debug for release memcached drops `-o relaxed_privileges` and pa
   // A "memcached" that prints its arguments one per line.
   const echo = path.join(suite, 'echo-args');
   fs.writeFileSync(echo, '#!/bin/sh\nfor a in "$@"; do echo "[$a]"; done\n', { mode: 0o755 });
-  const dir = makeBuildDir(suite, { kind: 'real', exe: echo });
+  const dir = makeBuildDir(suite, { kind: 'real', exe: echo, threads: null });
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   t.after(() => fs.rmSync(suite, { recursive: true, force: true }));
   assert.equal(fs.realpathSync(path.join(dir, 't')), fs.realpathSync(path.join(suite, 't')));
@@ -42,9 +42,20 @@ test('memcached-debug for release memcached drops `-o relaxed_privileges` and pa
   assert.equal(r.stdout, '[-l]\n[127.0.0.1]\n[-o]\n[no_modern]\n[-U]\n[0]\n[-u]\n[root]\n[-p]\n[1 2]\n');
 });
 
+test('--threads puts -t N before the arguments MemcachedTest.pm passes, so a file\'s own -t wins', (t) => {
+  const suite = fakeSuite();
+  const echo = path.join(suite, 'echo-args');
+  fs.writeFileSync(echo, '#!/bin/sh\nfor a in "$@"; do echo "[$a]"; done\n', { mode: 0o755 });
+  const dir = makeBuildDir(suite, { kind: 'real', exe: echo, threads: 4 });
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  t.after(() => fs.rmSync(suite, { recursive: true, force: true }));
+  const r = spawnSync(path.join(dir, 'memcached-debug'), ['-t', '1', '-U', '0'], { encoding: 'utf8' });
+  assert.equal(r.stdout, '[-t]\n[4]\n[-t]\n[1]\n[-U]\n[0]\n');
+});
+
 test('memcached-debug for memcachedts runs bin/memcachedts.js, whose -h shows what MemcachedTest.pm looks for', (t) => {
   const suite = fakeSuite();
-  const dir = makeBuildDir(suite, { kind: 'ours', daemonJs: path.join(REPO_ROOT, 'bin', 'memcachedts.js') });
+  const dir = makeBuildDir(suite, { kind: 'ours', daemonJs: path.join(REPO_ROOT, 'bin', 'memcachedts.js'), threads: null });
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   t.after(() => fs.rmSync(suite, { recursive: true, force: true }));
   const r = spawnSync(path.join(dir, 'memcached-debug'), ['-h'], { encoding: 'utf8', timeout: 20_000 });
@@ -58,7 +69,7 @@ test('memcached-debug for memcachedts runs bin/memcachedts.js, whose -h shows wh
 
 test('timedrun passes SIGINT to its command and exits with its status; ends it at the time limit', async (t) => {
   const suite = fakeSuite();
-  const dir = makeBuildDir(suite, { kind: 'real', exe: '/bin/true' });
+  const dir = makeBuildDir(suite, { kind: 'real', exe: '/bin/true', threads: null });
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   t.after(() => fs.rmSync(suite, { recursive: true, force: true }));
   const timedrun = path.join(dir, 'timedrun');

@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export type Target = { readonly kind: 'ours'; readonly daemonJs: string } | { readonly kind: 'real'; readonly exe: string };
+/** The server under test; threads: the -t every start gets before its own arguments (null: none). */
+export type Target =
+  | { readonly kind: 'ours'; readonly daemonJs: string; readonly threads: number | null }
+  | { readonly kind: 'real'; readonly exe: string; readonly threads: number | null };
 
 export function makeBuildDir(suiteDir: string, target: Target): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memcachedts-conformance-'));
@@ -23,10 +26,12 @@ function writeScript(file: string, text: string): void {
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function memcachedDebug(target: Target): string {
+  // First on the line, so a file that passes its own -t (getopt: the last one wins) keeps it.
+  const threads = target.threads === null ? '' : ` -t ${target.threads}`;
   if (target.kind === 'ours') {
     // Our daemon takes every argument the debug build takes, relaxed_privileges included, and
     // -o debug_commands gives it the debug build's test-only commands (debugtime: expirations.t).
-    return `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(target.daemonJs)} -o debug_commands "$@"\n`;
+    return `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(target.daemonJs)}${threads} -o debug_commands "$@"\n`;
   }
   // A release build rejects `-o relaxed_privileges` (a debug-build option): drop exactly that
   // pair, which MemcachedTest.pm appends as its own `-o`, and pass everything else through.
@@ -38,7 +43,7 @@ function memcachedDebug(target: Target): string {
     '  if [ "$a" = -o ] && [ "$n" -gt 0 ] && [ "$1" = relaxed_privileges ]; then shift; n=$((n - 1)); continue; fi',
     '  set -- "$@" "$a"',
     'done',
-    `exec ${quote(target.exe)} "$@"`,
+    `exec ${quote(target.exe)}${threads} "$@"`,
     '',
   ].join('\n');
 }
