@@ -9,6 +9,11 @@ import { run, type RunResult } from './tools.js';
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.join(PROJECT_ROOT, 'bin/memcachedts.js');
 export const MEMCACHED_BIN = '/usr/bin/memcached';
+/**
+ * TEST_THREADS=N: every daemon a test starts without its own -t gets -t N (ours and memcached
+ * alike), so a suite (the differential tests) can be run again at another thread count.
+ */
+const TEST_THREADS = process.env['TEST_THREADS'];
 
 export interface Daemon {
   readonly port: number;
@@ -43,6 +48,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!hasFlag(args, '-p', '--port') && !hasFlag(args, '-s', '--unix-socket')) args.push('-p', String(port));
   if (!hasFlag(args, '-l', '--listen') && !hasFlag(args, '-s', '--unix-socket')) args.push('-l', '127.0.0.1');
   if (!hasFlag(args, '-u', '--user') && process.getuid?.() === 0) args.push('-u', 'root');
+  if (TEST_THREADS !== undefined && !hasFlag(args, '-t', '--threads')) args.push('-t', TEST_THREADS);
   const cmd = opts.memcached ? MEMCACHED_BIN : process.execPath;
   const argv = opts.memcached ? args : [BIN, ...args];
   const proc = spawn(cmd, argv, { env: { ...process.env, ...(opts.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
