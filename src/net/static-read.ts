@@ -21,7 +21,7 @@
 
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
-import { isPlainSockets, serverHandle } from './stream-binding.js';
+import { isPlainSockets, serverHandle, socketHandle } from './stream-binding.js';
 
 /**
  * One read's worth: the size of Node's own per-read allocation (memcached starts at 16 KiB; a
@@ -111,9 +111,9 @@ function onreadFields(socket: net.Socket): OnreadFields | null {
  */
 export function readTlsStatically(socket: net.Socket, target: ReadTarget): boolean {
   if (isPlainSockets) return false;
-  const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle;
+  const handle = socketHandle(socket) as { useUserBuffer?: unknown } | null;
   const fields = onreadFields(socket);
-  if (fields === null || handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
+  if (fields === null || handle === null || typeof handle.useUserBuffer !== 'function') return false;
   const slot = new ReadSlot();
   slot.target = target;
   const onread = onreadFor(slot);

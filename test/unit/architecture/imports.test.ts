@@ -188,3 +188,10 @@ test('store/store.ts re-exports nothing: what protocol/ may use of the store is 
   const text = fs.readFileSync(path.join(SRC, 'store/store.ts'), 'utf8');
   assert.deepEqual(text.match(/^\s*export\s+(type\s+)?(\*|\{[^}]*\})\s*from\s+['"][^'"]+['"]/gm) ?? [], []);
 });
+
+test("Node's internal `_handle` is reached only in net/stream-binding.ts (one place to fix when Node changes it)", () => {
+  const users = listTs(SRC)
+    .filter((file) => /\b_handle\b/.test(fs.readFileSync(file, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
+    .map((file) => path.relative(SRC, file));
+  assert.deepEqual(users, ['net/stream-binding.ts']);
+});
