@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import tls from 'node:tls';
 import type { SslSettings } from '../config/settings.js';
-import { ConfigError, ExitCode, errnoCode } from '../errors.js';
+import { ConfigError, ExitCode, errnoCode, errorMessage, strerror } from '../errors.js';
 import type { TlsControl } from '../server-context.js';
 import { createSessionServer } from './tls-sessions.js';
 
@@ -32,13 +32,8 @@ const MIN_VERSIONS: readonly tls.SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2
 function opensslSystemError(e: unknown): string {
   const code = errnoCode(e);
   const errno = code !== undefined ? (os.constants.errno as Record<string, number>)[code] : undefined;
-  if (errno === undefined) return e instanceof Error ? e.message : String(e);
-  const text = e instanceof Error ? e.message.replace(/^[A-Z]+: /, '').replace(/,.*$/, '') : code;
-  return 'error:' + (0x80000000 + errno).toString(16).toUpperCase() + ':system library::' + capitalize(text ?? '');
-}
-
-function capitalize(s: string): string {
-  return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
+  if (errno === undefined) return errorMessage(e);
+  return 'error:' + (0x80000000 + errno).toString(16).toUpperCase() + ':system library::' + strerror(e);
 }
 
 /** memcached's NULL path: OpenSSL is handed a null file name. */
@@ -55,10 +50,6 @@ function readPem(path: string | null, what: string): Buffer {
   } catch (e: unknown) {
     throw new ConfigError(`Error loading the ${what}: ${path} : ${opensslSystemError(e)}`, ExitCode.Usage);
   }
-}
-
-function reason(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** A CA file OpenSSL's X509_load_cert_crl_file would find nothing in. */
@@ -90,12 +81,12 @@ function buildSecureContext(ssl: SslSettings, shared: SharedContextOptions): tls
   try {
     context = tls.createSecureContext({ ...options, cert });
   } catch (e: unknown) {
-    throw new ConfigError(`Error loading the certificate chain: ${ssl.chainCert} : ${reason(e)}`, ExitCode.Usage);
+    throw new ConfigError(`Error loading the certificate chain: ${ssl.chainCert} : ${errorMessage(e)}`, ExitCode.Usage);
   }
   try {
     context = tls.createSecureContext({ ...options, cert, key });
   } catch (e: unknown) {
-    throw new ConfigError(`Error loading the key: ${ssl.key} : ${reason(e)}`, ExitCode.Usage);
+    throw new ConfigError(`Error loading the key: ${ssl.key} : ${errorMessage(e)}`, ExitCode.Usage);
   }
   if (ca !== undefined) {
     if (!PEM_CERT_OR_CRL.test(ca.toString('latin1'))) {
@@ -104,7 +95,7 @@ function buildSecureContext(ssl: SslSettings, shared: SharedContextOptions): tls
     try {
       context = tls.createSecureContext({ ...options, cert, key, ca });
     } catch (e: unknown) {
-      throw new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${reason(e)}`, ExitCode.Usage);
+      throw new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${errorMessage(e)}`, ExitCode.Usage);
     }
   }
   if (ssl.ciphers !== null) {
