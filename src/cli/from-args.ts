@@ -132,10 +132,23 @@ interface BuildContext {
   readonly configFile: string | null;
 }
 
-/** Raw option strings → Settings, checking as memcached's main() does. */
+/**
+ * Raw option strings → Settings, checking as memcached's main() does. memcached prints its
+ * warnings as its getopt loop meets the flags, so a flag that fails later still follows them:
+ * a failure carries the warnings gathered before it, in front of its own line.
+ */
 export function settingsFromRaw(raw: RawOptions, ctx: BuildContext): ParsedCommandLine {
-  const s: Mutable<Settings> = { ...DEFAULT_SETTINGS, version: MEMCACHED_VERSION };
   const warnings: string[] = [];
+  try {
+    return buildSettings(raw, ctx, warnings);
+  } catch (e: unknown) {
+    if (!(e instanceof ConfigError) || warnings.length === 0) throw e;
+    throw new ConfigError([...warnings, e.message].join('\n'), e.exitCode);
+  }
+}
+
+function buildSettings(raw: RawOptions, ctx: BuildContext, warnings: string[]): ParsedCommandLine {
+  const s: Mutable<Settings> = { ...DEFAULT_SETTINGS, version: MEMCACHED_VERSION };
 
   // --- flags, as memcached's getopt loop reads them ---
   const tcpSpecified = raw.port !== undefined;
