@@ -66,7 +66,9 @@ interface SharedContextOptions {
 
 /**
  * Builds a SecureContext from the ssl_* files or throws ConfigError (exit 64 at start) with
- * memcached's message for the first file that fails (its load_server_certificates order).
+ * memcached's message for the first file that fails (its load_server_certificates order). One
+ * OpenSSL context is built when all is well; only a failure builds the steps one by one to name
+ * the file at fault.
  */
 function buildSecureContext(ssl: SslSettings, shared: SharedContextOptions): tls.SecureContext {
   const cert = readPem(ssl.chainCert, 'certificate chain');
@@ -77,35 +79,49 @@ function buildSecureContext(ssl: SslSettings, shared: SharedContextOptions): tls
   }
   const ca = ssl.caCert !== null ? readPem(ssl.caCert, 'CA certificate') : undefined;
   const options: tls.SecureContextOptions = { ...shared, minVersion: MIN_VERSIONS[ssl.minVersion] ?? 'TLSv1.2' };
+  const whole = { ...options, cert, key, ca, ...(ssl.ciphers !== null ? { ciphers: ssl.ciphers } : {}) };
   let context: tls.SecureContext;
   try {
-    context = tls.createSecureContext({ ...options, cert });
+    context = tls.createSecureContext(whole);
   } catch (e: unknown) {
-    throw new ConfigError(`Error loading the certificate chain: ${ssl.chainCert} : ${errorMessage(e)}`, ExitCode.Usage);
+    throw failedStep(ssl, options, cert, key, ca, e);
   }
-  try {
-    context = tls.createSecureContext({ ...options, cert, key });
-  } catch (e: unknown) {
-    throw new ConfigError(`Error loading the key: ${ssl.key} : ${errorMessage(e)}`, ExitCode.Usage);
-  }
-  if (ca !== undefined) {
-    if (!PEM_CERT_OR_CRL.test(ca.toString('latin1'))) {
-      throw new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${NO_CERT_OR_CRL_ERROR}`, ExitCode.Usage);
-    }
-    try {
-      context = tls.createSecureContext({ ...options, cert, key, ca });
-    } catch (e: unknown) {
-      throw new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${errorMessage(e)}`, ExitCode.Usage);
-    }
-  }
-  if (ssl.ciphers !== null) {
-    try {
-      context = tls.createSecureContext({ ...options, cert, key, ca, ciphers: ssl.ciphers });
-    } catch {
-      throw new ConfigError(`Error setting the provided cipher(s): ${ssl.ciphers}`, ExitCode.Usage);
-    }
+  if (ca !== undefined && !PEM_CERT_OR_CRL.test(ca.toString('latin1'))) {
+    throw new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${NO_CERT_OR_CRL_ERROR}`, ExitCode.Usage);
   }
   return context;
+}
+
+/** The ConfigError of the first step that fails, in memcached's order: chain, key, CA, ciphers. */
+function failedStep(
+  ssl: SslSettings,
+  options: tls.SecureContextOptions,
+  cert: Buffer,
+  key: Buffer,
+  ca: Buffer | undefined,
+  wholeError: unknown,
+): ConfigError {
+  const fails = (step: tls.SecureContextOptions): unknown => {
+    try {
+      tls.createSecureContext({ ...options, ...step });
+      return null;
+    } catch (e: unknown) {
+      return e;
+    }
+  };
+  let e = fails({ cert });
+  if (e !== null) return new ConfigError(`Error loading the certificate chain: ${ssl.chainCert} : ${errorMessage(e)}`, ExitCode.Usage);
+  e = fails({ cert, key });
+  if (e !== null) return new ConfigError(`Error loading the key: ${ssl.key} : ${errorMessage(e)}`, ExitCode.Usage);
+  if (ca !== undefined) {
+    if (!PEM_CERT_OR_CRL.test(ca.toString('latin1'))) {
+      return new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${NO_CERT_OR_CRL_ERROR}`, ExitCode.Usage);
+    }
+    e = fails({ cert, key, ca });
+    if (e !== null) return new ConfigError(`Error loading the CA certificate: ${ssl.caCert} : ${errorMessage(e)}`, ExitCode.Usage);
+  }
+  if (ssl.ciphers !== null) return new ConfigError(`Error setting the provided cipher(s): ${ssl.ciphers}`, ExitCode.Usage);
+  return new ConfigError(`Error loading the certificate chain: ${ssl.chainCert} : ${errorMessage(wholeError)}`, ExitCode.Usage);
 }
 
 /**
