@@ -16,6 +16,7 @@
 //                   print the top self-time functions (profile kept next to the JSON)
 //   BENCH_PROFILE_SCENARIO  the scenario profiled instead (e.g. tls-ascii-90-10)
 //   BENCH_NO_PIN=1  do not use taskset
+//   BENCH_THREADS=N both servers with -t N (default 1); above 1 the servers may use every core
 //   BENCH_QUIET_PCT other people's CPU use (% of one core) above which the machine counts as busy:
 //                   before each run wait (up to BENCH_QUIET_WAIT s, default 5) for it to be quiet,
 //                   and redo a run (once) that had more than that going on beside it (default 25)
@@ -25,7 +26,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../support/daemon.js';
 import { MEMCASLAP, runGenerator, runMemcaslap, type LoadResult } from './load.js';
 import { formatSummary, summarizeFile, type ProfileSummary } from './profile-summary.js';
-import { CLK_TCK, CPUS, LOAD_CPU, PIN, SERVER_CPU, command, machineBusyTicks, startServer, type BenchServer, type ServerKind, type ServerOptions } from './servers.js';
+import { CLK_TCK, CPUS, LOAD_CPU, PIN, PIN_SERVER, SERVER_CPU, THREADS, command, machineBusyTicks, startServer, type BenchServer, type ServerKind, type ServerOptions } from './servers.js';
 import { TestCerts } from '../support/tls-certs.js';
 import fsp from 'node:fs/promises';
 import { spawn, spawnSync } from 'node:child_process';
@@ -372,7 +373,7 @@ function fmtUs(n: number): string {
 }
 
 function table(results: ScenarioResult[]): string {
-  const head = ['scenario', 'metric', SIDE_A, HAVE_MEMCACHED ? SIDE_B : '-', 'ratio', 'p50 A/B', 'p99 A/B', 'srv cpu A/B', 'other cpu', 'GC/1M', 'heap MB', 'RSS MB'];
+  const head = ['scenario', 'metric', SIDE_A, HAVE_MEMCACHED ? SIDE_B : '-', 'ratio', 'per cpu-s', 'p50 A/B', 'p99 A/B', 'srv cpu A/B', 'other cpu', 'GC/1M', 'heap MB', 'RSS MB'];
   const rows: string[][] = [head];
   for (const r of results) {
     if (r.skipped) {
@@ -395,6 +396,7 @@ function table(results: ScenarioResult[]): string {
       fmt(r.a),
       fmt(r.b),
       Number.isFinite(r.ratio) ? r.ratio.toFixed(2) + 'x' : '-',
+      perCpuRatio(sc, r),
       `${lat(r.a, 'p50us')}/${lat(r.b, 'p50us')}`,
       p99,
       `${r.a.median.serverCpuPct.toFixed(0)}/${r.b ? r.b.median.serverCpuPct.toFixed(0) : '-'}%`,
@@ -407,6 +409,14 @@ function table(results: ScenarioResult[]): string {
   const widths = head.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   const line = (r: string[]): string => '| ' + head.map((_, c) => (r[c] ?? '').padEnd(widths[c]!)).join(' | ') + ' |';
   return [line(rows[0]!), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The ratio of work per server CPU-second (ops or bytes per second over server CPU): '-' for latency. */
+function perCpuRatio(sc: Scenario, r: ScenarioResult): string {
+  if (r.b === null || sc.metric === 'p50 latency') return '-';
+  const perCpu = (s: SideSummary): number => headline(sc, s) / (s.median.serverCpuPct / 100);
+  const ratio = perCpu(r.a) / perCpu(r.b);
+  return Number.isFinite(ratio) ? ratio.toFixed(2) + 'x' : '-';
 }
 
 async function profilePass(sc: Scenario, outDir: string, stamp: string): Promise<{ file: string; summary: ProfileSummary } | { error: string }> {
@@ -463,7 +473,7 @@ async function main(): Promise<void> {
   const scenarios = SCENARIOS.filter((s) => !ONLY || ONLY.has(s.id));
   process.stderr.write(
     `bench: ${scenarios.length} scenarios x ${ROUNDS} rounds x ${SECONDS}s (+${WARMUP}s warm-up); A=${SIDE_A} B=${HAVE_MEMCACHED ? SIDE_B : '(memcached not installed)'}; ` +
-      `${CPUS} cpus, ${PIN ? 'servers on cpu 0, load on cpu 1' : 'no pinning'}; memcaslap: ${MEMCASLAP ?? 'not installed'}\n`,
+      `${CPUS} cpus, -t ${THREADS}, ${PIN_SERVER ? 'servers on cpu 0, load on cpu 1' : PIN ? 'servers on any cpu, load on cpu 1' : 'no pinning'}; memcaslap: ${MEMCASLAP ?? 'not installed'}\n`,
   );
   const results: ScenarioResult[] = [];
   for (const sc of scenarios) {
@@ -498,6 +508,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`ratio = ${SIDE_A}/${SIDE_B} of the median over ${ROUNDS} rounds (over the quiet rounds only, when there are any) (for latency-5k: p50 ratio, lower is better).`);
   console.log('p50/p99 for memcaslap scenarios come from its log2 histogram (coarse); pipeline-100 shows a batch round trip.');
+  console.log(`both servers ran with -t ${THREADS}; per cpu-s = the ratio of work per server CPU-second.`);
   console.log('srv cpu = server CPU% (100 = one core; below ~90 the server was not the bottleneck); other cpu = CPU used by anything else on the machine (noise).');
   console.log('GC/1M = young-generation GCs (Scavenge) per million ops; heap = V8 heap after the last GC; RSS = VmHWM.');
   console.log(tbl);
@@ -512,6 +523,7 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: CPUS,
     pinned: PIN,
+    threads: THREADS,
     seconds: SECONDS,
     rounds: ROUNDS,
     warmup: WARMUP,

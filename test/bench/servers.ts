@@ -19,6 +19,14 @@ export const CPUS = (() => {
 })();
 /** Pinning needs taskset, at least 2 cores, and BENCH_NO_PIN unset. */
 export const PIN = HAVE_TASKSET && CPUS >= 2 && !process.env['BENCH_NO_PIN'];
+/**
+ * BENCH_THREADS=N: both servers run with -t N (default 1). Above 1 a server is not held to core
+ * 0 (its threads may use every core; the load tool stays on core 1): compare ops per server
+ * CPU-second as well as ops per second then.
+ */
+export const THREADS = Math.max(1, Math.floor(Number(process.env['BENCH_THREADS'] ?? 1)) || 1);
+/** Servers are held to SERVER_CPU only at one thread. */
+export const PIN_SERVER = PIN && THREADS === 1;
 export const SERVER_CPU = '0';
 export const LOAD_CPU = '1';
 
@@ -104,18 +112,18 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
   const adminPort = opts.tls === undefined ? port : await freePort();
   const mem = String(opts.memoryMb ?? 1024);
   const listen = opts.tls === undefined ? ['-l', '127.0.0.1'] : ['-l', `127.0.0.1,notls:127.0.0.1:${adminPort}`, '-Z', '-o', `ssl_chain_cert=${opts.tls.chainCert},ssl_key=${opts.tls.key}`];
-  const common = ['-p', String(port), ...listen, '-m', mem, ...(opts.args ?? [])];
+  const common = ['-t', String(THREADS), '-p', String(port), ...listen, '-m', mem, ...(opts.args ?? [])];
   if (process.getuid?.() === 0) common.unshift('-u', 'root');
   let cmd: string;
   let argv: string[];
   if (kind === 'memcached') {
     cmd = MEMCACHED_BIN;
-    argv = ['-t', '1', ...common];
+    argv = common;
   } else {
     cmd = process.execPath;
     argv = ['--trace-gc', ...(opts.nodeFlags ?? []), BIN, ...common];
   }
-  if (PIN) {
+  if (PIN_SERVER) {
     argv = ['-c', SERVER_CPU, cmd, ...argv];
     cmd = 'taskset';
   }
