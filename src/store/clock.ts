@@ -100,6 +100,7 @@ export class ServerClock {
   resume(processStarted: number): void {
     this.f64[CLOCK_PROCESS_STARTED_AT >> 3] = processStarted;
     this.f64[CLOCK_SOURCE_SEC_AT >> 3] = CLOCK_START_OFFSET_SEC;
+    this.follow();
     this.read();
   }
 
@@ -108,11 +109,13 @@ export class ServerClock {
     return this.read();
   }
 
+  /** Reads the source; current changes only when its seconds advance (shift() follows at once). */
   read(): number {
     if (this.i32[CLOCK_PAUSED_AT >> 2] !== 0) return this.current;
     const f64 = this.f64;
     const t = Math.floor(this.source.nowUnixSec()) - this.processStarted;
-    if (t > f64[CLOCK_SOURCE_SEC_AT >> 3]!) f64[CLOCK_SOURCE_SEC_AT >> 3] = t;
+    if (t <= f64[CLOCK_SOURCE_SEC_AT >> 3]!) return this.current;
+    f64[CLOCK_SOURCE_SEC_AT >> 3] = t;
     return this.follow();
   }
 
