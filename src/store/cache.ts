@@ -127,9 +127,14 @@ export class Cache implements Store {
   private readonly counters: StoreCounters;
   /** The shared memory this Cache works in (another Cache may work in it too). */
   readonly memory: StoreMemory;
-  /** The control block's words (the CAS counter, the views epoch). */
+  /** The control block's words (the CAS counter). */
   private readonly f64: Float64Array;
-  private readonly u32: Uint32Array;
+  /**
+   * The VIEWS_EPOCH word alone: a view of its own, so the check on every lookup and allocation
+   * reads a field rather than the module constant (a load and a hole check, in bytecode that
+   * TurboFan's inlining budget counts).
+   */
+  private readonly epochWord: Uint32Array;
   /** VIEWS_EPOCH as of this Cache's last syncViews(). */
   private viewsEpoch = -1;
   lastCas = 0;
@@ -146,7 +151,7 @@ export class Cache implements Store {
     this.runtime = runtime;
     this.memory = memory;
     this.f64 = memory.f64;
-    this.u32 = memory.u32;
+    this.epochWord = new Uint32Array(memory.buffers.control, VIEWS_EPOCH_AT, 1);
     this.counters = new StoreCounters(memory);
     this.casEnabled = settings.casEnabled;
     this.isMemoryFixed = settings.memoryFile !== null;
@@ -215,7 +220,7 @@ export class Cache implements Store {
    * compare) before following refs found in shared state (a lookup, an allocation, a walk).
    */
   private syncViews(): void {
-    this.viewsEpoch = this.u32[VIEWS_EPOCH_AT >> 2]!;
+    this.viewsEpoch = this.epochWord[0]!;
     this.slabs.syncPages();
     this.hash.syncTables();
   }
@@ -276,7 +281,7 @@ export class Cache implements Store {
    * -M), then a page taken from another class. NIL when none can be had.
    */
   private allocChunk(cls: number): number {
-    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
+    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
     this.lru.pullBeforeAlloc(cls);
     let ref = this.slabs.takeChunk(cls);
     if (ref !== NIL) return ref;
@@ -456,7 +461,7 @@ export class Cache implements Store {
    * Watchers hear of every lookup (isWatched false: an internal re-lookup they must not see).
    */
   private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number, isWatched = true): number {
-    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
+    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
     const it = this.hash.find(hv, key, keyStart, keyLen);
     const isTold = (this.events & StoreEvents.ItemGet) !== 0 && isWatched;
     if (it === NIL) {
@@ -599,19 +604,19 @@ export class Cache implements Store {
     let result: StoreResult = StoreResult.NotStored;
     let stored = NIL;
     if (old !== NIL) {
-      const oldCas = this.casOf(old);
-      const casMatch = casIn === 0 ? 0 : casIn === oldCas ? 1 : 2; // none / match / bad
-      const oldCls = (this.metaOf(old) >>> META_LRU_SHIFT) & CLASS_MASK;
+      // the old item's cas and class are read only by the verbs that use them (a set does not)
+      const casMatch = casIn === 0 ? 0 : casIn === this.casOf(old) ? 1 : 2; // none / match / bad
       switch (mode) {
         case StoreMode.Add:
           this.touchTime(old);
           break;
         case StoreMode.Cas:
-        case StoreMode.CasStale:
+        case StoreMode.CasStale: {
+          const oldCls = (this.metaOf(old) >>> META_LRU_SHIFT) & CLASS_MASK;
           if (casMatch === 1) {
             k.casHits[oldCls]!++;
             stored = ref;
-          } else if (mode === StoreMode.CasStale && casMatch === 2 && casIn < oldCas) {
+          } else if (mode === StoreMode.CasStale && casMatch === 2 && casIn < this.casOf(old)) {
             // set_stale: keep the old exptime, mark stale, keep a sent recache token
             w[b + W_EXP] = headerWord(this.words, old, W_EXP);
             this.setFlagBits(ref, IF_STALE | (this.flagsOf(old) & IF_TOKEN));
@@ -622,6 +627,7 @@ export class Cache implements Store {
             result = StoreResult.Exists;
           }
           break;
+        }
         case StoreMode.Append:
         case StoreMode.Prepend: {
           if (casMatch === 2) {
@@ -964,7 +970,7 @@ export class Cache implements Store {
    * (a move still waits, or the automover just sent a page to the pool).
    */
   maintain(): boolean {
-    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
+    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
     this.clock.now();
     this.mover.step();
     this.mover.shrinkStep();
@@ -975,13 +981,13 @@ export class Cache implements Store {
 
   /** Runs the crawler until done or the deadline (performance.now() ms) passes. */
   crawlSlice(deadline: number): void {
-    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
+    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
     this.crawler.slice(deadline);
   }
 
   /** One LRU maintainer wake-up (its timer calls it; tests may too). Returns the sleep in µs. */
   runLruMaintainer(): number {
-    if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
+    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
     return this.lru.runOnce();
   }
 

@@ -68,12 +68,15 @@ export class ServerClock {
    * decreasing) and CLOCK_SHIFT (the sum of every `debugtime N`, memcached-debug's `delta`).
    */
   private readonly f64: Float64Array;
+  /** CLOCK_CURRENT alone: read by every verb, through a field rather than the module constant. */
+  private readonly currentWord: Int32Array;
   private timer: NodeJS.Timeout | null = null;
 
   /** The clock of memory's store: started now if nobody started it yet (NaN start). */
   constructor(source: Clock, memory: StoreMemory) {
     this.source = source;
     this.i32 = memory.i32;
+    this.currentWord = new Int32Array(memory.buffers.control, CLOCK_CURRENT_AT, 1);
     this.f64 = memory.f64;
     if (Number.isNaN(this.processStarted)) this.resume(Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC);
     else this.read();
@@ -85,7 +88,7 @@ export class ServerClock {
 
   /** Server-relative seconds as of the last read, shift included. */
   get current(): number {
-    return this.i32[CLOCK_CURRENT_AT >> 2]!;
+    return this.currentWord[0]!;
   }
 
   /** Unix time at which the server clock was 0 (kept across a warm restart, see resume()). */
@@ -100,6 +103,7 @@ export class ServerClock {
   resume(processStarted: number): void {
     this.f64[CLOCK_PROCESS_STARTED_AT >> 3] = processStarted;
     this.f64[CLOCK_SOURCE_SEC_AT >> 3] = CLOCK_START_OFFSET_SEC;
+    this.follow();
     this.read();
   }
 
@@ -108,18 +112,20 @@ export class ServerClock {
     return this.read();
   }
 
+  /** Reads the source; current changes only when its seconds advance (shift() follows at once). */
   read(): number {
     if (this.i32[CLOCK_PAUSED_AT >> 2] !== 0) return this.current;
     const f64 = this.f64;
     const t = Math.floor(this.source.nowUnixSec()) - this.processStarted;
-    if (t > f64[CLOCK_SOURCE_SEC_AT >> 3]!) f64[CLOCK_SOURCE_SEC_AT >> 3] = t;
+    if (t <= f64[CLOCK_SOURCE_SEC_AT >> 3]!) return this.current;
+    f64[CLOCK_SOURCE_SEC_AT >> 3] = t;
     return this.follow();
   }
 
   /** The current time from the source seconds and the shift; returns it. */
   private follow(): number {
     const t = shifted(this.f64[CLOCK_SOURCE_SEC_AT >> 3]!, this.f64[CLOCK_SHIFT_AT >> 3]!);
-    this.i32[CLOCK_CURRENT_AT >> 2] = t;
+    this.currentWord[0] = t;
     return t;
   }
 

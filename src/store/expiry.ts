@@ -20,15 +20,23 @@ export class Expiry {
   }
 
   isFlushed(ref: number): boolean {
-    const rt = this.runtime;
-    const oldest = rt.oldestLive;
+    const oldest = this.runtime.oldestLive;
     if (oldest === 0 || oldest > this.clock.current) return false;
+    return this.isStoredBefore(ref, oldest);
+  }
+
+  /**
+   * Stored at or before a flush_all that has taken effect (oldest: its oldest_live). Apart from
+   * isFlushed, which lookups and tail pulls inline: it runs only after a flush_all.
+   */
+  private isStoredBefore(ref: number, oldest: number): boolean {
     const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     if (w[b + W_TIME]! <= oldest) return true;
-    if (rt.oldestCas !== 0) {
+    const oldestCas = this.runtime.oldestCas;
+    if (oldestCas !== 0) {
       const cas = w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
-      if (cas !== 0 && cas < rt.oldestCas) return true;
+      if (cas !== 0 && cas < oldestCas) return true;
     }
     return false;
   }

@@ -136,7 +136,7 @@ export class HashTable {
     setHeaderWord(this.words, ref, W_HNEXT, table[idx]!);
     table[idx] = ref;
     if (this.oldBuckets !== null) this.expandStep(EXPAND_BUCKETS_PER_INSERT);
-    else this.maybeStartExpand(itemCount);
+    else if (itemCount > (table.length * 3) / 2) this.startExpand();
   }
 
   remove(ref: number, hv: number): void {
@@ -180,9 +180,9 @@ export class HashTable {
     }
   }
 
-  private maybeStartExpand(itemCount: number): void {
+  /** The table is over its load: a table twice the size, unless expansion is off or at its limit. */
+  private startExpand(): void {
     if (this.expandDisabled || this.hashPower >= HASHPOWER_MAX) return;
-    if (itemCount <= (this.buckets.length * 3) / 2) return;
     const power = this.hashPower + 1;
     const offset = this.memory.appendTable(power);
     if (offset === null) return;

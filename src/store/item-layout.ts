@@ -80,25 +80,28 @@ export function mcItemTotal(keyLen: number, valueLen: number, flags: number, cas
 // Header accessors: the ref arithmetic above, written once, here. Small enough for V8 to inline;
 // the composite ones spell the arithmetic out rather than call the others, so a hot verb that
 // uses many of them spends less of TurboFan's inlining budget (one inlined call, not three).
+// For the same reason they write REF_PAGE_STRIDE (2^17) and REF_OFF_MASK as literals: a module
+// constant costs every inlined copy a load and a hole check (five bytes of bytecode each, which
+// the budget counts); item-layout.test.ts checks the literals against the constants.
 
 /** Index of the ref's page in the page and word arrays. */
 export function pageIndex(ref: number): number {
-  return (ref / REF_PAGE_STRIDE) | 0;
+  return ref >>> 17;
 }
 
 /** Index of the chunk's first header word in its page's Uint32Array (add a W_* field). */
 export function wordBase(ref: number): number {
-  return (ref & REF_OFF_MASK) << 1;
+  return (ref & 0x1ffff) << 1;
 }
 
 /** Byte offset of the chunk in its page. */
 export function chunkOffset(ref: number): number {
-  return (ref & REF_OFF_MASK) << 3;
+  return (ref & 0x1ffff) << 3;
 }
 
-/** Byte offset of the item's key in its page (the value follows the key). */
+/** Byte offset of the item's key in its page (the value follows the key; 48 = HDR_BYTES). */
 export function keyOffset(ref: number): number {
-  return ((ref & REF_OFF_MASK) << 3) + HDR_BYTES;
+  return ((ref & 0x1ffff) << 3) + 48;
 }
 
 /** The ref of the chunk at byte offset chunkOff of page. */
@@ -108,14 +111,14 @@ export function chunkRef(page: number, chunkOff: number): number {
 
 /** The Uint32Array view of ref's page (index it with wordBase(ref) + a W_* field). */
 export function pageWords(words: readonly Uint32Array[], ref: number): Uint32Array {
-  return words[(ref / REF_PAGE_STRIDE) | 0]!;
+  return words[ref >>> 17]!;
 }
 
 /** One header word (a W_* field) of ref's chunk. */
 export function headerWord(words: readonly Uint32Array[], ref: number, field: number): number {
-  return words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + field]!;
+  return words[ref >>> 17]![((ref & 0x1ffff) << 1) + field]!;
 }
 
 export function setHeaderWord(words: readonly Uint32Array[], ref: number, field: number, value: number): void {
-  words[(ref / REF_PAGE_STRIDE) | 0]![((ref & REF_OFF_MASK) << 1) + field] = value;
+  words[ref >>> 17]![((ref & 0x1ffff) << 1) + field] = value;
 }
