@@ -10,8 +10,10 @@
 //   BENCH_WARMUP    warm-up seconds per scenario per server (default 1; 0 = none)
 //   BENCH_ONLY      comma-separated scenario ids to run (default all)
 //   BENCH_OUT       JSON output path (default bench/results-<date>.json)
-//   BENCH_A/BENCH_B the two sides: memcachedts | memcached (default memcachedts / memcached;
-//                   BENCH_A=memcached checks the harness itself: the ratio should be ~1)
+//   BENCH_A/BENCH_B the two sides: memcachedts | memcached | baseline (default memcachedts / memcached;
+//                   BENCH_A=memcached checks the harness itself: the ratio should be ~1;
+//                   BENCH_B=baseline with BENCH_BASELINE=DIR, a built checkout of an older commit,
+//                   measures this checkout before/after in one run)
 //   BENCH_PROFILE=1 afterwards, profile memcachedts with --cpu-prof under the ascii 90/10 load and
 //                   print the top self-time functions (profile kept next to the JSON)
 //   BENCH_PROFILE_SCENARIO  the scenario profiled instead (e.g. tls-ascii-90-10)
@@ -26,7 +28,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../support/daemon.js';
 import { MEMCASLAP, runGenerator, runMemcaslap, type LoadResult } from './load.js';
 import { formatSummary, summarizeFile, type ProfileSummary } from './profile-summary.js';
-import { CLK_TCK, CPUS, LOAD_CPU, PIN, PIN_SERVER, SERVER_CPU, THREADS, command, machineBusyTicks, startServer, type BenchServer, type ServerKind, type ServerOptions } from './servers.js';
+import { CLK_TCK, CPUS, LOAD_CPU, PIN, PIN_SERVER, SERVER_CPU, THREADS, command, machineBusyTicks, startServer, isNodeSide, type BenchServer, type ServerKind, type ServerOptions } from './servers.js';
 import { TestCerts } from '../support/tls-certs.js';
 import fsp from 'node:fs/promises';
 import { spawn, spawnSync } from 'node:child_process';
@@ -286,7 +288,7 @@ function summarizeSide(kind: ServerKind, runs: RunRecord[], srvEnd: { rss: numbe
       otherCpuPct: median(ok.map((r) => r.otherCpuPct)),
       loadCpuPct: median(ok.map((r) => (100 * r.result.loadCpuSec) / r.wallSec)),
     },
-    scavengesPerMillion: kind === 'memcachedts' && ops > 0 ? (scav / ops) * 1e6 : Number.NaN,
+    scavengesPerMillion: isNodeSide(kind) && ops > 0 ? (scav / ops) * 1e6 : Number.NaN,
     fullGcs: runs.reduce((s, r) => s + r.fullGcs, 0),
     heapMbMax: Math.max(...runs.map((r) => (Number.isFinite(r.heapMb) ? r.heapMb : 0))),
     rssKbEnd: srvEnd.rss,
@@ -332,7 +334,7 @@ async function runScenario(sc: Scenario): Promise<ScenarioResult> {
         const fig = sc.metric === 'value B/s' ? `${fmtBytes(r.bytesPerSec ?? Number.NaN)}/s` : `${fmtNum(r.opsPerSec)} ops/s`;
         process.stderr.write(
           `  round ${round} ${sides[i]!.padEnd(11)} ${fig.padStart(14)}  p50 ${fmtUs(r.p50us)} p99 ${fmtUs(r.p99us)}  srv cpu ${rec.serverCpuPct.toFixed(0)}%  load cpu ${((100 * r.loadCpuSec) / rec.wallSec).toFixed(0)}%  other cpu ${rec.otherCpuPct.toFixed(0)}%` +
-            (sides[i] === 'memcachedts' ? `  scavenges ${rec.scavenges}` : '') +
+            (isNodeSide(sides[i]!) ? `  scavenges ${rec.scavenges}` : '') +
             (r.errors ? `  errors ${r.errors}` : '') +
             (r.ok ? '' : `  FAILED: ${r.error ?? ''}`) +
             (rec.serverAlive ? '' : '  SERVER DIED') +
@@ -345,7 +347,7 @@ async function runScenario(sc: Scenario): Promise<ScenarioResult> {
     for (const [i, srv] of servers) {
       ends[i] = srv.rssKb();
       await srv.stop();
-      if (srv.kind === 'memcachedts' && /Error|at .*\.js:\d+/.test(srv.stderr())) {
+      if (isNodeSide(srv.kind) && /Error|at .*\.js:\d+/.test(srv.stderr())) {
         process.stderr.write(`  ${srv.kind} stderr: ${srv.stderr().slice(-600)}\n`);
       }
     }

@@ -4,10 +4,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { BIN, MEMCACHED_BIN, waitAccepting } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 
-export type ServerKind = 'memcachedts' | 'memcached';
+/** baseline: another checkout's memcachedts (BENCH_BASELINE=its directory, built), for before/after runs. */
+export type ServerKind = 'memcachedts' | 'memcached' | 'baseline';
+const BASELINE_DIR = process.env['BENCH_BASELINE'];
+
+/** True for the sides that are a memcachedts build (their GC lines are counted). */
+export function isNodeSide(kind: ServerKind): boolean {
+  return kind !== 'memcached';
+}
 
 export const HAVE_TASKSET = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 export const CPUS = (() => {
@@ -120,8 +128,10 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
     cmd = MEMCACHED_BIN;
     argv = common;
   } else {
+    if (kind === 'baseline' && BASELINE_DIR === undefined) throw new Error('BENCH_BASELINE (a built checkout) is needed for the baseline side');
+    const bin = kind === 'baseline' ? path.join(BASELINE_DIR!, 'bin', 'memcachedts.js') : BIN;
     cmd = process.execPath;
-    argv = ['--trace-gc', ...(opts.nodeFlags ?? []), BIN, ...common];
+    argv = ['--trace-gc', ...(opts.nodeFlags ?? []), bin, ...common];
   }
   if (PIN_SERVER) {
     argv = ['-c', SERVER_CPU, cmd, ...argv];
