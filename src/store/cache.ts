@@ -97,6 +97,14 @@ const CRLF_BUF = Buffer.from('\r\n', 'latin1');
 const CRLF0 = 0x0d;
 const CRLF1 = 0x0a;
 
+/** How this Cache takes part in a -t N server (the locks branch gives it its full meaning). */
+export interface CacheThreading {
+  /** false: no LRU maintainer or crawler timers in this Cache (another thread's Cache runs them). */
+  readonly runsBackgroundJobs?: boolean;
+  readonly threadIndex?: number;
+  readonly threads?: number;
+}
+
 /** The store for a server; runtime is the server's one RuntimeSettings, read live. */
 export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Cache {
   return new Cache(settings, clock ?? systemClock, runtime);
@@ -142,7 +150,7 @@ export class Cache implements Store {
   private listener: StoreListener | null = null;
   private events = 0;
 
-  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings, memory = StoreMemory.create(settings)) {
+  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings, memory = StoreMemory.create(settings), threading: CacheThreading = {}) {
     this.runtime = runtime;
     this.memory = memory;
     this.f64 = memory.f64;
@@ -186,8 +194,10 @@ export class Cache implements Store {
       runtime, counters: this.counters, slabs: this.slabs, hash: this.hash, lists: this.lists, mover: this.mover,
       crawler: this.crawler, clock: this.clock, sizes: this.sizes, isSegmented: this.lru.hasMaintainer,
     });
-    this.crawler.start();
-    this.lru.start();
+    if (threading.runsBackgroundJobs !== false) {
+      this.crawler.start();
+      this.lru.start();
+    }
   }
 
   get processStarted(): number {

@@ -1,0 +1,167 @@
+// What every serving thread of one server shares besides the store (docs/threads.md,
+// "Server-wide behaviour"): the -c count and the other connection gauges, the connection ids,
+// the verbosity level, and one block of Counters per thread that `stats` sums. All of it is in
+// SharedArrayBuffers, so a worker attaches to the same state with attach(buffers); a server of
+// one loop (tests, tools) makes its own with create(1).
+
+import { COUNTER_WORDS, Counters } from '../stats/counters.js';
+
+// Int32 words of the gauges block.
+const CLIENTS = 0; // client connections holding a -c slot
+const LISTENER_CONNS = 1; // listening sockets and UDP conns (memcached counts them as conns)
+const CONN_STRUCTURES = 2; // the most conns ever open at once
+const NEXT_CONN_ID = 3;
+const PARKED = 4; // sockets accepted beyond -c waiting for a slot, every thread's
+const VERBOSITY = 5;
+const GAUGE_WORDS = 6;
+
+/** memcached numbers its connections by fd; its first listener is fd 23. */
+const FIRST_CONN_ID = 23;
+
+/** What a thread needs to attach: structured-clonable as it is. */
+export interface ServerWideBuffers {
+  readonly gauges: SharedArrayBuffer;
+  /** Block 0: the values at the last `stats reset`; block t: thread t's Counters. */
+  readonly counters: SharedArrayBuffer;
+  /** The BroadcastChannel on which a freed -c slot is announced to threads with parked sockets. */
+  readonly slotChannel: string;
+}
+
+let channelSerial = 0;
+
+export class ServerWide {
+  readonly buffers: ServerWideBuffers;
+  /** Serving threads (-t). */
+  readonly threads: number;
+  private readonly gauges: Int32Array;
+  private readonly blocks: Float64Array[];
+  /** Thread t's counters at [t - 1]. */
+  readonly perThread: readonly Counters[];
+  private readonly baseline: Float64Array;
+  /** `stats` totals, filled by totals() (one per thread, reused). */
+  private readonly sum: Counters;
+
+  private constructor(buffers: ServerWideBuffers) {
+    this.buffers = buffers;
+    this.gauges = new Int32Array(buffers.gauges, 0, GAUGE_WORDS);
+    const blockCount = buffers.counters.byteLength / (COUNTER_WORDS * 8);
+    this.threads = blockCount - 1;
+    this.blocks = [];
+    for (let t = 1; t < blockCount; t++) this.blocks.push(new Float64Array(buffers.counters, t * COUNTER_WORDS * 8, COUNTER_WORDS));
+    this.perThread = this.blocks.map((block) => new Counters(block));
+    this.baseline = new Float64Array(buffers.counters, 0, COUNTER_WORDS);
+    this.sum = new Counters();
+  }
+
+  /** A fresh state for threads serving threads; verbosity: -v's count. */
+  static create(threads: number, verbosity: number): ServerWide {
+    const wide = new ServerWide({
+      gauges: new SharedArrayBuffer(GAUGE_WORDS * 4),
+      counters: new SharedArrayBuffer((threads + 1) * COUNTER_WORDS * 8),
+      slotChannel: 'memcachedts-slots-' + process.pid + '-' + channelSerial++,
+    });
+    wide.gauges[NEXT_CONN_ID] = FIRST_CONN_ID;
+    wide.gauges[VERBOSITY] = verbosity;
+    return wide;
+  }
+
+  static attach(buffers: ServerWideBuffers): ServerWide {
+    return new ServerWide(buffers);
+  }
+
+  /** Thread t's counters (1-based, as memcached numbers its worker threads). */
+  countersOf(thread: number): Counters {
+    return this.perThread[thread - 1]!;
+  }
+
+  /** The next fd-like id, unique across threads (listeners take theirs first, as in memcached). */
+  allocateId(): number {
+    return Atomics.add(this.gauges, NEXT_CONN_ID, 1);
+  }
+
+  /** Takes a -c slot for a new client; false when the server is full. */
+  takeClientSlot(maxConnections: number): boolean {
+    const g = this.gauges;
+    const before = Atomics.add(g, CLIENTS, 1);
+    if (before >= maxConnections) {
+      Atomics.sub(g, CLIENTS, 1);
+      return false;
+    }
+    this.noteStructures(before + 1 + Atomics.load(g, LISTENER_CONNS));
+    return true;
+  }
+
+  releaseClientSlot(): void {
+    Atomics.sub(this.gauges, CLIENTS, 1);
+  }
+
+  /** Client connections server-wide (a plain read: -R's "anyone else to yield to?"). */
+  get clientCount(): number {
+    return this.gauges[CLIENTS]!;
+  }
+
+  countListenerConns(n: number): void {
+    const all = Atomics.add(this.gauges, LISTENER_CONNS, n) + n + Atomics.load(this.gauges, CLIENTS);
+    this.noteStructures(all);
+  }
+
+  private noteStructures(all: number): void {
+    const g = this.gauges;
+    for (;;) {
+      const seen = Atomics.load(g, CONN_STRUCTURES);
+      if (all <= seen || Atomics.compareExchange(g, CONN_STRUCTURES, seen, all) === seen) return;
+    }
+  }
+
+  /** memcached's curr_connections: all conns, listeners included, minus one. */
+  get currConnections(): number {
+    const all = Atomics.load(this.gauges, LISTENER_CONNS) + Atomics.load(this.gauges, CLIENTS);
+    return all > 0 ? all - 1 : 0;
+  }
+
+  get connectionStructures(): number {
+    return Atomics.load(this.gauges, CONN_STRUCTURES);
+  }
+
+  /** n sockets parked (or, negative, let in); returns the count before. */
+  addParked(n: number): number {
+    return Atomics.add(this.gauges, PARKED, n);
+  }
+
+  get parkedCount(): number {
+    return Atomics.load(this.gauges, PARKED);
+  }
+
+  /** 0 while sockets wait for a slot anywhere (memcached stops accepting), else 1. */
+  get acceptingConns(): number {
+    return this.parkedCount > 0 ? 0 : 1;
+  }
+
+  get verbosity(): number {
+    return this.gauges[VERBOSITY]!;
+  }
+
+  set verbosity(level: number) {
+    Atomics.store(this.gauges, VERBOSITY, level);
+  }
+
+  /** Every thread's counters summed, since the last `stats reset` (reused: read it at once). */
+  totals(): Counters {
+    const out = this.sum.words;
+    out.fill(0);
+    for (const block of this.blocks) for (let i = 0; i < COUNTER_WORDS; i++) out[i]! += block[i]!;
+    const base = this.baseline;
+    for (let i = 0; i < COUNTER_WORDS; i++) out[i]! -= base[i]!;
+    return this.sum;
+  }
+
+  /**
+   * `stats reset`: the totals start again from 0. Each block is written by its own thread only,
+   * so the reset moves the baseline instead of zeroing other threads' words under them.
+   */
+  resetCounters(): void {
+    const base = this.baseline;
+    base.fill(0);
+    for (const block of this.blocks) for (let i = 0; i < COUNTER_WORDS; i++) base[i]! += block[i]!;
+  }
+}
