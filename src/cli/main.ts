@@ -109,6 +109,16 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
+  // memcached's thread init: one item lock covers whole hash buckets only below the table's power.
+  const lockPower = itemLockPower(settings.threads);
+  if (settings.hashPowerInit > 0 && settings.hashPowerInit <= lockPower) {
+    return fail(
+      `Hash table power size (${settings.hashPowerInit}) cannot be equal to or less than item lock table (${lockPower})\n` +
+        'Item lock table grows with `-t N` (worker threadcount)\nHash table grows with `-o hashpower=N` ',
+      ExitCode.Failure,
+    );
+  }
+
   let asciiAuth: AsciiAuthenticator | null = null;
   if (settings.authFile !== null) {
     try {
@@ -121,6 +131,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   return serve(settings, log, { sasl, asciiAuth, runAs, isDaemonChild, fail });
+}
+
+/** memcached's item_lock_hashpower for -t threads (thread.c): 2^power item locks. */
+function itemLockPower(threads: number): number {
+  if (threads < 3) return 10;
+  if (threads === 3) return 11;
+  if (threads === 4) return 12;
+  if (threads <= 10) return 13;
+  if (threads <= 20) return 14;
+  return 15;
 }
 
 interface ServeOptions {

@@ -81,7 +81,7 @@ import { ItemPins } from './item-pins.js';
 import { Crawler } from './crawler.js';
 import { SlabAutomover } from './slab-automove.js';
 import { SlabMover } from './slab-mover.js';
-import { SizeHistogram, StoreCounters } from './stats.js';
+import { SizeHistogram, StoreCounters, sum } from './stats.js';
 import { StoreAdmin } from './admin.js';
 import { U64_MASK } from './u64.js';
 import { checkImage, type StoreImage } from './store-image.js';
@@ -169,6 +169,9 @@ export class Cache implements Store {
       },
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): boolean => this.maintain(),
+      syncViews: (): void => {
+        if (this.u32[VIEWS_EPOCH_AT >> 2] !== this.viewsEpoch) this.syncViews();
+      },
     };
     this.slabs = new Slabs(settings, runtime, memory);
     this.pages = this.slabs.pages;
@@ -1014,7 +1017,6 @@ export class Cache implements Store {
   exportImage(): StoreImage {
     for (const ref of this.pins.dropAll()) this.freeItem(ref);
     const buckets = this.hash.exportBuckets();
-    const k = this.counters;
     return {
       slabs: this.slabs.exportImage(),
       pages: this.pages,
@@ -1027,8 +1029,9 @@ export class Cache implements Store {
       casId: this.f64[CAS_ID_AT >> 3]!,
       oldestLive: this.runtime.oldestLive,
       oldestCas: this.runtime.oldestCas,
-      currItems: k.currItems,
-      currBytes: k.currBytes,
+      // from the shared LRU lists: with -t N each thread's Cache counts only what it stored
+      currItems: sum(this.lists.count),
+      currBytes: sum(this.lists.bytes),
     };
   }
 

@@ -8,7 +8,7 @@ import type { Settings } from '../config/settings.js';
 import { RuntimeSettings } from '../config/runtime-settings.js';
 import { StoreMemory } from '../store/store-memory.js';
 import { StartupError } from '../errors.js';
-import type { BoundAddress, SharedListeners } from '../server.js';
+import type { BoundAddress } from '../server.js';
 import { ServerWide } from './server-wide.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
 
@@ -84,27 +84,41 @@ export async function startHost(settings: Settings, events: HostEvents): Promise
   const runtime = new RuntimeSettings(settings);
   const wide = ServerWide.create(settings.threads, settings.verbosity);
   const threads: ServingThread[] = [];
-  const spawn = async (thread: number, listeners: SharedListeners | null): Promise<WorkerReport & { type: 'listening' }> => {
-    const start: WorkerStart = { settings, thread, store: memory.buffers, runtime: runtime.buffer, wide: wide.buffers, listeners };
-    const t = new ServingThread(thread, start, events);
-    threads.push(t);
-    const r = await t.next('listening');
+  /** The thread's next report of this type; a 'failed' one ends every thread and rejects. */
+  const expect = async (t: ServingThread, type: WorkerReport['type']): Promise<WorkerReport> => {
+    const r = await t.next(type);
     if (r.type === 'failed') {
       await Promise.all(threads.map((x) => x.end()));
       throw new StartupError(r.message, r.exitCode);
     }
-    return r as WorkerReport & { type: 'listening' };
+    return r;
+  };
+  const spawn = async (thread: number): Promise<ServingThread> => {
+    const start: WorkerStart = { settings, thread, store: memory.buffers, runtime: runtime.buffer, wide: wide.buffers };
+    const t = new ServingThread(thread, start, events);
+    threads.push(t);
+    await expect(t, 'prepared');
+    return t;
   };
 
-  const first = await spawn(1, null);
-  const rest: Array<Promise<unknown>> = [];
-  for (let t = 2; t <= settings.threads; t++) rest.push(spawn(t, first.listeners));
-  await Promise.all(rest);
+  // Thread 1 first: it restores the -e image before any other thread sees the store.
+  const first = await spawn(1);
+  const rest: Array<Promise<ServingThread>> = [];
+  for (let t = 2; t <= settings.threads; t++) rest.push(spawn(t));
+  const others = await Promise.all(rest);
+  first.order({ type: 'listen', listeners: null });
+  const bound = (await expect(first, 'listening')) as WorkerReport & { type: 'listening' };
+  await Promise.all(
+    others.map((t) => {
+      t.order({ type: 'listen', listeners: bound.listeners });
+      return expect(t, 'listening');
+    }),
+  );
 
   return {
-    tcpAddresses: first.tcpAddresses,
-    udpAddresses: first.udpAddresses,
-    unixPath: first.unixPath,
+    tcpAddresses: bound.tcpAddresses,
+    udpAddresses: bound.udpAddresses,
+    unixPath: bound.unixPath,
     reloadAuth(): void {
       for (const t of threads) t.order({ type: 'reload-auth' });
     },

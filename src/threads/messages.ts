@@ -15,12 +15,12 @@ export interface WorkerStart {
   readonly store: StoreBuffers;
   readonly runtime: SharedArrayBuffer;
   readonly wide: ServerWideBuffers;
-  /** Thread 1's listeners, for threads 2..N; null for thread 1. */
-  readonly listeners: SharedListeners | null;
 }
 
 /** Serving thread → main. */
 export type WorkerReport =
+  /** Attached to the store (thread 1: the -e image restored), ready for 'listen'. */
+  | { readonly type: 'prepared' }
   | {
       readonly type: 'listening';
       readonly tcpAddresses: readonly BoundAddress[];
@@ -37,6 +37,11 @@ export type WorkerReport =
 
 /** Main → serving thread. */
 export type HostOrder =
+  /**
+   * Serve: thread 1 binds the listeners (listeners null), the others accept on thread 1's. Given
+   * once every thread is prepared, so that no thread serves long alone while the others start.
+   */
+  | { readonly type: 'listen'; readonly listeners: SharedListeners | null }
   /** Stop accepting, let the connections go (graceful: with their last replies), report 'stopped'. */
   | { readonly type: 'stop'; readonly graceful: boolean }
   /** SIGHUP, or the privilege drop: read the password files again. */

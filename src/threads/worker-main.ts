@@ -9,7 +9,7 @@ import { RuntimeSettings } from '../config/runtime-settings.js';
 import { StoreMemory } from '../store/store-memory.js';
 import { Cache } from '../store/cache.js';
 import { systemClock } from '../store/clock.js';
-import { BindError, startServer, type RunningServer } from '../server.js';
+import { BindError, startServer, type RunningServer, type SharedListeners } from '../server.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
 import { restoreAtStart, saveAtStop } from '../cli/warm-restart.js';
@@ -51,6 +51,12 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
     asciiAuth = createAsciiAuth(settings.authFile);
   }
 
+  const listeners = await new Promise<SharedListeners | null>((resolve) => {
+    port.once('message', (order: HostOrder) => {
+      if (order.type === 'listen') resolve(order.listeners);
+    });
+    report({ type: 'prepared' });
+  });
   let server: RunningServer;
   try {
     server = await startServer(settings, {
@@ -61,7 +67,7 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
       asciiAuth,
       wide,
       thread,
-      ...(start.listeners === null ? {} : { sharedListeners: start.listeners }),
+      ...(listeners === null ? {} : { sharedListeners: listeners }),
       onShutdownRequest: (graceful: boolean) => report({ type: 'shutdown', graceful }),
     });
   } catch (e: unknown) {
@@ -73,6 +79,8 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
   }
   port.on('message', (order: HostOrder) => {
     switch (order.type) {
+      case 'listen':
+        break; // (given once, above)
       case 'stop':
         server.close(order.graceful).then(
           () => report({ type: 'stopped' }),
