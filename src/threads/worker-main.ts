@@ -12,7 +12,7 @@ import { systemClock } from '../store/clock.js';
 import { BindError, startServer, type RunningServer, type SharedListeners } from '../server.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
-import { restoreAtStart, saveAtStop } from '../cli/warm-restart.js';
+import { restoreAtStart, saveAtStop } from './warm-restart.js';
 import { ServerWide } from './server-wide.js';
 import { ThreadLog } from './thread-log.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
