@@ -39,10 +39,8 @@ export interface ServerDeps {
   authThrottle?: Partial<AuthThrottleOptions>;
   /** `shutdown [graceful]` (with -A): the owner decides how to stop. */
   onShutdownRequest?: (graceful: boolean) => void;
-  /** -t N: what the serving threads share; absent, a server of one thread. */
+  /** -t N: what the serving threads share, seen from this thread; absent, a server of one thread. */
   wide?: ServerWide;
-  /** This serving thread's number, 1..N (default 1). */
-  thread?: number;
   /**
    * The listeners thread 1 opened: this thread accepts on them by descriptor instead of
    * binding (and opens no UDP socket and no metrics endpoint, which stay on thread 1).
@@ -91,7 +89,7 @@ const ABRUPT_WAIT_MS = 200;
 
 export async function startServer(settings: Settings, deps: ServerDeps): Promise<RunningServer> {
   const wide = deps.wide ?? ServerWide.create(1, deps.log.level);
-  const counters = wide.countersOf(deps.thread ?? 1);
+  const counters = wide.counters;
   // memcached's ssl_init: the certificate and key are read before anything is built or bound.
   const tls = settings.ssl.enabled ? new ServerTls(settings.ssl, () => counters.ssl_new_sessions++) : null;
   const runtime = deps.runtime ?? new RuntimeSettings(settings);

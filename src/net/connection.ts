@@ -195,6 +195,8 @@ export class ConnectionHub {
     const info: ConnInfo = { id, transport, peer: peerName(raw, transport), listenAddr };
     const conn = new Connection(this, socket, new Session(ctx, info, FRONT_ENDS), reads);
     this.conns.add(conn);
+    const table = ctx.wide.connTable;
+    if (table !== null) conn.tableSlot = table.claim(id, ctx.wide.thread, info.peer, listenAddr);
     if (ctx.watch.wantsConnEvents) conn.logConnEvent(true);
     if (ctx.log.level >= 2) {
       switch (ctx.settings.bindingProtocol) {
@@ -316,6 +318,8 @@ export class Connection implements ReadTarget, WatchSink {
   /** A TLSSocket: closing sends close_notify first. */
   private readonly isTls: boolean;
   private resolveClosed: () => void;
+  /** With -t N: this connection's record in the server-wide table (`stats conns`), else -1. */
+  tableSlot: number;
 
   /**
    * reads: 'static', a socket built by static-read.ts; 'data', an ordinary socket's 'data'
@@ -338,6 +342,7 @@ export class Connection implements ReadTarget, WatchSink {
     this.isEof = false;
     this.isGone = false;
     this.isTls = isTls;
+    this.tableSlot = -1;
     this.resolveClosed = ignore;
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
@@ -422,6 +427,7 @@ export class Connection implements ReadTarget, WatchSink {
 
   /** After onData or resume: write the batch's replies, then close / yield / pause as asked. */
   private afterBatch(action: SessionAction): void {
+    if (this.tableSlot >= 0) this.hub.ctx.wide.connTable!.update(this.tableSlot, this.session.stateName, this.session.lastCommandTime);
     if (this.session.isParked && action === SessionAction.Continue) {
       // An authentication attempt is pending (protocol/auth-throttle.ts): its reply and any
       // before it go out together when it is over; read nothing meanwhile.
@@ -636,6 +642,7 @@ export class Connection implements ReadTarget, WatchSink {
     const session = this.session;
     const ctx = session.ctx;
     ctx.sessions.delete(session);
+    if (this.tableSlot >= 0) ctx.wide.connTable!.release(this.tableSlot);
     session.out.releaseAll(); // the socket is closed: it holds none of the pinned bytes now
     try {
       session.onClose();

@@ -5,6 +5,7 @@
 // Rare paths: strings are fine here.
 
 import type { ServerContext } from '../server-context.js';
+import type { ConnRecord } from '../threads/conn-table.js';
 import type { StatEmitter } from '../store/store.js';
 import { minVersionName, type Settings } from '../config/settings.js';
 
@@ -243,6 +244,10 @@ export function emitSettingsStats(ctx: ServerContext, emit: StatEmitter): void {
 
 // --- stats conns ------------------------------------------------------------------------------
 
+interface ConnRow extends ConnRecord {
+  readonly isUdp: boolean;
+}
+
 /** `stats conns`: addr, listen_addr, state, secs_since_last_cmd per client connection. */
 export function emitConnsStats(ctx: ServerContext, emit: StatEmitter): void {
   const now = ctx.store.now();
@@ -254,15 +259,24 @@ export function emitConnsStats(ctx: ServerContext, emit: StatEmitter): void {
     emit(l.id + ':state', l.transport === 'udp' ? 'conn_read' : 'conn_listening');
     emit(l.id + ':secs_since_last_cmd', listenerAgeSec); // since the listener was opened
   }
-  const list = [...ctx.sessions].sort((a, b) => a.conn.id - b.conn.id);
-  for (const session of list) {
-    const id = session.conn.id;
-    const isUdp = session.conn.transport === 'udp';
-    if (isUdp) emit(id + ':UDP', 'UDP');
-    emit(id + ':addr', session.conn.peer);
-    if (!isUdp || session.stateName !== 'conn_read') emit(id + ':listen_addr', session.conn.listenAddr);
-    emit(id + ':state', session.stateName);
-    emit(id + ':secs_since_last_cmd', now - session.lastCommandTime);
+  // this thread's connections as they are, the other threads' as their records last said (-t N)
+  const list: ConnRow[] = [...ctx.sessions].map((s) => ({
+    id: s.conn.id,
+    isUdp: s.conn.transport === 'udp',
+    peer: s.conn.peer,
+    listenAddr: s.conn.listenAddr,
+    stateName: s.stateName,
+    lastCommandTime: s.lastCommandTime,
+  }));
+  for (const r of ctx.wide.connTable?.othersOf(ctx.wide.thread) ?? []) list.push({ ...r, isUdp: false });
+  list.sort((a, b) => a.id - b.id);
+  for (const c of list) {
+    const id = c.id;
+    if (c.isUdp) emit(id + ':UDP', 'UDP');
+    emit(id + ':addr', c.peer);
+    if (!c.isUdp || c.stateName !== 'conn_read') emit(id + ':listen_addr', c.listenAddr);
+    emit(id + ':state', c.stateName);
+    emit(id + ':secs_since_last_cmd', now - c.lastCommandTime);
   }
 }
 

@@ -82,7 +82,7 @@ class ServingThread {
 export async function startHost(settings: Settings, events: HostEvents): Promise<RunningHost> {
   const memory = StoreMemory.create(settings);
   const runtime = new RuntimeSettings(settings);
-  const wide = ServerWide.create(settings.threads, settings.verbosity);
+  const wide = ServerWide.create(settings.threads, settings.verbosity, settings.maxConnections);
   const threads: ServingThread[] = [];
   /** The thread's next report of this type; a 'failed' one ends every thread and rejects. */
   const expect = async (t: ServingThread, type: WorkerReport['type']): Promise<WorkerReport> => {

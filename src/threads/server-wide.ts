@@ -1,10 +1,12 @@
 // What every serving thread of one server shares besides the store (docs/threads.md,
 // "Server-wide behaviour"): the -c count and the other connection gauges, the connection ids,
-// the verbosity level, and one block of Counters per thread that `stats` sums. All of it is in
-// SharedArrayBuffers, so a worker attaches to the same state with attach(buffers); a server of
-// one loop (tests, tools) makes its own with create(1).
+// the verbosity level, one block of Counters per thread that `stats` sums, and (with several
+// threads) the connection table of `stats conns`. All of it is in SharedArrayBuffers: a worker
+// attaches to the same state with attach(buffers, thread); a server of one loop (tests, tools)
+// makes its own with create(1, ...).
 
 import { COUNTER_WORDS, Counters } from '../stats/counters.js';
+import { ConnTable } from './conn-table.js';
 
 // Int32 words of the gauges block.
 const CLIENTS = 0; // client connections holding a -c slot
@@ -25,6 +27,8 @@ export interface ServerWideBuffers {
   readonly counters: SharedArrayBuffer;
   /** The BroadcastChannel on which a freed -c slot is announced to threads with parked sockets. */
   readonly slotChannel: string;
+  /** ConnTable's records; null with one thread (its own sessions are every connection). */
+  readonly connTable: SharedArrayBuffer | null;
 }
 
 let channelSerial = 0;
@@ -33,6 +37,12 @@ export class ServerWide {
   readonly buffers: ServerWideBuffers;
   /** Serving threads (-t). */
   readonly threads: number;
+  /** The thread this instance serves (1..threads). */
+  readonly thread: number;
+  /** This thread's counters. */
+  readonly counters: Counters;
+  /** Every thread's connections, for `stats conns`; null with one thread. */
+  readonly connTable: ConnTable | null;
   private readonly gauges: Int32Array;
   private readonly blocks: Float64Array[];
   /** Thread t's counters at [t - 1]. */
@@ -41,37 +51,43 @@ export class ServerWide {
   /** `stats` totals, filled by totals() (one per thread, reused). */
   private readonly sum: Counters;
 
-  private constructor(buffers: ServerWideBuffers) {
+  private constructor(buffers: ServerWideBuffers, thread: number) {
     this.buffers = buffers;
+    this.thread = thread;
+    this.connTable = buffers.connTable === null ? null : new ConnTable(buffers.connTable);
     this.gauges = new Int32Array(buffers.gauges, 0, GAUGE_WORDS);
     const blockCount = buffers.counters.byteLength / (COUNTER_WORDS * 8);
     this.threads = blockCount - 1;
     this.blocks = [];
     for (let t = 1; t < blockCount; t++) this.blocks.push(new Float64Array(buffers.counters, t * COUNTER_WORDS * 8, COUNTER_WORDS));
     this.perThread = this.blocks.map((block) => new Counters(block));
+    this.counters = this.perThread[thread - 1]!;
     this.baseline = new Float64Array(buffers.counters, 0, COUNTER_WORDS);
     this.sum = new Counters();
   }
 
-  /** A fresh state for threads serving threads; verbosity: -v's count. */
-  static create(threads: number, verbosity: number): ServerWide {
-    const wide = new ServerWide({
-      gauges: new SharedArrayBuffer(GAUGE_WORDS * 4),
-      counters: new SharedArrayBuffer((threads + 1) * COUNTER_WORDS * 8),
-      slotChannel: 'memcachedts-slots-' + process.pid + '-' + channelSerial++,
-    });
+  /**
+   * A fresh state for threads serving threads, seen from thread 1; verbosity: -v's count;
+   * maxConnections: -c (the connection table's size).
+   */
+  static create(threads: number, verbosity: number, maxConnections = 0): ServerWide {
+    const wide = new ServerWide(
+      {
+        gauges: new SharedArrayBuffer(GAUGE_WORDS * 4),
+        counters: new SharedArrayBuffer((threads + 1) * COUNTER_WORDS * 8),
+        slotChannel: 'memcachedts-slots-' + process.pid + '-' + channelSerial++,
+        connTable: threads > 1 ? ConnTable.create(maxConnections).buffer : null,
+      },
+      1,
+    );
     wide.gauges[NEXT_CONN_ID] = FIRST_CONN_ID;
     wide.gauges[VERBOSITY] = verbosity;
     return wide;
   }
 
-  static attach(buffers: ServerWideBuffers): ServerWide {
-    return new ServerWide(buffers);
-  }
-
-  /** Thread t's counters (1-based, as memcached numbers its worker threads). */
-  countersOf(thread: number): Counters {
-    return this.perThread[thread - 1]!;
+  /** The state another thread made, seen from thread (1-based, as memcached numbers its workers). */
+  static attach(buffers: ServerWideBuffers, thread: number): ServerWide {
+    return new ServerWide(buffers, thread);
   }
 
   /** The next fd-like id, unique across threads (listeners take theirs first, as in memcached). */

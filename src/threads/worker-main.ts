@@ -20,7 +20,7 @@ import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
 async function serveThread(start: WorkerStart, port: MessagePort): Promise<void> {
   const report = (r: WorkerReport): void => port.postMessage(r);
   const { settings, thread } = start;
-  const wide = ServerWide.attach(start.wide);
+  const wide = ServerWide.attach(start.wide, thread);
   const log = new ThreadLog(createLogger({ format: settings.logFormat, verbosity: wide.verbosity }), wide);
   const runtime = new RuntimeSettings(start.runtime);
   // Until the store takes its locks (the locks branch), thread 1's Cache runs the background jobs.
@@ -66,7 +66,6 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
       sasl,
       asciiAuth,
       wide,
-      thread,
       ...(listeners === null ? {} : { sharedListeners: listeners }),
       onShutdownRequest: (graceful: boolean) => report({ type: 'shutdown', graceful }),
     });

@@ -69,10 +69,18 @@ test('-t 2: both threads accept connections, and stats sums their counters', asy
     assert.equal(after.get('cmd_get'), '0');
     assert.equal(after.get('total_connections'), '0');
     assert.equal(after.get('curr_connections'), '40');
-    // conn ids are unique server-wide: every client is listed once in stats conns
-    const conns = await probe.stats('conns');
-    const ids = [...conns.keys()].filter((k) => k.endsWith(':addr')).map((k) => k.split(':')[0]);
-    assert.equal(new Set(ids).size, ids.length);
+    // stats conns on either thread lists every client (ids unique server-wide) and the listener
+    for (const asker of [probe, clients[20]!]) {
+      const conns = await asker.stats('conns');
+      const addrs = [...conns.keys()].filter((k) => k.endsWith(':addr'));
+      assert.equal(addrs.length, 41, [...conns.entries()].join('\n'));
+      assert.equal(new Set(addrs).size, 41);
+      const ports = new Set(clients.map((c) => 'tcp:127.0.0.1:' + c.socket.localPort));
+      assert.equal([...conns.values()].filter((v) => ports.has(v)).length, 40);
+      const states = [...conns.entries()].filter(([k]) => k.endsWith(':state')).map(([, v]) => v);
+      // the asker is parsing its command; the others, on both threads, wait for one
+      assert.deepEqual(states.filter((v) => v !== 'conn_listening').sort().join(), ['conn_parse_cmd', ...Array(39).fill('conn_new_cmd')].sort().join());
+    }
     for (const c of clients) c.close();
   } finally {
     await d.stop();

@@ -49,7 +49,7 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
     settings,
     runtime,
     store,
-    counters: wide.countersOf(1),
+    counters: wide.counters,
     wide,
     prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl,
