@@ -4,6 +4,8 @@
 // (curr_connections, connection_structures, accepting_conns) are server-wide, not here.
 // The store keeps its own (StoreStats); render.ts interleaves both in memcached's order.
 
+import { float64Word } from '../common/float64-words.js';
+
 /** Every counter, by word index: its accessors go on the prototype (below the class). */
 const NAMES = [
   'total_connections',
@@ -68,15 +70,4 @@ export class Counters {
   }
 }
 
-function counterWord(index: number): PropertyDescriptor {
-  return {
-    get(this: Counters): number {
-      return this.words[index]!;
-    },
-    set(this: Counters, value: number): void {
-      this.words[index] = value;
-    },
-  };
-}
-
-Object.defineProperties(Counters.prototype, Object.fromEntries(NAMES.map((name, i) => [name, counterWord(i)])));
+Object.defineProperties(Counters.prototype, Object.fromEntries(NAMES.map((name, i) => [name, float64Word(i)])));
