@@ -108,7 +108,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     log: deps.log,
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
-    bufferBudget: BufferBudget.forSettings(settings),
+    bufferBudget: BufferBudget.forSettings(settings, wide.threads),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {
       deps.onShutdownRequest?.(graceful);
