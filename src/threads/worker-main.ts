@@ -39,16 +39,23 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
     // memcached prints its slab classes (slabs_init, -vv) before the "server listening" lines.
     if (log.level >= 2) store.describeSlabClasses((line) => log.line(line));
   }
-  // The main thread checked the password sources and printed their warnings: each thread keeps its own copy.
+  // Each thread keeps its own copy of the password sources. The main thread checked them and
+  // printed their start-up warnings, and does again for the reloads it orders (SIGHUP, the
+  // privilege drop); changes seen while serving (a file that appears, breaks or is fixed) are
+  // told by thread 1, so that each is said once.
+  let isTelling = false;
+  const warnChanges = (message: string): void => {
+    if (thread === 1 && isTelling) log.warn(message);
+  };
   let sasl: Authenticator | null = null;
   if (settings.saslEnabled) {
     const { createSaslAuthenticator } = await import('../auth/sasl-conf.js');
-    sasl = createSaslAuthenticator(process.env, () => {}).authenticator;
+    sasl = createSaslAuthenticator(process.env, warnChanges).authenticator;
   }
   let asciiAuth: AsciiAuthenticator | null = null;
   if (settings.authFile !== null) {
     const { createAsciiAuth } = await import('../auth/ascii-auth.js');
-    asciiAuth = createAsciiAuth(settings.authFile);
+    asciiAuth = createAsciiAuth(settings.authFile, warnChanges);
   }
 
   const listeners = await new Promise<SharedListeners | null>((resolve) => {
@@ -90,8 +97,10 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
         );
         break;
       case 'reload-auth':
+        isTelling = false;
         sasl?.reload();
         asciiAuth?.reload();
+        isTelling = true;
         break;
       case 'save':
         saveAtStop(store, settings, log);
@@ -99,6 +108,7 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
         break;
     }
   });
+  isTelling = true;
   report({
     type: 'listening',
     tcpAddresses: server.tcpAddresses,

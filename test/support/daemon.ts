@@ -43,8 +43,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!hasFlag(args, '-p', '--port') && !hasFlag(args, '-s', '--unix-socket')) args.push('-p', String(port));
   if (!hasFlag(args, '-l', '--listen') && !hasFlag(args, '-s', '--unix-socket')) args.push('-l', '127.0.0.1');
   if (!hasFlag(args, '-u', '--user') && process.getuid?.() === 0) args.push('-u', 'root');
-  // One serving thread unless the test asks (MEMCACHEDTS_TEST_THREADS runs the suite at another -t).
-  if (!opts.memcached && !hasFlag(args, '-t', '--threads')) args.push('-t', process.env['MEMCACHEDTS_TEST_THREADS'] ?? '1');
+  // One serving thread unless the test asks (MEMCACHEDTS_TEST_THREADS runs the suite at another
+  // -t); memcached gets the same -t, so that differential tests compare like with like.
+  if (!hasFlag(args, '-t', '--threads')) args.push('-t', process.env['MEMCACHEDTS_TEST_THREADS'] ?? '1');
   const cmd = opts.memcached ? MEMCACHED_BIN : process.execPath;
   const argv = opts.memcached ? args : [BIN, ...args];
   const proc = spawn(cmd, argv, { env: { ...process.env, ...(opts.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
