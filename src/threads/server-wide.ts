@@ -5,20 +5,9 @@
 // attaches to the same state with attach(buffers, thread); a server of one loop (tests, tools)
 // makes its own with create(1, ...).
 
+import { randomUUID } from 'node:crypto';
 import { COUNTER_WORDS, Counters } from '../stats/counters.js';
 import { ConnTable } from './conn-table.js';
-
-// Int32 words of the gauges block.
-const CLIENTS = 0; // client connections holding a -c slot
-const LISTENER_CONNS = 1; // listening sockets and UDP conns (memcached counts them as conns)
-const CONN_STRUCTURES = 2; // the most conns ever open at once
-const NEXT_CONN_ID = 3;
-const PARKED = 4; // sockets accepted beyond -c waiting for a slot, every thread's
-const VERBOSITY = 5;
-const GAUGE_WORDS = 6;
-
-/** memcached numbers its connections by fd; its first listener is fd 23. */
-const FIRST_CONN_ID = 23;
 
 /** What a thread needs to attach: structured-clonable as it is. */
 export interface ServerWideBuffers {
@@ -31,9 +20,21 @@ export interface ServerWideBuffers {
   readonly connTable: SharedArrayBuffer | null;
 }
 
-let channelSerial = 0;
+// Int32 words of the gauges block.
+const CLIENTS = 0; // client connections holding a -c slot
+const LISTENER_CONNS = 1; // listening sockets and UDP conns (memcached counts them as conns)
+const CONN_STRUCTURES = 2; // the most conns ever open at once
+const NEXT_CONN_ID = 3;
+const PARKED = 4; // sockets accepted beyond -c waiting for a slot, every thread's
+const VERBOSITY = 5;
+const GAUGE_WORDS = 6;
+const FIRST_CONN_ID = 23; // memcached numbers its connections by fd; its first listener is fd 23
 
+/**
+ * One server's shared state as one thread sees it (each thread attaches its own instance).
+ */
 export class ServerWide {
+  /** The shared memory, to hand to another thread. */
   readonly buffers: ServerWideBuffers;
   /** Serving threads (-t). */
   readonly threads: number;
@@ -75,7 +76,7 @@ export class ServerWide {
       {
         gauges: new SharedArrayBuffer(GAUGE_WORDS * 4),
         counters: new SharedArrayBuffer((threads + 1) * COUNTER_WORDS * 8),
-        slotChannel: 'memcachedts-slots-' + process.pid + '-' + channelSerial++,
+        slotChannel: 'memcachedts-slots-' + randomUUID(),
         connTable: threads > 1 ? ConnTable.create(maxConnections).buffer : null,
       },
       1,

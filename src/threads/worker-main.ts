@@ -14,14 +14,14 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
 import { restoreAtStart, saveAtStop } from './warm-restart.js';
 import { ServerWide } from './server-wide.js';
-import { ThreadLog } from './thread-log.js';
+import { withSharedLevel } from './thread-log.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
 
 async function serveThread(start: WorkerStart, port: MessagePort): Promise<void> {
   const report = (r: WorkerReport): void => port.postMessage(r);
   const { settings, thread } = start;
   const wide = ServerWide.attach(start.wide, thread);
-  const log = new ThreadLog(createLogger({ format: settings.logFormat, verbosity: wide.verbosity }), wide);
+  const log = withSharedLevel(createLogger({ format: settings.logFormat, verbosity: wide.verbosity }), wide);
   const runtime = new RuntimeSettings(start.runtime);
   // Until the store takes its locks (the locks branch), thread 1's Cache runs the background jobs.
   const store = new Cache(settings, systemClock, runtime, StoreMemory.attach(start.store), {
