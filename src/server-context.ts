@@ -13,13 +13,17 @@ import type { WatchLog } from './log/watch.js';
 import type { AuthThrottle } from './protocol/auth-throttle.js';
 import type { BufferBudget } from './protocol/conn-buffers.js';
 import type { LiveConnection } from './conn-info.js';
+import type { ServerWide } from './threads/server-wide.js';
 
 export interface ServerContext {
   readonly settings: Settings;
   /** What admin commands change at run time; the store reads the same object live. */
   readonly runtime: RuntimeSettings;
   readonly store: Store;
+  /** This thread's counters; `stats` sums every thread's (wide.totals()). */
   readonly counters: Counters;
+  /** What the serving threads share: -c and the connection gauges, ids, verbosity, the counters. */
+  readonly wide: ServerWide;
   /** `stats detail` per-prefix counters. */
   readonly prefixStats: PrefixStats;
   /** -S: SASL over binary; null when off. */

@@ -1,7 +1,8 @@
-// The server: one store, one ServerContext, the listeners memcached would open for these
-// settings (TCP on every -l address, UDP with -U, or only a unix socket with -s), and an
-// orderly close. Bind failures throw an Error with code 'BIND' and memcached's wording, which
-// the CLI prints before exiting 71.
+// The server of one serving thread: one store, one ServerContext, the listeners memcached would
+// open for these settings (TCP on every -l address, UDP with -U, or only a unix socket with -s),
+// and an orderly close. Bind failures throw an Error with code 'BIND' and memcached's wording,
+// which the CLI prints before exiting 71. With -t N (threads/), thread 1 binds here and the
+// other threads accept on the same sockets by descriptor (SharedListeners).
 
 import { errnoCode, strerror } from './errors.js';
 import dns from 'node:dns';
@@ -15,15 +16,15 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { AsciiAuthenticator } from './auth/ascii-auth.js';
 import type { ListenerInfo, ServerContext } from './server-context.js';
 import type { VerboseLog } from './log/verbose.js';
-import { Counters } from './stats/counters.js';
 import { PrefixStats } from './stats/prefix-stats.js';
 import { AuthThrottle, type AuthThrottleOptions } from './protocol/auth-throttle.js';
 import { ConnectionHub } from './net/connection.js';
 import { BufferBudget } from './protocol/conn-buffers.js';
-import { listenTcp, type TcpListener } from './net/tcp.js';
+import { listenTcp, listenTcpFd, listeningFd, type TcpListener } from './net/tcp.js';
 import { ServerTls } from './net/tls-context.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
-import { listenUnix, type UnixListener } from './net/unix.js';
+import { listenUnix, listenUnixFd, type UnixListener } from './net/unix.js';
+import { ServerWide } from './threads/server-wide.js';
 import { startMetrics, type RunningMetrics } from './metrics/metrics-server.js';
 
 export interface ServerDeps {
@@ -38,6 +39,21 @@ export interface ServerDeps {
   authThrottle?: Partial<AuthThrottleOptions>;
   /** `shutdown [graceful]` (with -A): the owner decides how to stop. */
   onShutdownRequest?: (graceful: boolean) => void;
+  /** -t N: what the serving threads share, seen from this thread; absent, a server of one thread. */
+  wide?: ServerWide;
+  /**
+   * The listeners thread 1 opened: this thread accepts on them by descriptor instead of
+   * binding (and opens no UDP socket and no metrics endpoint, which stay on thread 1).
+   */
+  sharedListeners?: SharedListeners;
+}
+
+/** Thread 1's TCP and unix listeners, as the other serving threads attach to them. */
+export interface SharedListeners {
+  readonly tcp: ReadonlyArray<{ readonly fd: number; readonly isTls: boolean }>;
+  readonly unix: { readonly fd: number; readonly path: string } | null;
+  /** Every listener (UDP included) for `stats conns` in every thread. */
+  readonly infos: readonly ListenerInfo[];
 }
 
 export interface BoundAddress {
@@ -52,6 +68,8 @@ export interface RunningServer {
   readonly unixPath: string | null;
   /** -o metrics_listen: where GET /metrics is served; null when off. */
   readonly metricsAddress: BoundAddress | null;
+  /** What the other serving threads need to accept on this server's listeners. */
+  readonly sharedListeners: SharedListeners;
   /** Stops accepting, lets queued replies go out (bounded), closes sockets, the unix file, the store. */
   close(graceful: boolean): Promise<void>;
 }
@@ -70,7 +88,8 @@ const GRACEFUL_WAIT_MS = 2000;
 const ABRUPT_WAIT_MS = 200;
 
 export async function startServer(settings: Settings, deps: ServerDeps): Promise<RunningServer> {
-  const counters = new Counters();
+  const wide = deps.wide ?? ServerWide.create(1, deps.log.level);
+  const counters = wide.counters;
   // memcached's ssl_init: the certificate and key are read before anything is built or bound.
   const tls = settings.ssl.enabled ? new ServerTls(settings.ssl, () => counters.ssl_new_sessions++) : null;
   const runtime = deps.runtime ?? new RuntimeSettings(settings);
@@ -81,6 +100,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     runtime,
     store,
     counters,
+    wide,
     prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl: deps.sasl ?? null,
     asciiAuth: deps.asciiAuth ?? null,
@@ -88,7 +108,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     log: deps.log,
     watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
     sessions: new Set(),
-    bufferBudget: BufferBudget.forSettings(settings),
+    bufferBudget: BufferBudget.forSettings(settings, wide.threads),
     startedAtMs: Date.now(),
     requestShutdown(graceful: boolean): void {
       deps.onShutdownRequest?.(graceful);
@@ -102,8 +122,10 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   let unix: UnixListener | null = null;
   let metrics: RunningMetrics | null = null;
 
+  // Listeners shared by descriptor are only closed by the thread that opened them.
+  const isAttached = deps.sharedListeners !== undefined;
   const closeListeners = async (): Promise<void> => {
-    for (const l of tcp) l.server.close();
+    if (!isAttached) for (const l of tcp) l.server.close();
     const pending: Array<Promise<void>> = udp.map((u) => u.close());
     if (unix !== null) pending.push(unix.close());
     if (metrics !== null) pending.push(metrics.close());
@@ -111,46 +133,53 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   };
 
   try {
-    // The endpoint's thread takes a moment to start: bound first, it is up when clients can connect.
-    if (settings.metricsListen !== null) {
-      const m = settings.metricsListen;
-      metrics = await startMetrics(ctx, m.host, m.port).catch((e: unknown) => {
-        throw new BindError('failed to listen on metrics address ' + hostPort(m.host, m.port) + ': ' + strerror(e));
-      });
-    }
-    if (settings.unixSocketPath !== null) {
-      unix = await bindUnix(hub, settings);
-      const id = hub.allocateId();
-      listenerInfos.push({ id, transport: 'unix', addr: 'unix:' + unix.path });
-      hub.countListenerConns(1);
-      logListening(ctx, id, protocolLabel(settings));
+    if (deps.sharedListeners !== undefined) {
+      const shared = deps.sharedListeners;
+      listenerInfos.push(...shared.infos);
+      for (const l of shared.tcp) tcp.push(await listenTcpFd(hub, l.fd, l.isTls ? tls : null));
+      if (shared.unix !== null) unix = await listenUnixFd(hub, shared.unix.fd, shared.unix.path);
     } else {
-      const groups = listenGroups(settings);
-      if (settings.port !== 0) {
-        for (const group of groups) {
-          // notls: keeps one listener clear; UDP and unix sockets are never TLS (as memcached).
-          const groupTls = group[0]?.notls === true ? null : tls;
-          const bindTcp = (host: string, port: number, isIpv6: boolean): Promise<TcpListener> =>
-            listenTcp(hub, host, port, isIpv6, settings.listenBacklog, groupTls);
-          for (const l of await bindGroup(group, settings, 'tcp', bindTcp)) {
-            tcp.push(l);
-            const id = hub.allocateId();
-            listenerInfos.push({ id, transport: 'tcp', addr: l.addr });
-            hub.countListenerConns(1);
-            logListening(ctx, id, protocolLabel(settings));
+      if (settings.metricsListen !== null) {
+        // The endpoint's thread takes a moment to start: bound first, it is up when clients can connect.
+        const m = settings.metricsListen;
+        metrics = await startMetrics(ctx, m.host, m.port).catch((e: unknown) => {
+          throw new BindError('failed to listen on metrics address ' + hostPort(m.host, m.port) + ': ' + strerror(e));
+        });
+      }
+      if (settings.unixSocketPath !== null) {
+        unix = await bindUnix(hub, settings);
+        const id = hub.allocateId();
+        listenerInfos.push({ id, transport: 'unix', addr: 'unix:' + unix.path });
+        hub.countListenerConns(1);
+        logListening(ctx, id, protocolLabel(settings));
+      } else {
+        const groups = listenGroups(settings);
+        if (settings.port !== 0) {
+          for (const group of groups) {
+            // notls: keeps one listener clear; UDP and unix sockets are never TLS (as memcached).
+            const groupTls = group[0]?.notls === true ? null : tls;
+            const bindTcp = (host: string, port: number, isIpv6: boolean): Promise<TcpListener> =>
+              listenTcp(hub, host, port, isIpv6, settings.listenBacklog, groupTls);
+            for (const l of await bindGroup(group, settings, 'tcp', bindTcp)) {
+              tcp.push(l);
+              const id = hub.allocateId();
+              listenerInfos.push({ id, transport: 'tcp', addr: l.addr });
+              hub.countListenerConns(1);
+              logListening(ctx, id, protocolLabel(settings));
+            }
           }
         }
-      }
-      if (settings.udpPort !== 0) {
-        // memcached: one UDP conn per worker thread, or one per socket when -l lists several.
-        const connsPerSocket = settings.listenSpec.includes(',') ? 1 : Math.max(1, settings.threads);
-        const allocateIds = (n: number): number[] => Array.from({ length: n }, () => hub.allocateId());
-        for (const group of groups) {
-          for (const u of await bindGroup(group, settings, 'udp', (host, port, isIpv6) => bindUdp(ctx, host, port, isIpv6, allocateIds, connsPerSocket))) {
-            udp.push(u);
-            listenerInfos.push(...u.listeners);
-            hub.countListenerConns(u.listeners.length);
-            for (const l of u.listeners) logListening(ctx, l.id, 'udp');
+        if (settings.udpPort !== 0) {
+          // memcached: one UDP conn per worker thread, or one per socket when -l lists several.
+          const connsPerSocket = settings.listenSpec.includes(',') ? 1 : Math.max(1, settings.threads);
+          const allocateIds = (n: number): number[] => Array.from({ length: n }, () => hub.allocateId());
+          for (const group of groups) {
+            for (const u of await bindGroup(group, settings, 'udp', (host, port, isIpv6) => bindUdp(ctx, host, port, isIpv6, allocateIds, connsPerSocket))) {
+              udp.push(u);
+              listenerInfos.push(...u.listeners);
+              hub.countListenerConns(u.listeners.length);
+              for (const l of u.listeners) logListening(ctx, l.id, 'udp');
+            }
           }
         }
       }
@@ -161,7 +190,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     throw e;
   }
 
-  warnAboutExposure(ctx, tcp, udp);
+  if (!isAttached) warnAboutExposure(ctx, tcp, udp);
 
   let closing: Promise<void> | null = null;
   return {
@@ -170,6 +199,11 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     udpAddresses: udp.map((u) => ({ host: u.host, port: u.port })),
     unixPath: unix === null ? null : unix.path,
     metricsAddress: metrics === null ? null : { host: metrics.host, port: metrics.port },
+    sharedListeners: {
+      tcp: tcp.map((l) => ({ fd: l.fd, isTls: l.isTls })),
+      unix: unix === null ? null : { fd: listeningFd(unix.server), path: unix.path },
+      infos: listenerInfos,
+    },
     close(graceful: boolean): Promise<void> {
       if (closing === null) {
         closing = (async () => {

@@ -17,12 +17,9 @@ import { createLogger, type AppLogger } from '../log/logger.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { describeStatus } from '../auth/source-status.js';
 import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
-import { startServer } from '../server.js';
-import { createStore } from '../store/cache.js';
-import { RuntimeSettings } from '../config/runtime-settings.js';
+import { startHost, type RunningHost } from '../threads/host.js';
 import { HELP_TEXT, LICENSE_TEXT, VERSION_LINE } from './program.js';
 import { PORT_FILE_ENV, writePortFile } from './port-file.js';
-import { restoreAtStart, saveAtStop } from './warm-restart.js';
 import { dropPrivileges, isRoot, lookupUser, openFileLimit, removePidFile, writePidFile, type PasswdEntry } from './process-ops.js';
 
 /** Set in the environment of the detached child that `-d` spawns. */
@@ -36,10 +33,6 @@ type DaemonMessage = { type: 'ready'; pid: number } | { type: 'error'; message: 
 
 function writeErr(text: string): void {
   process.stderr.write(text.endsWith('\n') ? text : text + '\n');
-}
-
-function isBindError(e: unknown): e is Error & { code: 'BIND' } {
-  return e instanceof Error && (e as { code?: unknown }).code === 'BIND';
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -116,6 +109,16 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
+  // memcached's thread init: one item lock covers whole hash buckets only below the table's power.
+  const lockPower = itemLockPower(settings.threads);
+  if (settings.hashPowerInit > 0 && settings.hashPowerInit <= lockPower) {
+    return fail(
+      `Hash table power size (${settings.hashPowerInit}) cannot be equal to or less than item lock table (${lockPower})\n` +
+        'Item lock table grows with `-t N` (worker threadcount)\nHash table grows with `-o hashpower=N` ',
+      ExitCode.Failure,
+    );
+  }
+
   let asciiAuth: AsciiAuthenticator | null = null;
   if (settings.authFile !== null) {
     try {
@@ -128,6 +131,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   return serve(settings, log, { sasl, asciiAuth, runAs, isDaemonChild, fail });
+}
+
+/** memcached's item_lock_hashpower for -t threads (thread.c): 2^power item locks. */
+function itemLockPower(threads: number): number {
+  if (threads < 3) return 10;
+  if (threads === 3) return 11;
+  if (threads === 4) return 12;
+  if (threads <= 10) return 13;
+  if (threads <= 20) return 14;
+  return 15;
 }
 
 interface ServeOptions {
@@ -154,6 +167,7 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
     resolveStop = resolve;
   });
   let stopping = false;
+  let server: RunningHost | null = null;
   const onSignal = (): void => {
     if (stopping) {
       // A second signal while draining: stop waiting.
@@ -172,6 +186,7 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   const onHup = (): void => {
     opts.sasl?.reload();
     opts.asciiAuth?.reload();
+    server?.reloadAuth();
     // Always said: after `systemctl reload` the journal tells whether the new users are in.
     const sources = [...(opts.sasl?.sources() ?? [])];
     const asciiStatus = opts.asciiAuth?.status?.();
@@ -199,35 +214,23 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
     process.off('unhandledRejection', onFatal);
   };
 
-  // memcached prints its slab classes (slabs_init, -vv) before the "server listening" lines.
-  const runtime = new RuntimeSettings(settings);
-  const store = createStore(settings, runtime);
-  // -e: memcached reads its metadata before slabs_init prints the classes, and aborts on a bad one.
-  const restoreFailure = restoreAtStart(store, settings, log);
-  if (restoreFailure !== null) {
-    unhook();
-    store.close();
-    return opts.fail(restoreFailure, ExitCode.Failure);
-  }
-  if (log.level >= 2) store.describeSlabClasses((line) => log.line(line));
-
-  let server;
+  // -t serving threads over one store (threads/host.ts). Thread 1 restores the -e image (memcached
+  // reads its metadata before slabs_init prints the classes at -vv, and aborts on a bad one),
+  // then binds; the threads' failures come back here as StartupErrors.
   try {
-    server = await startServer(settings, {
-      log,
-      store,
-      runtime,
-      sasl: opts.sasl,
-      asciiAuth: opts.asciiAuth,
+    server = await startHost(settings, {
       onShutdownRequest: (graceful: boolean) => {
         stopping = true;
         resolveStop(graceful ? 'graceful' : 'command');
       },
+      onThreadDeath: (thread: number, err: unknown) => {
+        log.fatal(`memcachedts: serving thread ${thread} died, exiting`, err);
+        cleanup();
+        process.exit(ExitCode.OsErr);
+      },
     });
   } catch (e: unknown) {
     unhook();
-    store.close();
-    if (isBindError(e)) return opts.fail(e.message, ExitCode.OsErr);
     if (e instanceof ConfigError || e instanceof StartupError) return opts.fail(e.message, e.exitCode);
     throw e;
   }
@@ -247,6 +250,7 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
       // read them again now: one that user cannot read fails closed here, at start, with the
       // chown/chmod to run, instead of at the first change after hours of serving.
       opts.sasl?.reload();
+      server.reloadAuth();
       if (settings.authFile !== null) {
         // memcached reads the -Y file only after the drop and exits when it cannot: so do we.
         const { asciiAuthStartupMessage, checkAsciiAuthFile } = await import('../auth/ascii-auth.js');
@@ -267,7 +271,8 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   } catch (e: unknown) {
     unhook();
     cleanup();
-    await server.close(false).catch(() => {});
+    await server.stopServing(false, GRACEFUL_CLOSE_MS).catch(() => {});
+    await server.end();
     const code = e instanceof StartupError ? e.exitCode : ExitCode.OsErr;
     return opts.fail(errorMessage(e), code);
   }
@@ -282,14 +287,10 @@ async function serve(settings: Settings, log: AppLogger, opts: ServeOptions): Pr
   if (how === 'graceful') log.info('Gracefully stopping');
   else if (log.level > 0) log.info('Exiting normally');
 
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, GRACEFUL_CLOSE_MS);
-  });
-  await Promise.race([server.close(true).catch((e: unknown) => log.error(`error while closing: ${errorMessage(e)}`)), timedOut]);
-  clearTimeout(timer);
+  await server.stopServing(true, GRACEFUL_CLOSE_MS);
   // Only a graceful stop saves (memcached's restart_mmap_close): SIGTERM leaves a cold start.
-  if (how === 'graceful') saveAtStop(store, settings, log);
+  if (how === 'graceful' && settings.memoryFile !== null) await server.save();
+  await server.end();
   cleanup();
   unhook();
   // A late SIGTERM/SIGINT (a second Ctrl-C, systemd's after an SIGINT) while the process winds

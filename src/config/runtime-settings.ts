@@ -9,18 +9,7 @@
 // attaches with `new RuntimeSettings(buffer)` (docs/threads.md, "Shared memory").
 
 import type { Settings } from './settings.js';
-
-/** A number setting at word index: the descriptor of its accessors. */
-function numberWord(index: number): PropertyDescriptor {
-  return {
-    get(this: RuntimeSettings): number {
-      return this.words[index]!;
-    },
-    set(this: RuntimeSettings, value: number): void {
-      this.words[index] = value;
-    },
-  };
-}
+import { float64Word } from '../common/float64-words.js';
 
 /** An on/off setting at word index (0 or 1). */
 function flagWord(index: number): PropertyDescriptor {
@@ -37,21 +26,21 @@ function flagWord(index: number): PropertyDescriptor {
 /** Every field, by word index: its accessors go on the prototype (below the class). */
 const FIELDS = {
   detailEnabled: flagWord(0),
-  oldestLive: numberWord(1),
-  oldestCas: numberWord(2),
-  memLimitBytes: numberWord(3),
-  slabAutomove: numberWord(4),
-  slabAutomoveRatio: numberWord(5),
+  oldestLive: float64Word(1),
+  oldestCas: float64Word(2),
+  memLimitBytes: float64Word(3),
+  slabAutomove: float64Word(4),
+  slabAutomoveRatio: float64Word(5),
   lruCrawler: flagWord(6),
-  lruCrawlerSleepUs: numberWord(7),
-  lruCrawlerToCrawl: numberWord(8),
+  lruCrawlerSleepUs: float64Word(7),
+  lruCrawlerToCrawl: float64Word(8),
   lruSegmented: flagWord(9),
-  hotLruPct: numberWord(10),
-  warmLruPct: numberWord(11),
-  hotMaxFactor: numberWord(12),
-  warmMaxFactor: numberWord(13),
+  hotLruPct: float64Word(10),
+  warmLruPct: float64Word(11),
+  hotMaxFactor: float64Word(12),
+  warmMaxFactor: float64Word(13),
   tempLru: flagWord(14),
-  temporaryTtl: numberWord(15),
+  temporaryTtl: float64Word(15),
 } satisfies Record<Exclude<keyof RuntimeSettings, 'buffer' | 'words'>, PropertyDescriptor>;
 const WORDS = Object.keys(FIELDS).length;
 

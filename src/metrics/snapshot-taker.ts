@@ -121,7 +121,7 @@ export class SnapshotTaker {
     s.heapTotalBytes = heap.total_heap_size;
     s.externalBytes = heap.external_memory;
     s.residentBytes = process.memoryUsage.rss();
-    const c = this.ctx.counters;
+    const c = this.ctx.wide.totals();
     s.authCmds = c.auth_cmds;
     s.authErrors = c.auth_errors;
     s.connectionsRefused = c.rejected_connections;

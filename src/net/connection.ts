@@ -31,18 +31,12 @@ const REPLY_TOO_MANY_CONNECTIONS = Buffer.from('ERROR Too many open connections\
 /** How a connection's bytes arrive: see the Connection constructor. */
 type ReadPath = 'static' | 'data' | 'tls';
 
-/** memcached numbers its connections by fd; its first listener is fd 23. */
-export const FIRST_CONN_ID = 23;
-
 /**
- * The live stream connections of one server: ids, the -c limit, counters, shutdown.
- * Listeners (tcp.ts, unix.ts) hand every accepted socket to accept().
+ * The live stream connections of one serving thread: the -c limit (server-wide, in ctx.wide),
+ * counters, shutdown. Listeners (tcp.ts, unix.ts) hand every accepted socket to accept().
  */
 export class ConnectionHub {
   readonly ctx: ServerContext;
-  private nextId: number;
-  private clients: number;
-  private listenerConns: number;
   private readonly conns: Set<Connection>;
   /** Sockets accepted beyond -c with maxconns_fast off: they wait, unread, for a free slot. */
   private readonly waiting: Array<{
@@ -55,21 +49,27 @@ export class ConnectionHub {
   /** Accepted sockets of TLS listeners still in their handshake (each holds a -c slot). */
   private readonly handshaking: Set<net.Socket>;
   private isClosing: boolean;
+  /** With several threads: where a slot freed in another thread is announced (see releaseSlot). */
+  private readonly slotChannel: BroadcastChannel | null;
 
   constructor(ctx: ServerContext) {
     this.ctx = ctx;
-    this.nextId = FIRST_CONN_ID;
-    this.clients = 0;
-    this.listenerConns = 0;
     this.conns = new Set();
     this.waiting = [];
     this.handshaking = new Set();
     this.isClosing = false;
+    this.slotChannel = null;
+    if (ctx.wide.threads > 1) {
+      const channel = new BroadcastChannel(ctx.wide.buffers.slotChannel);
+      channel.onmessage = () => this.admitWaiting();
+      (channel as unknown as { unref(): void }).unref();
+      this.slotChannel = channel;
+    }
   }
 
-  /** The next fd-like id (listeners take theirs first, as in memcached). */
+  /** The next fd-like id, unique server-wide (listeners take theirs first, as in memcached). */
   allocateId(): number {
-    return this.nextId++;
+    return this.ctx.wide.allocateId();
   }
 
   /**
@@ -78,19 +78,7 @@ export class ConnectionHub {
    */
   countListenerConns(n: number): void {
     this.ctx.counters.total_connections += n;
-    this.listenerConns += n;
-    this.syncCurrConnections();
-  }
-
-  private syncCurrConnections(): void {
-    const all = this.listenerConns + this.clients;
-    const c = this.ctx.counters;
-    c.curr_connections = all > 0 ? all - 1 : 0;
-    if (all > c.connection_structures) c.connection_structures = all;
-  }
-
-  get clientCount(): number {
-    return this.clients;
+    this.ctx.wide.countListenerConns(n);
   }
 
   /**
@@ -105,7 +93,7 @@ export class ConnectionHub {
       return;
     }
     const ctx = this.ctx;
-    if (this.clients >= ctx.settings.maxConnections) {
+    if (!ctx.wide.takeClientSlot(ctx.settings.maxConnections)) {
       if (ctx.settings.maxconnsFast) {
         ctx.counters.rejected_connections++;
         socket.on('error', ignore);
@@ -117,20 +105,18 @@ export class ConnectionHub {
       // memcached stops accepting until a connection closes; the kernel backlog holds the rest.
       socket.pause();
       socket.on('error', ignore);
-      if (this.waiting.length === 0) {
-        ctx.counters.listen_disabled_num++;
-        ctx.counters.accepting_conns = 0;
-      }
+      if (ctx.wide.addParked(1) === 0) ctx.counters.listen_disabled_num++;
       this.waiting.push({ socket, transport, listenAddr, isStaticRead, tlsContext });
+      // a slot freed in another thread between the check and the count above was announced to nobody
+      this.admitWaiting();
       return;
     }
     this.start(socket, transport, listenAddr, isStaticRead, tlsContext);
   }
 
+  /** A socket holding a -c slot starts being served. */
   private start(socket: net.Socket, transport: Transport, listenAddr: string, isStaticRead: boolean, tlsContext: TlsServerContext | null): void {
-    this.clients++;
     this.ctx.counters.total_connections++;
-    this.syncCurrConnections();
     if (tlsContext === null) this.attach(socket, socket, transport, listenAddr, isStaticRead ? 'static' : 'data');
     else this.handshake(socket, transport, listenAddr, tlsContext);
   }
@@ -209,6 +195,8 @@ export class ConnectionHub {
     const info: ConnInfo = { id, transport, peer: peerName(raw, transport), listenAddr };
     const conn = new Connection(this, socket, new Session(ctx, info, FRONT_ENDS), reads);
     this.conns.add(conn);
+    const table = ctx.wide.connTable;
+    if (table !== null) conn.tableSlot = table.claim(id, ctx.wide.thread, info.peer, listenAddr);
     if (ctx.watch.wantsConnEvents) conn.logConnEvent(true);
     if (ctx.log.level >= 2) {
       switch (ctx.settings.bindingProtocol) {
@@ -232,20 +220,30 @@ export class ConnectionHub {
     this.releaseSlot();
   }
 
-  /** A client slot is free again: the next waiting socket (maxconns_fast off) takes it. */
+  /**
+   * A client slot is free again: the next socket waiting here (maxconns_fast off) takes it, or,
+   * when none waits here but some wait in other threads, they are told.
+   */
   private releaseSlot(): void {
-    this.clients--;
-    this.syncCurrConnections();
-    for (;;) {
-      const next = this.waiting.shift();
-      if (next === undefined) break;
+    const wide = this.ctx.wide;
+    wide.releaseClientSlot();
+    if (this.waiting.length > 0) this.admitWaiting();
+    else if (this.slotChannel !== null && wide.parkedCount > 0) this.slotChannel.postMessage(0);
+  }
+
+  /** Parked sockets take the slots free now, in arrival order. */
+  private admitWaiting(): void {
+    const wide = this.ctx.wide;
+    while (this.waiting.length > 0 && !this.isClosing) {
+      const next = this.waiting[0]!;
+      if (!next.socket.destroyed && !wide.takeClientSlot(this.ctx.settings.maxConnections)) return;
+      this.waiting.shift();
+      wide.addParked(-1);
       if (next.socket.destroyed) continue;
       next.socket.off('error', ignore);
       this.start(next.socket, next.transport, next.listenAddr, next.isStaticRead, next.tlsContext);
       next.socket.resume();
-      break;
     }
-    if (this.waiting.length === 0) this.ctx.counters.accepting_conns = 1;
   }
 
   /**
@@ -254,7 +252,9 @@ export class ConnectionHub {
    */
   async closeAll(graceful: boolean, waitMs: number): Promise<void> {
     this.isClosing = true;
+    this.slotChannel?.close();
     for (const w of this.waiting) w.socket.destroy();
+    this.ctx.wide.addParked(-this.waiting.length);
     this.waiting.length = 0;
     for (const raw of [...this.handshaking]) raw.destroy();
     const conns = [...this.conns];
@@ -318,6 +318,8 @@ export class Connection implements ReadTarget, WatchSink {
   /** A TLSSocket: closing sends close_notify first. */
   private readonly isTls: boolean;
   private resolveClosed: () => void;
+  /** With -t N: this connection's record in the server-wide table (`stats conns`), else -1. */
+  tableSlot: number;
 
   /**
    * reads: 'static', a socket built by static-read.ts; 'data', an ordinary socket's 'data'
@@ -340,6 +342,7 @@ export class Connection implements ReadTarget, WatchSink {
     this.isEof = false;
     this.isGone = false;
     this.isTls = isTls;
+    this.tableSlot = -1;
     this.resolveClosed = ignore;
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
@@ -409,7 +412,7 @@ export class Connection implements ReadTarget, WatchSink {
       while (
         session.hasYielded &&
         action === SessionAction.Continue &&
-        this.hub.clientCount === 1 &&
+        this.hub.ctx.wide.clientCount === 1 &&
         !session.isParked &&
         session.out.length < OUT_YIELD_BYTES
       ) {
@@ -424,6 +427,7 @@ export class Connection implements ReadTarget, WatchSink {
 
   /** After onData or resume: write the batch's replies, then close / yield / pause as asked. */
   private afterBatch(action: SessionAction): void {
+    if (this.tableSlot >= 0) this.hub.ctx.wide.connTable!.update(this.tableSlot, this.session.stateName, this.session.lastCommandTime);
     if (this.session.isParked && action === SessionAction.Continue) {
       // An authentication attempt is pending (protocol/auth-throttle.ts): its reply and any
       // before it go out together when it is over; read nothing meanwhile.
@@ -638,6 +642,7 @@ export class Connection implements ReadTarget, WatchSink {
     const session = this.session;
     const ctx = session.ctx;
     ctx.sessions.delete(session);
+    if (this.tableSlot >= 0) ctx.wide.connTable!.release(this.tableSlot);
     session.out.releaseAll(); // the socket is closed: it holds none of the pinned bytes now
     try {
       session.onClose();

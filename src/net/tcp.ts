@@ -15,6 +15,11 @@ export interface TcpListener {
   readonly addr: string;
   /** -Z without notls: accepted sockets are wrapped in TLS. */
   readonly isTls: boolean;
+  /**
+   * The listening descriptor, shared by every serving thread: closing the listener in any
+   * thread closes it for all, so only the thread that bound it ever closes it.
+   */
+  readonly fd: number;
 }
 
 /**
@@ -29,6 +34,23 @@ export function listenTcp(
   backlog: number,
   tlsContext: TlsServerContext | null = null,
 ): Promise<TcpListener> {
+  return serveTcp(hub, { host, port, backlog, ipv6Only: isIpv6, exclusive: true }, tlsContext);
+}
+
+/**
+ * Accepts on a listening socket another thread opened (-t N): the kernel hands each new
+ * connection to one of the threads polling it. Never close such a listener (see `fd`).
+ */
+export function listenTcpFd(hub: ConnectionHub, fd: number, tlsContext: TlsServerContext | null): Promise<TcpListener> {
+  return serveTcp(hub, { fd }, tlsContext);
+}
+
+/** The descriptor under a listening net.Server (Node keeps it on the libuv handle). */
+export function listeningFd(server: net.Server): number {
+  return (server as unknown as { _handle: { fd: number } })._handle.fd;
+}
+
+function serveTcp(hub: ConnectionHub, options: net.ListenOptions | { fd: number }, tlsContext: TlsServerContext | null): Promise<TcpListener> {
   return new Promise((resolve, reject) => {
     // allowHalfOpen: a client's FIN must not cut off replies to requests it already sent.
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false });
@@ -39,10 +61,11 @@ export function listenTcp(
       reject(err);
     };
     server.once('error', onError);
-    server.listen({ host, port, backlog, ipv6Only: isIpv6, exclusive: true }, () => {
+    server.listen(options, () => {
       server.off('error', onError);
       server.on('error', (err: Error) => hub.ctx.log.error('TCP listener ' + addr + ': ' + err.message));
       const bound = server.address() as net.AddressInfo;
+      const isIpv6 = bound.family === 'IPv6';
       addr = (isIpv6 ? 'tcp6:[' + bound.address + ']:' : 'tcp:' + bound.address + ':') + bound.port;
       // From here on sockets come from static-read.ts where it can (the 'connection' above is
       // the fallback). TLS reads go through OpenSSL's stream: they keep the 'connection' path.
@@ -53,7 +76,7 @@ export function listenTcp(
           (message) => hub.ctx.log.error('TCP listener ' + addr + ': ' + message),
         );
       }
-      resolve({ server, host: bound.address, port: bound.port, isIpv6, addr, isTls: tlsContext !== null });
+      resolve({ server, host: bound.address, port: bound.port, isIpv6, addr, isTls: tlsContext !== null, fd: listeningFd(server) });
     });
   });
 }

@@ -38,8 +38,13 @@ export class BufferBudget {
     this.nextThread = 0;
   }
 
-  static forSettings(settings: Settings): BufferBudget | null {
+  /**
+   * servingThreads: with -t N real threads each has its own budget, one thread's share;
+   * a server of one loop deals its connections to -t virtual threads.
+   */
+  static forSettings(settings: Settings, servingThreads = 1): BufferBudget | null {
     if (settings.readBufMemLimitBytes <= 0) return null;
+    if (servingThreads > 1) return new BufferBudget(settings.readBufMemLimitBytes / servingThreads, 1);
     return new BufferBudget(settings.readBufMemLimitBytes, Math.max(1, settings.threads));
   }
 

@@ -5,6 +5,7 @@
 // Rare paths: strings are fine here.
 
 import type { ServerContext } from '../server-context.js';
+import type { ConnRecord } from '../threads/conn-table.js';
 import type { StatEmitter } from '../store/store.js';
 import { minVersionName, type Settings } from '../config/settings.js';
 
@@ -22,7 +23,7 @@ function formatMicros(us: number): string {
 /** `stats` (no argument): every line memcached 1.6.18 prints, in its order. */
 export function emitGeneralStats(ctx: ServerContext, emit: StatEmitter): void {
   const s = ctx.settings;
-  const c = ctx.counters;
+  const c = ctx.wide.totals();
   const st = ctx.store.stats();
   const cpu = process.cpuUsage();
   const sessions = ctx.sessions.size;
@@ -36,10 +37,10 @@ export function emitGeneralStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('rusage_user', formatMicros(cpu.user));
   emit('rusage_system', formatMicros(cpu.system));
   emit('max_connections', s.maxConnections);
-  emit('curr_connections', c.curr_connections);
+  emit('curr_connections', ctx.wide.currConnections);
   emit('total_connections', c.total_connections);
   if (s.maxconnsFast) emit('rejected_connections', c.rejected_connections);
-  emit('connection_structures', c.connection_structures);
+  emit('connection_structures', ctx.wide.connectionStructures);
   // Response objects and read buffers: one reply buffer and one input cursor per connection.
   emit('response_obj_oom', c.response_obj_oom);
   emit('response_obj_count', sessions);
@@ -77,7 +78,7 @@ export function emitGeneralStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('bytes_read', c.bytes_read);
   emit('bytes_written', c.bytes_written);
   emit('limit_maxbytes', st.limit_maxbytes);
-  emit('accepting_conns', c.accepting_conns);
+  emit('accepting_conns', ctx.wide.acceptingConns);
   emit('listen_disabled_num', c.listen_disabled_num);
   emit('time_in_listen_disabled_us', 0);
   emit('threads', s.threads);
@@ -108,8 +109,8 @@ export function emitGeneralStats(ctx: ServerContext, emit: StatEmitter): void {
   emit('log_watcher_sent', ws.log_watcher_sent);
   emit('log_watchers', ws.log_watchers);
   if (s.ssl.enabled) {
-    if (s.ssl.sessionCache) emit('ssl_new_sessions', ctx.counters.ssl_new_sessions);
-    emit('ssl_handshake_errors', ctx.counters.ssl_handshake_errors);
+    if (s.ssl.sessionCache) emit('ssl_new_sessions', c.ssl_new_sessions);
+    emit('ssl_handshake_errors', c.ssl_handshake_errors);
     const loadedAtMs = ctx.tls?.certsLoadedAtMs ?? ctx.startedAtMs;
     emit('time_since_server_cert_refresh', Math.floor((Date.now() - loadedAtMs) / 1000));
   }
@@ -243,6 +244,10 @@ export function emitSettingsStats(ctx: ServerContext, emit: StatEmitter): void {
 
 // --- stats conns ------------------------------------------------------------------------------
 
+interface ConnRow extends ConnRecord {
+  readonly isUdp: boolean;
+}
+
 /** `stats conns`: addr, listen_addr, state, secs_since_last_cmd per client connection. */
 export function emitConnsStats(ctx: ServerContext, emit: StatEmitter): void {
   const now = ctx.store.now();
@@ -254,15 +259,24 @@ export function emitConnsStats(ctx: ServerContext, emit: StatEmitter): void {
     emit(l.id + ':state', l.transport === 'udp' ? 'conn_read' : 'conn_listening');
     emit(l.id + ':secs_since_last_cmd', listenerAgeSec); // since the listener was opened
   }
-  const list = [...ctx.sessions].sort((a, b) => a.conn.id - b.conn.id);
-  for (const session of list) {
-    const id = session.conn.id;
-    const isUdp = session.conn.transport === 'udp';
-    if (isUdp) emit(id + ':UDP', 'UDP');
-    emit(id + ':addr', session.conn.peer);
-    if (!isUdp || session.stateName !== 'conn_read') emit(id + ':listen_addr', session.conn.listenAddr);
-    emit(id + ':state', session.stateName);
-    emit(id + ':secs_since_last_cmd', now - session.lastCommandTime);
+  // this thread's connections as they are, the other threads' as their records last said (-t N)
+  const list: ConnRow[] = [...ctx.sessions].map((s) => ({
+    id: s.conn.id,
+    isUdp: s.conn.transport === 'udp',
+    peer: s.conn.peer,
+    listenAddr: s.conn.listenAddr,
+    stateName: s.stateName,
+    lastCommandTime: s.lastCommandTime,
+  }));
+  for (const r of ctx.wide.connTable?.othersOf(ctx.wide.thread) ?? []) list.push({ ...r, isUdp: false });
+  list.sort((a, b) => a.id - b.id);
+  for (const c of list) {
+    const id = c.id;
+    if (c.isUdp) emit(id + ':UDP', 'UDP');
+    emit(id + ':addr', c.peer);
+    if (!c.isUdp || c.stateName !== 'conn_read') emit(id + ':listen_addr', c.listenAddr);
+    emit(id + ':state', c.stateName);
+    emit(id + ':secs_since_last_cmd', now - c.lastCommandTime);
   }
 }
 
@@ -270,16 +284,18 @@ export function emitConnsStats(ctx: ServerContext, emit: StatEmitter): void {
 
 /**
  * `stats memcachedts`: our own figures, clearly apart from memcached's groups (which stay
- * byte-for-byte memcached's): the multiget line cap, the connection-close reasons and the
- * health of the password files.
+ * byte-for-byte memcached's): the multiget line cap, the connection-close reasons, the spread
+ * of connections over the threads and the health of the password files.
  */
 export function emitExtraStats(ctx: ServerContext, emit: StatEmitter): void {
-  const c = ctx.counters;
+  const c = ctx.wide.totals();
   emit('multiget_line_max', ctx.settings.multigetLineMax);
   emit('out_buffer_pauses', c.out_buffer_pauses);
   emit('conns_closed_line_too_long', c.conns_closed_line_too_long);
   emit('conns_closed_protocol_error', c.conns_closed_protocol_error);
   emit('conns_closed_idle', c.conns_closed_idle);
+  // -t N: how the kernel spread the connections over the threads (since start, listeners included)
+  emit('thread_total_connections', ctx.wide.perThread.map((t) => t.total_connections).join(','));
   // Password files that could not be read or parsed (each failure counted once, when it
   // starts or its reason changes), and how many authenticate nobody right now.
   const sources = ctx.sasl?.sources() ?? [];
@@ -289,7 +305,7 @@ export function emitExtraStats(ctx: ServerContext, emit: StatEmitter): void {
 
 /** `stats reset`: memcached zeroes the server and item outcome counters, not the gauges. */
 export function resetStats(ctx: ServerContext): void {
-  ctx.counters.reset();
+  ctx.wide.resetCounters();
   ctx.store.resetStats();
   ctx.watch.resetStats();
   ctx.prefixStats.clear();

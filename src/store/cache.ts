@@ -81,7 +81,7 @@ import { ItemPins } from './item-pins.js';
 import { Crawler } from './crawler.js';
 import { SlabAutomover } from './slab-automove.js';
 import { SlabMover } from './slab-mover.js';
-import { SizeHistogram, StoreCounters } from './stats.js';
+import { SizeHistogram, StoreCounters, sum } from './stats.js';
 import { StoreAdmin } from './admin.js';
 import { U64_MASK } from './u64.js';
 import { checkImage, type StoreImage } from './store-image.js';
@@ -96,6 +96,14 @@ const TWO_32 = 4294967296;
 const CRLF_BUF = Buffer.from('\r\n', 'latin1');
 const CRLF0 = 0x0d;
 const CRLF1 = 0x0a;
+
+/** How this Cache takes part in a -t N server (the locks branch gives it its full meaning). */
+export interface CacheThreading {
+  /** false: no LRU maintainer or crawler timers in this Cache (another thread's Cache runs them). */
+  readonly runsBackgroundJobs?: boolean;
+  readonly threadIndex?: number;
+  readonly threads?: number;
+}
 
 /** The store for a server; runtime is the server's one RuntimeSettings, read live. */
 export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Cache {
@@ -147,7 +155,7 @@ export class Cache implements Store {
   private listener: StoreListener | null = null;
   private events = 0;
 
-  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings, memory = StoreMemory.create(settings)) {
+  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings, memory = StoreMemory.create(settings), threading: CacheThreading = {}) {
     this.runtime = runtime;
     this.memory = memory;
     this.f64 = memory.f64;
@@ -166,6 +174,9 @@ export class Cache implements Store {
       },
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): boolean => this.maintain(),
+      syncViews: (): void => {
+        if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
+      },
     };
     this.slabs = new Slabs(settings, runtime, memory);
     this.pages = this.slabs.pages;
@@ -191,8 +202,10 @@ export class Cache implements Store {
       runtime, counters: this.counters, slabs: this.slabs, hash: this.hash, lists: this.lists, mover: this.mover,
       crawler: this.crawler, clock: this.clock, sizes: this.sizes, isSegmented: this.lru.hasMaintainer,
     });
-    this.crawler.start();
-    this.lru.start();
+    if (threading.runsBackgroundJobs !== false) {
+      this.crawler.start();
+      this.lru.start();
+    }
   }
 
   get processStarted(): number {
@@ -1010,7 +1023,6 @@ export class Cache implements Store {
   exportImage(): StoreImage {
     for (const ref of this.pins.dropAll()) this.freeItem(ref);
     const buckets = this.hash.exportBuckets();
-    const k = this.counters;
     return {
       slabs: this.slabs.exportImage(),
       pages: this.pages,
@@ -1023,8 +1035,9 @@ export class Cache implements Store {
       casId: this.f64[CAS_ID_AT >> 3]!,
       oldestLive: this.runtime.oldestLive,
       oldestCas: this.runtime.oldestCas,
-      currItems: k.currItems,
-      currBytes: k.currBytes,
+      // from the shared LRU lists: with -t N each thread's Cache counts only what it stored
+      currItems: sum(this.lists.count),
+      currBytes: sum(this.lists.bytes),
     };
   }
 

@@ -70,6 +70,8 @@ export interface LruHost {
   isPinned(ref: number): boolean;
   /** A live item is about to be evicted (watchers hear of it). */
   onEvict(ref: number): void;
+  /** Before a background turn: views of the pages another thread's Cache added (-t N). */
+  syncViews(): void;
 }
 
 export class LruMaintainer {
@@ -414,6 +416,7 @@ export class LruMaintainer {
 
   private tick(): void {
     if (this.closed) return;
+    this.host.syncViews();
     this.schedule(this.runOnce());
   }
 

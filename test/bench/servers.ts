@@ -1,4 +1,4 @@
-// Starts the servers under test for the benchmark: memcachedts under `node --trace-gc` (so young
+// Starts the servers under test for the benchmark: memcachedts -t 1 under `node --trace-gc` (so young
 // GCs can be counted from its stdout) and Debian's `memcached -t 1`, each pinned to core 0 when
 // taskset exists. test/support/daemon.ts passes args only to the bin, hence our own spawn here.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

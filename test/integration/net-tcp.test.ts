@@ -23,7 +23,7 @@ test('answers on 127.0.0.1 and ::1; -vv lines; counters', async () => {
     assert.ok(lines.includes('<26 new auto-negotiating client connection'));
     const c = srv.ctx.counters;
     // memcached counts its listeners as conns: 2 listeners + 2 clients - 1
-    assert.equal(c.curr_connections, 3);
+    assert.equal(srv.ctx.wide.currConnections, 3);
     assert.equal(c.total_connections, 4);
     assert.equal(srv.ctx.sessions.size, 2);
     const peers = [...srv.ctx.sessions].map((s) => s.conn.peer).sort();
@@ -33,7 +33,7 @@ test('answers on 127.0.0.1 and ::1; -vv lines; counters', async () => {
     assert.ok(c.bytes_written >= 32);
     c4.close();
     await waitFor(() => lines.includes('<25 connection closed.'), 'the close line', 2000);
-    assert.equal(c.curr_connections, 2);
+    assert.equal(srv.ctx.wide.currConnections, 2);
     c6.close();
   } finally {
     await srv.close(true);
@@ -132,11 +132,11 @@ test('-c with maxconns_fast off: the extra connection waits for a free slot', as
     const b = await RawClient.connect(port);
     b.send('version\r\n');
     assert.equal((await b.drain(150)).length, 0);
-    assert.equal(srv.ctx.counters.accepting_conns, 0);
+    assert.equal(srv.ctx.wide.acceptingConns, 0);
     assert.equal(srv.ctx.counters.listen_disabled_num, 1);
     a.close();
     assert.equal(await b.line(), 'VERSION 1.6.18');
-    assert.equal(srv.ctx.counters.accepting_conns, 1);
+    assert.equal(srv.ctx.wide.acceptingConns, 1);
     b.close();
   } finally {
     await srv.close(true);

@@ -240,7 +240,7 @@ test('one UDP address: one UDP conn per thread in stats conns (memcached numberi
   try {
     assert.deepEqual(srv.ctx.listeners!().map((l) => l.id + ' ' + l.transport), ['23 tcp', '24 udp', '25 udp', '26 udp', '27 udp']);
     assert.ok(lines.includes('<24 server listening (udp)'));
-    assert.equal(srv.ctx.counters.curr_connections, 4);
+    assert.equal(srv.ctx.wide.currConnections, 4);
     const c = await RawClient.connect(port);
     assert.equal(await c.request('version\r\n', 'VERSION 1.6.18'), 'VERSION 1.6.18\r\n');
     assert.ok(lines.includes('<28 new auto-negotiating client connection'));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import type tls from 'node:tls';
-import { startDaemon, runToExit, withDaemon, type Daemon } from '../support/daemon.js';
+import { startDaemon, runToExit, waitAccepting, withDaemon, type Daemon } from '../support/daemon.js';
 import { RawClient } from '../support/client.js';
 import { freePort } from '../support/ports.js';
 import { DEBIAN_PYTHON, haveTool, run } from '../support/tools.js';
@@ -155,7 +155,9 @@ test('a handshake that never starts holds a -c slot, then is dropped and counted
     waitTcp: false,
   });
   try {
-    await sleep(1000);
+    // ready once the clear port accepts; that probe's -c slot is free again a moment later
+    await waitAccepting(one.proc, { port: clear, host: '127.0.0.1' }, one.stderr, 10_000);
+    await sleep(300);
     const started = Date.now();
     const stalled = await RawClient.connect(port);
     await sleep(200);

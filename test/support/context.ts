@@ -2,7 +2,7 @@
 // fresh counters, a verbose log that collects its lines, and a Session factory. Feed the
 // session with support/session-driver.ts.
 import { createStore } from '../../src/store/cache.js';
-import { Counters } from '../../src/stats/counters.js';
+import { ServerWide } from '../../src/threads/server-wide.js';
 import { PrefixStats } from '../../src/stats/prefix-stats.js';
 import { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { WatchLog } from '../../src/log/watch.js';
@@ -44,11 +44,13 @@ export function makeTestContext(opts: TestContextOptions = {}): TestContext {
   const shutdownRequests: boolean[] = [];
   const runtime = new RuntimeSettings(settings);
   const store = createStore(settings, runtime, opts.clock);
+  const wide = ServerWide.create(1, opts.logLevel ?? 0);
   const ctx: TestContext = {
     settings,
     runtime,
     store,
-    counters: new Counters(),
+    counters: wide.counters,
+    wide,
     prefixStats: new PrefixStats(settings.prefixDelimiter),
     sasl,
     asciiAuth: opts.asciiAuth ?? null,

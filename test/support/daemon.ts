@@ -10,10 +10,10 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const BIN = path.join(PROJECT_ROOT, 'bin/memcachedts.js');
 export const MEMCACHED_BIN = '/usr/bin/memcached';
 /**
- * TEST_THREADS=N: every daemon a test starts without its own -t gets -t N (ours and memcached
- * alike), so a suite (the differential tests) can be run again at another thread count.
+ * Every daemon a test starts without its own -t gets -t TEST_THREADS (ours and memcached alike;
+ * default 1), so a suite (the differential tests) can be run again at another thread count.
  */
-const TEST_THREADS = process.env['TEST_THREADS'];
+const TEST_THREADS = process.env['TEST_THREADS'] ?? '1';
 
 export interface Daemon {
   readonly port: number;
@@ -48,7 +48,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!hasFlag(args, '-p', '--port') && !hasFlag(args, '-s', '--unix-socket')) args.push('-p', String(port));
   if (!hasFlag(args, '-l', '--listen') && !hasFlag(args, '-s', '--unix-socket')) args.push('-l', '127.0.0.1');
   if (!hasFlag(args, '-u', '--user') && process.getuid?.() === 0) args.push('-u', 'root');
-  if (TEST_THREADS !== undefined && !hasFlag(args, '-t', '--threads')) args.push('-t', TEST_THREADS);
+  // memcached gets the same -t, so that differential tests compare like with like.
+  if (!hasFlag(args, '-t', '--threads')) args.push('-t', TEST_THREADS);
   const cmd = opts.memcached ? MEMCACHED_BIN : process.execPath;
   const argv = opts.memcached ? args : [BIN, ...args];
   const proc = spawn(cmd, argv, { env: { ...process.env, ...(opts.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -11,7 +11,7 @@ import { Cache } from '../../../src/store/cache.js';
 import { ManualClock } from '../../../src/store/clock.js';
 import { loadMemoryFile, saveMemoryFile } from '../../../src/store/memory-file.js';
 import { SLAB_PAGE_SIZE } from '../../../src/store/slab-classes.js';
-import { restartSettingsOf } from '../../../src/cli/warm-restart.js';
+import { restartSettingsOf } from '../../../src/threads/warm-restart.js';
 import { get, getView, set } from './helpers.js';
 
 const T0 = 1_700_000_000;

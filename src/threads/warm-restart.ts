@@ -1,6 +1,6 @@
-// -e PATH in the process lifecycle: restore at start (before the slab classes are printed and
-// before anything listens, as memcached does), save at a graceful stop (SIGUSR1 or `shutdown
-// graceful`) once the connections are gone. The file format and checks are store/memory-file.ts.
+// -e PATH in the process lifecycle, done by serving thread 1 (threads/host.ts): restore at start
+// (before the slab classes are printed and before anything listens, as memcached does), save at
+// a graceful stop (SIGUSR1 or `shutdown graceful`) once every thread's connections are gone. The file format and checks are store/memory-file.ts.
 
 import type { Settings } from '../config/settings.js';
 import type { AppLogger } from '../log/logger.js';

@@ -1,0 +1,123 @@
+// The body of a serving thread (worker_threads) of a -t N server: attaches to the shared store
+// and server-wide state, serves connections with server.ts (thread 1 binds the listeners, the
+// others accept on them by descriptor), and follows the main thread's orders (messages.ts).
+
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { ConfigError, ExitCode, StartupError, errorMessage } from '../errors.js';
+import { createLogger } from '../log/logger.js';
+import { RuntimeSettings } from '../config/runtime-settings.js';
+import { StoreMemory } from '../store/store-memory.js';
+import { Cache } from '../store/cache.js';
+import { systemClock } from '../store/clock.js';
+import { BindError, startServer, type RunningServer, type SharedListeners } from '../server.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
+import { restoreAtStart, saveAtStop } from './warm-restart.js';
+import { ServerWide } from './server-wide.js';
+import { withSharedLevel } from './thread-log.js';
+import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
+
+async function serveThread(start: WorkerStart, port: MessagePort): Promise<void> {
+  const report = (r: WorkerReport): void => port.postMessage(r);
+  const { settings, thread } = start;
+  const wide = ServerWide.attach(start.wide, thread);
+  const log = withSharedLevel(createLogger({ format: settings.logFormat, verbosity: wide.verbosity }), wide);
+  const runtime = new RuntimeSettings(start.runtime);
+  // Until the store takes its locks (the locks branch), thread 1's Cache runs the background jobs.
+  const store = new Cache(settings, systemClock, runtime, StoreMemory.attach(start.store), {
+    runsBackgroundJobs: thread === 1,
+    threadIndex: thread,
+    threads: wide.threads,
+  });
+  if (thread === 1) {
+    const restoreFailure = restoreAtStart(store, settings, log);
+    if (restoreFailure !== null) {
+      store.close();
+      report({ type: 'failed', message: restoreFailure, exitCode: ExitCode.Failure });
+      return;
+    }
+    // memcached prints its slab classes (slabs_init, -vv) before the "server listening" lines.
+    if (log.level >= 2) store.describeSlabClasses((line) => log.line(line));
+  }
+  // Each thread keeps its own copy of the password sources. The main thread checked them and
+  // printed their start-up warnings, and does again for the reloads it orders (SIGHUP, the
+  // privilege drop); changes seen while serving (a file that appears, breaks or is fixed) are
+  // told by thread 1, so that each is said once.
+  let isTelling = false;
+  const warnChanges = (message: string): void => {
+    if (thread === 1 && isTelling) log.warn(message);
+  };
+  let sasl: Authenticator | null = null;
+  if (settings.saslEnabled) {
+    const { createSaslAuthenticator } = await import('../auth/sasl-conf.js');
+    sasl = createSaslAuthenticator(process.env, warnChanges).authenticator;
+  }
+  let asciiAuth: AsciiAuthenticator | null = null;
+  if (settings.authFile !== null) {
+    const { createAsciiAuth } = await import('../auth/ascii-auth.js');
+    asciiAuth = createAsciiAuth(settings.authFile, warnChanges);
+  }
+
+  const listeners = await new Promise<SharedListeners | null>((resolve) => {
+    port.once('message', (order: HostOrder) => {
+      if (order.type === 'listen') resolve(order.listeners);
+    });
+    report({ type: 'prepared' });
+  });
+  let server: RunningServer;
+  try {
+    server = await startServer(settings, {
+      log,
+      store,
+      runtime,
+      sasl,
+      asciiAuth,
+      wide,
+      ...(listeners === null ? {} : { sharedListeners: listeners }),
+      onShutdownRequest: (graceful: boolean) => report({ type: 'shutdown', graceful }),
+    });
+  } catch (e: unknown) {
+    store.close();
+    if (e instanceof BindError) report({ type: 'failed', message: e.message, exitCode: ExitCode.OsErr });
+    else if (e instanceof ConfigError || e instanceof StartupError) report({ type: 'failed', message: e.message, exitCode: e.exitCode });
+    else throw e;
+    return;
+  }
+  port.on('message', (order: HostOrder) => {
+    switch (order.type) {
+      case 'listen':
+        break; // (given once, above)
+      case 'stop':
+        server.close(order.graceful).then(
+          () => report({ type: 'stopped' }),
+          (e: unknown) => {
+            log.error(`error while closing: ${errorMessage(e)}`);
+            report({ type: 'stopped' });
+          },
+        );
+        break;
+      case 'reload-auth':
+        isTelling = false;
+        sasl?.reload();
+        asciiAuth?.reload();
+        isTelling = true;
+        break;
+      case 'save':
+        saveAtStop(store, settings, log);
+        report({ type: 'saved' });
+        break;
+    }
+  });
+  isTelling = true;
+  report({
+    type: 'listening',
+    tcpAddresses: server.tcpAddresses,
+    udpAddresses: server.udpAddresses,
+    unixPath: server.unixPath,
+    listeners: server.sharedListeners,
+  });
+}
+
+// A rejection here is unhandled, so it is thrown in this thread: the main thread sees the
+// worker's 'error' and ends the process.
+if (!isMainThread && parentPort !== null) void serveThread(workerData as WorkerStart, parentPort);
