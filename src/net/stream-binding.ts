@@ -44,3 +44,9 @@ export function socketHandle(socket: net.Socket): unknown {
 export function serverHandle(server: net.Server): unknown {
   return (server as unknown as { _handle?: unknown })._handle ?? null;
 }
+
+/** The descriptor under a listening server (Node keeps it on the libuv handle); -1 when it does not listen. */
+export function listeningFd(server: net.Server): number {
+  const handle = serverHandle(server) as { fd?: unknown } | null;
+  return handle !== null && typeof handle.fd === 'number' ? handle.fd : -1;
+}

@@ -4,6 +4,7 @@
 import net from 'node:net';
 import type { ConnectionHub } from './connection.js';
 import { acceptWithStaticReads } from './static-read.js';
+import { listeningFd } from './stream-binding.js';
 import type { TlsServerContext } from './tls-context.js';
 
 export interface TcpListener {
@@ -43,11 +44,6 @@ export function listenTcp(
  */
 export function listenTcpFd(hub: ConnectionHub, fd: number, tlsContext: TlsServerContext | null): Promise<TcpListener> {
   return serveTcp(hub, { fd }, tlsContext);
-}
-
-/** The descriptor under a listening net.Server (Node keeps it on the libuv handle). */
-export function listeningFd(server: net.Server): number {
-  return (server as unknown as { _handle: { fd: number } })._handle.fd;
 }
 
 function serveTcp(hub: ConnectionHub, options: net.ListenOptions | { fd: number }, tlsContext: TlsServerContext | null): Promise<TcpListener> {
