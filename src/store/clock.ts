@@ -69,15 +69,22 @@ export class ServerClock {
    */
   private readonly f64: Float64Array;
   private timer: NodeJS.Timeout | null = null;
+  /** An injected clock is read on every now(); the system clock only by the tick. */
+  private readonly readsOnNow: boolean;
 
-  /** The clock of memory's store: started now if nobody started it yet (NaN start). */
-  constructor(source: Clock, memory: StoreMemory) {
+  /**
+   * The clock of memory's store: started now if nobody started it yet (NaN start). With the
+   * system clock, opts.ticks says whether this one runs the tick that every thread's clock
+   * reads (one per store memory: the Cache that runs the background jobs).
+   */
+  constructor(source: Clock, memory: StoreMemory, opts: { ticks: boolean }) {
     this.source = source;
     this.i32 = memory.i32;
     this.f64 = memory.f64;
+    this.readsOnNow = source !== systemClock;
     if (Number.isNaN(this.processStarted)) this.resume(Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC);
     else this.read();
-    if (source === systemClock) {
+    if (!this.readsOnNow && opts.ticks) {
       this.timer = setInterval(() => this.read(), CLOCK_TICK_MS);
       this.timer.unref();
     }
@@ -104,8 +111,7 @@ export class ServerClock {
   }
 
   now(): number {
-    if (this.timer !== null) return this.current;
-    return this.read();
+    return this.readsOnNow ? this.read() : this.current;
   }
 
   read(): number {
