@@ -99,7 +99,6 @@ import { auditStore } from './store-audit.js';
 import { StoreMemory } from './store-memory.js';
 import {
   CAS_ID_AT,
-  HASH_ITEMS_AT,
   MAINTAIN_REQUEST_AT,
   TC_CAS_MISSES,
   TC_CURR_BYTES,
@@ -540,7 +539,10 @@ export class Cache implements Store {
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
     w[b + W_META] = (meta | (IF_LINKED << META_FLAG_SHIFT)) >>> 0;
     w[b + W_TIME] = this.clock.current;
-    this.writeCas(w, b, this.nextCas());
+    // not linked yet, so nobody else can hold a reference: a plain write keeps the writer's
+    const cas = this.nextCas();
+    w[b + W_CASLO] = cas >>> 0;
+    w[b + W_CASHI] = ((w[b + W_CASHI]! & ~CAS_HI_MASK) | Math.floor(cas / TWO_32)) >>> 0;
     const total = mcItemTotal(meta & 0xff, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
     const counts = this.mine.counts;
     counts[TC_CURR_BYTES]! += total;
@@ -548,7 +550,8 @@ export class Cache implements Store {
     counts[TC_TOTAL_ITEMS]!++;
     if (this.sizes !== null) this.sizes.add(total);
     this.lists.link(ref, cls | this.lru.entrySegment(w[b + W_EXP]!), total);
-    this.hash.insert(ref, w[b + W_HASH]! | 0, Atomics.add(this.u32, HASH_ITEMS_AT >> 2, 1) + 1);
+    // every thread's linked items (the sum of their deltas) drive the doubling
+    this.hash.insert(ref, w[b + W_HASH]! | 0, this.counters.currItems);
   }
 
   /**
@@ -577,7 +580,6 @@ export class Cache implements Store {
     counts[TC_CURR_ITEMS]!--;
     if (this.sizes !== null) this.sizes.remove(total);
     this.hash.remove(ref, w[b + W_HASH]! | 0);
-    Atomics.sub(this.u32, HASH_ITEMS_AT >> 2, 1);
     const id = (meta >>> META_LRU_SHIFT) & 0xff;
     if (isLruHeld) this.lists.unlinkHeld(ref, id, total);
     else this.lists.unlink(ref, id, total);
@@ -1268,7 +1270,6 @@ export class Cache implements Store {
     const counts = this.mine.counts;
     counts[TC_CURR_ITEMS] = image.currItems;
     counts[TC_CURR_BYTES] = image.currBytes;
-    this.u32[HASH_ITEMS_AT >> 2] = image.currItems;
     // memcached's do_item_link_fixup counts each restored item as linked once more
     counts[TC_TOTAL_ITEMS] = image.currItems;
     if (this.sizes !== null) this.countSizes(this.sizes);

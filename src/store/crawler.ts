@@ -268,6 +268,8 @@ export class Crawler {
 
   /** Crawls until done or the deadline (performance.now() ms) passes. */
   slice(deadline: number): void {
+    // only the Cache that runs the background jobs crawls (one cursor per crawl)
+    if (!this.isTicking) return;
     this.clock.now();
     const slabs = this.slabs;
     const k = this.counters;

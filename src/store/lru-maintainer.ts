@@ -235,12 +235,7 @@ export class LruMaintainer {
       const b = wordBase(it);
       const prev = w[b + W_PREV]!;
       const hv = w[b + W_HASH]! | 0;
-      if (!items.tryLock(hv)) {
-        it = prev;
-        continue;
-      }
-      if (refsOfHeader(w, b) !== 1) {
-        items.unlock(hv);
+      if (!this.lockIdle(w, b, hv)) {
         it = prev;
         continue;
       }
@@ -311,6 +306,17 @@ export class LruMaintainer {
     return removed;
   }
 
+  /**
+   * Try-locks a tail item (its header at w[b], hash hv) and keeps the lock only when nobody
+   * but its link holds a reference: false for a busy item, which the pull skips.
+   */
+  private lockIdle(w: Uint32Array, b: number, hv: number): boolean {
+    if (!this.locks.items.tryLock(hv)) return false;
+    if (refsOfHeader(w, b) === 1) return true;
+    this.locks.items.unlock(hv);
+    return false;
+  }
+
   /** The flat LRU's tail pull: reclaim, else evict (active items get a second chance). */
   private pullTailFlat(cls: number): boolean {
     const id = cls | LRU_COLD;
@@ -327,12 +333,7 @@ export class LruMaintainer {
       const b = wordBase(it);
       const prev = w[b + W_PREV]!;
       const hv = w[b + W_HASH]! | 0;
-      if (!items.tryLock(hv)) {
-        it = prev;
-        continue;
-      }
-      if (refsOfHeader(w, b) !== 1) {
-        items.unlock(hv);
+      if (!this.lockIdle(w, b, hv)) {
         it = prev;
         continue;
       }

@@ -69,8 +69,6 @@ export const CLOCK_PAUSED_AT = take(4);
  * change remakes its views (one compare per lookup or allocation, Cache.syncViews).
  */
 export const VIEWS_EPOCH_AT = take(4);
-/** Linked items (hash-table.ts: the count that drives doubling), kept with Atomics.add. */
-export const HASH_ITEMS_AT = take(4);
 /**
  * Set (to 1) by a verb that wants the background jobs soon (a page move it started could not
  * finish); the Cache that runs them clears it at its next tick and runs a turn.

@@ -105,8 +105,9 @@ export class StoreCounters {
 
   /** A TC_* scalar summed over the threads. */
   total(field: number): number {
+    const threads = this.threads;
     let s = 0;
-    for (const t of this.threads) s += t.counts[field]!;
+    for (let i = 0; i < threads.length; i++) s += threads[i]!.counts[field]!;
     return s;
   }
 
