@@ -129,6 +129,7 @@ const CRLF1 = 0x0a;
  * (up to REFS_MAX) is left for the link and for one reader reference per thread.
  */
 const PINS_MAX = REFS_MAX - 256;
+const LINKS_PER_RECOUNT = 63;
 
 /** How a Cache takes part in a store shared by several threads (docs/threads.md). */
 export interface CacheOptions {
@@ -201,6 +202,9 @@ export class Cache implements Store {
    */
   private readerRef = NIL;
   private isReaderDropQueued = false;
+  /** The other threads' linked items as of the last recount, and links until the next one. */
+  private othersItems = 0;
+  private linksUntilRecount = 0;
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
   /** Who hears item events (watchers), and which: StoreEvents bits, 0 when nobody listens. */
@@ -243,7 +247,7 @@ export class Cache implements Store {
     this.pages = this.slabs.pages;
     this.words = this.slabs.words;
     this.hash = new HashTable(memory, locks, this.pages, this.words,
-      { expandDisabled: settings.hashExpandDisabled, runsTimer: this.runsBackgroundJobs });
+      { expandDisabled: settings.hashExpandDisabled, runsTimer: this.runsBackgroundJobs, syncPages: () => this.slabs.syncPages() });
     this.lists = new LruLists(memory, locks, this.words, checkViews);
     this.expiry = new Expiry(this.clock, this.words, runtime);
     this.data = new ItemData(this.slabs);
@@ -356,13 +360,19 @@ export class Cache implements Store {
     Atomics.add(pageWords(this.words, ref), wordBase(ref) + W_CASHI, REF_ONE);
   }
 
-  /** Drops a reference; the last one frees the item's chunks (it is unlinked by then). */
+  /**
+   * Drops a reference; the last one frees the item's chunks (it is unlinked by then). A count
+   * of 1 is ours alone, and nobody can take another (that needs the item found in the index,
+   * or a reference held): a plain write then saves the atomic operation.
+   */
   private dropRef(ref: number): void {
-    const old = Atomics.sub(pageWords(this.words, ref), wordBase(ref) + W_CASHI, REF_ONE);
-    if (old >>> REFS_SHIFT === 1) {
-      this.data.forget(ref);
-      this.slabs.freeItemChunks(ref);
-    }
+    const w = pageWords(this.words, ref);
+    const i = wordBase(ref) + W_CASHI;
+    const word = w[i]!;
+    if (word >>> REFS_SHIFT !== 1 && Atomics.sub(w, i, REF_ONE) >>> REFS_SHIFT !== 1) return;
+    if (word >>> REFS_SHIFT === 1) w[i] = word - REF_ONE;
+    this.data.forget(ref);
+    this.slabs.freeItemChunks(ref);
   }
 
   /** The last get()'s reference goes (its reads are over). */
@@ -550,8 +560,13 @@ export class Cache implements Store {
     counts[TC_TOTAL_ITEMS]!++;
     if (this.sizes !== null) this.sizes.add(total);
     this.lists.link(ref, cls | this.lru.entrySegment(w[b + W_EXP]!), total);
-    // every thread's linked items (the sum of their deltas) drive the doubling
-    this.hash.insert(ref, w[b + W_HASH]! | 0, this.counters.currItems);
+    // every thread's linked items drive the doubling: this thread's count, plus the others'
+    // summed every LINKS_PER_RECOUNT links (a sum over every block per link costs too much)
+    if (--this.linksUntilRecount < 0) {
+      this.linksUntilRecount = LINKS_PER_RECOUNT;
+      this.othersItems = this.counters.currItems - counts[TC_CURR_ITEMS]!;
+    }
+    this.hash.insert(ref, w[b + W_HASH]! | 0, counts[TC_CURR_ITEMS]! + this.othersItems);
   }
 
   /**

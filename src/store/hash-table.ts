@@ -56,13 +56,16 @@ export class HashTable {
   private timer: NodeJS.Timeout | null = null;
   /** This Cache runs the background jobs: an expansion it sees goes on in ~1 ms timer slices. */
   private readonly runsTimer: boolean;
+  /** Makes views of pages other threads added (their items may be in a bucket being moved). */
+  private readonly syncPages: () => void;
   private closed = false;
 
   constructor(memory: StoreMemory, locks: StoreLocks, pages: Buffer[], words: Uint32Array[],
-    opts: { expandDisabled: boolean; runsTimer: boolean }) {
+    opts: { expandDisabled: boolean; runsTimer: boolean; syncPages: () => void }) {
     this.memory = memory;
     this.locks = locks;
     this.runsTimer = opts.runsTimer;
+    this.syncPages = opts.syncPages;
     this.u32 = memory.u32;
     this.pages = pages;
     this.words = words;
@@ -245,6 +248,7 @@ export class HashTable {
     for (let i = this.expandBucket; i < end; i++) {
       if (wait) items.lock(i);
       else if (!items.tryLock(i)) return;
+      this.syncPages();
       let it = old[i]!;
       while (it !== NIL) {
         const w = pageWords(this.words, it);

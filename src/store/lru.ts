@@ -57,6 +57,8 @@ export class LruLists {
   /** Links ref at the head of list id and records id in the item's META. */
   link(ref: number, id: number, total: number): void {
     this.locks.lockLru(id);
+    // the neighbours may be in pages another thread added
+    this.checkViews();
     this.linkHeld(ref, id, total);
     this.locks.unlockLru(id);
   }
@@ -78,6 +80,7 @@ export class LruLists {
 
   unlink(ref: number, id: number, total: number): void {
     this.locks.lockLru(id);
+    this.checkViews();
     this.unlinkHeld(ref, id, total);
     this.locks.unlockLru(id);
   }
@@ -101,6 +104,7 @@ export class LruLists {
   /** The item at oldRef now lives at newRef (a page move copied it, NEXT/PREV included). */
   replace(oldRef: number, newRef: number, id: number): void {
     this.locks.lockLru(id);
+    this.checkViews();
     const words = this.words;
     const w = pageWords(words, newRef);
     const b = wordBase(newRef);
@@ -116,6 +120,7 @@ export class LruLists {
   /** Moves ref to the head of its own list. */
   moveToHead(ref: number, id: number, total: number): void {
     this.locks.lockLru(id);
+    this.checkViews();
     this.moveToHeadHeld(ref, id, total);
     this.locks.unlockLru(id);
   }

@@ -178,6 +178,8 @@ export class SlabMover {
 
   private stepHeld(): boolean {
     const slabs = this.slabs;
+    // the items of the page may have chunks in pages other threads added
+    slabs.syncPages();
     const page = slabs.movingPage;
     if (page === -1) return true;
     const cls = slabs.classOfPage(page);

@@ -169,6 +169,15 @@ export class Slabs {
     this.i32[MOVING_PAGE_AT >> 2] = page;
   }
 
+  /**
+   * Takes the slabs lock, then makes views of pages other threads added: the free lists and
+   * the page tables may name them.
+   */
+  private lockSlabs(): void {
+    this.locks.lockSlabs();
+    if (this.pages.length < this.pageSlots) this.addPageViews();
+  }
+
   /** Views for the slots another Cache over the same memory added since the last call. */
   syncPages(): void {
     if (this.pages.length < this.pageSlots) this.addPageViews();
@@ -315,10 +324,8 @@ export class Slabs {
    * memcached's SLABS_ALLOC_NO_NEWPAGE, for rescues) without evicting, or NIL.
    */
   takeChunk(cls: number, noNewPage = false): number {
-    this.locks.lockSlabs();
+    this.lockSlabs();
     const ref = this.takeChunkLocked(cls, noNewPage);
-    // the chunk may be in a page another thread added
-    this.syncPages();
     this.locks.unlockSlabs();
     return ref;
   }
@@ -345,7 +352,7 @@ export class Slabs {
   }
 
   freeChunk(ref: number, cls: number): void {
-    this.locks.lockSlabs();
+    this.lockSlabs();
     this.freeChunkLocked(ref, cls);
     this.locks.unlockSlabs();
   }
@@ -368,7 +375,7 @@ export class Slabs {
     const meta = w[b + W_META]!;
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
     let chain = (meta >>> META_FLAG_SHIFT) & IF_CHAINED ? w[b + W_CHAIN]! : NIL;
-    this.locks.lockSlabs();
+    this.lockSlabs();
     this.freeChunkLocked(ref, cls);
     while (chain !== NIL) {
       const next = headerWord(this.words, chain, W_CHAIN);
@@ -419,7 +426,7 @@ export class Slabs {
   /** cache_memlimit: pool pages and empty pages go back at once; the mover gives back the rest. */
   setMemLimit(bytes: number): void {
     this.runtime.memLimitBytes = bytes;
-    this.locks.lockSlabs();
+    this.lockSlabs();
     this.releasePoolAboveLimit();
     for (let p = 0; p < this.pageSlots && this.mallocedBytes > this.memLimit; p++) {
       if (this.pageLive[p] === 1 && this.pageClass[p] !== 0 && this.pageUsed[p] === 0 && p !== this.movingPage) {
@@ -468,8 +475,7 @@ export class Slabs {
    * new lands there while the mover rescues or evicts what is left.
    */
   beginMove(page: number): void {
-    this.locks.lockSlabs();
-    this.syncPages();
+    this.lockSlabs();
     const cls = this.pageClass[page]!;
     this.movingPage = page;
     if (cls !== 0) this.unlistFreeChunks(page, cls);
@@ -478,7 +484,7 @@ export class Slabs {
 
   /** A chunk of the moving page is empty now (rescued, or its item freed): one fewer in use. */
   clearMovedChunk(ref: number, cls: number): void {
-    this.locks.lockSlabs();
+    this.lockSlabs();
     this.clearChunk(ref, cls);
     this.locks.unlockSlabs();
   }
@@ -494,7 +500,7 @@ export class Slabs {
    * pages above the memory limit are freed (memcached's memory_release).
    */
   finishMove(dst: number): void {
-    this.locks.lockSlabs();
+    this.lockSlabs();
     const page = this.movingPage;
     this.movingPage = -1;
     const src = this.pageClass[page]!;

@@ -19,9 +19,9 @@ const THREADS = 4;
 const HOT_KEYS = 200;
 const COUNTER_KEYS = 8;
 const RUN_MS = 3000;
-const overrides = { memLimitBytes: 8 * MIB, growthFactor: 2, threads: THREADS, lruCrawler: true, hashPowerInit: 12 };
+const overrides = { memLimitBytes: 8 * MIB, growthFactor: 2, threads: THREADS, lruCrawler: true, hashPowerInit: 6 };
 
-test('4 threads on one store: values whole, incr exact, cas unique, chunks accounted for', async () => {
+test('4 threads on one store: values whole, incr exact, cas unique, chunks accounted for', async (t) => {
   const settings = makeSettings(overrides);
   const runtime = new RuntimeSettings(settings);
   const main = new Cache(settings, systemClock, runtime, undefined, { runsBackgroundJobs: true, threadIndex: 0, threads: THREADS });
@@ -76,7 +76,7 @@ test('4 threads on one store: values whole, incr exact, cas unique, chunks accou
   const tokens = reports.flatMap((r) => r.casTokens).sort((a, b) => a - b);
   for (let i = 1; i < tokens.length; i++) assert.notEqual(tokens[i], tokens[i - 1], `cas ${tokens[i]} handed out twice`);
   assert.equal(main.audit(), null);
-  console.log(`# ${ops} operations, ${reports.reduce((n, r) => n + r.reads, 0)} reads checked, ${tokens.length} stores, ` +
+  t.diagnostic(`${ops} operations, ${reports.reduce((n, r) => n + r.reads, 0)} reads checked, ${tokens.length} stores, ` +
     `${stats.evictions} evictions, ${moves} page moves asked, ${stats.slabs_moved} done, ` +
     `${stats.slab_reassign_evictions_nomem} evictions_nomem, ${stats.get_hits} hits, ${stats.get_misses} misses, ${stats.curr_items} items`);
   main.close();
