@@ -78,6 +78,6 @@ test('4 threads on one store: values whole, incr exact, cas unique, chunks accou
   assert.equal(main.audit(), null);
   t.diagnostic(`${ops} operations, ${reports.reduce((n, r) => n + r.reads, 0)} reads checked, ${tokens.length} stores, ` +
     `${stats.evictions} evictions, ${moves} page moves asked, ${stats.slabs_moved} done, ` +
-    `${stats.slab_reassign_evictions_nomem} evictions_nomem, ${stats.get_hits} hits, ${stats.get_misses} misses, ${stats.curr_items} items`);
+    `${stats.slab_reassign_evictions_nomem} evictions_nomem, ${stats.get_hits} hits, ${stats.get_misses} misses, ${stats.curr_items} items, hash power ${stats.hash_power_level}`);
   main.close();
 });
