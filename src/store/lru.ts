@@ -101,15 +101,23 @@ export class LruLists {
     this.bytes[id]! -= total;
   }
 
-  /** The item at oldRef now lives at newRef (a page move copied it, NEXT/PREV included). */
+  /**
+   * The item at oldRef now lives at newRef (a page move copied it). Its NEXT/PREV are taken
+   * from oldRef under the lock: a neighbour relinked while the bytes were copied (the mover
+   * holds the item's lock, not the list's) updated oldRef, not the copy.
+   */
   replace(oldRef: number, newRef: number, id: number): void {
     this.locks.lockLru(id);
     this.checkViews();
     const words = this.words;
+    const ow = pageWords(words, oldRef);
+    const ob = wordBase(oldRef);
+    const prev = ow[ob + W_PREV]!;
+    const next = ow[ob + W_NEXT]!;
     const w = pageWords(words, newRef);
     const b = wordBase(newRef);
-    const prev = w[b + W_PREV]!;
-    const next = w[b + W_NEXT]!;
+    w[b + W_PREV] = prev;
+    w[b + W_NEXT] = next;
     if (prev !== NIL) setHeaderWord(words, prev, W_NEXT, newRef);
     else if (this.head[id] === oldRef) this.head[id] = newRef;
     if (next !== NIL) setHeaderWord(words, next, W_PREV, newRef);

@@ -60,6 +60,8 @@ test('4 threads on one store: values whole, incr exact, cas unique, chunks accou
   } finally {
     clearInterval(mover);
     clearTimeout(timeout);
+    // a failed worker leaves the others running: they must not keep the test process alive
+    for (const w of workers) void w.terminate();
   }
   // let a page move under way finish (its busy items are free now)
   for (let i = 0; i < 100 && main.stats().slab_reassign_running === 1; i++) main.maintain();
