@@ -139,7 +139,11 @@ export interface CacheOptions {
    * default true (a single Cache does everything).
    */
   readonly runsBackgroundJobs?: boolean;
-  /** Which per-thread counter block this Cache writes, 0..threads-1 (default 0). */
+  /**
+   * Which per-thread counter block this Cache writes, 0..threads-1 (default 0); `threads` is
+   * the spare block for a Cache that only runs the background jobs (main's), whose reclaims and
+   * evictions count too. Two Caches must never share a block.
+   */
   readonly threadIndex?: number;
   /**
    * -t: sizes the item lock table and the per-thread counter blocks when this Cache makes its

@@ -98,8 +98,8 @@ export class StoreCounters {
     this.movesWithinLru = perLru();
     this.directReclaims = perLru();
     this.background = new Float64Array(memory.buffers.control, BACKGROUND_STATS_AT, BACKGROUND_STATS_COUNT);
-    if (threadIndex < 0 || threadIndex >= memory.threads) throw new RangeError(`thread index ${threadIndex} of ${memory.threads}`);
-    for (let t = 0; t < memory.threads; t++) this.threads.push(new ThreadCounters(memory.buffers.threadCounters, t));
+    if (threadIndex < 0 || threadIndex >= memory.counterBlocks) throw new RangeError(`thread index ${threadIndex} of ${memory.threads}`);
+    for (let t = 0; t < memory.counterBlocks; t++) this.threads.push(new ThreadCounters(memory.buffers.threadCounters, t));
     this.mine = this.threads[threadIndex]!;
   }
 

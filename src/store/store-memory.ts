@@ -45,7 +45,10 @@ export interface StoreBuffers {
   readonly control: SharedArrayBuffer;
   readonly pageArenas: readonly GrowableSharedArrayBuffer[];
   readonly bucketArena: GrowableSharedArrayBuffer;
-  /** One block of store counters per thread (stats.ts), each written by its thread only. */
+  /**
+   * Blocks of store counters (stats.ts), each written by one Cache only: one per thread (-t),
+   * plus block `threads` for a Cache that runs only the background jobs (main's).
+   */
   readonly threadCounters: SharedArrayBuffer;
   /** -o track_sizes: the `stats sizes` histogram (stats.ts SizeHistogram), else null. */
   readonly sizes: SharedArrayBuffer | null;
@@ -71,6 +74,8 @@ export class StoreMemory {
   readonly pageSlotsMax: number;
   /** Per-thread counter blocks (the -t this memory was made for). */
   readonly threads: number;
+  /** Counter blocks: threads + 1. */
+  readonly counterBlocks: number;
 
   private constructor(buffers: StoreBuffers) {
     this.buffers = buffers;
@@ -79,7 +84,8 @@ export class StoreMemory {
     this.u32 = new Uint32Array(control, 0, CONTROL_BYTES >>> 2);
     this.i32 = new Int32Array(control, 0, CONTROL_BYTES >>> 2);
     this.pageSlotsMax = Math.min(PAGE_SLOTS_MAX, buffers.pageArenas.length << ARENA_PAGE_SHIFT);
-    this.threads = buffers.threadCounters.byteLength / THREAD_COUNTERS_BYTES;
+    this.counterBlocks = buffers.threadCounters.byteLength / THREAD_COUNTERS_BYTES;
+    this.threads = this.counterBlocks - 1;
   }
 
   /**
@@ -95,7 +101,7 @@ export class StoreMemory {
       control: new SharedArrayBuffer(CONTROL_BYTES),
       pageArenas,
       bucketArena: new GrowableSab(0, { maxByteLength: ARENA_MAX_BYTES }),
-      threadCounters: new SharedArrayBuffer(Math.max(1, settings.threads) * THREAD_COUNTERS_BYTES),
+      threadCounters: new SharedArrayBuffer((Math.max(1, settings.threads) + 1) * THREAD_COUNTERS_BYTES),
       sizes: settings.trackSizes ? new SharedArrayBuffer(sizeHistogramBytes(settings.itemSizeMax)) : null,
     });
     memory.format(settings.hashPowerInit > 0 ? settings.hashPowerInit : HASHPOWER_DEFAULT, Math.max(1, settings.threads));
