@@ -8,7 +8,8 @@ import type { ItemRef, StatEmitter, StoreStats } from './store.js';
 import type { ServerClock } from './clock.js';
 import type { Crawler } from './crawler.js';
 import type { HashTable } from './hash-table.js';
-import { headerWord, LRU_COLD, LRU_HOT, LRU_TEMP, LRU_WARM, NIL, W_EXP, W_META, W_NEXT, W_VLEN } from './item-layout.js';
+import { headerWord, LRU_COLD, LRU_HOT, LRU_TEMP, LRU_WARM, W_EXP, W_META, W_VLEN } from './item-layout.js';
+import * as L from './shared-layout.js';
 import type { LruLists } from './lru.js';
 import type { SlabMover } from './slab-mover.js';
 import type { Slabs } from './slabs.js';
@@ -38,28 +39,29 @@ export class StoreAdmin {
 
   stats(): StoreStats {
     const { counters: k, slabs, hash, mover, crawler } = this.parts;
+    const bg = k.background;
     return {
       limit_maxbytes: slabs.memLimit,
       hash_power_level: hash.hashPower,
       hash_bytes: hash.bytes,
       hash_is_expanding: hash.isExpanding ? 1 : 0,
-      slab_reassign_rescues: mover.rescues,
-      slab_reassign_chunk_rescues: mover.chunkRescues,
-      slab_reassign_evictions_nomem: mover.evictionsNomem,
+      slab_reassign_rescues: bg[L.BG_RESCUES]!,
+      slab_reassign_chunk_rescues: bg[L.BG_CHUNK_RESCUES]!,
+      slab_reassign_evictions_nomem: bg[L.BG_EVICTIONS_NOMEM]!,
       // memcached counts chunks it pulled off the free list inside the page it empties; ours
       // leave the free list when the move starts, so none is ever pulled
       slab_reassign_inline_reclaim: 0,
-      slab_reassign_busy_items: mover.busyItems,
-      slab_reassign_busy_deletes: mover.busyDeletes,
+      slab_reassign_busy_items: bg[L.BG_BUSY_ITEMS]!,
+      slab_reassign_busy_deletes: bg[L.BG_BUSY_DELETES]!,
       slab_reassign_running: mover.running ? 1 : 0,
-      slabs_moved: mover.slabsMoved,
+      slabs_moved: bg[L.BG_SLABS_MOVED]!,
       lru_crawler_running: crawler.running ? 1 : 0,
-      lru_crawler_starts: crawler.starts,
-      lru_maintainer_juggles: k.juggles,
+      lru_crawler_starts: bg[L.BG_CRAWLER_STARTS]!,
+      lru_maintainer_juggles: bg[L.BG_JUGGLES]!,
       malloc_fails: slabs.mallocFails,
       bytes: k.currBytes,
       curr_items: k.currItems,
-      total_items: k.totalItems,
+      total_items: k.total(L.TC_TOTAL_ITEMS),
       slab_global_page_pool: slabs.globalPagePool,
       expired_unfetched: sum(k.expiredUnfetched),
       evicted_unfetched: sum(k.evictedUnfetched),
@@ -74,24 +76,24 @@ export class StoreAdmin {
       moves_within_lru: sum(k.movesWithinLru),
       direct_reclaims: sum(k.directReclaims),
       lru_bumps_dropped: 0,
-      cmd_set: sum(k.setCmds),
-      get_hits: sum(k.lruHits),
-      get_misses: k.getMisses,
-      get_expired: k.getExpired,
-      get_flushed: k.getFlushed,
-      delete_misses: k.deleteMisses,
-      delete_hits: sum(k.deleteHits),
-      incr_misses: k.incrMisses,
-      incr_hits: sum(k.incrHits),
-      decr_misses: k.decrMisses,
-      decr_hits: sum(k.decrHits),
-      cas_misses: k.casMisses,
-      cas_hits: sum(k.casHits),
-      cas_badval: sum(k.casBadval),
-      touch_hits: sum(k.touchHits),
-      touch_misses: k.touchMisses,
-      store_too_large: k.storeTooLarge,
-      store_no_memory: k.storeNoMemory,
+      cmd_set: k.allClasses('setCmds'),
+      get_hits: k.allHits(),
+      get_misses: k.total(L.TC_GET_MISSES),
+      get_expired: k.total(L.TC_GET_EXPIRED),
+      get_flushed: k.total(L.TC_GET_FLUSHED),
+      delete_misses: k.total(L.TC_DELETE_MISSES),
+      delete_hits: k.allClasses('deleteHits'),
+      incr_misses: k.total(L.TC_INCR_MISSES),
+      incr_hits: k.allClasses('incrHits'),
+      decr_misses: k.total(L.TC_DECR_MISSES),
+      decr_hits: k.allClasses('decrHits'),
+      cas_misses: k.total(L.TC_CAS_MISSES),
+      cas_hits: k.allClasses('casHits'),
+      cas_badval: k.allClasses('casBadval'),
+      touch_hits: k.allClasses('touchHits'),
+      touch_misses: k.total(L.TC_TOUCH_MISSES),
+      store_too_large: k.total(L.TC_STORE_TOO_LARGE),
+      store_no_memory: k.total(L.TC_STORE_NO_MEMORY),
     };
   }
 
@@ -100,7 +102,6 @@ export class StoreAdmin {
     emitItemStats({
       counters: p.counters,
       lists: p.lists,
-      words: p.slabs.words,
       largest: p.slabs.largest,
       now: p.clock.now(),
       segmented: p.isSegmented,
@@ -121,9 +122,7 @@ export class StoreAdmin {
   resetStats(): void {
     const p = this.parts;
     p.counters.reset();
-    p.mover.resetStats();
     p.slabs.mallocFails = 0;
-    p.crawler.starts = 0;
   }
 
   cachedump(slabClass: number, limit: number,
@@ -131,19 +130,16 @@ export class StoreAdmin {
     const { slabs, lists, clock } = this.parts;
     if (slabClass < 1 || slabClass > slabs.largest) return;
     const words = slabs.words;
+    const show = (it: number): void => {
+      const exp = headerWord(words, it, W_EXP);
+      each(it, headerWord(words, it, W_META) & 0xff, headerWord(words, it, W_VLEN), exp === 0 ? 0 : exp + clock.processStarted);
+    };
     // memcached dumps COLD only; items reach COLD through the maintainer, so we show every
     // segment, HOT first, each from its head
     let shown = 0;
     for (const seg of [LRU_HOT, LRU_WARM, LRU_COLD, LRU_TEMP]) {
-      let it = lists.head[slabClass | seg]!;
-      while (it !== NIL && (limit === 0 || shown < limit)) {
-        const next = headerWord(words, it, W_NEXT);
-        const exp = headerWord(words, it, W_EXP);
-        each(it, headerWord(words, it, W_META) & 0xff, headerWord(words, it, W_VLEN),
-          exp === 0 ? 0 : exp + clock.processStarted);
-        shown++;
-        it = next;
-      }
+      if (limit !== 0 && shown >= limit) break;
+      shown += lists.walk(slabClass | seg, false, limit === 0 ? 0 : limit - shown, show);
     }
   }
 

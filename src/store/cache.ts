@@ -1,5 +1,5 @@
 // The slab-style store behind store.ts: the public verbs (memcached's items.c do_item_* on top
-// of slabs.c and assoc.c), single-threaded. The parts, one job each:
+// of slabs.c and assoc.c). The parts, one job each:
 //   slabs.ts          pages, slab classes, free lists, the global page pool
 //   slab-mover.ts     page moves: rescues, evictions_nomem;  slab-automove.ts  which page moves, when
 //   hash-table.ts     the key index (murmur3, chaining, incremental doubling)
@@ -8,10 +8,13 @@
 //   item-data.ts      key/value bytes, chained items;  item-layout.ts  the chunk header
 //   crawler.ts        the expiry crawler and background timer
 //   stats.ts          counters, stats bodies;  admin.ts  the stats and admin verbs
-//   item-pins.ts      items whose bytes must stay put (a running verb's, zero-copy replies')
+//   store-locks.ts    item, LRU, slabs, CAS and mover locks
 // Item bytes live in 1 MiB pages off the V8 heap; no JavaScript object, string or Map entry
 // per item. Pages, hash tables and the store-wide state are in one StoreMemory (shared
-// memory); a Cache made over an existing one sees the same items (docs/threads.md).
+// memory); a Cache made over an existing one sees the same items, and Caches in several
+// threads may run verbs at once (docs/threads.md): each verb holds the item lock of its key's
+// hash, an item's bytes stay put while anyone holds a reference (the count in CASHI), and the
+// background jobs (maintainer, crawler, mover, hash expansion) run in one Cache only.
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
@@ -36,6 +39,9 @@ import { ITEM_UPDATE_INTERVAL, ServerClock, systemClock, type Clock } from './cl
 import { murmur3 } from './hash.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
 import {
+  CAS_HI_MASK,
+  casOfHeader,
+  chunkRef,
   CLASS_MASK,
   HDR_BYTES,
   headerWord,
@@ -56,6 +62,10 @@ import {
   NIL,
   pageIndex,
   pageWords,
+  REF_ONE,
+  REFS_MAX,
+  REFS_SHIFT,
+  refsOfHeader,
   setHeaderWord,
   W_CASHI,
   W_CASLO,
@@ -77,16 +87,34 @@ import { LruLists } from './lru.js';
 import { LruMaintainer } from './lru-maintainer.js';
 import { Expiry } from './expiry.js';
 import { ItemData } from './item-data.js';
-import { ItemPins } from './item-pins.js';
 import { Crawler } from './crawler.js';
 import { SlabAutomover } from './slab-automove.js';
 import { SlabMover } from './slab-mover.js';
-import { SizeHistogram, StoreCounters, sum } from './stats.js';
+import { SizeHistogram, StoreCounters, type ThreadCounters } from './stats.js';
+import { StoreLocks } from './store-locks.js';
 import { StoreAdmin } from './admin.js';
 import { U64_MASK } from './u64.js';
 import { checkImage, type StoreImage } from './store-image.js';
+import { auditStore } from './store-audit.js';
 import { StoreMemory } from './store-memory.js';
-import { CAS_ID_AT, VIEWS_EPOCH_AT } from './shared-layout.js';
+import {
+  CAS_ID_AT,
+  MAINTAIN_REQUEST_AT,
+  TC_CAS_MISSES,
+  TC_CURR_BYTES,
+  TC_CURR_ITEMS,
+  TC_DECR_MISSES,
+  TC_DELETE_MISSES,
+  TC_GET_EXPIRED,
+  TC_GET_FLUSHED,
+  TC_GET_MISSES,
+  TC_INCR_MISSES,
+  TC_STORE_NO_MEMORY,
+  TC_STORE_TOO_LARGE,
+  TC_TOTAL_ITEMS,
+  TC_TOUCH_MISSES,
+  VIEWS_EPOCH_AT,
+} from './shared-layout.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
 import { KEY_MAX_LENGTH } from '../common/limits.js';
 
@@ -96,18 +124,42 @@ const TWO_32 = 4294967296;
 const CRLF_BUF = Buffer.from('\r\n', 'latin1');
 const CRLF0 = 0x0d;
 const CRLF1 = 0x0a;
+/**
+ * References a zero-copy reply may take; past them the reply copies. The rest of the count
+ * (up to REFS_MAX) is left for the link and for one reader reference per thread.
+ */
+const PINS_MAX = REFS_MAX - 256;
+const LINKS_PER_RECOUNT = 63;
 
-/** How this Cache takes part in a -t N server (the locks branch gives it its full meaning). */
-export interface CacheThreading {
-  /** false: no LRU maintainer or crawler timers in this Cache (another thread's Cache runs them). */
+/** How a Cache takes part in a store shared by several threads (docs/threads.md). */
+export interface CacheOptions {
+  /**
+   * Runs the store's timers: the clock tick, LRU maintainer, crawler (with the automover and
+   * page give-back), page mover and hash expansion. One Cache per store memory runs them;
+   * default true (a single Cache does everything).
+   */
   readonly runsBackgroundJobs?: boolean;
+  /**
+   * Which per-thread counter block this Cache writes, 0..threads-1 (default 0); `threads` is
+   * the spare block for a Cache that only runs the background jobs (main's), whose reclaims and
+   * evictions count too. Two Caches must never share a block.
+   */
   readonly threadIndex?: number;
+  /**
+   * -t: sizes the item lock table and the per-thread counter blocks when this Cache makes its
+   * store memory (StoreMemory.create reads settings.threads; this overrides it); default 1.
+   */
   readonly threads?: number;
 }
 
 /** The store for a server; runtime is the server's one RuntimeSettings, read live. */
 export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Cache {
   return new Cache(settings, clock ?? systemClock, runtime);
+}
+
+/** The store memory a Cache makes for itself: options.threads, else settings.threads, blocks. */
+function ownMemory(settings: Settings, options: CacheOptions): StoreMemory {
+  return StoreMemory.create(options.threads === undefined ? settings : { ...settings, threads: options.threads });
 }
 
 export class Cache implements Store {
@@ -133,67 +185,92 @@ export class Cache implements Store {
   private readonly mover: SlabMover;
   private readonly admin: StoreAdmin;
   private readonly counters: StoreCounters;
+  /** This thread's counter block (the only one it writes). */
+  private readonly mine: ThreadCounters;
+  private readonly locks: StoreLocks;
   /** The shared memory this Cache works in (another Cache may work in it too). */
   readonly memory: StoreMemory;
-  /** The control block's words (the CAS counter). */
+  /** Runs the background jobs (CacheOptions.runsBackgroundJobs). */
+  readonly runsBackgroundJobs: boolean;
+  /** The control block's words (the CAS counter, the maintain request). */
   private readonly f64: Float64Array;
+  private readonly u32: Uint32Array;
   /**
-   * The VIEWS_EPOCH word alone: a view of its own, so the check on every lookup and allocation
-   * reads a field rather than the module constant (a load and a hole check, in bytecode that
-   * TurboFan's inlining budget counts).
+   * The VIEWS_EPOCH word alone: a view of its own, so the check after every lock reads a field
+   * rather than the module constant (a load and a hole check, in bytecode that TurboFan's
+   * inlining budget counts).
    */
   private readonly epochWord: Uint32Array;
-  /** VIEWS_EPOCH as of this Cache's last syncViews(). */
+  /** VIEWS_EPOCH as of this Cache's last checkViews(). */
   private viewsEpoch = -1;
   lastCas = 0;
   deltaValue = 0n;
-  /** Items whose bytes must stay put: never evicted or moved, their chunks freed at the last unpin. */
-  private readonly pins = new ItemPins();
+  /**
+   * The item the last get() found, with the reference it took for the caller's reads of its
+   * bytes (copyValue, valueSlice, pin); dropped at the next lookup or once the current batch
+   * of work is over (a microtask), NIL when none.
+   */
+  private readerRef = NIL;
+  private isReaderDropQueued = false;
+  /** The other threads' linked items as of the last recount, and links until the next one. */
+  private othersItems = 0;
+  private linksUntilRecount = 0;
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
   /** Who hears item events (watchers), and which: StoreEvents bits, 0 when nobody listens. */
   private listener: StoreListener | null = null;
   private events = 0;
 
-  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings, memory = StoreMemory.create(settings), threading: CacheThreading = {}) {
+  constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings, memory?: StoreMemory, options: CacheOptions = {}) {
+    memory ??= ownMemory(settings, options);
     this.runtime = runtime;
     this.memory = memory;
+    this.runsBackgroundJobs = options.runsBackgroundJobs ?? true;
     this.f64 = memory.f64;
+    this.u32 = memory.u32;
     this.epochWord = new Uint32Array(memory.buffers.control, VIEWS_EPOCH_AT, 1);
-    this.counters = new StoreCounters(memory);
+    this.locks = new StoreLocks(memory);
+    this.counters = new StoreCounters(memory, options.threadIndex ?? 0);
+    this.mine = this.counters.mine;
     this.casEnabled = settings.casEnabled;
     this.isMemoryFixed = settings.memoryFile !== null;
     this.itemSizeMax = settings.itemSizeMax;
-    this.sizes = settings.trackSizes ? new SizeHistogram(this.itemSizeMax) : null;
-    this.clock = new ServerClock(clock, memory);
+    this.sizes = memory.buffers.sizes !== null ? new SizeHistogram(memory.buffers.sizes) : null;
+    this.clock = new ServerClock(clock, memory, { ticks: this.runsBackgroundJobs });
+    const checkViews = (): void => this.checkViews();
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
-      isPinned: (ref: number): boolean => this.pins.isPinned(ref),
+      unlinkItemLruHeld: (ref: number): void => this.unlinkItemLruHeld(ref),
       onEvict: (ref: number): void => {
         if ((this.events & StoreEvents.Eviction) !== 0) this.tellEviction(ref);
       },
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): boolean => this.maintain(),
-      syncViews: (): void => {
-        if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
+      onWake: (): void => {
+        // a verb in another Cache asked for the background jobs (a page move to go on with)
+        if (this.u32[MAINTAIN_REQUEST_AT >> 2] !== 0) this.maintain();
+        this.checkViews();
       },
+      checkViews,
     };
-    this.slabs = new Slabs(settings, runtime, memory);
+    const locks = this.locks;
+    this.slabs = new Slabs(settings, runtime, memory, locks);
     this.pages = this.slabs.pages;
     this.words = this.slabs.words;
-    this.hash = new HashTable(memory, this.pages, this.words, settings.hashExpandDisabled);
-    this.lists = new LruLists(memory, this.words);
+    this.hash = new HashTable(memory, locks, this.pages, this.words,
+      { expandDisabled: settings.hashExpandDisabled, runsTimer: this.runsBackgroundJobs, syncPages: () => this.slabs.syncPages() });
+    this.lists = new LruLists(memory, locks, this.words, checkViews);
     this.expiry = new Expiry(this.clock, this.words, runtime);
     this.data = new ItemData(this.slabs);
-    this.mover = new SlabMover(this.slabs, {
+    this.mover = new SlabMover(this.slabs, locks, {
       unlinkItem: host.unlinkItem,
-      isPinned: host.isPinned,
       isDead: (ref: number): boolean => this.expiry.isDead(ref),
       itemsInClass: host.itemsInClass,
       relocate: (oldRef: number, newRef: number): void => this.relocateChunk(oldRef, newRef),
-    }, settings.evictionsDisabled);
+    }, { evictionsDisabled: settings.evictionsDisabled, stats: this.counters.background, control: memory.buffers.control });
     const parts = {
       runtime, slabs: this.slabs, lists: this.lists, counters: this.counters, clock: this.clock, expiry: this.expiry, host,
+      locks, control: memory.buffers.control,
     };
     this.lru = new LruMaintainer(settings, parts);
     this.crawler = new Crawler({ dumpEnabled: settings.dumpEnabled, casEnabled: settings.casEnabled }, parts);
@@ -202,7 +279,7 @@ export class Cache implements Store {
       runtime, counters: this.counters, slabs: this.slabs, hash: this.hash, lists: this.lists, mover: this.mover,
       crawler: this.crawler, clock: this.clock, sizes: this.sizes, isSegmented: this.lru.hasMaintainer,
     });
-    if (threading.runsBackgroundJobs !== false) {
+    if (this.runsBackgroundJobs) {
       this.crawler.start();
       this.lru.start();
     }
@@ -230,16 +307,23 @@ export class Cache implements Store {
 
   /**
    * Views of the pages and hash tables another Cache over the same memory added: checked (one
-   * compare) before following refs found in shared state (a lookup, an allocation, a walk).
+   * compare) after taking the lock that guards refs found in shared state (a lookup, an
+   * allocation, a list walk), before following them.
    */
-  private syncViews(): void {
-    this.viewsEpoch = this.epochWord[0]!;
+  private checkViews(): void {
+    if (this.epochWord[0] === this.viewsEpoch) return;
+    this.viewsEpoch = Atomics.load(this.epochWord, 0);
     this.slabs.syncPages();
     this.hash.syncTables();
   }
 
+  /** The next CAS value, under the CAS lock (memcached's cas_id_lock). */
   private nextCas(): number {
-    return this.casEnabled ? ++this.f64[CAS_ID_AT >> 3]! : 0;
+    if (!this.casEnabled) return 0;
+    this.locks.lockCas();
+    const cas = ++this.f64[CAS_ID_AT >> 3]!;
+    this.locks.unlockCas();
+    return cas;
   }
 
   // =====================================================================================
@@ -267,17 +351,53 @@ export class Cache implements Store {
   }
 
   private casOf(ref: number): number {
-    const w = pageWords(this.words, ref);
-    const b = wordBase(ref);
-    return w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
+    return casOfHeader(pageWords(this.words, ref), wordBase(ref));
   }
 
-  setCas(ref: ItemRef, cas: number): void {
-    const w = pageWords(this.words, ref);
-    const b = wordBase(ref);
+  /** Writes the item's CAS (its item lock held), keeping the reference count another thread may change. */
+  private writeCas(w: Uint32Array, b: number, cas: number): void {
     w[b + W_CASLO] = cas >>> 0;
-    w[b + W_CASHI] = Math.floor(cas / TWO_32);
+    const hi = Math.floor(cas / TWO_32);
+    let word = w[b + W_CASHI]!;
+    for (;;) {
+      const seen = Atomics.compareExchange(w, b + W_CASHI, word, ((word & ~CAS_HI_MASK) | hi) >>> 0);
+      if (seen === word) return;
+      word = seen;
+    }
   }
+
+  /** Takes a reference to an item (its item lock held, or a reference held already). */
+  private takeRef(ref: number): void {
+    Atomics.add(pageWords(this.words, ref), wordBase(ref) + W_CASHI, REF_ONE);
+  }
+
+  /**
+   * Drops a reference; the last one frees the item's chunks (it is unlinked by then). A count
+   * of 1 is ours alone, and nobody can take another (that needs the item found in the index,
+   * or a reference held): a plain write then saves the atomic operation.
+   */
+  private dropRef(ref: number): void {
+    const w = pageWords(this.words, ref);
+    const i = wordBase(ref) + W_CASHI;
+    const word = w[i]!;
+    if (word >>> REFS_SHIFT !== 1 && Atomics.sub(w, i, REF_ONE) >>> REFS_SHIFT !== 1) return;
+    if (word >>> REFS_SHIFT === 1) w[i] = word - REF_ONE;
+    this.data.forget(ref);
+    this.slabs.freeItemChunks(ref);
+  }
+
+  /** The last get()'s reference goes (its reads are over). */
+  private dropReader(): void {
+    const ref = this.readerRef;
+    if (ref === NIL) return;
+    this.readerRef = NIL;
+    this.dropRef(ref);
+  }
+
+  private readonly dropReaderLater = (): void => {
+    this.isReaderDropQueued = false;
+    this.dropReader();
+  };
 
   private totalOf(ref: number): number {
     const w = pageWords(this.words, ref);
@@ -294,7 +414,6 @@ export class Cache implements Store {
    * -M), then a page taken from another class. NIL when none can be had.
    */
   private allocChunk(cls: number): number {
-    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
     this.lru.pullBeforeAlloc(cls);
     let ref = this.slabs.takeChunk(cls);
     if (ref !== NIL) return ref;
@@ -304,6 +423,8 @@ export class Cache implements Store {
       ref = this.slabs.takeChunk(cls);
       if (ref !== NIL) return ref;
     }
+    // a page move is under way or could not start here: the background jobs go on with it
+    if (!this.runsBackgroundJobs) this.u32[MAINTAIN_REQUEST_AT >> 2] = 1;
     return NIL;
   }
 
@@ -342,7 +463,10 @@ export class Cache implements Store {
     return head;
   }
 
-  /** do_item_alloc: exptime already server-relative. */
+  /**
+   * do_item_alloc: exptime already server-relative. The item comes with one reference, its
+   * writer's, which link() hands to the hash link or drops.
+   */
   private allocItem(key: Buffer, keyStart: number, keyLen: number, flags: number, exptimeRel: number, valueLen: number): number {
     const total = mcItemTotal(keyLen, valueLen, flags, this.casEnabled);
     if (total > this.itemSizeMax || valueLen < 0 || keyLen > KEY_MAX_LENGTH) return AllocError.TooLarge;
@@ -355,6 +479,8 @@ export class Cache implements Store {
       this.counters.outOfMemory[cls]!++;
       return AllocError.NoMemory;
     }
+    // a chain cursor for this ref may be from an item another thread freed since
+    this.data.forget(ref);
     const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     w[b + W_META] = (keyLen | (cls << META_LRU_SHIFT) | ((IF_USED | (chained ? IF_CHAINED : 0)) << META_FLAG_SHIFT)) >>> 0;
@@ -366,7 +492,7 @@ export class Cache implements Store {
     w[b + W_VLEN] = valueLen;
     w[b + W_FLAGS] = flags;
     w[b + W_CASLO] = 0;
-    w[b + W_CASHI] = 0;
+    w[b + W_CASHI] = REF_ONE;
     if (!chained) w[b + W_CHAIN] = NIL;
     w[b + W_HASH] = murmur3(key, keyStart, keyLen, HASH_SEED);
     const page = this.pages[pageIndex(ref)]!;
@@ -383,19 +509,13 @@ export class Cache implements Store {
     return ref;
   }
 
-  /** Frees every chunk of an unlinked item (once no zero-copy reply still sends from it). */
-  private freeItem(ref: number): void {
-    if (this.pins.deferFree(ref)) return;
-    this.data.forget(ref);
-    this.slabs.freeItemChunks(ref);
-  }
-
   /**
    * A page move copied a chunk from oldRef to newRef: an item's head chunk is now found there
    * by the index, its LRU neighbours and its continuation chunks; a continuation chunk by the
    * chunk before it in the chain.
    */
   private relocateChunk(oldRef: number, newRef: number): void {
+    this.checkViews();
     const w = pageWords(this.words, newRef);
     const b = wordBase(newRef);
     const meta = w[b + W_META]!;
@@ -432,6 +552,7 @@ export class Cache implements Store {
   // link / unlink / lookup
   // =====================================================================================
 
+  /** Links an allocated item (its item lock held): its writer's reference becomes the link's. */
   private linkItem(ref: number): void {
     const w = pageWords(this.words, ref);
     const b = wordBase(ref);
@@ -439,42 +560,79 @@ export class Cache implements Store {
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
     w[b + W_META] = (meta | (IF_LINKED << META_FLAG_SHIFT)) >>> 0;
     w[b + W_TIME] = this.clock.current;
+    // not linked yet, so nobody else can hold a reference: a plain write keeps the writer's
     const cas = this.nextCas();
     w[b + W_CASLO] = cas >>> 0;
-    w[b + W_CASHI] = Math.floor(cas / TWO_32);
+    w[b + W_CASHI] = ((w[b + W_CASHI]! & ~CAS_HI_MASK) | Math.floor(cas / TWO_32)) >>> 0;
     const total = mcItemTotal(meta & 0xff, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
-    const k = this.counters;
-    k.currBytes += total;
-    k.currItems++;
-    k.totalItems++;
+    const counts = this.mine.counts;
+    counts[TC_CURR_BYTES]! += total;
+    counts[TC_CURR_ITEMS]!++;
+    counts[TC_TOTAL_ITEMS]!++;
     if (this.sizes !== null) this.sizes.add(total);
     this.lists.link(ref, cls | this.lru.entrySegment(w[b + W_EXP]!), total);
-    this.hash.insert(ref, w[b + W_HASH]! | 0, k.currItems);
+    // every thread's linked items drive the doubling: this thread's count, plus the others'
+    // summed every LINKS_PER_RECOUNT links (a sum over every block per link costs too much)
+    if (--this.linksUntilRecount < 0) {
+      this.linksUntilRecount = LINKS_PER_RECOUNT;
+      this.othersItems = this.counters.currItems - counts[TC_CURR_ITEMS]!;
+    }
+    this.hash.insert(ref, w[b + W_HASH]! | 0, counts[TC_CURR_ITEMS]! + this.othersItems);
   }
 
-  /** Removes a linked item from the index and its LRU and frees its chunks. */
+  /**
+   * Removes a linked item (its item lock held) from the index and its LRU and drops the link's
+   * reference: its chunks go now, or with the last reference a reader or reply still holds.
+   */
   private unlinkItem(ref: number): void {
+    this.unlinkFrom(ref, false);
+  }
+
+  /** unlinkItem for a tail pull that holds the item's LRU lock already. */
+  private unlinkItemLruHeld(ref: number): void {
+    this.unlinkFrom(ref, true);
+  }
+
+  private unlinkFrom(ref: number, isLruHeld: boolean): void {
+    // the caller may have taken the item lock without a lookup (a tail pull, the crawler, the mover)
+    this.checkViews();
     const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_LINKED) === 0) return;
     const total = mcItemTotal(meta & 0xff, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
-    const k = this.counters;
-    k.currBytes -= total;
-    k.currItems--;
+    const counts = this.mine.counts;
+    counts[TC_CURR_BYTES]! -= total;
+    counts[TC_CURR_ITEMS]!--;
     if (this.sizes !== null) this.sizes.remove(total);
     this.hash.remove(ref, w[b + W_HASH]! | 0);
-    this.lists.unlink(ref, (meta >>> META_LRU_SHIFT) & 0xff, total);
+    const id = (meta >>> META_LRU_SHIFT) & 0xff;
+    if (isLruHeld) this.lists.unlinkHeld(ref, id, total);
+    else this.lists.unlink(ref, id, total);
     w[b + W_META] = (w[b + W_META]! & ~(IF_LINKED << META_FLAG_SHIFT)) >>> 0;
-    this.freeItem(ref);
+    this.dropRef(ref);
   }
 
   /**
-   * do_item_get: a live item or NIL; expired/flushed items met here are unlinked and counted.
-   * Watchers hear of every lookup (isWatched false: an internal re-lookup they must not see).
+   * Takes the item lock of hv for a verb (and drops the last get's reader reference: the
+   * caller's reads of it are over once it asks for something else).
+   */
+  private lockKey(hv: number): void {
+    if (this.readerRef !== NIL) this.dropReader();
+    this.locks.items.lock(hv);
+    this.checkViews();
+  }
+
+  private unlockKey(hv: number): void {
+    this.locks.items.unlock(hv);
+  }
+
+  /**
+   * do_item_get (hv's item lock held): a live item or NIL; expired/flushed items met here are
+   * unlinked and counted. Watchers hear of every lookup (isWatched false: an internal
+   * re-lookup they must not see).
    */
   private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number, isWatched = true): number {
-    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
     const it = this.hash.find(hv, key, keyStart, keyLen);
     const isTold = (this.events & StoreEvents.ItemGet) !== 0 && isWatched;
     if (it === NIL) {
@@ -483,13 +641,13 @@ export class Cache implements Store {
     }
     if (this.expiry.isFlushed(it)) {
       this.unlinkItem(it);
-      this.counters.getFlushed++;
+      this.mine.counts[TC_GET_FLUSHED]!++;
       if (isTold) this.listener!.itemGet(LookupOutcome.Flushed, key, keyStart, keyLen, 0, 0);
       return NIL;
     }
     if (this.expiry.isExpired(it)) {
       this.unlinkItem(it);
-      this.counters.getExpired++;
+      this.mine.counts[TC_GET_EXPIRED]!++;
       if (isTold) this.listener!.itemGet(LookupOutcome.Expired, key, keyStart, keyLen, 0, 0);
       return NIL;
     }
@@ -519,7 +677,7 @@ export class Cache implements Store {
     view.flags = w[b + W_FLAGS]!;
     view.valueLen = w[b + W_VLEN]!;
     view.keyLen = meta & 0xff;
-    view.cas = w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
+    view.cas = casOfHeader(w, b);
     view.exptime = w[b + W_EXP]!;
     view.lastAccess = w[b + W_TIME]!;
     view.itemBits = (meta >>> META_FLAG_SHIFT) & ITEM_BITS_MASK;
@@ -533,27 +691,43 @@ export class Cache implements Store {
   get(key: Buffer, keyStart: number, keyLen: number, view: ItemView, opts: number, touchExptime: number): boolean {
     this.clock.now();
     const hv = murmur3(key, keyStart, keyLen, HASH_SEED);
+    this.lockKey(hv);
     const it = this.lookup(key, keyStart, keyLen, hv, (opts & GetOpt.NoWatch) === 0);
     const countTouch = (opts & GetOpt.CountAsTouch) !== 0;
     const noStats = (opts & GetOpt.NoStats) !== 0;
-    const k = this.counters;
+    const m = this.mine;
     if (it === NIL) {
-      if (!noStats) {
-        if (countTouch) k.touchMisses++;
-        else k.getMisses++;
-      }
+      this.unlockKey(hv);
+      if (!noStats) m.counts[countTouch ? TC_TOUCH_MISSES : TC_GET_MISSES]!++;
       return false;
     }
     this.fillView(it, view);
     const lruId = (headerWord(this.words, it, W_META) >>> META_LRU_SHIFT) & 0xff;
     this.lastHitLru = lruId;
     if (!noStats) {
-      if (countTouch) k.touchHits[view.slabClass]!++;
-      else k.lruHits[lruId]!++;
+      if (countTouch) m.touchHits[view.slabClass]!++;
+      else m.lruHits[lruId]!++;
     }
     if ((opts & GetOpt.NoBump) === 0) this.lru.bump(it, (opts & GetOpt.NoFetchMark) === 0);
     if ((opts & GetOpt.Touch) !== 0) setHeaderWord(this.words, it, W_EXP, this.clock.realTime(touchExptime));
+    this.holdForReader(it);
+    this.unlockKey(hv);
     return true;
+  }
+
+  /**
+   * The caller reads the found item's bytes after get() returns (copyValue, valueSlice, pin):
+   * a reference keeps them from being freed or moved meanwhile (item lock held).
+   */
+  private holdForReader(it: number): void {
+    this.takeRef(it);
+    this.readerRef = it;
+    // a chain cursor for this ref may be from an item another thread freed since
+    this.data.forget(it);
+    if (!this.isReaderDropQueued) {
+      this.isReaderDropQueued = true;
+      queueMicrotask(this.dropReaderLater);
+    }
   }
 
   copyValue(ref: ItemRef, valueOffset: number, dst: Buffer, dstStart: number, len: number, dstView?: DataView): void {
@@ -569,16 +743,19 @@ export class Cache implements Store {
     const b = wordBase(ref);
     const meta = w[b + W_META]!;
     if (((meta >>> META_FLAG_SHIFT) & IF_CHAINED) !== 0) return null;
+    // at the reference count's ceiling the caller copies instead of pinning
+    if (refsOfHeader(w, b) >= PINS_MAX) return null;
     const off = keyOffset(ref) + (meta & 0xff);
     return this.pages[pageIndex(ref)]!.subarray(off + from, off + w[b + W_VLEN]! + (withCrlf ? 2 : 0));
   }
 
+  /** A zero-copy reply's reference (the get that found ref still holds one, so no lock is needed). */
   pin(ref: ItemRef): void {
-    this.pins.pin(ref);
+    this.takeRef(ref);
   }
 
   unpin(ref: ItemRef): void {
-    if (this.pins.unpin(ref)) this.freeItem(ref);
+    this.dropRef(ref);
   }
 
   // =====================================================================================
@@ -587,8 +764,10 @@ export class Cache implements Store {
 
   allocate(key: Buffer, keyStart: number, keyLen: number, flags: number, exptime: number, valueLen: number): ItemRef {
     this.clock.now();
+    // the caller's reads of the last get's item are over: it may be evicted to make room
+    if (this.readerRef !== NIL) this.dropReader();
     const ref = this.allocItem(key, keyStart, keyLen, flags >>> 0, this.clock.realTime(exptime), valueLen);
-    if (ref >= 0) this.counters.setCmds[(this.metaOf(ref) >>> META_LRU_SHIFT) & CLASS_MASK]!++;
+    if (ref >= 0) this.mine.setCmds[(this.metaOf(ref) >>> META_LRU_SHIFT) & CLASS_MASK]!++;
     return ref;
   }
 
@@ -600,20 +779,27 @@ export class Cache implements Store {
     if (ref < 0) return;
     const flags = this.flagsOf(ref);
     if ((flags & IF_USED) === 0 || (flags & (IF_LINKED | IF_CONT)) !== 0) return;
-    this.freeItem(ref);
+    this.dropRef(ref);
   }
 
   /** Links (or, when the mode refuses, frees) an allocated item: link() always consumes ref. */
   link(ref: ItemRef, mode: StoreMode, casIn: number): StoreResult {
     this.clock.now();
+    const hv = headerWord(this.words, ref, W_HASH) | 0;
+    this.lockKey(hv);
+    const result = this.linkLocked(ref, mode, casIn, hv);
+    this.unlockKey(hv);
+    return result;
+  }
+
+  private linkLocked(ref: number, mode: StoreMode, casIn: number, hv: number): StoreResult {
     const w = pageWords(this.words, ref);
     const b = wordBase(ref);
     const keyLen = w[b + W_META]! & 0xff;
-    const hv = w[b + W_HASH]! | 0;
     const page = this.pages[pageIndex(ref)]!;
     const keyStart = keyOffset(ref);
     const old = this.lookup(page, keyStart, keyLen, hv);
-    const k = this.counters;
+    const m = this.mine;
     let result: StoreResult = StoreResult.NotStored;
     let stored = NIL;
     if (old !== NIL) {
@@ -627,16 +813,16 @@ export class Cache implements Store {
         case StoreMode.CasStale: {
           const oldCls = (this.metaOf(old) >>> META_LRU_SHIFT) & CLASS_MASK;
           if (casMatch === 1) {
-            k.casHits[oldCls]!++;
+            m.casHits[oldCls]!++;
             stored = ref;
           } else if (mode === StoreMode.CasStale && casMatch === 2 && casIn < this.casOf(old)) {
             // set_stale: keep the old exptime, mark stale, keep a sent recache token
             w[b + W_EXP] = headerWord(this.words, old, W_EXP);
             this.setFlagBits(ref, IF_STALE | (this.flagsOf(old) & IF_TOKEN));
-            k.casHits[oldCls]!++;
+            m.casHits[oldCls]!++;
             stored = ref;
           } else {
-            k.casBadval[oldCls]!++;
+            m.casBadval[oldCls]!++;
             result = StoreResult.Exists;
           }
           break;
@@ -668,7 +854,7 @@ export class Cache implements Store {
         case StoreMode.Cas:
         case StoreMode.CasStale:
           result = StoreResult.NotFound;
-          k.casMisses++;
+          m.counts[TC_CAS_MISSES]!++;
           break;
         default:
           break;
@@ -679,7 +865,8 @@ export class Cache implements Store {
       }
     }
     if ((this.events & StoreEvents.ItemStore) !== 0) this.tellStore(result, mode, stored !== NIL ? stored : ref);
-    if (stored !== ref) this.freeItem(ref);
+    // ref's writer reference: the link's now, or dropped (which frees it)
+    if (stored !== ref) this.dropRef(ref);
     if (result === StoreResult.Stored) this.lastCas = this.casOf(stored);
     return result;
   }
@@ -725,11 +912,9 @@ export class Cache implements Store {
     const keyLen = ow[ob + W_META]! & 0xff;
     const page = this.pages[pageIndex(old)]!;
     const keyStart = keyOffset(old);
-    this.pins.busy = old;
+    // old stays put meanwhile: we hold its item lock, which an eviction or a page move would need
     const merged = this.allocItem(page, keyStart, keyLen, ow[ob + W_FLAGS]!, ow[ob + W_EXP]!, oldLen + addLen);
-    this.pins.busy = NIL;
     if (merged < 0) return NIL;
-    // the old item was pinned, so its bytes are intact
     if (append) {
       this.data.copyItemValue(old, merged, 0);
       this.data.copyItemValue(add, merged, oldLen);
@@ -742,8 +927,7 @@ export class Cache implements Store {
 
   noteAllocFailure(err: number, key: Buffer, keyStart: number, keyLen: number, unlinkOld: boolean, mode: StoreMode): void {
     this.clock.now();
-    if (err === AllocError.TooLarge) this.counters.storeTooLarge++;
-    else this.counters.storeNoMemory++;
+    this.mine.counts[err === AllocError.TooLarge ? TC_STORE_TOO_LARGE : TC_STORE_NO_MEMORY]!++;
     if ((this.events & StoreEvents.ItemStore) !== 0) {
       // memcached logs no item here: size and ttl 0 (its class slot gets the fd, see watch.ts)
       this.listener!.itemStore(err === AllocError.TooLarge ? StoreResult.TooLarge : StoreResult.NoMemory, mode,
@@ -751,8 +935,10 @@ export class Cache implements Store {
     }
     if (unlinkOld) {
       const hv = murmur3(key, keyStart, keyLen, HASH_SEED);
+      this.lockKey(hv);
       const it = this.lookup(key, keyStart, keyLen, hv);
       if (it !== NIL) this.unlinkItem(it);
+      this.unlockKey(hv);
     }
   }
 
@@ -763,13 +949,20 @@ export class Cache implements Store {
   delete(key: Buffer, keyStart: number, keyLen: number, casIn: number): DeleteResult {
     this.clock.now();
     const hv = murmur3(key, keyStart, keyLen, HASH_SEED);
+    this.lockKey(hv);
+    const result = this.deleteLocked(key, keyStart, keyLen, casIn, hv);
+    this.unlockKey(hv);
+    return result;
+  }
+
+  private deleteLocked(key: Buffer, keyStart: number, keyLen: number, casIn: number, hv: number): DeleteResult {
     const it = this.lookup(key, keyStart, keyLen, hv);
     if (it === NIL) {
-      this.counters.deleteMisses++;
+      this.mine.counts[TC_DELETE_MISSES]!++;
       return DeleteResult.NotFound;
     }
     if (casIn !== 0 && casIn !== this.casOf(it)) return DeleteResult.Exists;
-    this.counters.deleteHits[(this.metaOf(it) >>> META_LRU_SHIFT) & CLASS_MASK]!++;
+    this.mine.deleteHits[(this.metaOf(it) >>> META_LRU_SHIFT) & CLASS_MASK]!++;
     this.unlinkItem(it);
     return DeleteResult.Deleted;
   }
@@ -777,31 +970,44 @@ export class Cache implements Store {
   touch(key: Buffer, keyStart: number, keyLen: number, exptime: number): boolean {
     this.clock.now();
     const hv = murmur3(key, keyStart, keyLen, HASH_SEED);
+    this.lockKey(hv);
     const it = this.lookup(key, keyStart, keyLen, hv);
-    if (it === NIL) {
-      this.counters.touchMisses++;
-      return false;
+    if (it !== NIL) {
+      this.lru.bump(it, true);
+      setHeaderWord(this.words, it, W_EXP, this.clock.realTime(exptime));
+      this.mine.touchHits[(this.metaOf(it) >>> META_LRU_SHIFT) & CLASS_MASK]!++;
+    } else {
+      this.mine.counts[TC_TOUCH_MISSES]!++;
     }
-    this.lru.bump(it, true);
-    setHeaderWord(this.words, it, W_EXP, this.clock.realTime(exptime));
-    this.counters.touchHits[(this.metaOf(it) >>> META_LRU_SHIFT) & CLASS_MASK]!++;
-    return true;
+    this.unlockKey(hv);
+    return it !== NIL;
   }
 
   delta(key: Buffer, keyStart: number, keyLen: number, isIncr: boolean, delta: bigint, casIn: number,
     initial: bigint, vivifyExptime: number | null, view: ItemView | null): DeltaResult {
     this.clock.now();
     const hv = murmur3(key, keyStart, keyLen, HASH_SEED);
+    this.lockKey(hv);
     const it = this.lookup(key, keyStart, keyLen, hv);
-    const k = this.counters;
-    if (it === NIL) {
-      if (vivifyExptime === null) {
-        if (isIncr) k.incrMisses++;
-        else k.decrMisses++;
-        return DeltaResult.NotFound;
-      }
-      return this.vivify(key, keyStart, keyLen, initial & U64_MASK, vivifyExptime, view);
+    const result = it === NIL
+      ? this.deltaMissing(key, keyStart, keyLen, isIncr, initial, vivifyExptime, view)
+      : this.deltaFound(it, isIncr, delta, casIn, view);
+    this.unlockKey(hv);
+    return result;
+  }
+
+  /** incr/decr of a key not found (hv's item lock held): a miss, or the initial value (meta N). */
+  private deltaMissing(key: Buffer, keyStart: number, keyLen: number, isIncr: boolean, initial: bigint,
+    vivifyExptime: number | null, view: ItemView | null): DeltaResult {
+    if (vivifyExptime === null) {
+      this.mine.counts[isIncr ? TC_INCR_MISSES : TC_DECR_MISSES]!++;
+      return DeltaResult.NotFound;
     }
+    return this.vivify(key, keyStart, keyLen, initial & U64_MASK, vivifyExptime, view);
+  }
+
+  /** incr/decr of a live item (its item lock held). */
+  private deltaFound(it: number, isIncr: boolean, delta: bigint, casIn: number, view: ItemView | null): DeltaResult {
     const w = pageWords(this.words, it);
     const b = wordBase(it);
     const meta = w[b + W_META]!;
@@ -817,22 +1023,22 @@ export class Cache implements Store {
     if (isIncr) value = (parsed + delta) & U64_MASK;
     else value = delta > parsed ? 0n : parsed - delta;
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
-    if (isIncr) k.incrHits[cls]!++;
-    else k.decrHits[cls]!++;
+    if (isIncr) this.mine.incrHits[cls]!++;
+    else this.mine.decrHits[cls]!++;
     const digits = value.toString(); // incr/decr is rare; BigInt is the simplest exact uint64
     const res = digits.length;
     let target: number;
-    if (res <= vlen) {
-      // in place, padded with spaces to the old length (memcached does exactly this)
+    if (res <= vlen && refsOfHeader(w, b) === 1) {
+      // in place, padded with spaces to the old length (memcached does exactly this), when
+      // nobody but the link holds a reference (no reader is copying the value meanwhile)
       page.write(digits, vstart, 'latin1');
       page.fill(0x20, vstart + res, vstart + vlen);
-      this.setCas(it, this.nextCas());
+      this.writeCas(w, b, this.nextCas());
       this.touchTime(it);
       target = it;
     } else {
-      this.pins.busy = it;
+      // it stays put meanwhile: we hold its item lock
       const fresh = this.allocItem(page, vstart - (meta & 0xff), meta & 0xff, w[b + W_FLAGS]!, w[b + W_EXP]!, res);
-      this.pins.busy = NIL;
       if (fresh < 0) return DeltaResult.NoMemory;
       const fpage = this.pages[pageIndex(fresh)]!;
       fpage.write(digits, keyOffset(fresh) + (meta & 0xff), 'latin1');
@@ -865,49 +1071,69 @@ export class Cache implements Store {
     return DeltaResult.Ok;
   }
 
+  // The verbs below act on an item found by the caller's get() (whose reference it still
+  // holds) or allocated by it: they take the item's lock by the hash in its header.
+
   setItemBits(ref: ItemRef, bits: number): void {
+    const hv = this.lockRef(ref);
     this.setFlagBits(ref, bits & ITEM_BITS_MASK);
+    this.unlockKey(hv);
   }
 
   clearItemBits(ref: ItemRef, bits: number): void {
+    const hv = this.lockRef(ref);
     this.clearFlagBits(ref, bits & ITEM_BITS_MASK);
+    this.unlockKey(hv);
   }
 
   bumpCas(ref: ItemRef): number {
+    const hv = this.lockRef(ref);
     const cas = this.nextCas();
-    this.setCas(ref, cas);
+    this.writeCas(pageWords(this.words, ref), wordBase(ref), cas);
+    this.unlockKey(hv);
     return cas;
   }
 
   setExptime(ref: ItemRef, exptime: number): void {
     this.clock.now();
+    const hv = this.lockRef(ref);
     setHeaderWord(this.words, ref, W_EXP, this.clock.realTime(exptime));
+    this.unlockKey(hv);
   }
 
   unlinkRef(ref: ItemRef): void {
+    const hv = this.lockRef(ref);
     this.unlinkItem(ref);
+    this.unlockKey(hv);
+  }
+
+  /** Takes the item lock of an item the caller holds a reference to; returns its hash. */
+  private lockRef(ref: number): number {
+    const hv = headerWord(this.words, ref, W_HASH) | 0;
+    this.locks.items.lock(hv);
+    return hv;
   }
 
   adjustStat(name: CountedStat, slabClass: number, by: number): void {
     const c = slabClass > 0 && slabClass < MAX_SLAB_CLASSES ? slabClass : 0;
-    const k = this.counters;
+    const m = this.mine;
     switch (name) {
-      case 'cmd_set': k.setCmds[c]! += by; break;
+      case 'cmd_set': m.setCmds[c]! += by; break;
       case 'get_hits': {
         // by the LRU the item was found in, as memcached's lru_hits[it->slabs_clsid]
         const id = (this.lastHitLru & CLASS_MASK) === c ? this.lastHitLru : c | (this.runtime.lruSegmented ? LRU_HOT : LRU_COLD);
-        k.lruHits[id]! += by;
+        m.lruHits[id]! += by;
         break;
       }
-      case 'get_misses': k.getMisses += by; break;
-      case 'touch_hits': k.touchHits[c]! += by; break;
-      case 'touch_misses': k.touchMisses += by; break;
-      case 'delete_hits': k.deleteHits[c]! += by; break;
-      case 'delete_misses': k.deleteMisses += by; break;
-      case 'incr_hits': k.incrHits[c]! += by; break;
-      case 'decr_hits': k.decrHits[c]! += by; break;
-      case 'incr_misses': k.incrMisses += by; break;
-      case 'decr_misses': k.decrMisses += by; break;
+      case 'get_misses': m.counts[TC_GET_MISSES]! += by; break;
+      case 'touch_hits': m.touchHits[c]! += by; break;
+      case 'touch_misses': m.counts[TC_TOUCH_MISSES]! += by; break;
+      case 'delete_hits': m.deleteHits[c]! += by; break;
+      case 'delete_misses': m.counts[TC_DELETE_MISSES]! += by; break;
+      case 'incr_hits': m.incrHits[c]! += by; break;
+      case 'decr_hits': m.decrHits[c]! += by; break;
+      case 'incr_misses': m.counts[TC_INCR_MISSES]! += by; break;
+      case 'decr_misses': m.counts[TC_DECR_MISSES]! += by; break;
     }
   }
 
@@ -961,6 +1187,7 @@ export class Cache implements Store {
   }
 
   slabsReassign(src: number, dst: number): string {
+    this.dropReader();
     return this.admin.slabsReassign(src, dst);
   }
 
@@ -983,28 +1210,34 @@ export class Cache implements Store {
    * (a move still waits, or the automover just sent a page to the pool).
    */
   maintain(): boolean {
-    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
+    this.dropReader();
+    this.checkViews();
     this.clock.now();
+    this.u32[MAINTAIN_REQUEST_AT >> 2] = 0;
     this.mover.step();
     this.mover.shrinkStep();
     const isAutomoveDue = this.automover.turn(this.mover);
     this.crawler.turn(this.counters.currItems);
+    this.hash.armTimer();
     return this.mover.running || isAutomoveDue;
   }
 
   /** Runs the crawler until done or the deadline (performance.now() ms) passes. */
   crawlSlice(deadline: number): void {
-    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
+    this.dropReader();
+    this.checkViews();
     this.crawler.slice(deadline);
   }
 
   /** One LRU maintainer wake-up (its timer calls it; tests may too). Returns the sleep in µs. */
   runLruMaintainer(): number {
-    if (this.epochWord[0] !== this.viewsEpoch) this.syncViews();
+    this.dropReader();
+    this.checkViews();
     return this.lru.runOnce();
   }
 
   close(): void {
+    this.dropReader();
     this.clock.close();
     this.crawler.close();
     this.lru.close();
@@ -1017,12 +1250,15 @@ export class Cache implements Store {
 
   /**
    * The store's state for memory-file.ts, as views of the live arrays: call it once the
-   * connections are gone (no verb runs between this and the write). Items still pinned by a
-   * reply that never finished are let go first, so no chunk stays lost across the restart.
+   * connections are gone (no verb runs in any thread between this and the write). References
+   * still held by replies that never finished are let go first, so no chunk stays lost across
+   * the restart and every item in the image has the count 1 of its link.
    */
   exportImage(): StoreImage {
-    for (const ref of this.pins.dropAll()) this.freeItem(ref);
+    this.dropReader();
+    this.settleRefs();
     const buckets = this.hash.exportBuckets();
+    const k = this.counters;
     return {
       slabs: this.slabs.exportImage(),
       pages: this.pages,
@@ -1035,9 +1271,8 @@ export class Cache implements Store {
       casId: this.f64[CAS_ID_AT >> 3]!,
       oldestLive: this.runtime.oldestLive,
       oldestCas: this.runtime.oldestCas,
-      // from the shared LRU lists: with -t N each thread's Cache counts only what it stored
-      currItems: sum(this.lists.count),
-      currBytes: sum(this.lists.bytes),
+      currItems: k.currItems,
+      currBytes: k.currBytes,
     };
   }
 
@@ -1057,13 +1292,38 @@ export class Cache implements Store {
     this.f64[CAS_ID_AT >> 3] = image.casId;
     this.runtime.oldestLive = image.oldestLive;
     this.runtime.oldestCas = image.oldestCas;
-    const k = this.counters;
-    k.currItems = image.currItems;
-    k.currBytes = image.currBytes;
+    // images saved before the reference count came hold 0 in its bits
+    this.settleRefs();
+    const counts = this.mine.counts;
+    counts[TC_CURR_ITEMS] = image.currItems;
+    counts[TC_CURR_BYTES] = image.currBytes;
     // memcached's do_item_link_fixup counts each restored item as linked once more
-    k.totalItems = image.currItems;
+    counts[TC_TOTAL_ITEMS] = image.currItems;
     if (this.sizes !== null) this.countSizes(this.sizes);
     return null;
+  }
+
+  /**
+   * With no verb running and no reply left: every linked item's reference count becomes 1 (its
+   * link's), and items that are allocated but not linked (a reply's last reference to an
+   * unlinked item, a store that never finished) are freed. One pass over the pages.
+   */
+  private settleRefs(): void {
+    const slabs = this.slabs;
+    for (let page = 0; page < slabs.pages.length; page++) {
+      const cls = slabs.classOfPage(page);
+      if (!slabs.isLive(page) || cls === 0) continue;
+      const size = slabs.chunkSize[cls]!;
+      const w = slabs.words[page]!;
+      for (let off = 0; off < slabs.perSlab[cls]! * size; off += size) {
+        const ref = chunkRef(page, off);
+        const b = wordBase(ref);
+        const flags = w[b + W_META]! >>> META_FLAG_SHIFT;
+        if ((flags & (IF_USED | IF_CONT)) !== IF_USED) continue;
+        if ((flags & IF_LINKED) !== 0) w[b + W_CASHI] = ((w[b + W_CASHI]! & CAS_HI_MASK) | REF_ONE) >>> 0;
+        else this.slabs.freeItemChunks(ref);
+      }
+    }
   }
 
   /** -o track_sizes after a restore: the histogram from the items themselves. */
@@ -1085,6 +1345,18 @@ export class Cache implements Store {
   /** Pages currently allocated (each 1 MiB). */
   get pagesAllocated(): number {
     return this.slabs.pageCount;
+  }
+
+  /**
+   * What is wrong with the chunk accounting (store-audit.ts), or null; with no verb running in
+   * any thread and no page move under way (tests).
+   */
+  audit(): string | null {
+    this.dropReader();
+    this.checkViews();
+    return auditStore({
+      slabs: this.slabs, buckets: this.hash.exportBuckets(), lruCount: this.lists.count, currItems: this.counters.currItems,
+    });
   }
 
   /** Runs any pending hash expansion to completion (tests). */

@@ -71,16 +71,23 @@ export class ServerClock {
   /** CLOCK_CURRENT alone: read by every verb, through a field rather than the module constant. */
   private readonly currentWord: Int32Array;
   private timer: NodeJS.Timeout | null = null;
+  /** An injected clock is read on every now(); the system clock only by the tick. */
+  private readonly readsOnNow: boolean;
 
-  /** The clock of memory's store: started now if nobody started it yet (NaN start). */
-  constructor(source: Clock, memory: StoreMemory) {
+  /**
+   * The clock of memory's store: started now if nobody started it yet (NaN start). With the
+   * system clock, opts.ticks says whether this one runs the tick that every thread's clock
+   * reads (one per store memory: the Cache that runs the background jobs).
+   */
+  constructor(source: Clock, memory: StoreMemory, opts: { ticks: boolean }) {
     this.source = source;
     this.i32 = memory.i32;
     this.currentWord = new Int32Array(memory.buffers.control, CLOCK_CURRENT_AT, 1);
     this.f64 = memory.f64;
+    this.readsOnNow = source !== systemClock;
     if (Number.isNaN(this.processStarted)) this.resume(Math.floor(source.nowUnixSec()) - CLOCK_START_OFFSET_SEC);
     else this.read();
-    if (source === systemClock) {
+    if (!this.readsOnNow && opts.ticks) {
       this.timer = setInterval(() => this.read(), CLOCK_TICK_MS);
       this.timer.unref();
     }
@@ -108,8 +115,7 @@ export class ServerClock {
   }
 
   now(): number {
-    if (this.timer !== null) return this.current;
-    return this.read();
+    return this.readsOnNow ? this.read() : this.current;
   }
 
   /** Reads the source; current changes only when its seconds advance (shift() follows at once). */

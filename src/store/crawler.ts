@@ -2,6 +2,11 @@
 // reclaims expired and flushed items (a (page, offset) cursor survives any change to the
 // lists). Also `lru_crawler ...` commands and `lru_crawler metadump`. The same timer drives the
 // store's other slow chores through onTick (page give-back, the automover).
+//
+// Threads: whether a crawl runs and which classes it covers are shared words, so `lru_crawler
+// crawl` in any Cache starts the crawl that the Cache running the background jobs carries out
+// at its next tick. The crawl try-locks each item it looks at and skips busy ones; metadump
+// walks each list under its LRU lock.
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { ServerClock } from './clock.js';
@@ -9,8 +14,11 @@ import type { Expiry } from './expiry.js';
 import type { LruLists } from './lru.js';
 import type { Slabs } from './slabs.js';
 import type { StoreCounters } from './stats.js';
+import type { StoreLocks } from './store-locks.js';
+import { BG_CRAWLER_STARTS, CRAWL_CLASSES_AT, CRAWL_RUNNING_AT } from './shared-layout.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
 import {
+  casOfHeader,
   chunkRef,
   IF_CONT,
   IF_FETCHED,
@@ -23,15 +31,12 @@ import {
   mcItemTotal,
   META_FLAG_SHIFT,
   META_LRU_SHIFT,
-  NIL,
   pageIndex,
   pageWords,
-  W_CASHI,
-  W_CASLO,
   W_EXP,
+  W_HASH,
   W_FLAGS,
   W_META,
-  W_PREV,
   W_TIME,
   W_VLEN,
   wordBase,
@@ -43,10 +48,10 @@ const CRAWL_SLICE_MS = 1;
 const CRAWL_TICK_MS = 10;
 const CRAWL_IDLE_TICK_MS = 1000;
 const CRAWL_AUTO_INTERVAL_SEC = 60;
-const TWO_32 = 4294967296;
 const SEGMENTS = [LRU_HOT, LRU_WARM, LRU_COLD, LRU_TEMP] as const;
 
 export interface CrawlerHost {
+  /** Unlinks a linked item whose item lock the caller holds. */
   unlinkItem(ref: number): void;
   /**
    * Called on every timer turn before crawling (the store's background chores); true when the
@@ -61,29 +66,41 @@ export interface CrawlerOptions {
 }
 
 export class Crawler {
-  running = false;
-  starts = 0;
   private readonly dumpEnabled: boolean;
   private readonly casEnabled: boolean;
   /** lru_crawler enabled, sleep, tocrawl: run-time settings, read live. */
   private readonly runtime: RuntimeSettings;
-  private readonly classes = new Uint8Array(MAX_SLAB_CLASSES);
+  /** The classes the running crawl covers (shared). */
+  private readonly classes: Uint8Array;
+  /** 1 while a crawl runs (shared). */
+  private readonly runningWord: Int32Array;
+  /** Crawls started (shared, the BG_CRAWLER_STARTS counter). */
+  private readonly background: Float64Array;
+  /** This Cache's cursor in the running crawl, and the crawl it belongs to (the starts count). */
   private page = 0;
   private offset = 0;
+  private cursorOfStart = -1;
   private lastStart: number;
   private readonly timer = new RearmTimer(() => this.tick());
   private closed = false;
+  /** start() was called: this Cache runs the crawl. */
+  private isTicking = false;
   private readonly slabs: Slabs;
   private readonly lists: LruLists;
   private readonly counters: StoreCounters;
   private readonly clock: ServerClock;
   private readonly expiry: Expiry;
   private readonly host: CrawlerHost;
+  private readonly locks: StoreLocks;
 
   constructor(opts: CrawlerOptions, parts: {
     runtime: RuntimeSettings; slabs: Slabs; lists: LruLists; counters: StoreCounters; clock: ServerClock; expiry: Expiry;
-    host: CrawlerHost;
+    host: CrawlerHost; locks: StoreLocks; control: SharedArrayBuffer;
   }) {
+    this.locks = parts.locks;
+    this.classes = new Uint8Array(parts.control, CRAWL_CLASSES_AT, MAX_SLAB_CLASSES);
+    this.runningWord = new Int32Array(parts.control, CRAWL_RUNNING_AT, 1);
+    this.background = parts.counters.background;
     this.runtime = parts.runtime;
     this.dumpEnabled = opts.dumpEnabled;
     this.casEnabled = opts.casEnabled;
@@ -94,6 +111,15 @@ export class Crawler {
     this.expiry = parts.expiry;
     this.host = parts.host;
     this.lastStart = this.clock.current;
+  }
+
+  /** A crawl runs (lru_crawler_running). */
+  get running(): boolean {
+    return Atomics.load(this.runningWord, 0) === 1;
+  }
+
+  private set running(isRunning: boolean) {
+    Atomics.store(this.runningWord, 0, isRunning ? 1 : 0);
   }
 
   /** `lru_crawler <args>` reply line (metadump: the whole block). */
@@ -161,28 +187,23 @@ export class Crawler {
     const now = this.clock.now();
     const started = this.clock.processStarted;
     const { pages, words } = this.slabs;
-    for (let c = 1; c <= this.slabs.largest; c++) {
-      if (classes[c] !== 1) continue;
-      for (const seg of SEGMENTS) {
-        for (let it = this.lists.tail[c | seg]!; it !== NIL;) {
-          const w = pageWords(words, it);
-          const b = wordBase(it);
-          const prev = w[b + W_PREV]!;
-          const exp = w[b + W_EXP]!;
-          if (!((exp !== 0 && exp < now) || this.expiry.isFlushed(it))) {
-            const meta = w[b + W_META]!;
-            const keyLen = meta & 0xff;
-            const keyOff = keyOffset(it);
-            const flags = meta >>> META_FLAG_SHIFT;
-            const cas = w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
-            const size = mcItemTotal(keyLen, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
-            each(`key=${uriEncode(pages[pageIndex(it)]!, keyOff, keyLen)} ` +
-              `exp=${exp === 0 ? -1 : exp + started} la=${w[b + W_TIME]! + started} cas=${cas} ` +
-              `fetch=${(flags & IF_FETCHED) !== 0 ? 'yes' : 'no'} cls=${c} size=${size}\n`);
-          }
-          it = prev;
-        }
-      }
+    let cls = 0;
+    const dumpOne = (it: number): void => {
+      const w = pageWords(words, it);
+      const b = wordBase(it);
+      const exp = w[b + W_EXP]!;
+      if ((exp !== 0 && exp < now) || this.expiry.isFlushed(it)) return;
+      const meta = w[b + W_META]!;
+      const keyLen = meta & 0xff;
+      const flags = meta >>> META_FLAG_SHIFT;
+      const size = mcItemTotal(keyLen, w[b + W_VLEN]!, w[b + W_FLAGS]!, this.casEnabled);
+      each(`key=${uriEncode(pages[pageIndex(it)]!, keyOffset(it), keyLen)} ` +
+        `exp=${exp === 0 ? -1 : exp + started} la=${w[b + W_TIME]! + started} cas=${casOfHeader(w, b)} ` +
+        `fetch=${(flags & IF_FETCHED) !== 0 ? 'yes' : 'no'} cls=${cls} size=${size}\n`);
+    };
+    for (cls = 1; cls <= this.slabs.largest; cls++) {
+      if (classes[cls] !== 1) continue;
+      for (const seg of SEGMENTS) this.lists.walk(cls | seg, true, 0, dumpOne);
     }
     return '';
   }
@@ -212,21 +233,20 @@ export class Crawler {
   }
 
   private beginScan(): void {
+    this.background[BG_CRAWLER_STARTS]!++;
     this.running = true;
-    this.starts++;
-    this.page = 0;
-    this.offset = 0;
     this.lastStart = this.clock.current;
     this.schedule(0);
   }
 
-  /** Starts the timer (an idle tick once a second). */
+  /** Starts the timer (an idle tick once a second): only in the Cache that runs the background jobs. */
   start(): void {
+    this.isTicking = true;
     this.schedule(CRAWL_IDLE_TICK_MS);
   }
 
   private schedule(ms: number): void {
-    if (this.closed) return;
+    if (this.closed || !this.isTicking) return;
     this.timer.arm(ms);
   }
 
@@ -248,9 +268,19 @@ export class Crawler {
 
   /** Crawls until done or the deadline (performance.now() ms) passes. */
   slice(deadline: number): void {
+    // only the Cache that runs the background jobs crawls (one cursor per crawl)
+    if (!this.isTicking) return;
     this.clock.now();
     const slabs = this.slabs;
     const k = this.counters;
+    const items = this.locks.items;
+    const starts = this.background[BG_CRAWLER_STARTS]!;
+    if (starts !== this.cursorOfStart) {
+      // a crawl started since this cursor moved (in this Cache or another)
+      this.cursorOfStart = starts;
+      this.page = 0;
+      this.offset = 0;
+    }
     let checked = 0;
     while (this.page < slabs.pages.length) {
       const page = this.page;
@@ -266,16 +296,22 @@ export class Crawler {
       while (this.offset < limit) {
         const ref = chunkRef(page, this.offset);
         this.offset += size;
-        const meta = w[wordBase(ref) + W_META]!;
-        const flags = meta >>> META_FLAG_SHIFT;
-        if ((flags & IF_LINKED) === 0 || (flags & IF_CONT) !== 0) continue;
-        const id = (meta >>> META_LRU_SHIFT) & 0xff;
-        k.crawlerItemsChecked[id]!++;
-        if (this.expiry.isDead(ref)) {
-          k.crawlerReclaimed[id]!++;
-          this.host.unlinkItem(ref);
-          if (!slabs.isLive(page)) break; // released under a lowered limit
+        const b = wordBase(ref);
+        if (((w[b + W_META]! >>> META_FLAG_SHIFT) & (IF_LINKED | IF_CONT)) !== IF_LINKED) continue;
+        const hv = w[b + W_HASH]! | 0;
+        if (!items.tryLock(hv)) continue;
+        // again under the lock: the chunk may have changed hands meanwhile
+        const meta = w[b + W_META]!;
+        if (((meta >>> META_FLAG_SHIFT) & (IF_LINKED | IF_CONT)) === IF_LINKED) {
+          const id = (meta >>> META_LRU_SHIFT) & 0xff;
+          k.crawlerItemsChecked[id]!++;
+          if (this.expiry.isDead(ref)) {
+            k.crawlerReclaimed[id]!++;
+            this.host.unlinkItem(ref);
+          }
         }
+        items.unlock(hv);
+        if (!slabs.isLive(page)) break; // released under a lowered limit
         if ((++checked & 255) === 0 && performance.now() >= deadline) return;
       }
       this.page++;

@@ -4,9 +4,7 @@
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { ServerClock } from './clock.js';
-import { headerWord, pageWords, W_CASHI, W_CASLO, W_EXP, W_TIME, wordBase } from './item-layout.js';
-
-const TWO_32 = 4294967296;
+import { casOfHeader, headerWord, pageWords, W_EXP, W_TIME, wordBase } from './item-layout.js';
 
 export class Expiry {
   private readonly clock: ServerClock;
@@ -35,7 +33,7 @@ export class Expiry {
     if (w[b + W_TIME]! <= oldest) return true;
     const oldestCas = this.runtime.oldestCas;
     if (oldestCas !== 0) {
-      const cas = w[b + W_CASHI]! * TWO_32 + w[b + W_CASLO]!;
+      const cas = casOfHeader(w, b);
       if (cas !== 0 && cas < oldestCas) return true;
     }
     return false;

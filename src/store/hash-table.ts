@@ -5,6 +5,13 @@
 // store memory's bucket arena (a new one appended at each doubling) and their position, power
 // and expansion progress in its control block; this object holds views of the current ones,
 // remade when the table generation changes.
+//
+// Threads (docs/threads.md "Hash expansion"): find, insert and remove run under the item lock
+// of the hash value. One thread at a time (the expansion lock, try-locked) starts, steps or ends
+// an expansion, and moves old bucket b only holding b's item lock, advancing expandBucket before
+// letting go: a thread holding the lock of hv sees its bucket's table stay put. The item lock
+// stripes never outnumber the old table's buckets (store-memory.ts itemLockPower), so one
+// stripe covers a whole old bucket.
 
 import {
   headerWord,
@@ -19,6 +26,7 @@ import {
   wordBase,
 } from './item-layout.js';
 import type { StoreMemory } from './store-memory.js';
+import type { StoreLocks } from './store-locks.js';
 import {
   EXPAND_BUCKET_AT,
   HASH_POWER_AT,
@@ -40,19 +48,28 @@ export class HashTable {
   private oldBuckets: Uint32Array | null = null;
   private generation = -1;
   private readonly memory: StoreMemory;
+  private readonly locks: StoreLocks;
   private readonly u32: Uint32Array;
   private readonly expandDisabled: boolean;
   private readonly pages: Buffer[];
   private readonly words: Uint32Array[];
   private timer: NodeJS.Timeout | null = null;
+  /** This Cache runs the background jobs: an expansion it sees goes on in ~1 ms timer slices. */
+  private readonly runsTimer: boolean;
+  /** Makes views of pages other threads added (their items may be in a bucket being moved). */
+  private readonly syncPages: () => void;
   private closed = false;
 
-  constructor(memory: StoreMemory, pages: Buffer[], words: Uint32Array[], expandDisabled: boolean) {
+  constructor(memory: StoreMemory, locks: StoreLocks, pages: Buffer[], words: Uint32Array[],
+    opts: { expandDisabled: boolean; runsTimer: boolean; syncPages: () => void }) {
     this.memory = memory;
+    this.locks = locks;
+    this.runsTimer = opts.runsTimer;
+    this.syncPages = opts.syncPages;
     this.u32 = memory.u32;
     this.pages = pages;
     this.words = words;
-    this.expandDisabled = expandDisabled;
+    this.expandDisabled = opts.expandDisabled;
     this.buckets = this.viewTables();
   }
 
@@ -91,7 +108,7 @@ export class HashTable {
   /** A new table generation: the views follow at once, the other Caches at their next lookup. */
   private publishTables(): void {
     this.u32[TABLE_GENERATION_AT >> 2]!++;
-    this.u32[VIEWS_EPOCH_AT >> 2]!++;
+    Atomics.add(this.u32, VIEWS_EPOCH_AT >> 2, 1);
     this.viewTables();
   }
 
@@ -129,14 +146,21 @@ export class HashTable {
     return NIL;
   }
 
-  /** Adds ref; itemCount (after adding) drives the doubling. */
+  /**
+   * Adds ref (the caller holds hv's item lock); itemCount (after adding) drives the doubling.
+   * An insert also moves a few old buckets, unless another thread is at it or a bucket's lock
+   * is busy (the caller's own, for one).
+   */
   insert(ref: number, hv: number, itemCount: number): void {
     const table = this.tableFor(hv);
     const idx = hv & (table.length - 1);
     setHeaderWord(this.words, ref, W_HNEXT, table[idx]!);
     table[idx] = ref;
-    if (this.oldBuckets !== null) this.expandStep(EXPAND_BUCKETS_PER_INSERT);
-    else if (itemCount > (table.length * 3) / 2) this.startExpand();
+    if (this.oldBuckets === null && !this.isExpansionDue(itemCount)) return;
+    if (!this.locks.tryLockExpansion()) return;
+    if (this.isExpanding) this.expandStep(EXPAND_BUCKETS_PER_INSERT, false);
+    else if (this.isExpansionDue(itemCount)) this.startExpand();
+    this.locks.unlockExpansion();
   }
 
   remove(ref: number, hv: number): void {
@@ -180,9 +204,13 @@ export class HashTable {
     }
   }
 
-  /** The table is over its load: a table twice the size, unless expansion is off or at its limit. */
+  private isExpansionDue(itemCount: number): boolean {
+    return !this.expandDisabled && this.hashPower < HASHPOWER_MAX && itemCount > (this.buckets.length * 3) / 2;
+  }
+
+  /** Appends the doubled table and starts moving buckets into it (the expansion lock held). */
   private startExpand(): void {
-    if (this.expandDisabled || this.hashPower >= HASHPOWER_MAX) return;
+    this.syncTables();
     const power = this.hashPower + 1;
     const offset = this.memory.appendTable(power);
     if (offset === null) return;
@@ -191,23 +219,36 @@ export class HashTable {
     u32[TABLE_OFFSET_AT >> 2] = offset;
     u32[HASH_POWER_AT >> 2] = power;
     this.expandBucket = 0;
-    u32[IS_EXPANDING_AT >> 2] = 1;
+    Atomics.store(u32, IS_EXPANDING_AT >> 2, 1);
     this.publishTables();
-    if (this.timer === null && !this.closed) {
+    this.armTimer();
+  }
+
+  /** The background Cache moves the buckets of an expansion it sees in timer slices. */
+  armTimer(): void {
+    if (this.timer === null && !this.closed && this.runsTimer && this.isExpanding) {
       this.timer = setTimeout(this.expandTick, 0);
       this.timer.unref();
     }
   }
 
-  /** Moves up to n old buckets into the new table; memcached's assoc_maintenance_thread. */
-  expandStep(n: number): void {
+  /**
+   * Moves up to n old buckets into the new table (memcached's assoc_maintenance_thread), each
+   * under its item lock: waited for when wait, else the step ends at a busy one. The caller
+   * holds the expansion lock.
+   */
+  private expandStep(n: number, wait: boolean): void {
     this.syncTables();
     const old = this.oldBuckets;
     if (old === null) return;
     const buckets = this.buckets;
     const mask = buckets.length - 1;
+    const items = this.locks.items;
     const end = Math.min(old.length, this.expandBucket + n);
     for (let i = this.expandBucket; i < end; i++) {
+      if (wait) items.lock(i);
+      else if (!items.tryLock(i)) return;
+      this.syncPages();
       let it = old[i]!;
       while (it !== NIL) {
         const w = pageWords(this.words, it);
@@ -219,19 +260,27 @@ export class HashTable {
         it = next;
       }
       old[i] = NIL;
+      this.expandBucket = i + 1;
+      items.unlock(i);
     }
-    this.expandBucket = end;
     if (end >= old.length) {
-      this.u32[IS_EXPANDING_AT >> 2] = 0;
+      Atomics.store(this.u32, IS_EXPANDING_AT >> 2, 0);
       this.expandBucket = 0;
       this.publishTables();
     }
   }
 
+  /** Moves old buckets for up to ~ms milliseconds, unless another thread is at it. */
+  private expandFor(ms: number): void {
+    if (!this.locks.tryLockExpansion()) return;
+    const deadline = performance.now() + ms;
+    while (this.isExpanding && performance.now() < deadline) this.expandStep(4096, true);
+    this.locks.unlockExpansion();
+  }
+
   private readonly expandTick = (): void => {
     this.timer = null;
-    const deadline = performance.now() + EXPAND_SLICE_MS;
-    while (this.isExpanding && performance.now() < deadline) this.expandStep(4096);
+    this.expandFor(EXPAND_SLICE_MS);
     if (this.isExpanding && !this.closed) {
       this.timer = setTimeout(this.expandTick, 1);
       this.timer.unref();
@@ -260,9 +309,9 @@ export class HashTable {
     return true;
   }
 
-  /** Runs a pending expansion to completion (tests). */
+  /** Runs a pending expansion to completion (tests, a warm restart's save). */
   finishExpansion(): void {
-    while (this.isExpanding) this.expandStep(1 << 16);
+    while (this.isExpanding) this.expandFor(1000);
   }
 
   close(): void {

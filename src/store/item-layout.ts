@@ -15,7 +15,7 @@
 //   word  5 VLEN   value length without the trailing \r\n
 //   word  6 FLAGS  client flags (uint32)
 //   word  7 CASLO  cas, low 32 bits
-//   word  8 CASHI  cas, high bits (cas stays below 2^53)
+//   word  8 CASHI  bits 0-20 cas, high bits (cas stays below 2^53); bits 21-31 reference count
 //   word  9 META   bits 0-7 key length, 8-15 LRU id, 16-31 item flags (IF_*)
 //   word 10 CHAIN  next chunk of a chained (large) item, NIL otherwise
 //   word 11 HASH   murmur3 of the key (chain compares and rehash without rereading keys)
@@ -59,6 +59,16 @@ export const IF_ACTIVE = 32; // hit twice: survives one pass of the eviction sca
 export const IF_CHAINED = 64; // head of a chained item
 export const IF_CONT = 128; // continuation chunk of a chained item
 export const IF_USED = 256; // chunk holds an item (allocated, maybe not linked yet)
+
+// The reference count in CASHI (memcached's refcount, docs/threads.md "The item header"): the
+// hash link holds one, an allocated item not linked yet one for its writer, a zero-copy reply
+// one until sent. Taken under the item lock, dropped anywhere; whoever drops it to 0 frees
+// the chunks. Writes of the CAS bits keep the count bits (Cache.setCas).
+export const REFS_SHIFT = 21;
+export const REF_ONE = 1 << REFS_SHIFT;
+export const CAS_HI_MASK = REF_ONE - 1;
+/** The count's ceiling: a reader that would pass it copies the value instead. */
+export const REFS_MAX = 2047;
 
 export const META_FLAG_SHIFT = 16;
 export const META_LRU_SHIFT = 8;
@@ -117,6 +127,16 @@ export function pageWords(words: readonly Uint32Array[], ref: number): Uint32Arr
 /** One header word (a W_* field) of ref's chunk. */
 export function headerWord(words: readonly Uint32Array[], ref: number, field: number): number {
   return words[ref >>> 17]![((ref & 0x1ffff) << 1) + field]!;
+}
+
+/** The cas of the item whose header starts at w[b] (without the reference count). */
+export function casOfHeader(w: Uint32Array, b: number): number {
+  return (w[b + W_CASHI]! & CAS_HI_MASK) * 4294967296 + w[b + W_CASLO]!;
+}
+
+/** The reference count of the item whose header starts at w[b]. */
+export function refsOfHeader(w: Uint32Array, b: number): number {
+  return w[b + W_CASHI]! >>> REFS_SHIFT;
 }
 
 export function setHeaderWord(words: readonly Uint32Array[], ref: number, field: number, value: number): void {

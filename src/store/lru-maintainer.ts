@@ -13,6 +13,11 @@
 //
 // The segmented/flat mode, the HOT/WARM limits and ages and the TEMP LRU are run-time settings
 // (`lru mode`, `lru tune`, `lru temp_ttl`): every decision reads them live from RuntimeSettings.
+//
+// Threads: a tail pull holds the list's LRU lock and only try-locks the items it looks at; an
+// item whose lock is busy or that anyone else holds a reference to (a reader, a reply) is
+// skipped, as memcached's lru_pull_tail skips refcounted items. An item moving to another list
+// leaves this one under both locks and joins the other once the first LRU lock is let go.
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
@@ -22,9 +27,10 @@ import type { LruLists } from './lru.js';
 import { RearmTimer } from './rearm-timer.js';
 import type { Slabs } from './slabs.js';
 import type { StoreCounters } from './stats.js';
+import type { StoreLocks } from './store-locks.js';
+import { BG_JUGGLES } from './shared-layout.js';
 import {
   CLASS_MASK,
-  headerWord,
   IF_ACTIVE,
   IF_FETCHED,
   LRU_COLD,
@@ -36,9 +42,11 @@ import {
   META_LRU_SHIFT,
   NIL,
   pageWords,
+  refsOfHeader,
   SEGMENT_MASK,
   W_EXP,
   W_FLAGS,
+  W_HASH,
   W_META,
   W_PREV,
   W_TIME,
@@ -64,14 +72,17 @@ const WAKE_SLICE_MS = 1;
 
 /** What tail pulls need from the item layer. */
 export interface LruHost {
-  /** Removes a linked item from the index and its LRU and frees its chunks. */
-  unlinkItem(ref: number): void;
-  /** An item a running verb still reads, or a zero-copy reply still sends: never evicted. */
-  isPinned(ref: number): boolean;
+  /**
+   * Removes a linked item from the index and its LRU and drops the link's reference (its
+   * chunks go when nobody else holds one); the caller holds the item's lock and its LRU lock.
+   */
+  unlinkItemLruHeld(ref: number): void;
   /** A live item is about to be evicted (watchers hear of it). */
   onEvict(ref: number): void;
-  /** Before a background turn: views of the pages another thread's Cache added (-t N). */
-  syncViews(): void;
+  /** Views of pages and tables another thread added (before following refs from shared lists). */
+  checkViews(): void;
+  /** The maintainer's timer woke up (the store's chance to see requests from other threads). */
+  onWake(): void;
 }
 
 export class LruMaintainer {
@@ -85,6 +96,7 @@ export class LruMaintainer {
   private readonly clock: ServerClock;
   private readonly expiry: Expiry;
   private readonly host: LruHost;
+  private readonly locks: StoreLocks;
   private readonly casEnabled: boolean;
   private readonly evictionsDisabled: boolean;
   // maintainer loop state (microseconds, as memcached's)
@@ -96,8 +108,9 @@ export class LruMaintainer {
 
   constructor(settings: Settings, parts: {
     runtime: RuntimeSettings; lists: LruLists; slabs: Slabs; counters: StoreCounters; clock: ServerClock; expiry: Expiry;
-    host: LruHost;
+    host: LruHost; locks: StoreLocks;
   }) {
+    this.locks = parts.locks;
     this.hasMaintainer = settings.lruSegmented;
     this.casEnabled = settings.casEnabled;
     this.evictionsDisabled = settings.evictionsDisabled;
@@ -207,25 +220,35 @@ export class LruMaintainer {
     const id = cls | seg;
     const lists = this.lists;
     const k = this.counters;
-    const host = this.host;
+    const items = this.locks.items;
     let removed = 0;
+    // an item leaving for list movingTo, still item-locked, linked there after the LRU lock goes
+    let moving = NIL;
+    let movingHv = 0;
+    let movingTo = 0;
+    let movingTotal = 0;
+    this.locks.lockLru(id);
+    this.host.checkViews();
     let it = lists.tail[id]!;
     for (let tries = TAIL_TRIES; tries > 0 && it !== NIL; tries--) {
       const w = pageWords(this.words, it);
       const b = wordBase(it);
       const prev = w[b + W_PREV]!;
-      if (host.isPinned(it)) {
+      const hv = w[b + W_HASH]! | 0;
+      if (!this.lockIdle(w, b, hv)) {
         it = prev;
         continue;
       }
       const itFlags = w[b + W_META]! >>> META_FLAG_SHIFT;
       if (this.expiry.isDead(it)) {
         this.reclaimTail(it, id, itFlags);
+        items.unlock(hv);
         removed++;
-        if ((flags & PULL_ONE_RECLAIM) !== 0) return removed;
+        if ((flags & PULL_ONE_RECLAIM) !== 0) break;
         it = prev;
         continue; // all expired so far: keep reaping
       }
+      let to = -1;
       switch (seg) {
         case LRU_HOT:
         case LRU_WARM: {
@@ -237,35 +260,61 @@ export class LruMaintainer {
             removed++;
             if (seg === LRU_WARM) {
               k.movesWithinLru[id]!++;
-              lists.moveToHead(it, id, this.totalOf(w, b));
+              lists.moveToHeadHeld(it, id, this.totalOf(w, b));
             } else {
               k.movesToWarm[id]!++;
-              lists.move(it, id, cls | LRU_WARM, this.totalOf(w, b));
+              to = cls | LRU_WARM;
             }
           } else if (lists.bytes[id]! > limit || this.clock.current - w[b + W_TIME]! > maxAge) {
             k.movesToCold[id]!++;
-            lists.move(it, id, cls | LRU_COLD, this.totalOf(w, b));
+            to = cls | LRU_COLD;
             removed++;
           }
-          return removed;
+          break;
         }
         case LRU_COLD:
           if ((flags & PULL_EVICT) !== 0) {
-            if (this.evictionsDisabled) return removed;
+            if (this.evictionsDisabled) break;
             this.evictTail(it, id, w, b, itFlags);
             removed++;
           } else if ((itFlags & IF_ACTIVE) !== 0 && this.runtime.lruSegmented) {
             w[b + W_META] = (w[b + W_META]! & ~(IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
             k.movesToWarm[id]!++;
-            lists.move(it, id, cls | LRU_WARM, this.totalOf(w, b));
+            to = cls | LRU_WARM;
             removed++;
           }
-          return removed;
+          break;
         default: // TEMP: only reclaims matter
-          return removed;
+          break;
       }
+      if (to === -1) {
+        items.unlock(hv);
+      } else {
+        moving = it;
+        movingHv = hv;
+        movingTo = to;
+        movingTotal = this.totalOf(w, b);
+        lists.unlinkHeld(it, id, movingTotal);
+      }
+      break;
+    }
+    this.locks.unlockLru(id);
+    if (moving !== NIL) {
+      lists.link(moving, movingTo, movingTotal);
+      items.unlock(movingHv);
     }
     return removed;
+  }
+
+  /**
+   * Try-locks a tail item (its header at w[b], hash hv) and keeps the lock only when nobody
+   * but its link holds a reference: false for a busy item, which the pull skips.
+   */
+  private lockIdle(w: Uint32Array, b: number, hv: number): boolean {
+    if (!this.locks.items.tryLock(hv)) return false;
+    if (refsOfHeader(w, b) === 1) return true;
+    this.locks.items.unlock(hv);
+    return false;
   }
 
   /** The flat LRU's tail pull: reclaim, else evict (active items get a second chance). */
@@ -273,35 +322,48 @@ export class LruMaintainer {
     const id = cls | LRU_COLD;
     const lists = this.lists;
     const k = this.counters;
-    const host = this.host;
+    const items = this.locks.items;
+    let did = false;
+    this.locks.lockLru(id);
+    this.host.checkViews();
     let it = lists.tail[id]!;
     let secondChances = 0;
     while (it !== NIL) {
       const w = pageWords(this.words, it);
       const b = wordBase(it);
       const prev = w[b + W_PREV]!;
-      if (host.isPinned(it)) {
+      const hv = w[b + W_HASH]! | 0;
+      if (!this.lockIdle(w, b, hv)) {
         it = prev;
         continue;
       }
       const flags = w[b + W_META]! >>> META_FLAG_SHIFT;
       if (this.expiry.isDead(it)) {
         this.reclaimTail(it, id, flags);
-        return true;
+        items.unlock(hv);
+        did = true;
+        break;
       }
-      if (this.evictionsDisabled) return false;
+      if (this.evictionsDisabled) {
+        items.unlock(hv);
+        break;
+      }
       if ((flags & IF_ACTIVE) !== 0 && secondChances < FLAT_SECOND_CHANCES && lists.count[id]! > 1) {
         w[b + W_META] = (w[b + W_META]! & ~(IF_ACTIVE << META_FLAG_SHIFT)) >>> 0;
-        lists.moveToHead(it, id, this.totalOf(w, b));
+        lists.moveToHeadHeld(it, id, this.totalOf(w, b));
         k.movesToWarm[id]!++;
         secondChances++;
+        items.unlock(hv);
         it = prev;
         continue;
       }
       this.evictTail(it, id, w, b, flags);
-      return true;
+      items.unlock(hv);
+      did = true;
+      break;
     }
-    return false;
+    this.locks.unlockLru(id);
+    return did;
   }
 
   /** A dead (expired or flushed) tail item of list id: counted as reclaimed and freed. */
@@ -309,7 +371,7 @@ export class LruMaintainer {
     const k = this.counters;
     k.reclaimed[id]!++;
     if ((itFlags & IF_FETCHED) === 0) k.expiredUnfetched[id]!++;
-    this.host.unlinkItem(it);
+    this.host.unlinkItemLruHeld(it);
   }
 
   /** A live tail item of list id (its words at w[b]): counted as evicted and freed. */
@@ -321,7 +383,7 @@ export class LruMaintainer {
     if ((itFlags & IF_FETCHED) === 0) k.evictedUnfetched[id]!++;
     if ((itFlags & IF_ACTIVE) !== 0) k.evictedActive[id]!++;
     this.host.onEvict(it);
-    this.host.unlinkItem(it);
+    this.host.unlinkItemLruHeld(it);
   }
 
   /**
@@ -344,10 +406,8 @@ export class LruMaintainer {
     let warmAge = 0;
     let total = 0;
     if (segmented) {
-      const coldTail = lists.tail[cls | LRU_COLD]!;
-      const coldAge = coldTail === NIL
-        ? 0
-        : this.clock.current - headerWord(this.words, coldTail, W_TIME);
+      const coldTime = lists.tailTime(cls | LRU_COLD);
+      const coldAge = coldTime < 0 ? 0 : this.clock.current - coldTime;
       hotAge = Math.floor(coldAge * rt.hotMaxFactor);
       warmAge = Math.floor(coldAge * rt.warmMaxFactor);
       total = lists.bytes[cls | LRU_HOT]! + lists.bytes[cls | LRU_WARM]! + lists.bytes[cls | LRU_COLD]!;
@@ -369,7 +429,7 @@ export class LruMaintainer {
    */
   runOnce(): number {
     this.clock.now();
-    this.counters.juggles++;
+    this.counters.background[BG_JUGGLES]!++;
     const lastSleep = this.lastSleepUs;
     let toSleep = MAX_SLEEP_US;
     const deadline = performance.now() + WAKE_SLICE_MS;
@@ -416,7 +476,7 @@ export class LruMaintainer {
 
   private tick(): void {
     if (this.closed) return;
-    this.host.syncViews();
+    this.host.onWake();
     this.schedule(this.runOnce());
   }
 

@@ -3,9 +3,13 @@
 // and byte totals (memcached's heads, tails, sizes, sizes_bytes) are views of the store
 // memory's control block.
 // Primitives only: which list an item belongs in is lru-maintainer.ts's business.
+// Each list is guarded by its LRU lock (store-locks.ts), taken here; the *Held methods are for
+// a caller that holds it already (a tail pull walking the list). The caller also holds the
+// item's lock, so an item in transit between two lists is seen by nobody.
 
 import {
   CLASS_MASK,
+  headerWord,
   LRU_COLD,
   LRU_HOT,
   LRU_IDS,
@@ -18,9 +22,11 @@ import {
   W_META,
   W_NEXT,
   W_PREV,
+  W_TIME,
   wordBase,
 } from './item-layout.js';
 import type { StoreMemory } from './store-memory.js';
+import type { StoreLocks } from './store-locks.js';
 import { LRU_BYTES_AT, LRU_COUNT_AT, LRU_HEAD_AT, LRU_TAIL_AT } from './shared-layout.js';
 
 const LRU_ID_BITS = 0xff << META_LRU_SHIFT;
@@ -33,8 +39,13 @@ export class LruLists {
   /** ITEM_ntotal bytes per list (memcached's sizes_bytes): the segment limits use it. */
   readonly bytes: Float64Array;
   private readonly words: Uint32Array[];
+  private readonly locks: StoreLocks;
+  /** Makes views of pages another thread added (Cache.checkViews). */
+  private readonly checkViews: () => void;
 
-  constructor(memory: StoreMemory, words: Uint32Array[]) {
+  constructor(memory: StoreMemory, locks: StoreLocks, words: Uint32Array[], checkViews: () => void) {
+    this.locks = locks;
+    this.checkViews = checkViews;
     const control = memory.buffers.control;
     this.head = new Uint32Array(control, LRU_HEAD_AT, LRU_IDS);
     this.tail = new Uint32Array(control, LRU_TAIL_AT, LRU_IDS);
@@ -45,6 +56,14 @@ export class LruLists {
 
   /** Links ref at the head of list id and records id in the item's META. */
   link(ref: number, id: number, total: number): void {
+    this.locks.lockLru(id);
+    // the neighbours may be in pages another thread added
+    this.checkViews();
+    this.linkHeld(ref, id, total);
+    this.locks.unlockLru(id);
+  }
+
+  private linkHeld(ref: number, id: number, total: number): void {
     const words = this.words;
     const w = pageWords(words, ref);
     const b = wordBase(ref);
@@ -60,6 +79,13 @@ export class LruLists {
   }
 
   unlink(ref: number, id: number, total: number): void {
+    this.locks.lockLru(id);
+    this.checkViews();
+    this.unlinkHeld(ref, id, total);
+    this.locks.unlockLru(id);
+  }
+
+  unlinkHeld(ref: number, id: number, total: number): void {
     const words = this.words;
     const w = pageWords(words, ref);
     const b = wordBase(ref);
@@ -75,27 +101,45 @@ export class LruLists {
     this.bytes[id]! -= total;
   }
 
-  /** The item at oldRef now lives at newRef (a page move copied it, NEXT/PREV included). */
+  /**
+   * The item at oldRef now lives at newRef (a page move copied it). Its NEXT/PREV are taken
+   * from oldRef under the lock: a neighbour relinked while the bytes were copied (the mover
+   * holds the item's lock, not the list's) updated oldRef, not the copy.
+   */
   replace(oldRef: number, newRef: number, id: number): void {
+    this.locks.lockLru(id);
+    this.checkViews();
     const words = this.words;
+    const ow = pageWords(words, oldRef);
+    const ob = wordBase(oldRef);
+    const prev = ow[ob + W_PREV]!;
+    const next = ow[ob + W_NEXT]!;
     const w = pageWords(words, newRef);
     const b = wordBase(newRef);
-    const prev = w[b + W_PREV]!;
-    const next = w[b + W_NEXT]!;
+    w[b + W_PREV] = prev;
+    w[b + W_NEXT] = next;
     if (prev !== NIL) setHeaderWord(words, prev, W_NEXT, newRef);
     else if (this.head[id] === oldRef) this.head[id] = newRef;
     if (next !== NIL) setHeaderWord(words, next, W_PREV, newRef);
     else if (this.tail[id] === oldRef) this.tail[id] = newRef;
+    this.locks.unlockLru(id);
   }
 
   /** Moves ref to the head of its own list. */
   moveToHead(ref: number, id: number, total: number): void {
-    if (this.head[id] === ref) return;
-    this.unlink(ref, id, total);
-    this.link(ref, id, total);
+    this.locks.lockLru(id);
+    this.checkViews();
+    this.moveToHeadHeld(ref, id, total);
+    this.locks.unlockLru(id);
   }
 
-  /** Moves ref from list `from` to the head of list `to`. */
+  moveToHeadHeld(ref: number, id: number, total: number): void {
+    if (this.head[id] === ref) return;
+    this.unlinkHeld(ref, id, total);
+    this.linkHeld(ref, id, total);
+  }
+
+  /** Moves ref from list `from` to the head of list `to` (one LRU lock at a time). */
   move(ref: number, from: number, to: number, total: number): void {
     this.unlink(ref, from, total);
     this.link(ref, to, total);
@@ -107,6 +151,37 @@ export class LruLists {
     this.tail.set(tail);
     this.count.set(count);
     this.bytes.set(bytes);
+  }
+
+  /** The last access time of list id's tail item (server seconds), -1 when the list is empty. */
+  tailTime(id: number): number {
+    this.locks.lockLru(id);
+    const tail = this.tail[id]!;
+    let time = -1;
+    if (tail !== NIL) {
+      this.checkViews();
+      time = headerWord(this.words, tail, W_TIME);
+    }
+    this.locks.unlockLru(id);
+    return time;
+  }
+
+  /**
+   * Calls each(ref) for up to limit items of list id (0: all) from its head or its tail, under
+   * the list's lock: no item it is shown can be unlinked meanwhile, so each may read its bytes.
+   */
+  walk(id: number, fromTail: boolean, limit: number, each: (ref: number) => void): number {
+    this.locks.lockLru(id);
+    this.checkViews();
+    let shown = 0;
+    const link = fromTail ? W_PREV : W_NEXT;
+    for (let it = fromTail ? this.tail[id]! : this.head[id]!; it !== NIL && (limit === 0 || shown < limit); shown++) {
+      const next = headerWord(this.words, it, link);
+      each(it);
+      it = next;
+    }
+    this.locks.unlockLru(id);
+    return shown;
   }
 
   /** Items of a slab class, all segments together. */

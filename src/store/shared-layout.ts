@@ -41,8 +41,23 @@ export const CLASS_PAGES_AT = take(MAX_SLAB_CLASSES * 8);
 export const LRU_COUNT_AT = take(LRU_IDS * 8);
 export const LRU_BYTES_AT = take(LRU_IDS * 8);
 /** Per LRU id item stats (stats.ts StoreCounters), ITEM_STATS_COUNT arrays of LRU_IDS. */
-export const ITEM_STATS_COUNT = 15;
+export const ITEM_STATS_COUNT = 14;
 export const ITEM_STATS_AT = take(ITEM_STATS_COUNT * LRU_IDS * 8);
+/**
+ * Counters of the background jobs, each written by the one Cache that runs them (slab-mover.ts:
+ * rescues, chunk rescues, evictions_nomem, busy items, busy deletes, slabs moved; crawler.ts
+ * starts; lru-maintainer.ts juggles), read by every Cache's `stats`.
+ */
+export const BG_RESCUES = 0;
+export const BG_CHUNK_RESCUES = 1;
+export const BG_EVICTIONS_NOMEM = 2;
+export const BG_BUSY_ITEMS = 3;
+export const BG_BUSY_DELETES = 4;
+export const BG_SLABS_MOVED = 5;
+export const BG_CRAWLER_STARTS = 6;
+export const BG_JUGGLES = 7;
+export const BACKGROUND_STATS_COUNT = 8;
+export const BACKGROUND_STATS_AT = take(BACKGROUND_STATS_COUNT * 8);
 
 // --- 32-bit words ---
 /** Server-relative seconds (clock.ts current). */
@@ -54,10 +69,33 @@ export const CLOCK_PAUSED_AT = take(4);
  * change remakes its views (one compare per lookup or allocation, Cache.syncViews).
  */
 export const VIEWS_EPOCH_AT = take(4);
+/**
+ * Set (to 1) by a verb that wants the background jobs soon (a page move it started could not
+ * finish); the Cache that runs them clears it at its next tick and runs a turn.
+ */
+export const MAINTAIN_REQUEST_AT = take(4);
+/** `lru_crawler crawl` asked in any Cache: 1 while a crawl runs; the classes it covers. */
+export const CRAWL_RUNNING_AT = take(4);
+export const CRAWL_CLASSES_AT = take(MAX_SLAB_CLASSES);
+/** log2 of the item lock stripes in use (store-locks.ts), fixed when the memory is made. */
+export const ITEM_LOCK_POWER_AT = take(4);
+/** Lock words (common/shared-locks.ts), docs/threads.md "Locks": one per LRU id, slabs, CAS, mover. */
+export const LRU_LOCKS_AT = take(LRU_IDS * 4);
+export const SLABS_LOCK_AT = take(4);
+export const CAS_LOCK_AT = take(4);
+/** Held by whoever starts, steps or ends a hash expansion (hash-table.ts). */
+export const EXPAND_LOCK_AT = take(4);
+/** Held by whoever steps a page move (a verb's steal, `slabs reassign`, the background turn). */
+export const MOVER_LOCK_AT = take(4);
+/** Item lock stripes: room for memcached's largest item lock power (15); ITEM_LOCK_POWER of them used. */
+export const ITEM_LOCKS_MAX = 1 << 15;
+export const ITEM_LOCKS_AT = take(ITEM_LOCKS_MAX * 4);
 /** Pages allocated now; page slots in use (live or not); the page being moved (-1: none). */
 export const PAGE_COUNT_AT = take(4);
 export const PAGE_SLOTS_AT = take(4);
 export const MOVING_PAGE_AT = take(4);
+/** Where the page being moved goes (slab-mover.ts; 0: the global pool). */
+export const MOVE_DST_AT = take(4);
 /** Depths of the two page stacks below. */
 export const POOL_DEPTH_AT = take(4);
 export const FREE_SLOTS_DEPTH_AT = take(4);
@@ -92,3 +130,29 @@ export const PAGE_CLASS_AT = take(PAGE_SLOTS_MAX);
 export const PAGE_LIVE_AT = take(PAGE_SLOTS_MAX);
 
 export const CONTROL_BYTES = at;
+
+// --- a per-thread counter block (StoreBuffers.threadCounters holds one per thread) ---
+// Float64 throughout: the scalars below by index, then per-class arrays of MAX_SLAB_CLASSES.
+// currItems and currBytes are deltas: an item linked by one thread may be unlinked by another.
+export const TC_GET_MISSES = 0;
+export const TC_GET_EXPIRED = 1;
+export const TC_GET_FLUSHED = 2;
+export const TC_TOUCH_MISSES = 3;
+export const TC_DELETE_MISSES = 4;
+export const TC_INCR_MISSES = 5;
+export const TC_DECR_MISSES = 6;
+export const TC_CAS_MISSES = 7;
+export const TC_STORE_TOO_LARGE = 8;
+export const TC_STORE_NO_MEMORY = 9;
+export const TC_TOTAL_ITEMS = 10;
+export const TC_CURR_ITEMS = 11;
+export const TC_CURR_BYTES = 12;
+export const TC_SCALARS = 16;
+/** Per class: cmd_set, delete_hits, incr_hits, decr_hits, cas_hits, cas_badval, touch_hits; then get hits per LRU id. */
+export const TC_PER_CLASS_ARRAYS = 7;
+export const THREAD_COUNTERS_BYTES = (TC_SCALARS + TC_PER_CLASS_ARRAYS * MAX_SLAB_CLASSES + LRU_IDS) * 8;
+
+/** Bytes of the -o track_sizes histogram (stats.ts SizeHistogram): a word per 32-byte size up to -I. */
+export function sizeHistogramBytes(itemSizeMax: number): number {
+  return (Math.floor(itemSizeMax / 32) + 2) * 4;
+}

@@ -15,7 +15,7 @@ import type { SlabMover } from './slab-mover.js';
 import type { Slabs } from './slabs.js';
 import type { StoreCounters } from './stats.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
-import { headerWord, LRU_COLD, NIL, W_TIME } from './item-layout.js';
+import { LRU_COLD } from './item-layout.js';
 
 const MIN_PAGES_FOR_SOURCE = 2;
 const MIN_PAGES_FOR_RECLAIM = 2.5;
@@ -88,9 +88,8 @@ export class SlabAutomover {
 
   /** Seconds since the COLD tail of cls was last touched; 0 when COLD is empty. */
   private coldAge(cls: number): number {
-    const t = this.lists.tail[cls | LRU_COLD]!;
-    if (t === NIL) return 0;
-    return this.clock.current - headerWord(this.slabs.words, t, W_TIME);
+    const time = this.lists.tailTime(cls | LRU_COLD);
+    return time < 0 ? 0 : this.clock.current - time;
   }
 
   /**

@@ -10,32 +10,50 @@
 //     continuation chunk);
 //   - live, and no free chunk: the item is unlinked ("evictions_nomem").
 // When no chunk is busy the page goes to its new class, or to the global pool (dst 0).
+//
+// Threads: a move may be started by any thread (`slabs reassign`, a store that finds no chunk)
+// and stepped by any; one at a time holds the mover lock, the others leave it be. Each chunk's
+// item is looked at under its item lock, try-locked: a busy lock counts as a busy item, as does
+// an item anyone holds a reference to besides its link (memcached's refcount check).
 
 import type { Slabs } from './slabs.js';
+import type { StoreLocks } from './store-locks.js';
 import {
   chunkOffset,
   chunkRef,
-  headerWord,
   IF_CONT,
   IF_LINKED,
   IF_USED,
   META_FLAG_SHIFT,
   NIL,
   pageIndex,
+  pageWords,
+  refsOfHeader,
+  W_HASH,
   W_META,
   W_NEXT,
   wordBase,
 } from './item-layout.js';
+import {
+  BG_BUSY_DELETES,
+  BG_BUSY_ITEMS,
+  BG_CHUNK_RESCUES,
+  BG_EVICTIONS_NOMEM,
+  BG_RESCUES,
+  BG_SLABS_MOVED,
+  MOVE_DST_AT,
+} from './shared-layout.js';
 
 /** memcached's SLAB_MOVE_MAX_LOOPS: busy passes before items a reply holds are unlinked. */
 const MAX_BUSY_LOOPS = 1000;
 
 /** What page moves need from the item layer. */
 export interface MoverHooks {
-  /** Unlinks a linked item (its head chunk) from the index and its LRU and frees its chunks. */
+  /**
+   * Unlinks a linked item (its head chunk; its item lock held) from the index and its LRU and
+   * drops the link's reference.
+   */
   unlinkItem(head: number): void;
-  /** An item a running verb still reads, or a zero-copy reply still sends: its chunks stay. */
-  isPinned(head: number): boolean;
   /** Expired or flushed. */
   isDead(head: number): boolean;
   /** Items linked in a class, all LRU segments. */
@@ -45,26 +63,25 @@ export interface MoverHooks {
 }
 
 export class SlabMover {
-  // memcached's slab_reassign_* and slabs_moved stats, cumulative
-  rescues = 0;
-  chunkRescues = 0;
-  evictionsNomem = 0;
-  busyItems = 0;
-  busyDeletes = 0;
-  slabsMoved = 0;
-
   private readonly slabs: Slabs;
   private readonly hooks: MoverHooks;
+  private readonly locks: StoreLocks;
   private readonly evictionsDisabled: boolean;
-  private dst = 0;
+  /** memcached's slab_reassign_* and slabs_moved stats (the shared BG_* counters). */
+  private readonly stats: Float64Array;
+  /** The move's destination class, shared: the thread that steps a move may not have started it. */
+  private readonly dst: Int32Array;
   private busyLoops = 0;
   /** slabs_reassign_pick_any's rotating start. */
   private pickCursor = 0;
 
-  constructor(slabs: Slabs, hooks: MoverHooks, evictionsDisabled: boolean) {
+  constructor(slabs: Slabs, locks: StoreLocks, hooks: MoverHooks, parts: { evictionsDisabled: boolean; stats: Float64Array; control: SharedArrayBuffer }) {
     this.slabs = slabs;
+    this.locks = locks;
     this.hooks = hooks;
-    this.evictionsDisabled = evictionsDisabled;
+    this.evictionsDisabled = parts.evictionsDisabled;
+    this.stats = parts.stats;
+    this.dst = new Int32Array(parts.control, MOVE_DST_AT, 1);
   }
 
   /** slab_reassign_running. */
@@ -74,6 +91,13 @@ export class SlabMover {
 
   /** `slabs reassign <src> <dst>` (src -1: any class with a spare page): the reply line. */
   reassign(src: number, dst: number): string {
+    if (!this.locks.tryLockMover()) return 'BUSY currently processing reassign request';
+    const reply = this.reassignHeld(src, dst);
+    this.locks.unlockMover();
+    return reply;
+  }
+
+  private reassignHeld(src: number, dst: number): string {
     const largest = this.slabs.largest;
     if (this.running) return 'BUSY currently processing reassign request';
     if (src === dst) return 'SAME src and dst class are identical';
@@ -98,9 +122,9 @@ export class SlabMover {
   private start(page: number, dst: number): boolean {
     if (page < 0) return false;
     this.slabs.beginMove(page);
-    this.dst = dst;
+    this.dst[0] = dst;
     this.busyLoops = 0;
-    return this.step();
+    return this.stepHeld();
   }
 
   /**
@@ -109,7 +133,14 @@ export class SlabMover {
    * True when the page arrived.
    */
   stealFor(cls: number): boolean {
-    if (this.running && !this.step()) return false;
+    if (!this.locks.tryLockMover()) return false;
+    const isArrived = this.stealHeld(cls);
+    this.locks.unlockMover();
+    return isArrived;
+  }
+
+  private stealHeld(cls: number): boolean {
+    if (this.running && !this.stepHeld()) return false;
     const slabs = this.slabs;
     if (this.evictionsDisabled) {
       for (let c = 1; c <= slabs.largest; c++) {
@@ -132,85 +163,102 @@ export class SlabMover {
 
   /** Above a lowered memory limit: moves the least used page to the pool, which frees it. */
   shrinkStep(): void {
-    if (this.running || this.slabs.mallocedBytes <= this.slabs.memLimit) return;
-    this.start(this.slabs.pickLeastUsedPage(), 0);
+    if (this.running || this.slabs.mallocedBytes <= this.slabs.memLimit || !this.locks.tryLockMover()) return;
+    if (!this.running) this.start(this.slabs.pickLeastUsedPage(), 0);
+    this.locks.unlockMover();
   }
 
   /** One pass over the moving page; true when the move finished (or none was running). */
   step(): boolean {
+    if (!this.locks.tryLockMover()) return false;
+    const isDone = this.stepHeld();
+    this.locks.unlockMover();
+    return isDone;
+  }
+
+  private stepHeld(): boolean {
     const slabs = this.slabs;
+    // the items of the page may have chunks in pages other threads added
+    slabs.syncPages();
     const page = slabs.movingPage;
     if (page === -1) return true;
     const cls = slabs.classOfPage(page);
     if (cls !== 0 && slabs.usedChunksOf(page) > 0 && (!this.emptyPage(page, cls) || slabs.usedChunksOf(page) > 0)) {
       return false;
     }
-    slabs.finishMove(this.dst);
-    this.slabsMoved++;
+    slabs.finishMove(this.dst[0]!);
+    this.stats[BG_SLABS_MOVED]!++;
     return true;
   }
 
   /** Rescues or unlinks every item of page; false while some chunk is busy. */
   private emptyPage(page: number, cls: number): boolean {
     const slabs = this.slabs;
-    const hooks = this.hooks;
+    const items = this.locks.items;
     const size = slabs.chunkSize[cls]!;
     const per = slabs.perSlab[cls]!;
     const w = slabs.words[page]!;
-    const buf = slabs.pages[page]!;
     let busy = 0;
     for (let i = 0; i < per; i++) {
       const ref = chunkRef(page, i * size);
       const b = wordBase(ref);
-      const flags = w[b + W_META]! >>> META_FLAG_SHIFT;
-      if ((flags & IF_USED) === 0) continue;
-      const isCont = (flags & IF_CONT) !== 0;
-      const head = isCont ? w[b + W_NEXT]! : ref;
-      const headFlags = headerWord(slabs.words, head, W_META) >>> META_FLAG_SHIFT;
-      if ((headFlags & IF_LINKED) === 0) {
-        // being written, or unlinked while a reply still sends it: it bleeds off on its own
+      if (((w[b + W_META]! >>> META_FLAG_SHIFT) & IF_USED) === 0) continue;
+      // the head's hash names the item lock; read again under it, as the chunk may have changed
+      const head = ((w[b + W_META]! >>> META_FLAG_SHIFT) & IF_CONT) !== 0 ? w[b + W_NEXT]! : ref;
+      const hv = pageWords(slabs.words, head)[wordBase(head) + W_HASH]! | 0;
+      if (!items.tryLock(hv)) {
         busy++;
         continue;
       }
-      if (hooks.isPinned(head)) {
-        if (this.busyLoops > MAX_BUSY_LOOPS) {
-          // freed at its last unpin, which clears the chunk
-          this.busyDeletes++;
-          hooks.unlinkItem(head);
-        }
-        busy++;
-        continue;
-      }
-      if (hooks.isDead(head)) {
-        hooks.unlinkItem(head);
-        continue;
-      }
-      const to = slabs.takeChunk(cls, true);
-      if (to === NIL) {
-        this.evictionsNomem++;
-        hooks.unlinkItem(head);
-        continue;
-      }
-      const off = chunkOffset(ref);
-      buf.copy(slabs.pages[pageIndex(to)]!, chunkOffset(to), off, off + size);
-      hooks.relocate(ref, to);
-      slabs.clearMovedChunk(ref, cls);
-      if (isCont) this.chunkRescues++;
-      else this.rescues++;
+      if (!this.moveChunk(ref, head, cls)) busy++;
+      items.unlock(hv);
     }
     if (busy === 0) return true;
-    this.busyItems += busy;
+    this.stats[BG_BUSY_ITEMS]! += busy;
     this.busyLoops++;
     return false;
   }
 
-  /** `stats reset`. */
-  resetStats(): void {
-    this.rescues = 0;
-    this.chunkRescues = 0;
-    this.evictionsNomem = 0;
-    this.busyItems = 0;
-    this.busyDeletes = 0;
-    this.slabsMoved = 0;
+  /**
+   * Empties one chunk of the moving page (head: its item's head chunk, whose lock the caller
+   * holds): nothing to do, rescued, or its item unlinked. False when the item is busy.
+   */
+  private moveChunk(ref: number, head: number, cls: number): boolean {
+    const slabs = this.slabs;
+    const hooks = this.hooks;
+    const w = pageWords(slabs.words, ref);
+    const b = wordBase(ref);
+    const flags = w[b + W_META]! >>> META_FLAG_SHIFT;
+    if ((flags & IF_USED) === 0) return true;
+    const isCont = (flags & IF_CONT) !== 0;
+    if (isCont && w[b + W_NEXT] !== head) return false;
+    const hw = pageWords(slabs.words, head);
+    const hb = wordBase(head);
+    // not linked: being written, or unlinked while a reply still sends it: it bleeds off on its own
+    if (((hw[hb + W_META]! >>> META_FLAG_SHIFT) & IF_LINKED) === 0) return false;
+    if (refsOfHeader(hw, hb) !== 1) {
+      if (this.busyLoops > MAX_BUSY_LOOPS) {
+        // freed at its last unpin, which clears the chunk
+        this.stats[BG_BUSY_DELETES]!++;
+        hooks.unlinkItem(head);
+      }
+      return false;
+    }
+    if (hooks.isDead(head)) {
+      hooks.unlinkItem(head);
+      return true;
+    }
+    const to = slabs.takeChunk(cls, true);
+    if (to === NIL) {
+      this.stats[BG_EVICTIONS_NOMEM]!++;
+      hooks.unlinkItem(head);
+      return true;
+    }
+    const off = chunkOffset(ref);
+    slabs.pages[pageIndex(ref)]!.copy(slabs.pages[pageIndex(to)]!, chunkOffset(to), off, off + slabs.chunkSize[cls]!);
+    hooks.relocate(ref, to);
+    slabs.clearMovedChunk(ref, cls);
+    this.stats[isCont ? BG_CHUNK_RESCUES : BG_RESCUES]!++;
+    return true;
   }
 }

@@ -4,12 +4,16 @@
 // half of page moves (slab-mover.ts decides and rescues items) and page release when the limit
 // is lowered. Every field lives in the store's shared memory (store-memory.ts): the pages in
 // the page arenas, the rest in the control block; only the views over them are this object's.
+// Every change to them is made under the slabs lock (store-locks.ts), taken here: the public
+// methods that change state lock, the private ones expect the lock held. Reads for stats and
+// page picks are unlocked (a stale count at worst).
 
 import type { RuntimeSettings } from '../config/runtime-settings.js';
 import type { Settings } from '../config/settings.js';
 import { dataViewOf } from '../common/byte-copy.js';
 import { computeSlabClasses, describeSlabClass, MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
 import type { StoreMemory } from './store-memory.js';
+import type { StoreLocks } from './store-locks.js';
 import {
   CARVE_NEXT_AT,
   CARVE_PAGE_AT,
@@ -82,6 +86,7 @@ export class Slabs {
 
   private readonly runtime: RuntimeSettings;
   private readonly memory: StoreMemory;
+  private readonly locks: StoreLocks;
   private readonly u32: Uint32Array;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
@@ -101,9 +106,10 @@ export class Slabs {
   private readonly carvePage: Int32Array;
   private readonly carveNext: Int32Array;
 
-  constructor(settings: Settings, runtime: RuntimeSettings, memory: StoreMemory) {
+  constructor(settings: Settings, runtime: RuntimeSettings, memory: StoreMemory, locks: StoreLocks) {
     this.runtime = runtime;
     this.memory = memory;
+    this.locks = locks;
     this.initialMallocedBytes = settings.testInitialMallocBytes;
     const geo = computeSlabClasses(settings.chunkSizeMin, settings.growthFactor, settings.slabChunkMax);
     for (let i = 1; i <= geo.largest; i++) {
@@ -161,6 +167,15 @@ export class Slabs {
 
   private set movingPage(page: number) {
     this.i32[MOVING_PAGE_AT >> 2] = page;
+  }
+
+  /**
+   * Takes the slabs lock, then makes views of pages other threads added: the free lists and
+   * the page tables may name them.
+   */
+  private lockSlabs(): void {
+    this.locks.lockSlabs();
+    if (this.pages.length < this.pageSlots) this.addPageViews();
   }
 
   /** Views for the slots another Cache over the same memory added since the last call. */
@@ -269,7 +284,7 @@ export class Slabs {
     }
     if (reused === -1) {
       this.u32[PAGE_SLOTS_AT >> 2] = page + 1;
-      this.u32[VIEWS_EPOCH_AT >> 2]!++;
+      Atomics.add(this.u32, VIEWS_EPOCH_AT >> 2, 1);
     }
     this.syncPages();
     this.pageLive[page] = 1;
@@ -309,6 +324,13 @@ export class Slabs {
    * memcached's SLABS_ALLOC_NO_NEWPAGE, for rescues) without evicting, or NIL.
    */
   takeChunk(cls: number, noNewPage = false): number {
+    this.lockSlabs();
+    const ref = this.takeChunkLocked(cls, noNewPage);
+    this.locks.unlockSlabs();
+    return ref;
+  }
+
+  private takeChunkLocked(cls: number, noNewPage: boolean): number {
     let ref = this.freeHead[cls]!;
     if (ref !== NIL) {
       this.freeHead[cls] = headerWord(this.words, ref, W_NEXT);
@@ -318,7 +340,7 @@ export class Slabs {
       if (page === -1) {
         if (noNewPage || !this.newPage(cls)) return NIL;
         page = this.carvePage[cls]!;
-        if (page === -1) return this.takeChunk(cls);
+        if (page === -1) return this.takeChunkLocked(cls, noNewPage);
       }
       const i = this.carveNext[cls]!;
       ref = chunkRef(page, i * this.chunkSize[cls]!);
@@ -330,9 +352,15 @@ export class Slabs {
   }
 
   freeChunk(ref: number, cls: number): void {
+    this.lockSlabs();
+    this.freeChunkLocked(ref, cls);
+    this.locks.unlockSlabs();
+  }
+
+  private freeChunkLocked(ref: number, cls: number): void {
     const page = pageIndex(ref);
     if (page === this.movingPage) {
-      this.clearMovedChunk(ref, cls);
+      this.clearChunk(ref, cls);
       return;
     }
     this.pageUsed[page]!--;
@@ -347,12 +375,14 @@ export class Slabs {
     const meta = w[b + W_META]!;
     const cls = (meta >>> META_LRU_SHIFT) & CLASS_MASK;
     let chain = (meta >>> META_FLAG_SHIFT) & IF_CHAINED ? w[b + W_CHAIN]! : NIL;
-    this.freeChunk(ref, cls);
+    this.lockSlabs();
+    this.freeChunkLocked(ref, cls);
     while (chain !== NIL) {
       const next = headerWord(this.words, chain, W_CHAIN);
-      this.freeChunk(chain, this.largest);
+      this.freeChunkLocked(chain, this.largest);
       chain = next;
     }
+    this.locks.unlockSlabs();
   }
 
   /** Chunks not handed out yet: the free list plus what is left of the page being carved. */
@@ -396,12 +426,14 @@ export class Slabs {
   /** cache_memlimit: pool pages and empty pages go back at once; the mover gives back the rest. */
   setMemLimit(bytes: number): void {
     this.runtime.memLimitBytes = bytes;
+    this.lockSlabs();
     this.releasePoolAboveLimit();
     for (let p = 0; p < this.pageSlots && this.mallocedBytes > this.memLimit; p++) {
       if (this.pageLive[p] === 1 && this.pageClass[p] !== 0 && this.pageUsed[p] === 0 && p !== this.movingPage) {
         this.releasePage(p);
       }
     }
+    this.locks.unlockSlabs();
   }
 
   /** The least used page in any class (what a lowered limit gives back next); -1 if none. */
@@ -443,14 +475,21 @@ export class Slabs {
    * new lands there while the mover rescues or evicts what is left.
    */
   beginMove(page: number): void {
+    this.lockSlabs();
     const cls = this.pageClass[page]!;
     this.movingPage = page;
-    if (cls === 0) return;
-    this.unlistFreeChunks(page, cls);
+    if (cls !== 0) this.unlistFreeChunks(page, cls);
+    this.locks.unlockSlabs();
   }
 
   /** A chunk of the moving page is empty now (rescued, or its item freed): one fewer in use. */
   clearMovedChunk(ref: number, cls: number): void {
+    this.lockSlabs();
+    this.clearChunk(ref, cls);
+    this.locks.unlockSlabs();
+  }
+
+  private clearChunk(ref: number, cls: number): void {
     const w = pageWords(this.words, ref);
     w[wordBase(ref) + W_META] = cls << META_LRU_SHIFT;
     this.pageUsed[pageIndex(ref)]!--;
@@ -461,6 +500,7 @@ export class Slabs {
    * pages above the memory limit are freed (memcached's memory_release).
    */
   finishMove(dst: number): void {
+    this.lockSlabs();
     const page = this.movingPage;
     this.movingPage = -1;
     const src = this.pageClass[page]!;
@@ -474,6 +514,7 @@ export class Slabs {
     } else {
       this.assignPage(page, dst, false);
     }
+    this.locks.unlockSlabs();
   }
 
   /** Gives back pool pages while more is allocated than the limit allows. */
@@ -538,7 +579,7 @@ export class Slabs {
       this.pageLive[p] = 1;
     }
     this.u32[PAGE_SLOTS_AT >> 2] = slots;
-    this.u32[VIEWS_EPOCH_AT >> 2]!++;
+    Atomics.add(this.u32, VIEWS_EPOCH_AT >> 2, 1);
     this.syncPages();
     this.pageCount = live;
     this.pageClass.set(image.pageClass);

@@ -6,13 +6,56 @@ import type { StatEmitter } from './store.js';
 import type { LruLists } from './lru.js';
 import type { Slabs } from './slabs.js';
 import type { StoreMemory } from './store-memory.js';
-import { ITEM_STATS_AT } from './shared-layout.js';
-import { headerWord, LRU_COLD, LRU_HOT, LRU_IDS, LRU_TEMP, LRU_WARM, NIL, W_TIME } from './item-layout.js';
+import {
+  BACKGROUND_STATS_AT,
+  BACKGROUND_STATS_COUNT,
+  ITEM_STATS_AT,
+  TC_CURR_BYTES,
+  TC_CURR_ITEMS,
+  TC_PER_CLASS_ARRAYS,
+  TC_SCALARS,
+  THREAD_COUNTERS_BYTES,
+} from './shared-layout.js';
+import { LRU_COLD, LRU_HOT, LRU_IDS, LRU_TEMP, LRU_WARM } from './item-layout.js';
 import { MAX_SLAB_CLASSES } from './slab-classes.js';
 
-function perClass(): Float64Array {
-  return new Float64Array(MAX_SLAB_CLASSES);
+/** One thread's counter block (shared memory, written by that thread only; every thread reads it). */
+export class ThreadCounters {
+  /** The TC_* scalars (shared-layout.ts). */
+  readonly counts: Float64Array;
+  // slab_stats, per class
+  readonly setCmds: Float64Array;
+  readonly deleteHits: Float64Array;
+  readonly incrHits: Float64Array;
+  readonly decrHits: Float64Array;
+  readonly casHits: Float64Array;
+  readonly casBadval: Float64Array;
+  readonly touchHits: Float64Array;
+  /** get hits by the LRU id the item was in (hits_to_hot/warm/cold/temp; slab get_hits sums them). */
+  readonly lruHits: Float64Array;
+  /** The whole block (reset). */
+  readonly all: Float64Array;
+
+  constructor(buffer: SharedArrayBuffer, index: number) {
+    const start = index * THREAD_COUNTERS_BYTES;
+    this.all = new Float64Array(buffer, start, THREAD_COUNTERS_BYTES >>> 3);
+    this.counts = new Float64Array(buffer, start, TC_SCALARS);
+    let next = 0;
+    const perClass = (): Float64Array =>
+      new Float64Array(buffer, start + (TC_SCALARS + MAX_SLAB_CLASSES * next++) * 8, MAX_SLAB_CLASSES);
+    this.setCmds = perClass();
+    this.deleteHits = perClass();
+    this.incrHits = perClass();
+    this.decrHits = perClass();
+    this.casHits = perClass();
+    this.casBadval = perClass();
+    this.touchHits = perClass();
+    this.lruHits = new Float64Array(buffer, start + (TC_SCALARS + MAX_SLAB_CLASSES * TC_PER_CLASS_ARRAYS) * 8, LRU_IDS);
+  }
 }
+
+/** The per-class arrays of a thread block, by name (for sums over threads). */
+export type PerClassCounter = 'setCmds' | 'deleteHits' | 'incrHits' | 'decrHits' | 'casHits' | 'casBadval' | 'touchHits';
 
 export class StoreCounters {
   // itemstats, per LRU id: views of the store memory's control block
@@ -30,34 +73,14 @@ export class StoreCounters {
   readonly movesToWarm: Float64Array;
   readonly movesWithinLru: Float64Array;
   readonly directReclaims: Float64Array;
-  /** get hits by the LRU the item was in (hits_to_hot/warm/cold/temp; slab get_hits sums them). */
-  readonly lruHits: Float64Array;
-  // slab_stats, per class
-  readonly setCmds = perClass();
-  readonly deleteHits = perClass();
-  readonly incrHits = perClass();
-  readonly decrHits = perClass();
-  readonly casHits = perClass();
-  readonly casBadval = perClass();
-  readonly touchHits = perClass();
-  // globals
-  getMisses = 0;
-  getExpired = 0;
-  getFlushed = 0;
-  touchMisses = 0;
-  deleteMisses = 0;
-  incrMisses = 0;
-  decrMisses = 0;
-  casMisses = 0;
-  storeTooLarge = 0;
-  storeNoMemory = 0;
-  totalItems = 0;
-  currItems = 0;
-  currBytes = 0;
-  /** LRU maintainer wake-ups (lru_maintainer_juggles). */
-  juggles = 0;
+  /** This thread's block: the only one it writes. */
+  readonly mine: ThreadCounters;
+  /** Every thread's block, summed by the stats. */
+  private readonly threads: ThreadCounters[] = [];
+  /** The background jobs' counters (BACKGROUND_STATS_AT): written by the Cache that runs them. */
+  readonly background: Float64Array;
 
-  constructor(memory: StoreMemory) {
+  constructor(memory: StoreMemory, threadIndex: number) {
     let next = 0;
     const perLru = (): Float64Array => new Float64Array(memory.buffers.control, ITEM_STATS_AT + LRU_IDS * 8 * next++, LRU_IDS);
     this.evicted = perLru();
@@ -74,33 +97,82 @@ export class StoreCounters {
     this.movesToWarm = perLru();
     this.movesWithinLru = perLru();
     this.directReclaims = perLru();
-    this.lruHits = perLru();
+    this.background = new Float64Array(memory.buffers.control, BACKGROUND_STATS_AT, BACKGROUND_STATS_COUNT);
+    if (threadIndex < 0 || threadIndex >= memory.counterBlocks) throw new RangeError(`thread index ${threadIndex} of ${memory.threads}`);
+    for (let t = 0; t < memory.counterBlocks; t++) this.threads.push(new ThreadCounters(memory.buffers.threadCounters, t));
+    this.mine = this.threads[threadIndex]!;
+  }
+
+  /** A TC_* scalar summed over the threads. */
+  total(field: number): number {
+    const threads = this.threads;
+    let s = 0;
+    for (let i = 0; i < threads.length; i++) s += threads[i]!.counts[field]!;
+    return s;
+  }
+
+  /** A per-class counter of class cls summed over the threads. */
+  classTotal(name: PerClassCounter, cls: number): number {
+    let s = 0;
+    for (const t of this.threads) s += t[name][cls]!;
+    return s;
+  }
+
+  /** get hits of LRU id summed over the threads. */
+  lruHitsOf(id: number): number {
+    let s = 0;
+    for (const t of this.threads) s += t.lruHits[id]!;
+    return s;
+  }
+
+  /** get hits of a class (its four LRU ids) summed over the threads. */
+  classHits(cls: number): number {
+    return this.lruHitsOf(cls | LRU_HOT) + this.lruHitsOf(cls | LRU_WARM) + this.lruHitsOf(cls | LRU_COLD) + this.lruHitsOf(cls | LRU_TEMP);
+  }
+
+  /** get hits over every LRU and thread. */
+  allHits(): number {
+    let s = 0;
+    for (const t of this.threads) s += sum(t.lruHits);
+    return s;
+  }
+
+  /** A per-class counter over every class and thread. */
+  allClasses(name: PerClassCounter): number {
+    let s = 0;
+    for (const t of this.threads) s += sum(t[name]);
+    return s;
+  }
+
+  /** Linked items and their bytes: the threads' deltas summed. */
+  get currItems(): number {
+    return this.total(TC_CURR_ITEMS);
+  }
+
+  get currBytes(): number {
+    return this.total(TC_CURR_BYTES);
   }
 
   private perLruArrays(): Float64Array[] {
     return [this.evicted, this.evictedNonzero, this.evictedTime, this.outOfMemory, this.reclaimed,
       this.expiredUnfetched, this.evictedUnfetched, this.evictedActive, this.crawlerReclaimed,
-      this.crawlerItemsChecked, this.movesToCold, this.movesToWarm, this.movesWithinLru, this.directReclaims,
-      this.lruHits];
+      this.crawlerItemsChecked, this.movesToCold, this.movesToWarm, this.movesWithinLru, this.directReclaims];
   }
 
-  /** `stats reset`: outcome counters to zero (item and byte counts stay). */
+  /**
+   * `stats reset`: outcome counters to zero (item and byte counts stay), every thread's. A
+   * thread counting at the same moment may keep one count from before the reset.
+   */
   reset(): void {
     for (const a of this.perLruArrays()) a.fill(0);
-    for (const a of [this.setCmds, this.deleteHits, this.incrHits, this.decrHits, this.casHits, this.casBadval,
-      this.touchHits]) a.fill(0);
-    this.getMisses = 0;
-    this.getExpired = 0;
-    this.getFlushed = 0;
-    this.touchMisses = 0;
-    this.deleteMisses = 0;
-    this.incrMisses = 0;
-    this.decrMisses = 0;
-    this.casMisses = 0;
-    this.storeTooLarge = 0;
-    this.storeNoMemory = 0;
-    this.totalItems = 0;
-    this.juggles = 0;
+    for (const t of this.threads) {
+      const items = t.counts[TC_CURR_ITEMS]!;
+      const bytes = t.counts[TC_CURR_BYTES]!;
+      t.all.fill(0);
+      t.counts[TC_CURR_ITEMS] = items;
+      t.counts[TC_CURR_BYTES] = bytes;
+    }
+    this.background.fill(0);
   }
 }
 
@@ -119,7 +191,6 @@ export function classSum(a: Float64Array, cls: number): number {
 export interface ItemsView {
   readonly counters: StoreCounters;
   readonly lists: LruLists;
-  readonly words: Uint32Array[];
   readonly largest: number;
   readonly now: number;
   /** memcached's lru_maintainer_thread (segment stats shown) and temp_lru. */
@@ -129,10 +200,10 @@ export interface ItemsView {
 
 /** `stats items`, as memcached's item_stats prints it. */
 export function emitItemStats(v: ItemsView, emit: StatEmitter): void {
-  const { counters: k, lists, words, now } = v;
+  const { counters: k, lists, now } = v;
   const ageOf = (id: number): number => {
-    const t = lists.tail[id]!;
-    return t === NIL ? 0 : now - headerWord(words, t, W_TIME);
+    const time = lists.tailTime(id);
+    return time < 0 ? 0 : now - time;
   };
   for (let c = 1; c <= v.largest; c++) {
     const n = lists.itemsInClass(c);
@@ -166,10 +237,10 @@ export function emitItemStats(v: ItemsView, emit: StatEmitter): void {
       emit(p + 'moves_to_warm', classSum(k.movesToWarm, c));
       emit(p + 'moves_within_lru', classSum(k.movesWithinLru, c));
       emit(p + 'direct_reclaims', classSum(k.directReclaims, c));
-      emit(p + 'hits_to_hot', k.lruHits[c | LRU_HOT]!);
-      emit(p + 'hits_to_warm', k.lruHits[c | LRU_WARM]!);
-      emit(p + 'hits_to_cold', k.lruHits[c | LRU_COLD]!);
-      emit(p + 'hits_to_temp', k.lruHits[c | LRU_TEMP]!);
+      emit(p + 'hits_to_hot', k.lruHitsOf(c | LRU_HOT));
+      emit(p + 'hits_to_warm', k.lruHitsOf(c | LRU_WARM));
+      emit(p + 'hits_to_cold', k.lruHitsOf(c | LRU_COLD));
+      emit(p + 'hits_to_temp', k.lruHitsOf(c | LRU_TEMP));
     }
   }
 }
@@ -191,33 +262,36 @@ export function emitSlabStats(slabs: Slabs, k: StoreCounters, emit: StatEmitter)
     emit(p + 'used_chunks', pages * per - free);
     emit(p + 'free_chunks', free);
     emit(p + 'free_chunks_end', 0);
-    emit(p + 'get_hits', classSum(k.lruHits, c));
-    emit(p + 'cmd_set', k.setCmds[c]!);
-    emit(p + 'delete_hits', k.deleteHits[c]!);
-    emit(p + 'incr_hits', k.incrHits[c]!);
-    emit(p + 'decr_hits', k.decrHits[c]!);
-    emit(p + 'cas_hits', k.casHits[c]!);
-    emit(p + 'cas_badval', k.casBadval[c]!);
-    emit(p + 'touch_hits', k.touchHits[c]!);
+    emit(p + 'get_hits', k.classHits(c));
+    emit(p + 'cmd_set', k.classTotal('setCmds', c));
+    emit(p + 'delete_hits', k.classTotal('deleteHits', c));
+    emit(p + 'incr_hits', k.classTotal('incrHits', c));
+    emit(p + 'decr_hits', k.classTotal('decrHits', c));
+    emit(p + 'cas_hits', k.classTotal('casHits', c));
+    emit(p + 'cas_badval', k.classTotal('casBadval', c));
+    emit(p + 'touch_hits', k.classTotal('touchHits', c));
   }
   emit('active_slabs', active);
   emit('total_malloced', slabs.mallocedBytes);
 }
 
-/** -o track_sizes: linked items by total size in 32-byte buckets (`stats sizes`). */
+/**
+ * -o track_sizes: linked items by total size in 32-byte buckets (`stats sizes`), one histogram
+ * in shared memory (StoreBuffers.sizes) that every thread counts into with Atomics.
+ */
 export class SizeHistogram {
-  private readonly buckets: Uint32Array;
+  private readonly buckets: Int32Array;
 
-  constructor(itemSizeMax: number) {
-    this.buckets = new Uint32Array(Math.floor(itemSizeMax / 32) + 2);
+  constructor(buffer: SharedArrayBuffer) {
+    this.buckets = new Int32Array(buffer);
   }
 
   add(total: number): void {
-    this.buckets[Math.ceil(total / 32)]!++;
+    Atomics.add(this.buckets, Math.ceil(total / 32), 1);
   }
 
   remove(total: number): void {
-    this.buckets[Math.ceil(total / 32)]!--;
+    Atomics.sub(this.buckets, Math.ceil(total / 32), 1);
   }
 
   emit(emit: StatEmitter): void {

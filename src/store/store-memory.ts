@@ -13,12 +13,15 @@ import {
   CONTROL_BYTES,
   FREE_HEAD_AT,
   HASH_POWER_AT,
+  ITEM_LOCK_POWER_AT,
   LRU_HEAD_AT,
   LRU_TAIL_AT,
   MOVING_PAGE_AT,
   PAGE_SLOTS_MAX,
   TABLE_OFFSET_AT,
   TABLES_END_AT,
+  sizeHistogramBytes,
+  THREAD_COUNTERS_BYTES,
 } from './shared-layout.js';
 import { MAX_SLAB_CLASSES, SLAB_PAGE_SIZE } from './slab-classes.js';
 
@@ -42,6 +45,23 @@ export interface StoreBuffers {
   readonly control: SharedArrayBuffer;
   readonly pageArenas: readonly GrowableSharedArrayBuffer[];
   readonly bucketArena: GrowableSharedArrayBuffer;
+  /**
+   * Blocks of store counters (stats.ts), each written by one Cache only: one per thread (-t),
+   * plus block `threads` for a Cache that runs only the background jobs (main's).
+   */
+  readonly threadCounters: SharedArrayBuffer;
+  /** -o track_sizes: the `stats sizes` histogram (stats.ts SizeHistogram), else null. */
+  readonly sizes: SharedArrayBuffer | null;
+}
+
+/**
+ * memcached's item lock power for -t threads (thread.c: more threads, more stripes), capped
+ * by the first hash table's power: one stripe then always covers whole buckets of every later
+ * (larger) table, which is what lets an expansion move a bucket under a single item lock.
+ */
+export function itemLockPower(threads: number, hashPower: number): number {
+  const power = threads < 3 ? 10 : threads === 3 ? 11 : threads === 4 ? 12 : threads <= 10 ? 13 : threads <= 20 ? 14 : 15;
+  return Math.min(power, hashPower);
 }
 
 export class StoreMemory {
@@ -52,6 +72,10 @@ export class StoreMemory {
   readonly i32: Int32Array;
   /** Page slots the arenas can hold (MAX_PAGES + 1 at most). */
   readonly pageSlotsMax: number;
+  /** Per-thread counter blocks (the -t this memory was made for). */
+  readonly threads: number;
+  /** Counter blocks: threads + 1. */
+  readonly counterBlocks: number;
 
   private constructor(buffers: StoreBuffers) {
     this.buffers = buffers;
@@ -60,11 +84,14 @@ export class StoreMemory {
     this.u32 = new Uint32Array(control, 0, CONTROL_BYTES >>> 2);
     this.i32 = new Int32Array(control, 0, CONTROL_BYTES >>> 2);
     this.pageSlotsMax = Math.min(PAGE_SLOTS_MAX, buffers.pageArenas.length << ARENA_PAGE_SHIFT);
+    this.counterBlocks = buffers.threadCounters.byteLength / THREAD_COUNTERS_BYTES;
+    this.threads = this.counterBlocks - 1;
   }
 
   /**
    * A new, empty store memory for these settings: page arenas enough for -m (up to 32 GiB,
-   * one per 4 GiB), and the first hash table (-o hashpower, else 2^16 buckets).
+   * one per 4 GiB), the first hash table (-o hashpower, else 2^16 buckets), item lock stripes
+   * and counter blocks for -t threads.
    */
   static create(settings: Settings): StoreMemory {
     const arenas = Math.max(1, Math.min(PAGE_SLOTS_MAX >>> ARENA_PAGE_SHIFT, Math.ceil(settings.memLimitBytes / ARENA_MAX_BYTES)));
@@ -74,8 +101,10 @@ export class StoreMemory {
       control: new SharedArrayBuffer(CONTROL_BYTES),
       pageArenas,
       bucketArena: new GrowableSab(0, { maxByteLength: ARENA_MAX_BYTES }),
+      threadCounters: new SharedArrayBuffer((Math.max(1, settings.threads) + 1) * THREAD_COUNTERS_BYTES),
+      sizes: settings.trackSizes ? new SharedArrayBuffer(sizeHistogramBytes(settings.itemSizeMax)) : null,
     });
-    memory.format(settings.hashPowerInit > 0 ? settings.hashPowerInit : HASHPOWER_DEFAULT);
+    memory.format(settings.hashPowerInit > 0 ? settings.hashPowerInit : HASHPOWER_DEFAULT, Math.max(1, settings.threads));
     return memory;
   }
 
@@ -85,7 +114,7 @@ export class StoreMemory {
   }
 
   /** The fields whose empty value is not 0, and the first hash table. */
-  private format(hashPower: number): void {
+  private format(hashPower: number, threads: number): void {
     new Uint32Array(this.buffers.control, FREE_HEAD_AT, MAX_SLAB_CLASSES).fill(NIL);
     new Uint32Array(this.buffers.control, LRU_HEAD_AT, LRU_IDS).fill(NIL);
     new Uint32Array(this.buffers.control, LRU_TAIL_AT, LRU_IDS).fill(NIL);
@@ -102,6 +131,7 @@ export class StoreMemory {
     if (table === null) throw new RangeError(`hash power ${hashPower} does not fit the bucket arena`);
     this.u32[HASH_POWER_AT >> 2] = power;
     this.u32[TABLE_OFFSET_AT >> 2] = table;
+    this.u32[ITEM_LOCK_POWER_AT >> 2] = itemLockPower(threads, power);
   }
 
   /** True when slot p's bytes are in its arena already (used before, or grown past). */

@@ -23,10 +23,11 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
   const wide = ServerWide.attach(start.wide, thread);
   const log = withSharedLevel(createLogger({ format: settings.logFormat, verbosity: wide.verbosity }), wide);
   const runtime = new RuntimeSettings(start.runtime);
-  // Until the store takes its locks (the locks branch), thread 1's Cache runs the background jobs.
+  // Thread 1's Cache runs the store's background jobs (they reach items by try-lock, so the
+  // other threads' verbs go on meanwhile); at -t 1 that is today's single loop.
   const store = new Cache(settings, systemClock, runtime, StoreMemory.attach(start.store), {
     runsBackgroundJobs: thread === 1,
-    threadIndex: thread,
+    threadIndex: thread - 1,
     threads: wide.threads,
   });
   if (thread === 1) {

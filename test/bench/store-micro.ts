@@ -6,7 +6,8 @@
 //
 // With several module paths (e.g. a saved copy of an older build and the current one) the
 // cases run interleaved, round after round, so machine noise hits every build alike.
-// Prints ops/s (median of the rounds) per case and build.
+// Prints ops/s (median of the rounds, wall time) and CPU ns per op (median; process CPU time, so
+// a loaded machine's stolen time does not count) per case and build.
 import { PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -156,20 +157,26 @@ async function main(): Promise<void> {
   }
   const results = new Map<string, number[]>();
   const gcs = new Map<string, number>();
+  const cpuNs = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of CASES) {
       for (const b of builds) {
         const { store, run } = c.prepare(b.create);
         await sleep(5); // gc entries from preparing are reported now
         const gc0 = gcCount;
+        const cpu0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         run();
         const ns = Number(process.hrtime.bigint() - t0);
+        const cpu = process.cpuUsage(cpu0);
         await new Promise((r) => setImmediate(r)); // let the gc observer report
         const key = `${c.name}\u0000${b.name}`;
         const list = results.get(key) ?? [];
         list.push((c.ops * 1e9) / ns);
         results.set(key, list);
+        const cpuList = cpuNs.get(key) ?? [];
+        cpuList.push(((cpu.user + cpu.system) * 1000) / c.ops);
+        cpuNs.set(key, cpuList);
         gcs.set(key, (gcs.get(key) ?? 0) + gcCount - gc0);
         store.close();
       }
@@ -182,7 +189,8 @@ async function main(): Promise<void> {
       const key = `${c.name}\u0000${b.name}`;
       const m = median(results.get(key) ?? []);
       const ratio = b === builds[0] ? '' : `  x${(m / base).toFixed(3)}`;
-      console.log(`${c.name.padEnd(28)} ${(m / 1e6).toFixed(2).padStart(6)} M/s  gc ${String(gcs.get(key)).padStart(3)}  ${b.name}${ratio}`);
+      const cpu = median(cpuNs.get(key) ?? []).toFixed(0).padStart(5);
+      console.log(`${c.name.padEnd(28)} ${(m / 1e6).toFixed(2).padStart(6)} M/s  ${cpu} cpu ns/op  gc ${String(gcs.get(key)).padStart(3)}  ${b.name}${ratio}`);
     }
   }
 }

@@ -7,7 +7,7 @@ import { StoreMemory } from '../../../src/store/store-memory.js';
 
 /** A clock over a store memory of its own. */
 function serverClock(source: Clock): ServerClock {
-  return new ServerClock(source, StoreMemory.create(makeSettings({})));
+  return new ServerClock(source, StoreMemory.create(makeSettings({})), { ticks: true });
 }
 
 test('the source clock never runs the server clock backwards, a shift does', () => {
@@ -58,10 +58,10 @@ test('huge shifts clamp the clock to 1 .. 2^31-1', () => {
 test('two clocks over one store memory tell one time: start, shift and pause are shared', () => {
   const memory = StoreMemory.create(makeSettings({}));
   const source = new ManualClock(1_700_000_000);
-  const first = new ServerClock(source, memory);
+  const first = new ServerClock(source, memory, { ticks: true });
   source.advance(40);
   // the second starts later, but the store's clock had started already
-  const second = new ServerClock(source, memory);
+  const second = new ServerClock(source, memory, { ticks: true });
   assert.equal(second.processStarted, first.processStarted);
   assert.equal(second.now(), CLOCK_START_OFFSET_SEC + 40);
   first.shift(100);

@@ -69,3 +69,40 @@ test('a worker_thread attaches to the SharedArrayBuffers from workerData: it rea
     store.close();
   }
 });
+
+test('a Cache without the background jobs: stats summed over both threads, metadump and cachedump from it, its crawl run by the other', () => {
+  const two = makeSettings({ ...overrides, threads: 2, lruCrawler: true });
+  const runtime = new RuntimeSettings(two);
+  const background = new Cache(two, new ManualClock(), runtime, undefined, { runsBackgroundJobs: true, threadIndex: 0 });
+  const worker = new Cache(two, new ManualClock(), runtime, background.memory, { runsBackgroundJobs: false, threadIndex: 1 });
+  for (let i = 0; i < 10; i++) set(background, `b${i}`, 'x');
+  for (let i = 0; i < 5; i++) set(worker, `w${i}`, 'y');
+  const k = Buffer.from('b0', 'latin1');
+  worker.delete(k, 0, k.length, 0);
+  for (const store of [background, worker]) {
+    const st = store.stats();
+    assert.equal(st.curr_items, 14);
+    assert.equal(st.total_items, 15);
+    assert.equal(st.cmd_set, 15);
+    assert.equal(st.delete_hits, 1);
+  }
+
+  const lines: string[] = [];
+  assert.equal(worker.metadump('all', (l) => lines.push(l)), '');
+  assert.equal(lines.length, 14);
+  const dumped: number[] = [];
+  worker.cachedump(1, 0, (ref) => dumped.push(ref));
+  assert.equal(dumped.length, 14);
+
+  // a crawl asked in the worker is carried out by the Cache that runs the background jobs
+  assert.equal(worker.lruCrawlerCommand(['crawl', 'all']), 'OK');
+  assert.equal(worker.stats().lru_crawler_running, 1);
+  worker.crawlSlice(performance.now() + 1000);
+  assert.equal(worker.stats().lru_crawler_running, 1, 'the worker Cache crawls nothing itself');
+  background.crawlSlice(performance.now() + 1000);
+  assert.equal(worker.stats().lru_crawler_running, 0);
+  assert.equal(worker.stats().crawler_items_checked, 14);
+  assert.equal(worker.stats().lru_crawler_starts, 1);
+  worker.close();
+  background.close();
+});

@@ -1,0 +1,68 @@
+// The store's locks (docs/threads.md, "Locks"), words of the control block taken with
+// common/shared-locks.ts: item locks striped over hash values, one lock per LRU id, the slabs
+// lock, the CAS lock, and the mover's. Lock order: item -> LRU -> slabs -> CAS; whoever starts
+// from an LRU or the slabs side (tail pulls, the maintainer, the crawler, the page mover) only
+// try-locks items and skips busy ones. Uncontended, a lock and unlock is two atomic operations.
+
+import { lock, StripedLocks, tryLock, unlock } from '../common/shared-locks.js';
+import type { StoreMemory } from './store-memory.js';
+import { CAS_LOCK_AT, EXPAND_LOCK_AT, ITEM_LOCK_POWER_AT, ITEM_LOCKS_AT, LRU_LOCKS_AT, MOVER_LOCK_AT, SLABS_LOCK_AT } from './shared-layout.js';
+
+const LRU_LOCK = LRU_LOCKS_AT >> 2;
+const SLABS_LOCK = SLABS_LOCK_AT >> 2;
+const CAS_LOCK = CAS_LOCK_AT >> 2;
+const MOVER_LOCK = MOVER_LOCK_AT >> 2;
+const EXPAND_LOCK = EXPAND_LOCK_AT >> 2;
+
+export class StoreLocks {
+  /** memcached's item_locks: the stripe of hash value hv guards every item with that hash. */
+  readonly items: StripedLocks;
+  private readonly words: Int32Array;
+
+  constructor(memory: StoreMemory) {
+    this.words = memory.i32;
+    this.items = new StripedLocks(memory.i32, ITEM_LOCKS_AT >> 2, 1 << memory.u32[ITEM_LOCK_POWER_AT >> 2]!);
+  }
+
+  lockLru(id: number): void {
+    lock(this.words, LRU_LOCK + id);
+  }
+
+  unlockLru(id: number): void {
+    unlock(this.words, LRU_LOCK + id);
+  }
+
+  lockSlabs(): void {
+    lock(this.words, SLABS_LOCK);
+  }
+
+  unlockSlabs(): void {
+    unlock(this.words, SLABS_LOCK);
+  }
+
+  lockCas(): void {
+    lock(this.words, CAS_LOCK);
+  }
+
+  unlockCas(): void {
+    unlock(this.words, CAS_LOCK);
+  }
+
+  /** One page move step at a time, whichever thread asks; false: another thread is stepping it. */
+  tryLockMover(): boolean {
+    return tryLock(this.words, MOVER_LOCK);
+  }
+
+  unlockMover(): void {
+    unlock(this.words, MOVER_LOCK);
+  }
+
+  /** One thread at a time starts, steps or ends a hash expansion; false: another one is. */
+  tryLockExpansion(): boolean {
+    return tryLock(this.words, EXPAND_LOCK);
+  }
+
+  unlockExpansion(): void {
+    unlock(this.words, EXPAND_LOCK);
+  }
+}
