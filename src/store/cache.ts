@@ -130,6 +130,11 @@ const CRLF1 = 0x0a;
  */
 const PINS_MAX = REFS_MAX - 256;
 const LINKS_PER_RECOUNT = 63;
+/** allocChunk's waits for busy items when other threads share the store: count and length. */
+const BUSY_RETRIES = 20;
+const BUSY_WAIT_MS = 0.25;
+/** A word nobody notifies: Atomics.wait on it is a short sleep that needs no timer. */
+const BUSY_WAIT_WORD = new Int32Array(new SharedArrayBuffer(4));
 
 /** How a Cache takes part in a store shared by several threads (docs/threads.md). */
 export interface CacheOptions {
@@ -419,8 +424,22 @@ export class Cache implements Store {
     if (ref !== NIL) return ref;
     ref = this.lru.allocPull(cls);
     if (ref !== NIL) return ref;
+    ref = this.stealChunk(cls);
+    if (ref !== NIL || this.memory.threads === 1) return ref;
+    // With other threads, the tail items or the page being moved may be busy for a moment (an
+    // item lock, a reply still sending): a few short waits before answering out of memory.
+    for (let i = 0; i < BUSY_RETRIES && ref === NIL; i++) {
+      Atomics.wait(BUSY_WAIT_WORD, 0, 0, BUSY_WAIT_MS);
+      ref = this.lru.allocPull(cls);
+      if (ref === NIL) ref = this.stealChunk(cls);
+    }
+    return ref;
+  }
+
+  /** A chunk from a page taken from another class (a move that must finish first), or NIL. */
+  private stealChunk(cls: number): number {
     if (this.mover.stealFor(cls)) {
-      ref = this.slabs.takeChunk(cls);
+      const ref = this.slabs.takeChunk(cls);
       if (ref !== NIL) return ref;
     }
     // a page move is under way or could not start here: the background jobs go on with it

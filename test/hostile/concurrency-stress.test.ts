@@ -2,9 +2,8 @@
 // connections of random commands over hot keys, counters and evicting filler, checking every
 // reply; afterwards the counters must be exact, every hot key whole, and `stats slabs` /
 // `stats items` must add up. The same test runs against memcached -t 4, which validates the
-// checker (a checker that fails memcached is wrong), and against memcachedts. memcachedts runs
-// -t 1 (one serving thread) until the store's locks are in (docs/threads.md, conversion steps
-// 3-5): its -t 4 threads would race on the store; step 7 turns this to -t 4.
+// checker (a checker that fails memcached is wrong), and against memcachedts at -t 4 (four
+// serving threads over one store) and -t 1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type Daemon } from '../support/daemon.js';
@@ -16,7 +15,8 @@ const CONNECTIONS = 32;
 const PAGE_BYTES = 1024 * 1024;
 /** Small enough that the filler evicts; counters sit alone in the smallest class, never evicted. */
 const ARGS = ['-m', '16', '-o', 'slab_automove=0', '-U', '0'];
-const THREADS = { memcached: '4', memcachedts: '1' } as const;
+/** memcached at its default -t 4 (checks the checker); memcachedts at -t 4 and at -t 1. */
+const RUNS = [['memcached', '4'], ['memcachedts', '4'], ['memcachedts', '1']] as const;
 
 async function statsOf(c: RawClient, group: string): Promise<Map<string, number>> {
   const reply = await c.request(`stats${group === '' ? '' : ' ' + group}\r\n`, 'END', 5000);
@@ -70,8 +70,8 @@ async function checkAfterRun(d: Daemon, report: StressReport): Promise<void> {
   await checkHotKeys(d.port);
 }
 
-for (const server of ['memcached', 'memcachedts'] as const) {
-  const args = [...ARGS, '-t', THREADS[server]];
+for (const [server, threads] of RUNS) {
+  const args = [...ARGS, '-t', threads];
   test(`concurrency stress against ${server} ${args.join(' ')}: ${CONNECTIONS} connections for ${SECONDS}s`, { timeout: (SECONDS + 40) * 1000 }, async (t) => {
     const d = await startDaemon({ args, memcached: server === 'memcached' });
     try {

@@ -14,7 +14,8 @@ export interface Fixture {
 
 export function makeStore(overrides: Partial<Settings> = {}): Fixture {
   const clock = new ManualClock(1_700_000_000);
-  const settings = makeSettings({ lruCrawler: false, ...overrides });
+  // one Cache, as at -t 1 (the default -t 4 would make the store expect other threads' busy items)
+  const settings = makeSettings({ lruCrawler: false, threads: 1, ...overrides });
   const store = new Cache(settings, clock, new RuntimeSettings(settings));
   return { store, clock };
 }
