@@ -3,6 +3,7 @@
 // listeners, then threads 2..N accept on them by descriptor), and stops them. The main thread
 // itself never accepts a connection. A serving thread that dies ends the process.
 
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Settings } from '../config/settings.js';
 import { RuntimeSettings } from '../config/runtime-settings.js';
@@ -35,6 +36,15 @@ export interface RunningHost {
   end(): Promise<void>;
 }
 
+/** Writes all of chunk to fd (blocking), dropping it if the descriptor is gone. */
+function writeAll(fd: number, chunk: Buffer): void {
+  try {
+    for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+  } catch {
+    // a closed stdout/stderr: nobody to tell
+  }
+}
+
 /** One serving thread and the reports it sends. */
 class ServingThread {
   readonly thread: number;
@@ -44,7 +54,12 @@ class ServingThread {
 
   constructor(thread: number, start: WorkerStart, events: HostEvents) {
     this.thread = thread;
-    this.worker = new Worker(WORKER_SCRIPT, { workerData: start });
+    // stdout/stderr: true keeps Node from piping them into process.stdout/stderr, which would
+    // open fd 1 and 2 as non-blocking pipes (a parent sharing them, e.g. a test harness, then
+    // loses output to EAGAIN); what a thread writes there is copied with blocking writes.
+    this.worker = new Worker(WORKER_SCRIPT, { workerData: start, stdout: true, stderr: true });
+    this.worker.stdout.on('data', (chunk: Buffer) => writeAll(1, chunk));
+    this.worker.stderr.on('data', (chunk: Buffer) => writeAll(2, chunk));
     this.worker.on('message', (r: WorkerReport) => {
       if (r.type === 'shutdown') {
         events.onShutdownRequest(r.graceful);

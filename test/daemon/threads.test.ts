@@ -1,10 +1,10 @@
-// -t N: the real daemon with several serving threads (threads/host.ts). Until the store takes
-// its locks, the traffic here is light and never overlaps on one key.
+// -t N: the real daemon with several serving threads (threads/host.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chmodSync, existsSync } from 'node:fs';
-import { runToExit, startDaemon, type Daemon } from '../support/daemon.js';
+import { PROJECT_ROOT, runToExit, startDaemon, type Daemon } from '../support/daemon.js';
+import { run } from '../support/tools.js';
 import { freePort } from '../support/ports.js';
 import { RawClient } from '../support/client.js';
 import { sleep } from '../support/wait.js';
@@ -192,4 +192,17 @@ test('-t 4 -o hashpower=12: refused as memcached refuses it (exit 1)', async () 
     'Hash table power size (12) cannot be equal to or less than item lock table (12)\n' +
       'Item lock table grows with `-t N` (worker threadcount)\nHash table grows with `-o hashpower=N` \n',
   );
+});
+
+test('-t 2 leaves a stdout it shares with its parent blocking (a harness writing to it loses nothing)', async () => {
+  // The shell and the daemon share one pipe as stdout; python reads the O_NONBLOCK flag of it
+  // once the daemon serves. Node opens a pipe it writes to as non-blocking, which made perl's
+  // own output to the same pipe fail with EAGAIN under memcached's test suite.
+  const port = await freePort();
+  const script = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(PROJECT_ROOT, 'bin/memcachedts.js'))} ` +
+    `-t 2 -p ${port} -l 127.0.0.1 -U 0 ${asUser.join(' ')} & pid=$!; ` +
+    `i=0; while ! (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; sleep 0.5; ` +
+    `python3 -c 'import fcntl, os; print("nonblocking" if fcntl.fcntl(1, fcntl.F_GETFL) & os.O_NONBLOCK else "blocking")'; kill $pid; wait $pid`;
+  const r = await run('bash', ['-c', script], { timeoutMs: 20_000 });
+  assert.match(r.stdout, /^blocking$/m, r.stdout + r.stderr);
 });
