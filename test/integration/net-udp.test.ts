@@ -236,7 +236,7 @@ test('IPv6 UDP on ::1 beside 127.0.0.1; stats conns rows; -U with an explicit -l
 test('one UDP address: one UDP conn per thread in stats conns (memcached numbering)', async () => {
   const port = await freePort();
   const lines: string[] = [];
-  const srv = await startInProcess({ ...loopback(port), udpPort: port }, { logLines: lines, logLevel: 2 });
+  const srv = await startInProcess({ ...loopback(port), udpPort: port, threads: 4 }, { logLines: lines, logLevel: 2 });
   try {
     assert.deepEqual(srv.ctx.listeners!().map((l) => l.id + ' ' + l.transport), ['23 tcp', '24 udp', '25 udp', '26 udp', '27 udp']);
     assert.ok(lines.includes('<24 server listening (udp)'));
