@@ -127,7 +127,13 @@ export class HashTable {
     return key.compare(page, off, off + keyLen, keyStart, keyStart + keyLen) === 0;
   }
 
+  /**
+   * The table holding hv's bucket (hv's item lock held). The views are checked against the
+   * table generation first: an expansion may have ended (or ended and begun again) since this
+   * thread's last check, and a stale view would send a lookup or an insert to an abandoned table.
+   */
   private tableFor(hv: number): Uint32Array {
+    if (this.u32[TABLE_GENERATION_AT >> 2] !== this.generation) this.viewTables();
     const old = this.oldBuckets;
     if (old !== null && (hv & (old.length - 1)) >= this.expandBucket) return old;
     return this.buckets;
@@ -264,8 +270,9 @@ export class HashTable {
       items.unlock(i);
     }
     if (end >= old.length) {
+      // expandBucket stays past the last old bucket: a thread that read the generation just
+      // before this finish, and the expand bucket after it, still picks the new table
       Atomics.store(this.u32, IS_EXPANDING_AT >> 2, 0);
-      this.expandBucket = 0;
       this.publishTables();
     }
   }
