@@ -87,6 +87,7 @@ import { LruLists } from './lru.js';
 import { LruMaintainer } from './lru-maintainer.js';
 import { Expiry } from './expiry.js';
 import { ItemData } from './item-data.js';
+import { BackgroundWake } from './background-wake.js';
 import { Crawler } from './crawler.js';
 import { SlabAutomover } from './slab-automove.js';
 import { SlabMover } from './slab-mover.js';
@@ -186,6 +187,8 @@ export class Cache implements Store {
   private readonly expiry: Expiry;
   private readonly data: ItemData;
   private readonly crawler: Crawler;
+  /** Wakes the background Cache (this one listens when it runs the background jobs). */
+  private readonly wake: BackgroundWake;
   private readonly automover: SlabAutomover;
   private readonly mover: SlabMover;
   private readonly admin: StoreAdmin;
@@ -242,6 +245,7 @@ export class Cache implements Store {
     this.itemSizeMax = settings.itemSizeMax;
     this.sizes = memory.buffers.sizes !== null ? new SizeHistogram(memory.buffers.sizes) : null;
     this.clock = new ServerClock(clock, memory, { ticks: this.runsBackgroundJobs });
+    this.wake = new BackgroundWake(memory.buffers.control);
     const checkViews = (): void => this.checkViews();
     const host = {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
@@ -251,6 +255,7 @@ export class Cache implements Store {
       },
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): boolean => this.maintain(),
+      wakeBackground: (): void => this.wake.ring(),
       onWake: (): void => {
         // a verb in another Cache asked for the background jobs (a page move to go on with)
         if (this.u32[MAINTAIN_REQUEST_AT >> 2] !== 0) this.maintain();
@@ -285,6 +290,10 @@ export class Cache implements Store {
       crawler: this.crawler, clock: this.clock, sizes: this.sizes, isSegmented: this.lru.hasMaintainer,
     });
     if (this.runsBackgroundJobs) {
+      this.wake.listen(() => {
+        if (this.u32[MAINTAIN_REQUEST_AT >> 2] !== 0) this.maintain();
+        this.crawler.wake();
+      });
       this.crawler.start();
       this.lru.start();
     }
@@ -443,7 +452,10 @@ export class Cache implements Store {
       if (ref !== NIL) return ref;
     }
     // a page move is under way or could not start here: the background jobs go on with it
-    if (!this.runsBackgroundJobs) this.u32[MAINTAIN_REQUEST_AT >> 2] = 1;
+    if (!this.runsBackgroundJobs && this.u32[MAINTAIN_REQUEST_AT >> 2] === 0) {
+      this.u32[MAINTAIN_REQUEST_AT >> 2] = 1;
+      this.wake.ring();
+    }
     return NIL;
   }
 
@@ -1259,6 +1271,7 @@ export class Cache implements Store {
     this.dropReader();
     this.clock.close();
     this.crawler.close();
+    this.wake.close();
     this.lru.close();
     this.hash.close();
   }

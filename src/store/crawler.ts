@@ -58,6 +58,8 @@ export interface CrawlerHost {
    * store wants the next turn soon (a page move is under way).
    */
   onTick(): boolean;
+  /** Wakes the Cache that runs the background jobs (a crawl started in another one). */
+  wakeBackground(): void;
 }
 
 export interface CrawlerOptions {
@@ -236,7 +238,13 @@ export class Crawler {
     this.background[BG_CRAWLER_STARTS]!++;
     this.running = true;
     this.lastStart = this.clock.current;
-    this.schedule(0);
+    if (this.isTicking) this.schedule(0);
+    else this.host.wakeBackground();
+  }
+
+  /** The background Cache was woken: a crawl another Cache started begins now. */
+  wake(): void {
+    if (this.running) this.schedule(0);
   }
 
   /** Starts the timer (an idle tick once a second): only in the Cache that runs the background jobs. */

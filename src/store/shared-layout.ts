@@ -74,6 +74,8 @@ export const VIEWS_EPOCH_AT = take(4);
  * finish); the Cache that runs them clears it at its next tick and runs a turn.
  */
 export const MAINTAIN_REQUEST_AT = take(4);
+/** Bumped (and notified) by a Cache that wants the background jobs now (background-wake.ts). */
+export const BACKGROUND_WAKE_AT = take(4);
 /** `lru_crawler crawl` asked in any Cache: 1 while a crawl runs; the classes it covers. */
 export const CRAWL_RUNNING_AT = take(4);
 export const CRAWL_CLASSES_AT = take(MAX_SLAB_CLASSES);

@@ -102,6 +102,27 @@ test('-t 2: both threads accept connections, and stats sums their counters', asy
   }
 });
 
+// memcached's crawler thread starts a requested crawl at once; ours runs in thread 1, which
+// another thread wakes (background-wake.ts): without it a crawl asked on thread 2 waited for
+// thread 1's idle tick (up to a second), and the next `lru_crawler crawl` answered BUSY.
+test('-t 2: lru_crawler crawl asked on either thread runs at once', async () => {
+  const d = await startThreaded(['-t', '2', ...asUser]);
+  try {
+    const clients = await connectSpread(d.port);
+    assert.equal(await clients[0]!.request('set k 0 0 1\r\na\r\n', 'STORED'), 'STORED\r\n');
+    for (const c of clients) {
+      assert.equal(await c.request('lru_crawler crawl all\r\n', 'OK'), 'OK\r\n');
+      const deadline = Date.now() + 250;
+      let running = '1';
+      while (running !== '0' && Date.now() < deadline) running = (await c.stats()).get('lru_crawler_running')!;
+      assert.equal(running, '0', 'the crawl was still running after 250 ms');
+    }
+    for (const c of clients) c.close();
+  } finally {
+    await d.stop();
+  }
+});
+
 test('-t 2: the verbosity command on one connection is the level of every thread', async () => {
   const d = await startThreaded(['-t', '2', ...asUser]);
   try {
