@@ -1,0 +1,166 @@
+// node dist/test/bench/thread-memory.js — RSS per serving thread (issue #20's memory budget),
+// side by side with Debian's memcached: each server at -m 64 and -t 1, 2, 4, its VmRSS idle
+// (1 s after it accepts) and filled (1.5 x -m of 1000-byte values set over one connection,
+// pipelined with noreply, then an `mn` to wait for the last). THREAD_MEMORY_BASELINE=DIR adds
+// another built checkout (its bin/memcachedts.js) as a "baseline" column: before/after in one run.
+// THREAD_MEMORY_THREADS=1,4 picks the thread counts.
+import net from 'node:net';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const MEMCACHED_BIN = '/usr/bin/memcached';
+const MEM_MB = 64;
+const VALUE_SIZE = 1000;
+const FILL_BYTES = 1.5 * MEM_MB * 1024 * 1024;
+const BATCH = 500;
+// The budget: -m + 64 MiB at -t 1, plus 12 MiB per further thread.
+const budget = (threads: number): number => MEM_MB + 64 + 12 * (threads - 1);
+
+interface Server {
+  name: string;
+  cmd: string;
+  args: (port: number, threads: number) => string[];
+}
+
+const common = (port: number, threads: number): string[] =>
+  ['-u', 'nobody', '-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(MEM_MB), '-t', String(threads)];
+const ours = (name: string, dir: string): Server => ({
+  name,
+  cmd: process.execPath,
+  args: (port, threads) => [path.join(dir, 'bin/memcachedts.js'), ...common(port, threads)],
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function connect(port: number, deadline: number): Promise<net.Socket> {
+  for (;;) {
+    try {
+      return await new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1', () => resolve(s));
+        s.once('error', reject);
+      });
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(50);
+    }
+  }
+}
+
+/** Sends `bytes` then waits until the replies end with `until`. */
+function exchange(sock: net.Socket, bytes: Buffer, until: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer): void => {
+      seen = (seen + d.toString('latin1')).slice(-64);
+      if (seen.endsWith(until)) {
+        sock.off('data', onData);
+        sock.off('error', reject);
+        resolve();
+      }
+    };
+    sock.on('data', onData);
+    sock.once('error', reject);
+    sock.write(bytes);
+  });
+}
+
+async function fill(sock: net.Socket): Promise<void> {
+  const value = Buffer.alloc(VALUE_SIZE, 'v');
+  const count = Math.ceil(FILL_BYTES / VALUE_SIZE);
+  for (let i = 0; i < count; i += BATCH) {
+    const parts: Buffer[] = [];
+    for (let j = i; j < Math.min(count, i + BATCH); j++) {
+      parts.push(Buffer.from(`set key:${j} 0 0 ${VALUE_SIZE} noreply\r\n`, 'latin1'), value, Buffer.from('\r\n'));
+    }
+    parts.push(Buffer.from('mn\r\n'));
+    await exchange(sock, Buffer.concat(parts), 'MN\r\n');
+  }
+}
+
+function stop(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    const kill = setTimeout(() => proc.kill('SIGKILL'), 3000);
+    proc.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+async function measure(server: Server, threads: number): Promise<{ idle: number; filled: number }> {
+  const port = await freePort();
+  const proc = spawn(server.cmd, server.args(port, threads), { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const sock = await connect(port, Date.now() + 10_000);
+    await sleep(1000);
+    const idle = rssMiB(proc.pid!);
+    await fill(sock);
+    await sleep(200);
+    const filled = rssMiB(proc.pid!);
+    sock.destroy();
+    return { idle, filled };
+  } finally {
+    await stop(proc);
+  }
+}
+
+async function main(): Promise<void> {
+  const servers: Server[] = [ours('memcachedts', ROOT)];
+  const baseline = process.env['THREAD_MEMORY_BASELINE'];
+  if (baseline) servers.push(ours('baseline', path.resolve(baseline)));
+  servers.push({ name: 'memcached', cmd: MEMCACHED_BIN, args: common });
+  const threadCounts = (process.env['THREAD_MEMORY_THREADS'] ?? '1,2,4').split(',').map(Number);
+
+  const results = new Map<string, { idle: number; filled: number }>();
+  for (const threads of threadCounts) {
+    for (const server of servers) results.set(`${server.name}/${threads}`, await measure(server, threads));
+  }
+  const f = (n: number | undefined): string => (n === undefined ? '-' : n.toFixed(1));
+  const header = ['-t', ...servers.flatMap((s) => [`${s.name} idle`, `${s.name} filled`]), 'budget'];
+  const rows = threadCounts.map((threads) => [
+    String(threads),
+    ...servers.flatMap((s) => {
+      const r = results.get(`${s.name}/${threads}`);
+      return [f(r?.idle), f(r?.filled)];
+    }),
+    String(budget(threads)),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  console.log(`RSS in MiB (VmRSS), -m ${MEM_MB}, filled with ${(FILL_BYTES / 1048576).toFixed(0)} MiB of ${VALUE_SIZE}-byte values`);
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  // Per further thread: the slope between the first and the last thread count.
+  const lo = threadCounts[0]!;
+  const hi = threadCounts[threadCounts.length - 1]!;
+  if (hi > lo) {
+    for (const s of servers) {
+      const a = results.get(`${s.name}/${lo}`)!;
+      const b = results.get(`${s.name}/${hi}`)!;
+      console.log(`${s.name}: per further thread ${f((b.idle - a.idle) / (hi - lo))} idle, ${f((b.filled - a.filled) / (hi - lo))} filled`);
+    }
+  }
+}
+
+await main();
