@@ -3,7 +3,9 @@
 // (1 s after it accepts) and filled (1.5 x -m of 1000-byte values set over one connection,
 // pipelined with noreply, then an `mn` to wait for the last). THREAD_MEMORY_BASELINE=DIR adds
 // another built checkout (its bin/memcachedts.js) as a "baseline" column: before/after in one run.
-// THREAD_MEMORY_THREADS=1,4 picks the thread counts.
+// THREAD_MEMORY_THREADS=1,4 picks the thread counts. THREAD_MEMORY_HEAP=1 also prints each
+// thread's V8 heap (used / committed MiB, idle and filled) of our servers, read through
+// thread-heap.ts preloaded with --import and asked for with SIGUSR2.
 import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,14 +25,20 @@ interface Server {
   name: string;
   cmd: string;
   args: (port: number, threads: number) => string[];
+  /** Ours (Node): can preload thread-heap.ts. */
+  isNode: boolean;
 }
+
+const WANTS_HEAP = process.env['THREAD_MEMORY_HEAP'] === '1';
+const HEAP_PRELOAD = new URL('./thread-heap.js', import.meta.url).href;
 
 const common = (port: number, threads: number): string[] =>
   ['-u', 'nobody', '-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(MEM_MB), '-t', String(threads)];
 const ours = (name: string, dir: string): Server => ({
   name,
   cmd: process.execPath,
-  args: (port, threads) => [path.join(dir, 'bin/memcachedts.js'), ...common(port, threads)],
+  args: (port, threads) => [...(WANTS_HEAP ? ['--import', HEAP_PRELOAD] : []), path.join(dir, 'bin/memcachedts.js'), ...common(port, threads)],
+  isNode: true,
 });
 
 function freePort(): Promise<number> {
@@ -108,18 +116,41 @@ function stop(proc: ChildProcess): Promise<void> {
   });
 }
 
-async function measure(server: Server, threads: number): Promise<{ idle: number; filled: number }> {
+/** Each thread's `used/committed` V8 heap in MiB, main first (thread-heap.ts's lines). */
+async function heapLine(proc: ChildProcess, stderr: { text: string }): Promise<string> {
+  stderr.text = '';
+  proc.kill('SIGUSR2');
+  await sleep(300);
+  const rows = [...stderr.text.matchAll(/^thread-heap (\d+) (\S+) (\S+)$/gm)].map((m) => [Number(m[1]), `${m[2]}/${m[3]}`] as const);
+  rows.sort((a, b) => a[0] - b[0]);
+  return rows.map(([id, figures]) => `${id === 0 ? 'main' : 't' + id} ${figures}`).join(', ');
+}
+
+interface Measured {
+  idle: number;
+  filled: number;
+  heap?: { idle: string; filled: string };
+}
+
+async function measure(server: Server, threads: number): Promise<Measured> {
   const port = await freePort();
-  const proc = spawn(server.cmd, server.args(port, threads), { stdio: ['ignore', 'ignore', 'inherit'] });
+  const withHeap = WANTS_HEAP && server.isNode;
+  const proc = spawn(server.cmd, server.args(port, threads), { stdio: ['ignore', 'ignore', withHeap ? 'pipe' : 'inherit'] });
+  const stderr = { text: '' };
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr.text += d.toString('latin1');
+  });
   try {
     const sock = await connect(port, Date.now() + 10_000);
     await sleep(1000);
     const idle = rssMiB(proc.pid!);
+    const idleHeap = withHeap ? await heapLine(proc, stderr) : '';
     await fill(sock);
     await sleep(200);
     const filled = rssMiB(proc.pid!);
+    const filledHeap = withHeap ? await heapLine(proc, stderr) : '';
     sock.destroy();
-    return { idle, filled };
+    return withHeap ? { idle, filled, heap: { idle: idleHeap, filled: filledHeap } } : { idle, filled };
   } finally {
     await stop(proc);
   }
@@ -129,10 +160,10 @@ async function main(): Promise<void> {
   const servers: Server[] = [ours('memcachedts', ROOT)];
   const baseline = process.env['THREAD_MEMORY_BASELINE'];
   if (baseline) servers.push(ours('baseline', path.resolve(baseline)));
-  servers.push({ name: 'memcached', cmd: MEMCACHED_BIN, args: common });
+  servers.push({ name: 'memcached', cmd: MEMCACHED_BIN, args: common, isNode: false });
   const threadCounts = (process.env['THREAD_MEMORY_THREADS'] ?? '1,2,4').split(',').map(Number);
 
-  const results = new Map<string, { idle: number; filled: number }>();
+  const results = new Map<string, Measured>();
   for (const threads of threadCounts) {
     for (const server of servers) results.set(`${server.name}/${threads}`, await measure(server, threads));
   }
@@ -159,6 +190,12 @@ async function main(): Promise<void> {
       const a = results.get(`${s.name}/${lo}`)!;
       const b = results.get(`${s.name}/${hi}`)!;
       console.log(`${s.name}: per further thread ${f((b.idle - a.idle) / (hi - lo))} idle, ${f((b.filled - a.filled) / (hi - lo))} filled`);
+    }
+  }
+  if (WANTS_HEAP) {
+    console.log('V8 heap per thread, used/committed MiB:');
+    for (const [key, r] of results) {
+      if (r.heap !== undefined) console.log(`${key} idle: ${r.heap.idle}\n${key} filled: ${r.heap.filled}`);
     }
   }
 }
