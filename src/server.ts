@@ -22,11 +22,10 @@ import { ConnectionHub } from './net/connection.js';
 import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, listenTcpFd, type TcpListener } from './net/tcp.js';
 import { listeningFd } from './net/stream-binding.js';
-import { ServerTls } from './net/tls-context.js';
-import { bindUdp, type UdpEndpoint } from './net/udp.js';
+import type { UdpEndpoint } from './net/udp.js';
 import { listenUnix, listenUnixFd, type UnixListener } from './net/unix.js';
 import { ServerWide } from './threads/server-wide.js';
-import { startMetrics, type RunningMetrics } from './metrics/metrics-server.js';
+import type { RunningMetrics } from './metrics/metrics-server.js';
 
 export interface ServerDeps {
   log: VerboseLog;
@@ -92,7 +91,10 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   const wide = deps.wide ?? ServerWide.create(1, deps.log.level);
   const counters = wide.counters;
   // memcached's ssl_init: the certificate and key are read before anything is built or bound.
-  const tls = settings.ssl.enabled ? new ServerTls(settings.ssl, () => counters.ssl_new_sessions++) : null;
+  // node:tls and the certificate code load only with -Z (docs/threads.md, "Memory per thread").
+  const tls = settings.ssl.enabled
+    ? new (await import('./net/tls-context.js')).ServerTls(settings.ssl, () => counters.ssl_new_sessions++)
+    : null;
   const runtime = deps.runtime ?? new RuntimeSettings(settings);
   const store = deps.store ?? createStore(settings, runtime);
   const listenerInfos: ListenerInfo[] = [];
@@ -142,6 +144,9 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     } else {
       if (settings.metricsListen !== null) {
         // The endpoint's thread takes a moment to start: bound first, it is up when clients can connect.
+        // Loaded only when asked for, as UDP below: threads 2..N never open either
+        // (docs/threads.md, "Memory per thread").
+        const { startMetrics } = await import('./metrics/metrics-server.js');
         const m = settings.metricsListen;
         metrics = await startMetrics(ctx, m.host, m.port).catch((e: unknown) => {
           throw new BindError('failed to listen on metrics address ' + hostPort(m.host, m.port) + ': ' + strerror(e));
@@ -174,6 +179,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
           // memcached: one UDP conn per worker thread, or one per socket when -l lists several.
           const connsPerSocket = settings.listenSpec.includes(',') ? 1 : Math.max(1, settings.threads);
           const allocateIds = (n: number): number[] => Array.from({ length: n }, () => hub.allocateId());
+          const { bindUdp } = await import('./net/udp.js');
           for (const group of groups) {
             for (const u of await bindGroup(group, settings, 'udp', (host, port, isIpv6) => bindUdp(ctx, host, port, isIpv6, allocateIds, connsPerSocket))) {
               udp.push(u);

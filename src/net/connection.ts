@@ -3,7 +3,7 @@
 // timeout, -c and the connection counters. Knows bytes and sockets, never commands.
 
 import type net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { ServerContext } from '../server-context.js';
 import type { ConnInfo, Transport } from '../conn-info.js';
 import { OUT_YIELD_BYTES, Session } from '../protocol/session.js';
@@ -12,7 +12,8 @@ import { FRONT_ENDS } from '../protocol/front-ends.js';
 import { SocketWriter } from './socket-writer.js';
 import { readTlsStatically, setReadTarget, type ReadTarget } from './static-read.js';
 import { CloseReason, ConnTransport, type WatchSink } from '../log/watch.js';
-import { HANDSHAKE_TIMEOUT_MS, handshakeFailureLine, peerSubject, type HandshakeFailure, type TlsServerContext } from './tls-context.js';
+import type { TlsServerContext } from './tls-context.js';
+import { HANDSHAKE_TIMEOUT_MS, handshakeFailureLine, peerSubject, type HandshakeFailure } from './tls-handshake.js';
 
 /** Replies queued in the socket beyond this stop reading from it until 'drain'. */
 export const OUT_PAUSE_BYTES = 4 * 1024 * 1024;
@@ -132,14 +133,7 @@ export class ConnectionHub {
     // left 100 KiB replies stalling behind Nagle's algorithm)
     raw.setNoDelay(true);
     raw.setKeepAlive(true);
-    const options: tls.TLSSocketOptions = {
-      isServer: true,
-      secureContext: tlsContext.secureContext,
-      requestCert: tlsContext.requestCert,
-      rejectUnauthorized: false, // checked below, as memcached's verify modes ask
-    };
-    if (tlsContext.sessionServer !== null) options.server = tlsContext.sessionServer;
-    const secure = new tls.TLSSocket(raw, options);
+    const secure = tlsContext.wrap(raw); // the client's certificate is checked below, as memcached's verify modes ask
     let isDone = false;
     const log = this.ctx.log;
     /** cause: what broke it (memcached's -v line names it); null: our timeout (memcached has none). */

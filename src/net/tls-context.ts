@@ -5,6 +5,7 @@
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type net from 'node:net';
 import os from 'node:os';
 import tls from 'node:tls';
 import type { SslSettings } from '../config/settings.js';
@@ -21,10 +22,13 @@ export interface TlsServerContext {
   readonly rejectUnauthorized: boolean;
   /** ssl_session_cache: the server whose events keep the sessions (tls-sessions.ts); null when off. */
   readonly sessionServer: tls.Server | null;
+  /**
+   * The server side of TLS over an accepted socket, not yet handshaken. Here, not in
+   * connection.ts, so that a server without -Z never loads node:tls (docs/threads.md,
+   * "Memory per thread").
+   */
+  wrap(raw: net.Socket): tls.TLSSocket;
 }
-
-/** A handshake not finished by then is dropped and counted (it holds a -c slot meanwhile). */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const MIN_VERSIONS: readonly tls.SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
@@ -154,6 +158,17 @@ export class ServerTls implements TlsServerContext, TlsControl {
     return this.context;
   }
 
+  wrap(raw: net.Socket): tls.TLSSocket {
+    const options: tls.TLSSocketOptions = {
+      isServer: true,
+      secureContext: this.context,
+      requestCert: this.requestCert,
+      rejectUnauthorized: false, // checked by the caller, as memcached's verify modes ask
+    };
+    if (this.sessionServer !== null) options.server = this.sessionServer;
+    return new tls.TLSSocket(raw, options);
+  }
+
   get certsLoadedAtMs(): number {
     return this.loadedAtMs;
   }
@@ -168,30 +183,4 @@ export class ServerTls implements TlsServerContext, TlsControl {
     this.loadedAtMs = Date.now();
     return null;
   }
-}
-
-/** Why a handshake failed: OpenSSL's (or the socket's) error, the peer gone, or its certificate refused. */
-export type HandshakeFailure = Error | 'closed' | 'refused';
-
-/**
- * memcached's -v line for a failed SSL_accept: SSL_get_error's code (1 SSL_ERROR_SSL, 5
- * SSL_ERROR_SYSCALL) and strerror(errno), which is "Success" unless the socket itself failed.
- */
-export function handshakeFailureLine(cause: HandshakeFailure): string {
-  let code = 1;
-  let text = 'Success';
-  if (cause === 'closed') {
-    code = 5;
-  } else if (cause !== 'refused' && errnoCode(cause) === 'ECONNRESET') {
-    code = 5;
-    text = 'Connection reset by peer';
-  }
-  return 'SSL connection failed with error code : ' + code + ' : ' + text;
-}
-
-/** The client certificate's subject as OpenSSL's one-line form prints it (`/O=Example/CN=client`), or null. */
-export function peerSubject(secure: tls.TLSSocket): string | null {
-  const cert = secure.getPeerX509Certificate();
-  if (cert === undefined || cert.subject === '') return null;
-  return '/' + cert.subject.split('\n').join('/');
 }

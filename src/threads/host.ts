@@ -14,6 +14,12 @@ import { ServerWide } from './server-wide.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
 
 const WORKER_SCRIPT = new URL('./worker-main.js', import.meta.url);
+/**
+ * A serving thread's V8 young generation, in MB. V8's default lets it grow to 8 MB and more
+ * under a fill, all of it touched pages; 2 MB keeps each thread ~2 MiB smaller idle and ~5 MiB
+ * filled (test/bench/thread-memory.ts). A request's garbage dies young, so scavenges stay cheap.
+ */
+const YOUNG_GENERATION_MB = 2;
 
 export interface HostEvents {
   /** `shutdown [graceful]` on some thread's connection (with -A). */
@@ -57,7 +63,12 @@ class ServingThread {
     // stdout/stderr: true keeps Node from piping them into process.stdout/stderr, which would
     // open fd 1 and 2 as non-blocking pipes (a parent sharing them, e.g. a test harness, then
     // loses output to EAGAIN); what a thread writes there is copied with blocking writes.
-    this.worker = new Worker(WORKER_SCRIPT, { workerData: start, stdout: true, stderr: true });
+    this.worker = new Worker(WORKER_SCRIPT, {
+      workerData: start,
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     this.worker.stdout.on('data', (chunk: Buffer) => writeAll(1, chunk));
     this.worker.stderr.on('data', (chunk: Buffer) => writeAll(2, chunk));
     this.worker.on('message', (r: WorkerReport) => {

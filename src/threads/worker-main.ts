@@ -12,7 +12,6 @@ import { systemClock } from '../store/clock.js';
 import { BindError, startServer, type RunningServer, type SharedListeners } from '../server.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
-import { restoreAtStart, saveAtStop } from './warm-restart.js';
 import { ServerWide } from './server-wide.js';
 import { withSharedLevel } from './thread-log.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
@@ -31,7 +30,8 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
     threads: wide.threads,
   });
   if (thread === 1) {
-    const restoreFailure = restoreAtStart(store, settings, log);
+    // -e's file code (and node:zlib) is loaded only with -e (docs/threads.md, "Memory per thread").
+    const restoreFailure = settings.memoryFile === null ? null : (await import('./warm-restart.js')).restoreAtStart(store, settings, log);
     if (restoreFailure !== null) {
       store.close();
       report({ type: 'failed', message: restoreFailure, exitCode: ExitCode.Failure });
@@ -104,8 +104,12 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
         isTelling = true;
         break;
       case 'save':
-        saveAtStop(store, settings, log);
-        report({ type: 'saved' });
+        if (settings.memoryFile === null) report({ type: 'saved' });
+        else
+          void import('./warm-restart.js').then(({ saveAtStop }) => {
+            saveAtStop(store, settings, log);
+            report({ type: 'saved' });
+          });
         break;
     }
   });
