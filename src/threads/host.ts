@@ -1,10 +1,11 @@
 // The main thread's side of a -t N server (docs/threads.md, "Threads"): makes the shared store
 // memory, run-time settings and server-wide state, starts N serving threads (thread 1 binds the
-// listeners, then threads 2..N accept on them by descriptor), and stops them. The main thread
-// itself never accepts a connection. A serving thread that dies ends the process.
+// listeners, then threads 2..N accept on them by descriptor), and stops them. Thread 1 is the
+// main thread itself (inProcessLink); threads 2..N are worker_threads. A serving thread that
+// dies ends the process.
 
 import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Settings } from '../config/settings.js';
 import { RuntimeSettings } from '../config/runtime-settings.js';
 import { StoreMemory } from '../store/store-memory.js';
@@ -12,6 +13,7 @@ import { StartupError } from '../errors.js';
 import type { BoundAddress } from '../server.js';
 import { ServerWide } from './server-wide.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
+import { serveThread } from './worker-main.js';
 
 const WORKER_SCRIPT = new URL('./worker-main.js', import.meta.url);
 /**
@@ -51,27 +53,66 @@ function writeAll(fd: number, chunk: Buffer): void {
   }
 }
 
+/** How the host reaches a serving thread: orders out, reports in, and the end of it. */
+interface ThreadLink {
+  post(order: HostOrder): void;
+  end(): Promise<void>;
+}
+
+/**
+ * Thread 1 runs in the main thread itself, reached through a MessageChannel: a worker costs a
+ * V8 isolate of its own (~12 MiB of RSS), and the main thread has nothing else to do but wait
+ * for signals. At -t 1 that is the single loop of before threads; at -t N, N - 1 workers.
+ */
+function inProcessLink(start: WorkerStart, onReport: (r: WorkerReport) => void, onDeath: (e: unknown) => void): ThreadLink {
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', onReport);
+  serveThread(start, port2).catch(onDeath);
+  return {
+    post: (order) => port1.postMessage(order),
+    end: () => {
+      port1.close(); // both ends: the thread's order handler goes with it
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Threads 2..N: a worker_thread each. */
+function workerLink(start: WorkerStart, onReport: (r: WorkerReport) => void, onDeath: (e: unknown) => void, isEnding: () => boolean): ThreadLink {
+  // stdout/stderr: true keeps Node from piping them into process.stdout/stderr, which would
+  // open fd 1 and 2 as non-blocking pipes (a parent sharing them, e.g. a test harness, then
+  // loses output to EAGAIN); what a thread writes there is copied with blocking writes.
+  const worker = new Worker(WORKER_SCRIPT, {
+    workerData: start,
+    stdout: true,
+    stderr: true,
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+  });
+  worker.stdout.on('data', (chunk: Buffer) => writeAll(1, chunk));
+  worker.stderr.on('data', (chunk: Buffer) => writeAll(2, chunk));
+  worker.on('message', onReport);
+  worker.on('error', onDeath);
+  worker.on('exit', (code: number) => {
+    if (!isEnding()) onDeath(new Error(`serving thread ${start.thread} exited (${code})`));
+  });
+  return {
+    post: (order) => worker.postMessage(order),
+    end: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
 /** One serving thread and the reports it sends. */
 class ServingThread {
   readonly thread: number;
-  readonly worker: Worker;
+  private readonly link: ThreadLink;
   private waiters: Array<{ type: WorkerReport['type']; resolve: (r: WorkerReport) => void }> = [];
-  isEnding = false;
+  private isEnding = false;
 
   constructor(thread: number, start: WorkerStart, events: HostEvents) {
     this.thread = thread;
-    // stdout/stderr: true keeps Node from piping them into process.stdout/stderr, which would
-    // open fd 1 and 2 as non-blocking pipes (a parent sharing them, e.g. a test harness, then
-    // loses output to EAGAIN); what a thread writes there is copied with blocking writes.
-    this.worker = new Worker(WORKER_SCRIPT, {
-      workerData: start,
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    });
-    this.worker.stdout.on('data', (chunk: Buffer) => writeAll(1, chunk));
-    this.worker.stderr.on('data', (chunk: Buffer) => writeAll(2, chunk));
-    this.worker.on('message', (r: WorkerReport) => {
+    const onReport = (r: WorkerReport): void => {
       if (r.type === 'shutdown') {
         events.onShutdownRequest(r.graceful);
         return;
@@ -79,14 +120,12 @@ class ServingThread {
       if (r.type === 'failed') this.isEnding = true; // it ends by itself now
       const i = this.waiters.findIndex((w) => w.type === r.type || r.type === 'failed');
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(r);
-    });
-    this.worker.on('error', (e: unknown) => {
+    };
+    const onDeath = (e: unknown): void => {
       this.isEnding = true;
       events.onThreadDeath(thread, e);
-    });
-    this.worker.on('exit', (code: number) => {
-      if (!this.isEnding) events.onThreadDeath(thread, new Error(`serving thread ${thread} exited (${code})`));
-    });
+    };
+    this.link = thread === 1 ? inProcessLink(start, onReport, onDeath) : workerLink(start, onReport, onDeath, () => this.isEnding);
   }
 
   /** The next report of this type (or a 'failed' one). */
@@ -95,12 +134,12 @@ class ServingThread {
   }
 
   order(o: HostOrder): void {
-    this.worker.postMessage(o);
+    this.link.post(o);
   }
 
   async end(): Promise<void> {
     this.isEnding = true;
-    await this.worker.terminate();
+    await this.link.end();
   }
 }
 

@@ -1,4 +1,5 @@
-// The body of a serving thread (worker_threads) of a -t N server: attaches to the shared store
+// The body of a serving thread of a -t N server (thread 1 runs it in the main thread, threads
+// 2..N in worker_threads; threads/host.ts): attaches to the shared store
 // and server-wide state, serves connections with server.ts (thread 1 binds the listeners, the
 // others accept on them by descriptor), and follows the main thread's orders (messages.ts).
 
@@ -16,7 +17,7 @@ import { ServerWide } from './server-wide.js';
 import { withSharedLevel } from './thread-log.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
 
-async function serveThread(start: WorkerStart, port: MessagePort): Promise<void> {
+export async function serveThread(start: WorkerStart, port: MessagePort): Promise<void> {
   const report = (r: WorkerReport): void => port.postMessage(r);
   const { settings, thread } = start;
   const wide = ServerWide.attach(start.wide, thread);

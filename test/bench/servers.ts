@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { BIN, MEMCACHED_BIN, waitAccepting } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
+import { nodeFlagsOf } from '../support/node-flags.js';
 
 /** baseline: another checkout's memcachedts (BENCH_BASELINE=its directory, built), for before/after runs. */
 export type ServerKind = 'memcachedts' | 'memcached' | 'baseline';
@@ -131,7 +132,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
     if (kind === 'baseline' && BASELINE_DIR === undefined) throw new Error('BENCH_BASELINE (a built checkout) is needed for the baseline side');
     const bin = kind === 'baseline' ? path.join(BASELINE_DIR!, 'bin', 'memcachedts.js') : BIN;
     cmd = process.execPath;
-    argv = ['--trace-gc', ...(opts.nodeFlags ?? []), bin, ...common];
+    argv = ['--trace-gc', ...nodeFlagsOf(bin), ...(opts.nodeFlags ?? []), bin, ...common];
   }
   if (PIN_SERVER) {
     argv = ['-c', SERVER_CPU, cmd, ...argv];

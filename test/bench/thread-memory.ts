@@ -11,6 +11,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { nodeFlagsOf } from '../support/node-flags.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const MEMCACHED_BIN = '/usr/bin/memcached';
@@ -37,7 +38,7 @@ const common = (port: number, threads: number): string[] =>
 const ours = (name: string, dir: string): Server => ({
   name,
   cmd: process.execPath,
-  args: (port, threads) => [...(WANTS_HEAP ? ['--import', HEAP_PRELOAD] : []), path.join(dir, 'bin/memcachedts.js'), ...common(port, threads)],
+  args: (port, threads) => [...(WANTS_HEAP ? ['--import', HEAP_PRELOAD] : []), ...nodeFlagsOf(path.join(dir, 'bin/memcachedts.js')), path.join(dir, 'bin/memcachedts.js'), ...common(port, threads)],
   isNode: true,
 });
 

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { nodeFlagsOf } from '../support/node-flags.js';
 
 /** The server under test; threads: the -t every start gets before its own arguments (null: none). */
 export type Target =
@@ -31,7 +32,8 @@ function memcachedDebug(target: Target): string {
   if (target.kind === 'ours') {
     // Our daemon takes every argument the debug build takes, relaxed_privileges included, and
     // -o debug_commands gives it the debug build's test-only commands (debugtime: expirations.t).
-    return `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(target.daemonJs)}${threads} -o debug_commands "$@"\n`;
+    const flags = nodeFlagsOf(target.daemonJs).map((f) => ' ' + quote(f)).join('');
+    return `#!/bin/sh\nexec ${quote(process.execPath)}${flags} ${quote(target.daemonJs)}${threads} -o debug_commands "$@"\n`;
   }
   // A release build rejects `-o relaxed_privileges` (a debug-build option): drop exactly that
   // pair, which MemcachedTest.pm appends as its own `-o`, and pass everything else through.

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chmodSync, existsSync } from 'node:fs';
-import { PROJECT_ROOT, runToExit, startDaemon, type Daemon } from '../support/daemon.js';
+import { BIN_NODE_FLAGS, PROJECT_ROOT, runToExit, startDaemon, type Daemon } from '../support/daemon.js';
 import { run } from '../support/tools.js';
 import { freePort } from '../support/ports.js';
 import { RawClient } from '../support/client.js';
@@ -220,7 +220,7 @@ test('-t 2 leaves a stdout it shares with its parent blocking (a harness writing
   // once the daemon serves. Node opens a pipe it writes to as non-blocking, which made perl's
   // own output to the same pipe fail with EAGAIN under memcached's test suite.
   const port = await freePort();
-  const script = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(PROJECT_ROOT, 'bin/memcachedts.js'))} ` +
+  const script = `${JSON.stringify(process.execPath)} ${BIN_NODE_FLAGS.join(' ')} ${JSON.stringify(join(PROJECT_ROOT, 'bin/memcachedts.js'))} ` +
     `-t 2 -p ${port} -l 127.0.0.1 -U 0 ${asUser.join(' ')} & pid=$!; ` +
     `i=0; while ! (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; sleep 0.5; ` +
     `python3 -c 'import fcntl, os; print("nonblocking" if fcntl.fcntl(1, fcntl.F_GETFL) & os.O_NONBLOCK else "blocking")'; kill $pid; wait $pid`;

@@ -4,10 +4,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
+import { nodeFlagsOf } from './node-flags.js';
 import { run, type RunResult } from './tools.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.join(PROJECT_ROOT, 'bin/memcachedts.js');
+/** The node flags bin/memcachedts.js's shebang gives: `node ...BIN_NODE_FLAGS BIN` runs it as installed. */
+export const BIN_NODE_FLAGS = nodeFlagsOf(BIN);
 export const MEMCACHED_BIN = '/usr/bin/memcached';
 /**
  * Every daemon a test starts without its own -t gets -t TEST_THREADS (ours and memcached alike;
@@ -51,7 +54,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   // memcached gets the same -t, so that differential tests compare like with like.
   if (!hasFlag(args, '-t', '--threads')) args.push('-t', TEST_THREADS);
   const cmd = opts.memcached ? MEMCACHED_BIN : process.execPath;
-  const argv = opts.memcached ? args : [BIN, ...args];
+  const argv = opts.memcached ? args : [...BIN_NODE_FLAGS, BIN, ...args];
   const proc = spawn(cmd, argv, { env: { ...process.env, ...(opts.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
@@ -116,5 +119,5 @@ export async function waitAccepting(proc: ChildProcess, target: net.NetConnectOp
 
 /** Exit code and output of a run that is expected to end by itself (bad flags, -h, -V). */
 export function runToExit(args: string[], env?: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<RunResult> {
-  return run(process.execPath, [BIN, ...args], { ...(env !== undefined ? { env } : {}), timeoutMs });
+  return run(process.execPath, [...BIN_NODE_FLAGS, BIN, ...args], { ...(env !== undefined ? { env } : {}), timeoutMs });
 }
