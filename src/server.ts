@@ -107,7 +107,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     asciiAuth: deps.asciiAuth ?? null,
     authThrottle: new AuthThrottle(deps.authThrottle),
     log: deps.log,
-    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize, wide.watchShare()),
     sessions: new Set(),
     bufferBudget: BufferBudget.forSettings(settings, wide.threads),
     startedAtMs: Date.now(),
@@ -210,6 +210,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
         closing = (async () => {
           await closeListeners();
           await hub.closeAll(true, graceful ? GRACEFUL_WAIT_MS : ABRUPT_WAIT_MS);
+          ctx.watch.close();
           store.close();
         })();
       }

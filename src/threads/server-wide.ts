@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { COUNTER_WORDS, Counters } from '../stats/counters.js';
 import { ConnTable } from './conn-table.js';
+import { WatchShare, type WatchShareBuffers } from '../log/watch-share.js';
 
 /** What a thread needs to attach: structured-clonable as it is. */
 export interface ServerWideBuffers {
@@ -18,6 +19,8 @@ export interface ServerWideBuffers {
   readonly slotChannel: string;
   /** ConnTable's records; null with one thread (its own sessions are every connection). */
   readonly connTable: SharedArrayBuffer | null;
+  /** What the threads' watch logs share (log/watch-share.ts). */
+  readonly watch: WatchShareBuffers;
 }
 
 // Int32 words of the gauges block.
@@ -78,6 +81,7 @@ export class ServerWide {
         counters: new SharedArrayBuffer((threads + 1) * COUNTER_WORDS * 8),
         slotChannel: 'memcachedts-slots-' + randomUUID(),
         connTable: threads > 1 ? ConnTable.create(maxConnections).buffer : null,
+        watch: WatchShare.buffersFor(threads),
       },
       1,
     );
@@ -160,6 +164,11 @@ export class ServerWide {
 
   set verbosity(level: number) {
     Atomics.store(this.gauges, VERBOSITY, level);
+  }
+
+  /** This thread's side of the shared watch state (one per call: the server's WatchLog takes it). */
+  watchShare(): WatchShare {
+    return new WatchShare(this.buffers.watch, this.thread);
   }
 
   /** Every thread's counters summed, since the last `stats reset` (reused: read it at once). */
