@@ -22,7 +22,7 @@ import { ConnectionHub } from './net/connection.js';
 import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, listenTcpFd, type TcpListener } from './net/tcp.js';
 import { listeningFd } from './net/stream-binding.js';
-import { ServerTls } from './net/tls-context.js';
+import { ServerTls, ownTlsShare, type TlsShare } from './net/tls-context.js';
 import { bindUdp, type UdpEndpoint } from './net/udp.js';
 import { listenUnix, listenUnixFd, type UnixListener } from './net/unix.js';
 import { ServerWide } from './threads/server-wide.js';
@@ -47,6 +47,8 @@ export interface ServerDeps {
    * binding (and opens no UDP socket and no metrics endpoint, which stay on thread 1).
    */
   sharedListeners?: SharedListeners;
+  /** -t N with -Z: the server's ticket keys and session cache (the main thread's); absent, this server's own. */
+  tls?: Omit<TlsShare, 'certs'>;
 }
 
 /** Thread 1's TCP and unix listeners, as the other serving threads attach to them. */
@@ -92,7 +94,10 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   const wide = deps.wide ?? ServerWide.create(1, deps.log.level);
   const counters = wide.counters;
   // memcached's ssl_init: the certificate and key are read before anything is built or bound.
-  const tls = settings.ssl.enabled ? new ServerTls(settings.ssl, () => counters.ssl_new_sessions++) : null;
+  const tls = settings.ssl.enabled
+    ? new ServerTls(settings.ssl, () => counters.ssl_new_sessions++,
+      deps.tls !== undefined ? { ...deps.tls, certs: wide } : ownTlsShare(settings.ssl, wide))
+    : null;
   const runtime = deps.runtime ?? new RuntimeSettings(settings);
   const store = deps.store ?? createStore(settings, runtime);
   const listenerInfos: ListenerInfo[] = [];

@@ -30,7 +30,11 @@ const CONN_STRUCTURES = 2; // the most conns ever open at once
 const NEXT_CONN_ID = 3;
 const PARKED = 4; // sockets accepted beyond -c waiting for a slot, every thread's
 const VERBOSITY = 5;
-const GAUGE_WORDS = 6;
+const CERT_GENERATION = 6; // bumped by each successful refresh_certs (net/tls-context.ts)
+const GAUGE_WORDS = 8; // (word 7 pads to the Float64 below)
+// Float64 words after the Int32 ones.
+const CERTS_LOADED_AT_MS = 0;
+const GAUGE_FLOATS = 1;
 const FIRST_CONN_ID = 23; // memcached numbers its connections by fd; its first listener is fd 23
 
 /**
@@ -48,6 +52,7 @@ export class ServerWide {
   /** Every thread's connections, for `stats conns`; null with one thread. */
   readonly connTable: ConnTable | null;
   private readonly gauges: Int32Array;
+  private readonly floats: Float64Array;
   private readonly blocks: Float64Array[];
   /** Thread t's counters at [t - 1]. */
   readonly perThread: readonly Counters[];
@@ -60,6 +65,7 @@ export class ServerWide {
     this.thread = thread;
     this.connTable = buffers.connTable === null ? null : new ConnTable(buffers.connTable);
     this.gauges = new Int32Array(buffers.gauges, 0, GAUGE_WORDS);
+    this.floats = new Float64Array(buffers.gauges, GAUGE_WORDS * 4, GAUGE_FLOATS);
     const blockCount = buffers.counters.byteLength / (COUNTER_WORDS * 8);
     this.threads = blockCount - 1;
     this.blocks = [];
@@ -77,7 +83,7 @@ export class ServerWide {
   static create(threads: number, verbosity: number, maxConnections = 0): ServerWide {
     const wide = new ServerWide(
       {
-        gauges: new SharedArrayBuffer(GAUGE_WORDS * 4),
+        gauges: new SharedArrayBuffer(GAUGE_WORDS * 4 + GAUGE_FLOATS * 8),
         counters: new SharedArrayBuffer((threads + 1) * COUNTER_WORDS * 8),
         slotChannel: 'memcachedts-slots-' + randomUUID(),
         connTable: threads > 1 ? ConnTable.create(maxConnections).buffer : null,
@@ -87,6 +93,8 @@ export class ServerWide {
     );
     wide.gauges[NEXT_CONN_ID] = FIRST_CONN_ID;
     wide.gauges[VERBOSITY] = verbosity;
+    // Each thread loads the certificates (-Z) as it starts, within moments of this.
+    wide.floats[CERTS_LOADED_AT_MS] = Date.now();
     return wide;
   }
 
@@ -169,6 +177,22 @@ export class ServerWide {
   /** This thread's side of the shared watch state (one per call: the server's WatchLog takes it). */
   watchShare(): WatchShare {
     return new WatchShare(this.buffers.watch, this.thread);
+  }
+
+  // The certificates' state (net/tls-context.ts CertsShare).
+
+  get certGeneration(): number {
+    return Atomics.load(this.gauges, CERT_GENERATION);
+  }
+
+  get certsLoadedAtMs(): number {
+    return this.floats[CERTS_LOADED_AT_MS]!;
+  }
+
+  noteCertRefresh(atMs: number): number {
+    this.floats[CERTS_LOADED_AT_MS] = atMs;
+    // The time is written before the generation moves (Atomics.add orders the plain store).
+    return Atomics.add(this.gauges, CERT_GENERATION, 1) + 1;
   }
 
   /** Every thread's counters summed, since the last `stats reset` (reused: read it at once). */

@@ -15,6 +15,7 @@ import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
 import { restoreAtStart, saveAtStop } from './warm-restart.js';
 import { ServerWide } from './server-wide.js';
 import { withSharedLevel } from './thread-log.js';
+import { SessionRelay } from './session-relay.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
 
 async function serveThread(start: WorkerStart, port: MessagePort): Promise<void> {
@@ -75,6 +76,10 @@ async function serveThread(start: WorkerStart, port: MessagePort): Promise<void>
       asciiAuth,
       wide,
       ...(listeners === null ? {} : { sharedListeners: listeners }),
+      // -Z: main's ticket keys and session cache, so that any thread resumes any session.
+      ...(start.tlsTicketKeys === null ? {} : {
+        tls: { ticketKeys: Buffer.from(start.tlsTicketKeys), sessions: settings.ssl.sessionCache ? new SessionRelay(port) : null },
+      }),
       onShutdownRequest: (graceful: boolean) => report({ type: 'shutdown', graceful }),
     });
   } catch (e: unknown) {
