@@ -216,6 +216,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
           await closeListeners();
           await hub.closeAll(true, graceful ? GRACEFUL_WAIT_MS : ABRUPT_WAIT_MS);
           ctx.watch.close();
+          tls?.close();
           store.close();
         })();
       }

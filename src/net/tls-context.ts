@@ -58,6 +58,8 @@ export interface CertsShare {
   readonly certsLoadedAtMs: number;
   /** A refresh succeeded at atMs: returns the new generation. */
   noteCertRefresh(atMs: number): number;
+  /** A BroadcastChannel on which a refresh is announced to the other threads; null with one thread. */
+  readonly certsChannel: string | null;
 }
 
 /** What a ServerTls shares with the other serving threads of its server. */
@@ -162,9 +164,10 @@ function failedStep(
  *
  * With -t N each serving thread has its own ServerTls (a SecureContext cannot cross threads)
  * over one TlsShare: the same ticket keys, one session cache, and the certificate generation. A
- * refresh_certs on any thread bumps the generation; every other thread, at its next TLS accept,
- * sees it and loads the files again before the handshake, so no new connection anywhere gets
- * the certificates of before a refresh that has answered OK.
+ * refresh_certs on any thread bumps the generation and announces it; every other thread loads
+ * the files again when the announcement arrives, or at its next TLS accept if that comes first
+ * (the generation is checked there), so no new connection anywhere gets the certificates of
+ * before a refresh that has answered OK.
  */
 export class ServerTls implements TlsServerContext, TlsControl {
   private readonly ssl: SslSettings;
@@ -173,6 +176,7 @@ export class ServerTls implements TlsServerContext, TlsControl {
   private context: tls.SecureContext;
   /** The certificate generation this.context was loaded for. */
   private generation: number;
+  private announcer: BroadcastChannel | null;
   readonly requestCert: boolean;
   readonly rejectUnauthorized: boolean;
   readonly sessionServer: tls.Server | null;
@@ -188,21 +192,38 @@ export class ServerTls implements TlsServerContext, TlsControl {
     this.requestCert = ssl.verifyMode >= 1;
     this.rejectUnauthorized = ssl.verifyMode >= 2;
     this.sessionServer = ssl.sessionCache && share.sessions !== null ? createSessionServer(share.sessions, onNewSession) : null;
+    this.announcer = null;
+    if (share.certs.certsChannel !== null) {
+      const channel = new BroadcastChannel(share.certs.certsChannel);
+      channel.onmessage = () => this.catchUp();
+      (channel as unknown as { unref(): void }).unref();
+      this.announcer = channel;
+    }
   }
 
   /** Read at each accept: a refresh made on another thread is taken first. */
   get secureContext(): tls.SecureContext {
-    const generation = this.certs.certGeneration;
-    if (generation !== this.generation) {
-      this.generation = generation;
-      try {
-        this.context = buildSecureContext(this.ssl, this.shared);
-      } catch (e: unknown) {
-        // The files broke after the refresh that succeeded: keep the context we have.
-        if (!(e instanceof ConfigError)) throw e;
-      }
-    }
+    this.catchUp();
     return this.context;
+  }
+
+  /** Loads the files again if another thread refreshed since this context was loaded. */
+  private catchUp(): void {
+    const generation = this.certs.certGeneration;
+    if (generation === this.generation) return;
+    this.generation = generation;
+    try {
+      this.context = buildSecureContext(this.ssl, this.shared);
+    } catch (e: unknown) {
+      // The files broke after the refresh that succeeded: keep the context we have.
+      if (!(e instanceof ConfigError)) throw e;
+    }
+  }
+
+  /** The server closes: no more announcements. */
+  close(): void {
+    this.announcer?.close();
+    this.announcer = null;
   }
 
   get certsLoadedAtMs(): number {
@@ -217,6 +238,7 @@ export class ServerTls implements TlsServerContext, TlsControl {
       throw e;
     }
     this.generation = this.certs.noteCertRefresh(Date.now());
+    this.announcer?.postMessage(this.generation);
     return null;
   }
 }

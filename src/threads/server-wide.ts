@@ -17,6 +17,8 @@ export interface ServerWideBuffers {
   readonly counters: SharedArrayBuffer;
   /** The BroadcastChannel on which a freed -c slot is announced to threads with parked sockets. */
   readonly slotChannel: string;
+  /** The BroadcastChannel on which a successful refresh_certs is announced (null with one thread). */
+  readonly certsChannel: string | null;
   /** ConnTable's records; null with one thread (its own sessions are every connection). */
   readonly connTable: SharedArrayBuffer | null;
   /** What the threads' watch logs share (log/watch-share.ts). */
@@ -86,6 +88,7 @@ export class ServerWide {
         gauges: new SharedArrayBuffer(GAUGE_WORDS * 4 + GAUGE_FLOATS * 8),
         counters: new SharedArrayBuffer((threads + 1) * COUNTER_WORDS * 8),
         slotChannel: 'memcachedts-slots-' + randomUUID(),
+        certsChannel: threads > 1 ? 'memcachedts-certs-' + randomUUID() : null,
         connTable: threads > 1 ? ConnTable.create(maxConnections).buffer : null,
         watch: WatchShare.buffersFor(threads),
       },
@@ -183,6 +186,10 @@ export class ServerWide {
 
   get certGeneration(): number {
     return Atomics.load(this.gauges, CERT_GENERATION);
+  }
+
+  get certsChannel(): string | null {
+    return this.buffers.certsChannel;
   }
 
   get certsLoadedAtMs(): number {
