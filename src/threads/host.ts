@@ -10,8 +10,7 @@ import { RuntimeSettings } from '../config/runtime-settings.js';
 import { StoreMemory } from '../store/store-memory.js';
 import { StartupError } from '../errors.js';
 import type { BoundAddress } from '../server.js';
-import { newTicketKeys } from '../net/tls-context.js';
-import { SessionCache } from '../net/tls-sessions.js';
+import type { SessionCache } from '../net/tls-sessions.js';
 import { ServerWide } from './server-wide.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
 
@@ -111,9 +110,15 @@ export async function startHost(settings: Settings, events: HostEvents): Promise
   const memory = StoreMemory.create(settings);
   const runtime = new RuntimeSettings(settings);
   const wide = ServerWide.create(settings.threads, settings.verbosity, settings.maxConnections);
-  // -Z: one set of ticket keys and one session cache for the server, whichever thread serves.
-  const tlsTicketKeys = settings.ssl.enabled ? new Uint8Array(newTicketKeys()) : null;
-  const sessions = settings.ssl.enabled && settings.ssl.sessionCache ? new SessionCache() : null;
+  // -Z: one set of ticket keys and one session cache for the server, whichever thread serves
+  // (node:tls is loaded only then).
+  let tlsTicketKeys: Uint8Array | null = null;
+  let sessions: SessionCache | null = null;
+  if (settings.ssl.enabled) {
+    const { newTicketKeys } = await import('../net/tls-context.js');
+    tlsTicketKeys = new Uint8Array(newTicketKeys());
+    if (settings.ssl.sessionCache) sessions = new (await import('../net/tls-sessions.js')).SessionCache();
+  }
   const threads: ServingThread[] = [];
   /** The thread's next report of this type; a 'failed' one ends every thread and rejects. */
   const expect = async (t: ServingThread, type: WorkerReport['type']): Promise<WorkerReport> => {
