@@ -22,6 +22,7 @@ import { ConnectionHub } from './net/connection.js';
 import { BufferBudget } from './protocol/conn-buffers.js';
 import { listenTcp, listenTcpFd, type TcpListener } from './net/tcp.js';
 import { listeningFd } from './net/stream-binding.js';
+import type { TlsShare } from './net/tls-context.js';
 import type { UdpEndpoint } from './net/udp.js';
 import { listenUnix, listenUnixFd, type UnixListener } from './net/unix.js';
 import { ServerWide } from './threads/server-wide.js';
@@ -46,6 +47,8 @@ export interface ServerDeps {
    * binding (and opens no UDP socket and no metrics endpoint, which stay on thread 1).
    */
   sharedListeners?: SharedListeners;
+  /** -t N with -Z: the server's ticket keys and session cache (the main thread's); absent, this server's own. */
+  tls?: Omit<TlsShare, 'certs'>;
 }
 
 /** Thread 1's TCP and unix listeners, as the other serving threads attach to them. */
@@ -92,8 +95,10 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
   const counters = wide.counters;
   // memcached's ssl_init: the certificate and key are read before anything is built or bound.
   // node:tls and the certificate code load only with -Z (docs/threads.md, "Memory per thread").
-  const tls = settings.ssl.enabled
-    ? new (await import('./net/tls-context.js')).ServerTls(settings.ssl, () => counters.ssl_new_sessions++)
+  const tlsModule = settings.ssl.enabled ? await import('./net/tls-context.js') : null;
+  const tls = tlsModule !== null
+    ? new tlsModule.ServerTls(settings.ssl, () => counters.ssl_new_sessions++,
+      deps.tls !== undefined ? { ...deps.tls, certs: wide } : tlsModule.ownTlsShare(settings.ssl, wide))
     : null;
   const runtime = deps.runtime ?? new RuntimeSettings(settings);
   const store = deps.store ?? createStore(settings, runtime);
@@ -109,7 +114,7 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
     asciiAuth: deps.asciiAuth ?? null,
     authThrottle: new AuthThrottle(deps.authThrottle),
     log: deps.log,
-    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize),
+    watch: new WatchLog(store, settings.watcherLogbufSize, settings.workerLogbufSize, wide.watchShare()),
     sessions: new Set(),
     bufferBudget: BufferBudget.forSettings(settings, wide.threads),
     startedAtMs: Date.now(),
@@ -216,6 +221,8 @@ export async function startServer(settings: Settings, deps: ServerDeps): Promise
         closing = (async () => {
           await closeListeners();
           await hub.closeAll(true, graceful ? GRACEFUL_WAIT_MS : ABRUPT_WAIT_MS);
+          ctx.watch.close();
+          tls?.close();
           store.close();
         })();
       }

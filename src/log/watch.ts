@@ -13,10 +13,18 @@
 //
 // Nobody watching costs nothing: the store is told which item events to report (a bit mask it
 // tests before building anything), and connection events check mask here first.
+//
+// With -t N, what the threads share is in a WatchShare (watch-share.ts): the mask is the union
+// of every thread's watchers, so every thread records what somebody watches; gids and the log_*
+// counters are server-wide. A thread's drain sends its entries, as recorded, to the other
+// threads when some of them have watchers (one BroadcastChannel message per drain, so each
+// thread's entries arrive in order); each thread renders them for its own watchers as it does
+// its own entries, into the same bounded buffers with the same skipped= accounting.
 
 import type { StoreListener, LookupOutcome, Store, StoreMode, StoreResult } from '../store/store.js';
 import { StoreEvents } from '../store/store.js';
 import { KEY_MAX_LENGTH } from '../common/limits.js';
+import { WatchCount, WatchShare } from './watch-share.js';
 import {
   ConnTransport,
   E_A,
@@ -171,19 +179,28 @@ export interface WatchStats {
   log_watchers: number;
 }
 
+/** The store events a union of watch flags needs. */
+function storeEventsOf(flags: number): number {
+  let events = 0;
+  if ((flags & WatchFlag.Fetchers) !== 0) events |= StoreEvents.ItemGet;
+  if ((flags & WatchFlag.Mutations) !== 0) events |= StoreEvents.ItemStore;
+  if ((flags & WatchFlag.Evictions) !== 0) events |= StoreEvents.Eviction;
+  return events;
+}
+
 export class WatchLog implements StoreListener {
   /** The connection whose request runs now (sessions set it): memcached's cfd= (c->sfd). */
   cfd: number;
-  readonly stats: WatchStats;
-  private readonly store: Store;
+  private readonly share: WatchShare;
+  /** This thread's log_* counters (share.counts). */
+  private readonly counts: Float64Array;
+  /** Entries of other threads (null with one thread); open until close(). */
+  private channel: BroadcastChannel | null;
+  private readonly sums: WatchStats;
   private readonly watcherBufBytes: number;
   private readonly workerBufBytes: number;
   private readonly watchers: Array<Watcher | null>;
   private watcherCount: number;
-  /** Union of the watchers' flags: what gets recorded at all. */
-  private mask: number;
-  /** memcached's logger_gid: one per entry written, and one per watcher added. */
-  private gid: number;
   /** The worker buffer: entries in work[0, workEnd), drained all at once; made at the first watch. */
   private work: Buffer;
   private workEnd: number;
@@ -197,16 +214,17 @@ export class WatchLog implements StoreListener {
   private readonly drainNow: () => void;
   private readonly retryNow: () => void;
 
-  constructor(store: Store, watcherBufBytes: number, workerBufBytes: number) {
+  /** share: what the server's threads share; by default this log's own (one thread). */
+  constructor(store: Store, watcherBufBytes: number, workerBufBytes: number, share = new WatchShare(WatchShare.buffersFor(1), 1)) {
     this.cfd = 0;
-    this.stats = { log_worker_dropped: 0, log_worker_written: 0, log_watcher_skipped: 0, log_watcher_sent: 0, log_watchers: 0 };
-    this.store = store;
+    this.share = share;
+    this.counts = share.counts;
+    this.channel = null;
+    this.sums = { log_worker_dropped: 0, log_worker_written: 0, log_watcher_skipped: 0, log_watcher_sent: 0, log_watchers: 0 };
     this.watcherBufBytes = watcherBufBytes;
     this.workerBufBytes = workerBufBytes;
     this.watchers = new Array<Watcher | null>(WATCHER_LIMIT).fill(null);
     this.watcherCount = 0;
-    this.mask = 0;
-    this.gid = 0;
     this.work = NO_BYTES;
     this.workEnd = 0;
     this.isDrainScheduled = false;
@@ -217,11 +235,37 @@ export class WatchLog implements StoreListener {
     this.skipLine = new LineBuilder(64);
     this.drainNow = (): void => this.drain();
     this.retryNow = (): void => this.retry();
+    // The store reads the shared mask word at each verb: events start and stop at once on every thread.
+    store.setListener(this, share.events);
+    if (share.channel !== null) {
+      const channel = new BroadcastChannel(share.channel);
+      channel.onmessage = (e: unknown): void => this.receive((e as MessageEvent<Uint8Array>).data);
+      (channel as unknown as { unref(): void }).unref();
+      this.channel = channel;
+    }
   }
 
   /** Whether connection events are being recorded (callers skip gathering addresses if not). */
   get wantsConnEvents(): boolean {
-    return (this.mask & WatchFlag.ConnEvents) !== 0;
+    return (this.share.flags & WatchFlag.ConnEvents) !== 0;
+  }
+
+  /** The log_* figures of `stats`, server-wide (a reused object: read it at once). */
+  get stats(): WatchStats {
+    const s = this.sums;
+    const share = this.share;
+    s.log_worker_dropped = share.sum(WatchCount.WorkerDropped);
+    s.log_worker_written = share.sum(WatchCount.WorkerWritten);
+    s.log_watcher_skipped = share.sum(WatchCount.WatcherSkipped);
+    s.log_watcher_sent = share.sum(WatchCount.WatcherSent);
+    s.log_watchers = share.watchers;
+    return s;
+  }
+
+  /** The server closes: no more entries from other threads. */
+  close(): void {
+    this.channel?.close();
+    this.channel = null;
   }
 
   /**
@@ -243,12 +287,11 @@ export class WatchLog implements StoreListener {
       throw e;
     }
     const slot = this.watchers.indexOf(null);
-    const w = new Watcher(sink, flags, ++this.gid, staging, spare);
+    const w = new Watcher(sink, flags, this.share.nextGid(), staging, spare);
     w.offer(OK_LINE, 0, OK_LINE.length);
     this.watchers[slot] = w;
     this.watcherCount++;
-    this.stats.log_watchers = this.watcherCount;
-    this.updateMask();
+    this.updateMask(1);
     this.scheduleDrain();
     return w;
   }
@@ -259,28 +302,19 @@ export class WatchLog implements StoreListener {
     if (slot < 0) return;
     this.watchers[slot] = null;
     this.watcherCount--;
-    this.stats.log_watchers = this.watcherCount;
-    this.updateMask();
+    this.updateMask(-1);
   }
 
   /** `stats reset` zeroes the counters (log_watchers is a gauge). */
   resetStats(): void {
-    const s = this.stats;
-    s.log_worker_dropped = 0;
-    s.log_worker_written = 0;
-    s.log_watcher_skipped = 0;
-    s.log_watcher_sent = 0;
+    this.share.reset();
   }
 
-  private updateMask(): void {
+  /** This thread's watchers changed (by watcherDelta): the server-wide mask follows. */
+  private updateMask(watcherDelta: number): void {
     let mask = 0;
     for (const w of this.watchers) if (w !== null) mask |= w.flags;
-    this.mask = mask;
-    let events = 0;
-    if ((mask & WatchFlag.Fetchers) !== 0) events |= StoreEvents.ItemGet;
-    if ((mask & WatchFlag.Mutations) !== 0) events |= StoreEvents.ItemStore;
-    if ((mask & WatchFlag.Evictions) !== 0) events |= StoreEvents.Eviction;
-    this.store.setListener(events === 0 ? null : this, events);
+    this.share.update(mask, watcherDelta, storeEventsOf);
   }
 
   // --- recording (StoreListener and net/) ----------------------------------------------
@@ -337,7 +371,7 @@ export class WatchLog implements StoreListener {
   }
 
   private connEvent(kind: EntryKind, cfd: number, transport: ConnTransport, rip: string, rport: number, reason: number): void {
-    if ((this.mask & WatchFlag.ConnEvents) === 0) return;
+    if ((this.share.flags & WatchFlag.ConnEvents) === 0) return;
     const ripLen = Math.min(rip.length, 63);
     const at = this.begin(kind, ripLen);
     if (at < 0) return;
@@ -353,16 +387,16 @@ export class WatchLog implements StoreListener {
   private begin(kind: EntryKind, tailLen: number): number {
     if (tailLen > KEY_MAX_LENGTH) tailLen = KEY_MAX_LENGTH;
     const at = this.workEnd;
-    if (this.work.length - at < ENTRY_RESERVE) {
-      this.stats.log_worker_dropped++;
+    if (this.work.length - at < ENTRY_RESERVE && !this.hasWorkRoom(at)) {
+      this.counts[WatchCount.WorkerDropped]!++;
       return -1;
     }
     this.workEnd = at + ENTRY_HEADER + tailLen;
-    this.stats.log_worker_written++;
+    this.counts[WatchCount.WorkerWritten]!++;
     const work = this.work;
     work[at + E_KIND] = kind;
     work[at + E_TAIL_LEN] = tailLen;
-    work.writeDoubleLE(++this.gid, at + E_GID);
+    work.writeDoubleLE(this.share.nextGid(), at + E_GID);
     // gettimeofday's seconds and microseconds (wall clock at start + the monotonic clock since)
     const us = Math.floor((TIME_ORIGIN_MS + performance.now()) * 1000);
     const sec = Math.floor(us / 1e6);
@@ -370,6 +404,18 @@ export class WatchLog implements StoreListener {
     work.writeUInt32LE(us - sec * 1e6, at + E_USEC);
     if (!this.isDrainScheduled) this.scheduleDrain();
     return at;
+  }
+
+  /** The worker buffer is made at the first entry (a thread records for other threads' watchers too). */
+  private hasWorkRoom(at: number): boolean {
+    if (this.work.length > 0 || this.workerBufBytes <= 0) return false;
+    try {
+      this.work = Buffer.allocUnsafe(this.workerBufBytes);
+    } catch (e: unknown) {
+      if (e instanceof RangeError) return false;
+      throw e;
+    }
+    return this.work.length - at >= ENTRY_RESERVE;
   }
 
   private putTail(at: number, src: Buffer, start: number, len: number): void {
@@ -389,24 +435,43 @@ export class WatchLog implements StoreListener {
 
   // --- draining (memcached's logger thread) ----------------------------------------------
 
-  /** Renders every recorded entry to the watchers that want it, then writes to their sockets. */
+  /**
+   * Sends the recorded entries to the other threads when some have watchers, renders them to
+   * this thread's watchers that want them, then writes to their sockets.
+   */
   private drain(): void {
     this.isDrainScheduled = false;
+    const end = this.workEnd;
+    this.workEnd = 0;
+    if (end > 0 && this.channel !== null && this.share.watchers > this.watcherCount) {
+      // A copy of exactly the entries (posting a view would copy its whole buffer).
+      const copy = new Uint8Array(end);
+      copy.set(this.work.subarray(0, end));
+      this.channel.postMessage(copy);
+    }
+    this.render(this.work, end);
+  }
+
+  /** Entries another thread recorded: rendered for this thread's watchers, if any. */
+  private receive(data: Uint8Array): void {
+    if (this.watcherCount === 0 || !(data instanceof Uint8Array)) return;
+    this.render(Buffer.from(data.buffer, data.byteOffset, data.byteLength), data.byteLength);
+  }
+
+  /** The entries in entries[0, end) to the watchers that want them, then their sockets written. */
+  private render(entries: Buffer, end: number): void {
     const watchers = this.watchers;
     for (const w of watchers) {
       if (w === null) continue;
       w.isFlushFailed = false;
       w.flush();
     }
-    const work = this.work;
-    const end = this.workEnd;
     let at = 0;
     while (at < end && this.watcherCount > 0) {
-      const kind = work[at + E_KIND]!;
-      this.deliver(at, KIND_FLAG[kind]!, work.readDoubleLE(at + E_GID));
-      at += ENTRY_HEADER + work[at + E_TAIL_LEN]!;
+      const kind = entries[at + E_KIND]!;
+      this.deliver(entries, at, KIND_FLAG[kind]!, entries.readDoubleLE(at + E_GID));
+      at += ENTRY_HEADER + entries[at + E_TAIL_LEN]!;
     }
-    this.workEnd = 0;
     let isStaged = false;
     for (const w of watchers) {
       if (w === null) continue;
@@ -426,14 +491,14 @@ export class WatchLog implements StoreListener {
     if (!this.isDrainScheduled) this.drain();
   }
 
-  /** logger_thread_write_entry: the line of the entry at work[at] to each watcher of flag. */
-  private deliver(at: number, flag: number, gid: number): void {
+  /** logger_thread_write_entry: the line of the entry at entries[at] to each watcher of flag. */
+  private deliver(entries: Buffer, at: number, flag: number, gid: number): void {
     const line = this.line;
     let isRendered = false;
     for (const w of this.watchers) {
       if (w === null || (w.flags & flag) === 0 || gid < w.minGid) continue;
       if (!isRendered) {
-        renderEntry(this.work, at, line);
+        renderEntry(entries, at, line);
         isRendered = true;
       }
       const need = line.len + LINE_SLACK;
@@ -442,12 +507,12 @@ export class WatchLog implements StoreListener {
       }
       if (w.isFlushFailed) {
         w.skipped++;
-        this.stats.log_watcher_skipped++;
+        this.counts[WatchCount.WatcherSkipped]!++;
         continue;
       }
       if (w.skipped > 0) w.putSkipped(this.skipLine);
       w.offer(line.buf, 0, line.len);
-      this.stats.log_watcher_sent++;
+      this.counts[WatchCount.WatcherSent]!++;
     }
   }
 }

@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import type { SslSettings } from '../config/settings.js';
 import { ConfigError, ExitCode, errnoCode, errorMessage, strerror } from '../errors.js';
 import type { TlsControl } from '../server-context.js';
-import { createSessionServer } from './tls-sessions.js';
+import { createSessionServer, SessionCache, type SessionStore } from './tls-sessions.js';
 
 /** What a TLS listener needs to wrap an accepted socket (read at each accept: refresh_certs swaps it). */
 export interface TlsServerContext {
@@ -46,6 +46,39 @@ const NULL_PATH_ERROR = 'error:8000000E:system library::Bad address';
 const NO_CERT_OR_CRL_ERROR = 'error:05800088:x509 certificate routines::no certificate or crl found';
 /** Node's ticketKeys: 16 bytes of name, 16 of HMAC secret, 16 of AES key. */
 const TICKET_KEYS_BYTES = 48;
+
+/** Session ticket keys for one server (made once: every serving thread takes the same). */
+export function newTicketKeys(): Buffer {
+  return crypto.randomBytes(TICKET_KEYS_BYTES);
+}
+
+/**
+ * The certificates' state every serving thread sees (threads/server-wide.ts keeps it in shared
+ * memory): a generation bumped by each successful refresh_certs, and when that was.
+ */
+export interface CertsShare {
+  readonly certGeneration: number;
+  /** Unix ms of the last successful load (the start, then refresh_certs on any thread). */
+  readonly certsLoadedAtMs: number;
+  /** A refresh succeeded at atMs: returns the new generation. */
+  noteCertRefresh(atMs: number): number;
+  /** A BroadcastChannel on which a refresh is announced to the other threads; null with one thread. */
+  readonly certsChannel: string | null;
+}
+
+/** What a ServerTls shares with the other serving threads of its server. */
+export interface TlsShare {
+  /** From newTicketKeys(), the same in every thread: a ticket issued by one is taken by all. */
+  readonly ticketKeys: Buffer;
+  /** The server's session-id cache (-o ssl_session_cache); null when off. */
+  readonly sessions: SessionStore | null;
+  readonly certs: CertsShare;
+}
+
+/** The share of a server of one thread: its own keys and cache. */
+export function ownTlsShare(ssl: SslSettings, certs: CertsShare): TlsShare {
+  return { ticketKeys: newTicketKeys(), sessions: ssl.sessionCache ? new SessionCache() : null, certs };
+}
 
 function readPem(path: string | null, what: string): Buffer {
   if (path === null) throw new ConfigError(`Error loading the ${what}: (null) : ${NULL_PATH_ERROR}`, ExitCode.Usage);
@@ -132,36 +165,56 @@ function failedStep(
  * The server's TLS: the context new connections get, swapped whole by refresh_certs (live
  * connections keep the one they shook hands with, as memcached's SSL objects do), the time of
  * the last load, and the session cache.
+ *
+ * With -t N each serving thread has its own ServerTls (a SecureContext cannot cross threads)
+ * over one TlsShare: the same ticket keys, one session cache, and the certificate generation. A
+ * refresh_certs on any thread bumps the generation and announces it; every other thread loads
+ * the files again when the announcement arrives, or at its next TLS accept if that comes first
+ * (the generation is checked there), so no new connection anywhere gets the certificates of
+ * before a refresh that has answered OK.
  */
 export class ServerTls implements TlsServerContext, TlsControl {
   private readonly ssl: SslSettings;
   private readonly shared: SharedContextOptions;
+  private readonly certs: CertsShare;
   private context: tls.SecureContext;
-  private loadedAtMs: number;
+  /** The certificate generation this.context was loaded for. */
+  private generation: number;
+  private announcer: BroadcastChannel | null;
   readonly requestCert: boolean;
   readonly rejectUnauthorized: boolean;
   readonly sessionServer: tls.Server | null;
 
   /** Loads the files or throws ConfigError; onNewSession counts ssl_new_sessions. */
-  constructor(ssl: SslSettings, onNewSession: () => void) {
+  constructor(ssl: SslSettings, onNewSession: () => void, share: TlsShare) {
     this.ssl = ssl;
-    const ticketKeys = crypto.randomBytes(TICKET_KEYS_BYTES);
+    const ticketKeys = share.ticketKeys;
     this.shared = ssl.sessionCache ? { ticketKeys, sessionIdContext: SESSION_ID_CONTEXT } : { ticketKeys };
+    this.certs = share.certs;
+    this.generation = share.certs.certGeneration;
     this.context = buildSecureContext(ssl, this.shared);
-    this.loadedAtMs = Date.now();
     this.requestCert = ssl.verifyMode >= 1;
     this.rejectUnauthorized = ssl.verifyMode >= 2;
-    this.sessionServer = ssl.sessionCache ? createSessionServer(onNewSession) : null;
+    this.sessionServer = ssl.sessionCache && share.sessions !== null ? createSessionServer(share.sessions, onNewSession) : null;
+    this.announcer = null;
+    if (share.certs.certsChannel !== null) {
+      const channel = new BroadcastChannel(share.certs.certsChannel);
+      channel.onmessage = () => this.catchUp();
+      (channel as unknown as { unref(): void }).unref();
+      this.announcer = channel;
+    }
   }
 
+  /** Read at each accept: a refresh made on another thread is taken first. */
   get secureContext(): tls.SecureContext {
+    this.catchUp();
     return this.context;
   }
 
   wrap(raw: net.Socket): tls.TLSSocket {
     const options: tls.TLSSocketOptions = {
       isServer: true,
-      secureContext: this.context,
+      secureContext: this.secureContext,
       requestCert: this.requestCert,
       rejectUnauthorized: false, // checked by the caller, as memcached's verify modes ask
     };
@@ -169,8 +222,27 @@ export class ServerTls implements TlsServerContext, TlsControl {
     return new tls.TLSSocket(raw, options);
   }
 
+  /** Loads the files again if another thread refreshed since this context was loaded. */
+  private catchUp(): void {
+    const generation = this.certs.certGeneration;
+    if (generation === this.generation) return;
+    this.generation = generation;
+    try {
+      this.context = buildSecureContext(this.ssl, this.shared);
+    } catch (e: unknown) {
+      // The files broke after the refresh that succeeded: keep the context we have.
+      if (!(e instanceof ConfigError)) throw e;
+    }
+  }
+
+  /** The server closes: no more announcements. */
+  close(): void {
+    this.announcer?.close();
+    this.announcer = null;
+  }
+
   get certsLoadedAtMs(): number {
-    return this.loadedAtMs;
+    return this.certs.certsLoadedAtMs;
   }
 
   refreshCerts(): string | null {
@@ -180,7 +252,8 @@ export class ServerTls implements TlsServerContext, TlsControl {
       if (e instanceof ConfigError) return e.message;
       throw e;
     }
-    this.loadedAtMs = Date.now();
+    this.generation = this.certs.noteCertRefresh(Date.now());
+    this.announcer?.postMessage(this.generation);
     return null;
   }
 }

@@ -136,6 +136,8 @@ const BUSY_RETRIES = 20;
 const BUSY_WAIT_MS = 0.25;
 /** A word nobody notifies: Atomics.wait on it is a short sleep that needs no timer. */
 const BUSY_WAIT_WORD = new Int32Array(new SharedArrayBuffer(4));
+/** The event mask of a Cache nobody listens to. */
+const NO_EVENTS = new Int32Array(1);
 
 /** How a Cache takes part in a store shared by several threads (docs/threads.md). */
 export interface CacheOptions {
@@ -225,9 +227,12 @@ export class Cache implements Store {
   private linksUntilRecount = 0;
   /** LRU id of the item the last successful get() found, before its bump (adjustStat). */
   private lastHitLru = 0;
-  /** Who hears item events (watchers), and which: StoreEvents bits, 0 when nobody listens. */
+  /**
+   * Who hears item events (watchers), and which: StoreEvents bits in events[0], 0 when nobody
+   * listens (a word the listener's owner may change at any time, from any thread).
+   */
   private listener: StoreListener | null = null;
-  private events = 0;
+  private events: Int32Array = NO_EVENTS;
 
   constructor(settings: Settings, clock: Clock, runtime: RuntimeSettings, memory?: StoreMemory, options: CacheOptions = {}) {
     memory ??= ownMemory(settings, options);
@@ -251,7 +256,7 @@ export class Cache implements Store {
       unlinkItem: (ref: number): void => this.unlinkItem(ref),
       unlinkItemLruHeld: (ref: number): void => this.unlinkItemLruHeld(ref),
       onEvict: (ref: number): void => {
-        if ((this.events & StoreEvents.Eviction) !== 0) this.tellEviction(ref);
+        if ((this.events[0]! & StoreEvents.Eviction) !== 0) this.tellEviction(ref);
       },
       itemsInClass: (cls: number): number => this.lists.itemsInClass(cls),
       onTick: (): boolean => this.maintain(),
@@ -665,7 +670,7 @@ export class Cache implements Store {
    */
   private lookup(key: Buffer, keyStart: number, keyLen: number, hv: number, isWatched = true): number {
     const it = this.hash.find(hv, key, keyStart, keyLen);
-    const isTold = (this.events & StoreEvents.ItemGet) !== 0 && isWatched;
+    const isTold = (this.events[0]! & StoreEvents.ItemGet) !== 0 && isWatched;
     if (it === NIL) {
       if (isTold) this.listener!.itemGet(LookupOutcome.NotFound, key, keyStart, keyLen, 0, 0);
       return NIL;
@@ -895,7 +900,7 @@ export class Cache implements Store {
         result = StoreResult.Stored;
       }
     }
-    if ((this.events & StoreEvents.ItemStore) !== 0) this.tellStore(result, mode, stored !== NIL ? stored : ref);
+    if ((this.events[0]! & StoreEvents.ItemStore) !== 0) this.tellStore(result, mode, stored !== NIL ? stored : ref);
     // ref's writer reference: the link's now, or dropped (which frees it)
     if (stored !== ref) this.dropRef(ref);
     if (result === StoreResult.Stored) this.lastCas = this.casOf(stored);
@@ -929,9 +934,9 @@ export class Cache implements Store {
       now - w[b + W_TIME]!, (meta >>> META_LRU_SHIFT) & CLASS_MASK);
   }
 
-  setListener(listener: StoreListener | null, events: number): void {
+  setListener(listener: StoreListener | null, events: Int32Array): void {
     this.listener = listener;
-    this.events = listener === null ? 0 : events;
+    this.events = listener === null ? NO_EVENTS : events;
   }
 
   /** append/prepend: a new item holding old's and add's values; old's flags and exptime. */
@@ -959,7 +964,7 @@ export class Cache implements Store {
   noteAllocFailure(err: number, key: Buffer, keyStart: number, keyLen: number, unlinkOld: boolean, mode: StoreMode): void {
     this.clock.now();
     this.mine.counts[err === AllocError.TooLarge ? TC_STORE_TOO_LARGE : TC_STORE_NO_MEMORY]!++;
-    if ((this.events & StoreEvents.ItemStore) !== 0) {
+    if ((this.events[0]! & StoreEvents.ItemStore) !== 0) {
       // memcached logs no item here: size and ttl 0 (its class slot gets the fd, see watch.ts)
       this.listener!.itemStore(err === AllocError.TooLarge ? StoreResult.TooLarge : StoreResult.NoMemory, mode,
         key, keyStart, keyLen, 0, 0, -1);
@@ -1090,10 +1095,10 @@ export class Cache implements Store {
     if (ref < 0) return DeltaResult.NoMemory;
     const page = this.pages[pageIndex(ref)]!;
     page.write(digits, keyOffset(ref) + keyLen, 'latin1');
-    if ((this.events & (StoreEvents.ItemGet | StoreEvents.ItemStore)) !== 0) {
+    if ((this.events[0]! & (StoreEvents.ItemGet | StoreEvents.ItemStore)) !== 0) {
       // memcached creates the item through store_item(NREAD_ADD): a second lookup, then the store
-      if ((this.events & StoreEvents.ItemGet) !== 0) this.listener!.itemGet(LookupOutcome.NotFound, key, keyStart, keyLen, 0, 0);
-      if ((this.events & StoreEvents.ItemStore) !== 0) this.tellStore(StoreResult.Stored, StoreMode.Add, ref);
+      if ((this.events[0]! & StoreEvents.ItemGet) !== 0) this.listener!.itemGet(LookupOutcome.NotFound, key, keyStart, keyLen, 0, 0);
+      if ((this.events[0]! & StoreEvents.ItemStore) !== 0) this.tellStore(StoreResult.Stored, StoreMode.Add, ref);
     }
     this.linkItem(ref);
     this.deltaValue = initial;

@@ -257,8 +257,12 @@ export interface Store {
   pauseClock(isPaused: boolean): void;
 
   // --- watchers --------------------------------------------------------------------------
-  /** Sets who hears item events, and which (StoreEvents bits); null / 0 turns them off. */
-  setListener(listener: StoreListener | null, events: number): void;
+  /**
+   * Sets who hears item events, and which: the StoreEvents bits in events[0], read at each verb
+   * (the caller may change the word later, from any thread: watchers of other serving threads).
+   * null or a 0 word turns them off.
+   */
+  setListener(listener: StoreListener | null, events: Int32Array): void;
 
   // --- stats -----------------------------------------------------------------------------
   stats(): StoreStats;

@@ -11,6 +11,7 @@ import { RuntimeSettings } from '../config/runtime-settings.js';
 import { StoreMemory } from '../store/store-memory.js';
 import { StartupError } from '../errors.js';
 import type { BoundAddress } from '../server.js';
+import type { SessionCache } from '../net/tls-sessions.js';
 import { ServerWide } from './server-wide.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
 import { serveThread } from './worker-main.js';
@@ -110,11 +111,22 @@ class ServingThread {
   private waiters: Array<{ type: WorkerReport['type']; resolve: (r: WorkerReport) => void }> = [];
   private isEnding = false;
 
-  constructor(thread: number, start: WorkerStart, events: HostEvents) {
+  /** sessions: -o ssl_session_cache's server-wide cache, which this thread reaches by message. */
+  constructor(thread: number, start: WorkerStart, events: HostEvents, sessions: SessionCache | null) {
     this.thread = thread;
     const onReport = (r: WorkerReport): void => {
       if (r.type === 'shutdown') {
         events.onShutdownRequest(r.graceful);
+        return;
+      }
+      if (r.type === 'tls-session-save') {
+        sessions?.save(Buffer.from(r.id), Buffer.from(r.data));
+        return;
+      }
+      if (r.type === 'tls-session-find') {
+        const request = r.request;
+        if (sessions === null) this.order({ type: 'tls-session-found', request, data: null });
+        else sessions.find(Buffer.from(r.id), (data) => this.order({ type: 'tls-session-found', request, data: data === null ? null : new Uint8Array(data) }));
         return;
       }
       if (r.type === 'failed') this.isEnding = true; // it ends by itself now
@@ -148,6 +160,15 @@ export async function startHost(settings: Settings, events: HostEvents): Promise
   const memory = StoreMemory.create(settings);
   const runtime = new RuntimeSettings(settings);
   const wide = ServerWide.create(settings.threads, settings.verbosity, settings.maxConnections);
+  // -Z: one set of ticket keys and one session cache for the server, whichever thread serves
+  // (node:tls is loaded only then).
+  let tlsTicketKeys: Uint8Array | null = null;
+  let sessions: SessionCache | null = null;
+  if (settings.ssl.enabled) {
+    const { newTicketKeys } = await import('../net/tls-context.js');
+    tlsTicketKeys = new Uint8Array(newTicketKeys());
+    if (settings.ssl.sessionCache) sessions = new (await import('../net/tls-sessions.js')).SessionCache();
+  }
   const threads: ServingThread[] = [];
   /** The thread's next report of this type; a 'failed' one ends every thread and rejects. */
   const expect = async (t: ServingThread, type: WorkerReport['type']): Promise<WorkerReport> => {
@@ -159,8 +180,8 @@ export async function startHost(settings: Settings, events: HostEvents): Promise
     return r;
   };
   const spawn = async (thread: number): Promise<ServingThread> => {
-    const start: WorkerStart = { settings, thread, store: memory.buffers, runtime: runtime.buffer, wide: wide.buffers };
-    const t = new ServingThread(thread, start, events);
+    const start: WorkerStart = { settings, thread, store: memory.buffers, runtime: runtime.buffer, wide: wide.buffers, tlsTicketKeys };
+    const t = new ServingThread(thread, start, events, sessions);
     threads.push(t);
     await expect(t, 'prepared');
     return t;

@@ -15,6 +15,8 @@ export interface WorkerStart {
   readonly store: StoreBuffers;
   readonly runtime: SharedArrayBuffer;
   readonly wide: ServerWideBuffers;
+  /** -Z: the server's session ticket keys (made once by main, so a ticket is taken by every thread); else null. */
+  readonly tlsTicketKeys: Uint8Array | null;
 }
 
 /** Serving thread → main. */
@@ -33,7 +35,11 @@ export type WorkerReport =
   /** `shutdown [graceful]` (with -A) on one of its connections. */
   | { readonly type: 'shutdown'; readonly graceful: boolean }
   | { readonly type: 'stopped' }
-  | { readonly type: 'saved' };
+  | { readonly type: 'saved' }
+  /** -o ssl_session_cache: a session OpenSSL made, for main's server-wide cache (session-relay.ts). */
+  | { readonly type: 'tls-session-save'; readonly id: Uint8Array; readonly data: Uint8Array }
+  /** A client resumes a session id: main answers with 'tls-session-found'. */
+  | { readonly type: 'tls-session-find'; readonly request: number; readonly id: Uint8Array };
 
 /** Main → serving thread. */
 export type HostOrder =
@@ -47,4 +53,6 @@ export type HostOrder =
   /** SIGHUP, or the privilege drop: read the password files again. */
   | { readonly type: 'reload-auth' }
   /** Thread 1, once every thread has stopped: write the -e image, report 'saved'. */
-  | { readonly type: 'save' };
+  | { readonly type: 'save' }
+  /** The answer to 'tls-session-find': the session's data, or null (unknown or expired). */
+  | { readonly type: 'tls-session-found'; readonly request: number; readonly data: Uint8Array | null };

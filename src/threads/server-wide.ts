@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { COUNTER_WORDS, Counters } from '../stats/counters.js';
 import { ConnTable } from './conn-table.js';
+import { WatchShare, type WatchShareBuffers } from '../log/watch-share.js';
 
 /** What a thread needs to attach: structured-clonable as it is. */
 export interface ServerWideBuffers {
@@ -16,8 +17,12 @@ export interface ServerWideBuffers {
   readonly counters: SharedArrayBuffer;
   /** The BroadcastChannel on which a freed -c slot is announced to threads with parked sockets. */
   readonly slotChannel: string;
+  /** The BroadcastChannel on which a successful refresh_certs is announced (null with one thread). */
+  readonly certsChannel: string | null;
   /** ConnTable's records; null with one thread (its own sessions are every connection). */
   readonly connTable: SharedArrayBuffer | null;
+  /** What the threads' watch logs share (log/watch-share.ts). */
+  readonly watch: WatchShareBuffers;
 }
 
 // Int32 words of the gauges block.
@@ -27,7 +32,11 @@ const CONN_STRUCTURES = 2; // the most conns ever open at once
 const NEXT_CONN_ID = 3;
 const PARKED = 4; // sockets accepted beyond -c waiting for a slot, every thread's
 const VERBOSITY = 5;
-const GAUGE_WORDS = 6;
+const CERT_GENERATION = 6; // bumped by each successful refresh_certs (net/tls-context.ts)
+const GAUGE_WORDS = 8; // (word 7 pads to the Float64 below)
+// Float64 words after the Int32 ones.
+const CERTS_LOADED_AT_MS = 0;
+const GAUGE_FLOATS = 1;
 const FIRST_CONN_ID = 23; // memcached numbers its connections by fd; its first listener is fd 23
 
 /**
@@ -45,6 +54,7 @@ export class ServerWide {
   /** Every thread's connections, for `stats conns`; null with one thread. */
   readonly connTable: ConnTable | null;
   private readonly gauges: Int32Array;
+  private readonly floats: Float64Array;
   private readonly blocks: Float64Array[];
   /** Thread t's counters at [t - 1]. */
   readonly perThread: readonly Counters[];
@@ -57,6 +67,7 @@ export class ServerWide {
     this.thread = thread;
     this.connTable = buffers.connTable === null ? null : new ConnTable(buffers.connTable);
     this.gauges = new Int32Array(buffers.gauges, 0, GAUGE_WORDS);
+    this.floats = new Float64Array(buffers.gauges, GAUGE_WORDS * 4, GAUGE_FLOATS);
     const blockCount = buffers.counters.byteLength / (COUNTER_WORDS * 8);
     this.threads = blockCount - 1;
     this.blocks = [];
@@ -74,15 +85,19 @@ export class ServerWide {
   static create(threads: number, verbosity: number, maxConnections = 0): ServerWide {
     const wide = new ServerWide(
       {
-        gauges: new SharedArrayBuffer(GAUGE_WORDS * 4),
+        gauges: new SharedArrayBuffer(GAUGE_WORDS * 4 + GAUGE_FLOATS * 8),
         counters: new SharedArrayBuffer((threads + 1) * COUNTER_WORDS * 8),
         slotChannel: 'memcachedts-slots-' + randomUUID(),
+        certsChannel: threads > 1 ? 'memcachedts-certs-' + randomUUID() : null,
         connTable: threads > 1 ? ConnTable.create(maxConnections).buffer : null,
+        watch: WatchShare.buffersFor(threads),
       },
       1,
     );
     wide.gauges[NEXT_CONN_ID] = FIRST_CONN_ID;
     wide.gauges[VERBOSITY] = verbosity;
+    // Each thread loads the certificates (-Z) as it starts, within moments of this.
+    wide.floats[CERTS_LOADED_AT_MS] = Date.now();
     return wide;
   }
 
@@ -160,6 +175,31 @@ export class ServerWide {
 
   set verbosity(level: number) {
     Atomics.store(this.gauges, VERBOSITY, level);
+  }
+
+  /** This thread's side of the shared watch state (one per call: the server's WatchLog takes it). */
+  watchShare(): WatchShare {
+    return new WatchShare(this.buffers.watch, this.thread);
+  }
+
+  // The certificates' state (net/tls-context.ts CertsShare).
+
+  get certGeneration(): number {
+    return Atomics.load(this.gauges, CERT_GENERATION);
+  }
+
+  get certsChannel(): string | null {
+    return this.buffers.certsChannel;
+  }
+
+  get certsLoadedAtMs(): number {
+    return this.floats[CERTS_LOADED_AT_MS]!;
+  }
+
+  noteCertRefresh(atMs: number): number {
+    this.floats[CERTS_LOADED_AT_MS] = atMs;
+    // The time is written before the generation moves (Atomics.add orders the plain store).
+    return Atomics.add(this.gauges, CERT_GENERATION, 1) + 1;
   }
 
   /** Every thread's counters summed, since the last `stats reset` (reused: read it at once). */

@@ -15,6 +15,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { AsciiAuthenticator } from '../auth/ascii-auth.js';
 import { ServerWide } from './server-wide.js';
 import { withSharedLevel } from './thread-log.js';
+import { SessionRelay } from './session-relay.js';
 import type { HostOrder, WorkerReport, WorkerStart } from './messages.js';
 
 export async function serveThread(start: WorkerStart, port: MessagePort): Promise<void> {
@@ -76,6 +77,10 @@ export async function serveThread(start: WorkerStart, port: MessagePort): Promis
       asciiAuth,
       wide,
       ...(listeners === null ? {} : { sharedListeners: listeners }),
+      // -Z: main's ticket keys and session cache, so that any thread resumes any session.
+      ...(start.tlsTicketKeys === null ? {} : {
+        tls: { ticketKeys: Buffer.from(start.tlsTicketKeys), sessions: settings.ssl.sessionCache ? new SessionRelay(port) : null },
+      }),
       onShutdownRequest: (graceful: boolean) => report({ type: 'shutdown', graceful }),
     });
   } catch (e: unknown) {

@@ -9,14 +9,16 @@ import { sleep } from '../../support/wait.js';
 /** A store stand-in that records what the log asks of it. */
 function fakeStore(): { store: Store; listener: () => StoreListener | null; events: () => number } {
   let listener: StoreListener | null = null;
-  let events = 0;
+  let events: Int32Array | null = null;
   const store = {
-    setListener(l: StoreListener | null, e: number): void {
+    setListener(l: StoreListener | null, e: Int32Array): void {
       listener = l;
       events = e;
     },
   } as unknown as Store;
-  return { store, listener: () => listener, events: () => events };
+  // The log stays the listener; the word says which events it wants now.
+  const wanted = (): number => events?.[0] ?? 0;
+  return { store, listener: () => (wanted() === 0 ? null : listener), events: wanted };
 }
 
 /** A socket stand-in: collects what is written; `stuck` makes it hold bytes like a full socket. */

@@ -23,7 +23,7 @@ const ALL = StoreEvents.ItemGet | StoreEvents.ItemStore | StoreEvents.Eviction;
 test('lookups and stores are reported where memcached logs them', () => {
   const { store, clock } = makeStore();
   const r = new Recorder();
-  store.setListener(r, ALL);
+  store.setListener(r, Int32Array.of(ALL));
   set(store, 'a', 'xyz', { exptime: 100 });
   get(store, 'a');
   set(store, 'a', 'q', { mode: StoreMode.Add });
@@ -59,7 +59,7 @@ test('lookups and stores are reported where memcached logs them', () => {
 test('an exptime already past is reported as memcached\'s uint32 arithmetic prints it', () => {
   const { store } = makeStore();
   const r = new Recorder();
-  store.setListener(r, StoreEvents.ItemStore);
+  store.setListener(r, Int32Array.of(StoreEvents.ItemStore));
   set(store, 'x', '1', { exptime: -1 });
   const ttl = Number(r.events[0]!.split(' ')[5]);
   assert.ok(ttl > 4294967000 && ttl < 4294967296, String(ttl));
@@ -69,7 +69,7 @@ test('an exptime already past is reported as memcached\'s uint32 arithmetic prin
 test('incr on a missing key that creates it: two lookups and an add, as memcached', () => {
   const { store } = makeStore();
   const r = new Recorder();
-  store.setListener(r, ALL);
+  store.setListener(r, Int32Array.of(ALL));
   const k = Buffer.from('n');
   store.delta(k, 0, 1, true, 1n, 0, 7n, 0, null);
   assert.deepEqual(r.events, [`get n ${LookupOutcome.NotFound} 0 0`, `get n ${LookupOutcome.NotFound} 0 0`, `store n ${StoreResult.Stored} ${StoreMode.Add} 1 0 1`]);
@@ -79,15 +79,15 @@ test('incr on a missing key that creates it: two lookups and an add, as memcache
 test('refused allocations, re-lookups marked NoWatch, and unwatched kinds', () => {
   const { store } = makeStore();
   const r = new Recorder();
-  store.setListener(r, StoreEvents.ItemStore);
+  store.setListener(r, Int32Array.of(StoreEvents.ItemStore));
   const k = Buffer.from('big');
   store.noteAllocFailure(AllocError.TooLarge, k, 0, 3, false, StoreMode.Replace);
   get(store, 'big');
   assert.deepEqual(r.events, [`store big ${StoreResult.TooLarge} ${StoreMode.Replace} 0 0 -1`]);
-  store.setListener(r, StoreEvents.ItemGet);
+  store.setListener(r, Int32Array.of(StoreEvents.ItemGet));
   get(store, 'big', GetOpt.NoWatch);
   assert.equal(r.events.length, 1);
-  store.setListener(null, ALL);
+  store.setListener(null, Int32Array.of(ALL));
   set(store, 'z', '1');
   get(store, 'z');
   assert.equal(r.events.length, 1);
@@ -97,7 +97,7 @@ test('refused allocations, re-lookups marked NoWatch, and unwatched kinds', () =
 test('evictions from an LRU tail are reported with fetched, ttl, idle time and class', () => {
   const { store, clock } = makeStore({ memLimitBytes: 2 * MIB });
   const r = new Recorder();
-  store.setListener(r, StoreEvents.Eviction);
+  store.setListener(r, Int32Array.of(StoreEvents.Eviction));
   const value = 'v'.repeat(1000);
   set(store, 'first', value, { exptime: 500 });
   get(store, 'first');
