@@ -295,10 +295,13 @@ export class Cache implements Store {
       crawler: this.crawler, clock: this.clock, sizes: this.sizes, isSegmented: this.lru.hasMaintainer,
     });
     if (this.runsBackgroundJobs) {
-      this.wake.listen(() => {
-        if (this.u32[MAINTAIN_REQUEST_AT >> 2] !== 0) this.maintain();
-        this.crawler.wake();
-      });
+      // only other threads ring (and a pending wait keeps this store's memory from being freed)
+      if (memory.threads > 1) {
+        this.wake.listen(() => {
+          if (this.u32[MAINTAIN_REQUEST_AT >> 2] !== 0) this.maintain();
+          this.crawler.wake();
+        });
+      }
       this.crawler.start();
       this.lru.start();
     }
