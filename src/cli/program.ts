@@ -81,7 +81,7 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: '-n, --slab-min-size <bytes>', help: 'min space used for key+value+flags (default: 48)' },
   { flags: '-L, --enable-largepages', help: 'try to use large memory pages (if available)' },
   { flags: '-D <char>', help: 'Use <char> as the delimiter between key prefixes and IDs' },
-  { flags: '-t, --threads <num>', help: 'number of threads to use (default: 1)' },
+  { flags: '-t, --threads <num>', help: 'number of threads to use (default: 4)' },
   { flags: '-R, --max-reqs-per-event <num>', help: 'maximum number of requests per event (default: 20)' },
   { flags: '-C, --disable-cas', help: 'disable use of CAS' },
   { flags: '-b, --listen-backlog <num>', help: 'set the backlog queue limit (default: 1024)' },
@@ -186,8 +186,7 @@ export const HELP_TEXT = `${VERSION_LINE}
               ":" (colon). If this option is specified, stats collection
               is turned on automatically; if not, then it may be turned on
               by sending the "stats detail on" command to the server.
--t, --threads=<num>       number of threads to use (default: 1; memcached's is 4,
-                          see README "Threads")
+-t, --threads=<num>       number of threads to use (default: 4)
 -R, --max-reqs-per-event  maximum number of requests per event, limits the
                           requests processed per connection to prevent
                           starvation (default: 20)

@@ -144,8 +144,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   slabConfig: '1.25',
   memoryFile: null,
   chunkSizeMin: 48,
-  // memcached's default is 4; ours stays 1 until -t N passes every check of issue #20
-  threads: 1,
+  threads: 4, // memcached's default
   reqsPerEvent: 20,
   casEnabled: true,
   listenBacklog: 1024,

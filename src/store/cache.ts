@@ -162,7 +162,8 @@ export interface CacheOptions {
 
 /** The store for a server; runtime is the server's one RuntimeSettings, read live. */
 export function createStore(settings: Settings, runtime: RuntimeSettings, clock?: Clock): Cache {
-  return new Cache(settings, clock ?? systemClock, runtime);
+  // a store this thread alone uses, whatever -t says (a -t N server's is made by threads/host.ts)
+  return new Cache(settings, clock ?? systemClock, runtime, undefined, { threads: 1 });
 }
 
 /** The store memory a Cache makes for itself: options.threads, else settings.threads, blocks. */

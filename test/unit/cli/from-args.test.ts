@@ -31,7 +31,7 @@ test('no flags: memcached defaults', () => {
   assert.equal(settings.udpPort, 0);
   assert.equal(settings.memLimitBytes, 64 * MIB);
   assert.equal(settings.maxConnections, 1024);
-  assert.equal(settings.threads, 1); // memcached's 4 once -t N is finished (README "Threads")
+  assert.equal(settings.threads, 4); // memcached's default
   assert.equal(settings.itemSizeMax, MIB);
   assert.equal(settings.bindingProtocol, 'auto');
   assert.equal(settings.verbosity, 0);
@@ -146,7 +146,7 @@ test('bad numbers: memcached messages, exit 64', () => {
     [['-n', '0'], 'Chunk size must be greater than 0'],
     [['-D', ''], 'No delimiter specified'],
     // -N's own warning (Node cannot honour it) was printed before the check fails
-    [['-N', '8'], 'WARNING: -N (NAPI ids) is not supported by memcachedts and is ignored.\nNumber of napi_ids(8) cannot be greater than number of threads(1)'],
+    [['-N', '8'], 'WARNING: -N (NAPI ids) is not supported by memcachedts and is ignored.\nNumber of napi_ids(8) cannot be greater than number of threads(4)'],
     [['--log-format', 'xml'], 'Invalid value for --log-format: xml\n -- should be one of text or json'],
   ];
   for (const [argv, message] of cases) {
