@@ -9,7 +9,7 @@
 // replies of 500 connections are all built in the same few chunks, which stay in the CPU's
 // caches, and idle connections hold no reply memory.
 
-import { copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../common/byte-copy.js';
+import { copyBytes, copyRange, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../common/byte-copy.js';
 import { KEY_MAX_LENGTH } from '../common/limits.js';
 
 const CHUNK_BYTES = 64 * 1024;
@@ -250,7 +250,7 @@ export class OutBuffer {
       } else if (take <= WORD_COPY_MAX) {
         copyBytes(src, this.srcViews.of(src), from, this.cur, this.curView, this.pos, take);
       } else {
-        this.cur.set(src.subarray(from, from + take), this.pos);
+        copyRange(src, from, this.cur, this.pos, take);
       }
       this.pos += take;
       from += take;

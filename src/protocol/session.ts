@@ -11,6 +11,7 @@ import { newItemView } from '../store/store.js';
 import { OutBuffer } from './out-buffer.js';
 import { Tokens } from './text/tokenizer.js';
 import { ConnBuffers } from './conn-buffers.js';
+import { copyRange } from '../common/byte-copy.js';
 import { CloseReason, type Watcher, type WatchSink } from '../log/watch.js';
 
 /**
@@ -323,18 +324,19 @@ export class Session {
     const have = this.inEnd - this.inStart;
     if (this.inBuf.length - this.inEnd < n) {
       if (this.inStart > 0 && this.inBuf.length - have >= n && this.inBuf !== src) {
-        this.inBuf.copy(this.inBuf, 0, this.inStart, this.inEnd); // compact in place
+        copyRange(this.inBuf, this.inStart, this.inBuf, 0, have); // compact in place
       } else {
         let size = this.inBuf.length > 0 ? this.inBuf.length : INPUT_INITIAL_BYTES;
         while (size < have + n) size *= 2;
         const grown = Buffer.allocUnsafe(size);
-        this.inBuf.copy(grown, 0, this.inStart, this.inEnd);
+        copyRange(this.inBuf, this.inStart, grown, 0, have);
         this.inBuf = grown;
       }
       this.inEnd = have;
       this.inStart = 0;
     }
-    src.copy(this.inBuf, this.inEnd, from, to);
+    // (Buffer.copy of part of a buffer allocates a view of it on every call: copyRange does not)
+    copyRange(src, from, this.inBuf, this.inEnd, n);
     this.inEnd += n;
   }
 

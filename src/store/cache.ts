@@ -116,6 +116,7 @@ import {
   TC_TOUCH_MISSES,
   VIEWS_EPOCH_AT,
 } from './shared-layout.js';
+import { copyRange } from '../common/byte-copy.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
 import { KEY_MAX_LENGTH } from '../common/limits.js';
 
@@ -538,7 +539,7 @@ export class Cache implements Store {
     const page = this.pages[pageIndex(ref)]!;
     const off = keyOffset(ref);
     if (keyLen <= 32) for (let i = 0; i < keyLen; i++) page[off + i] = key[keyStart + i]!;
-    else key.copy(page, off, keyStart, keyStart + keyLen);
+    else copyRange(key, keyStart, page, off, keyLen);
     // trailing \r\n, memcached's layout
     if (!chained) {
       page[off + keyLen + valueLen] = CRLF0;

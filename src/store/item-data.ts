@@ -2,7 +2,7 @@
 // A cursor remembers the last chunk reached in a chained item so that a sequential read of a
 // big value (a socket writer copying it piece by piece) does not rewalk the chain.
 
-import { BYTE_LOOP_MAX, copyBytes, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../common/byte-copy.js';
+import { BYTE_LOOP_MAX, copyBytes, copyRange, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../common/byte-copy.js';
 import type { Slabs } from './slabs.js';
 import {
   HDR_BYTES,
@@ -102,8 +102,8 @@ export class ItemData {
       const n = Math.min(len, cap - within);
       const page = this.pages[pageIndex(chunk)]!;
       const off = keyOffset(chunk) + within;
-      if (toItem) buf.copy(page, off, bufStart, bufStart + n);
-      else page.copy(buf, bufStart, off, off + n);
+      if (toItem) copyRange(buf, bufStart, page, off, n);
+      else copyRange(page, off, buf, bufStart, n);
       bufStart += n;
       s += n;
       len -= n;

@@ -16,6 +16,7 @@
 // item is looked at under its item lock, try-locked: a busy lock counts as a busy item, as does
 // an item anyone holds a reference to besides its link (memcached's refcount check).
 
+import { copyRange } from '../common/byte-copy.js';
 import type { Slabs } from './slabs.js';
 import type { StoreLocks } from './store-locks.js';
 import {
@@ -255,7 +256,7 @@ export class SlabMover {
       return true;
     }
     const off = chunkOffset(ref);
-    slabs.pages[pageIndex(ref)]!.copy(slabs.pages[pageIndex(to)]!, chunkOffset(to), off, off + slabs.chunkSize[cls]!);
+    copyRange(slabs.pages[pageIndex(ref)]!, off, slabs.pages[pageIndex(to)]!, chunkOffset(to), slabs.chunkSize[cls]!);
     hooks.relocate(ref, to);
     slabs.clearMovedChunk(ref, cls);
     this.stats[isCont ? BG_CHUNK_RESCUES : BG_RESCUES]!++;

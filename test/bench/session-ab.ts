@@ -10,8 +10,10 @@
 //
 // ROOT is a built checkout (its dist/test/support/context.js is loaded); default: this one.
 // Scenarios: ascii (90% get / 10% set, 100-byte values), multiget (get of 10 keys; ops count
-// keys), binary (90/10 binary GET/SET), pipeline (100 gets per call). The first build is the
-// reference for the x ratios (above 1 = slower).
+// keys), binary (90/10 binary GET/SET), pipeline (100 gets per call), values (90/10 get/set of
+// 100 KB values, over fewer keys; replies pinned as a TCP connection's are). A session that
+// yields at -R is resumed at once, as net/ does for a lone client connection. The first build
+// is the reference for the x ratios (above 1 = slower).
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -26,13 +28,11 @@ interface ContextModule {
 }
 
 const SESSIONS = 32; // a power of two
-const KEYS = 50_000;
 const KEY_BYTES = 30;
-const VALUE_BYTES = 100;
 const REQUESTS = 4096; // pre-built requests, used round-robin (a power of two)
 const BURST = 500;
 const WARMUP_MS = 1500;
-const SCENARIOS = ['ascii', 'multiget', 'binary', 'pipeline'] as const;
+const SCENARIOS = ['ascii', 'multiget', 'binary', 'pipeline', 'values'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const args = parseArgs(process.argv.slice(2));
@@ -42,6 +42,9 @@ const seconds = numArg(args, 'seconds', 10);
 // every argument that is neither a --flag nor a flag's value
 const roots = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1] ?? '').startsWith('--'));
 const isBinary = scenario === 'binary';
+const isLarge = scenario === 'values';
+const KEYS = isLarge ? 400 : 50_000; // 400 x 100 KB: 40 MB, within the default -m 64
+const VALUE_BYTES = isLarge ? 100 * 1024 : 100;
 const keysPerGet = scenario === 'multiget' ? 10 : scenario === 'pipeline' ? 100 : 1;
 
 const value = Buffer.alloc(VALUE_BYTES, 0x61);
@@ -115,7 +118,11 @@ async function load(root: string): Promise<Build> {
   const mod = (await import(pathToFileURL(path.join(root, 'dist/test/support/context.js')).href)) as ContextModule;
   const ctx = mod.makeTestContext({});
   const sessions: Session[] = [];
-  for (let i = 0; i < SESSIONS; i++) sessions.push(mod.makeSession(ctx));
+  for (let i = 0; i < SESSIONS; i++) {
+    const s = mod.makeSession(ctx);
+    if (isLarge) s.out.pinReleaser = ctx.store; // as net/connection.ts sets it for TCP
+    sessions.push(s);
+  }
   const first = sessions[0]!;
   for (let i = 0; i < KEYS; i++) {
     first.onData(setRequest(i));
@@ -123,6 +130,7 @@ async function load(root: string): Promise<Build> {
   }
   const probe = sessions[1]!;
   probe.onData(getRequest(0));
+  while (probe.hasYielded) probe.resume();
   const reply = probe.out.takeSingle() ?? Buffer.concat(probe.out.take() ?? []);
   probe.out.recycle();
   if (!reply.includes(value)) throw new Error(`${root}: a get of a stored key did not answer its value`);
@@ -139,6 +147,7 @@ function burst(b: Build): number {
     const j = b.next++ & (REQUESTS - 1);
     const s = sessions[k & (SESSIONS - 1)]!;
     s.onData(requests[j]!);
+    while (s.hasYielded) s.resume(); // net/ with one client connection resumes at once
     replyBytes += drain(s);
     ops += opsOf[j]!;
   }

@@ -1,9 +1,10 @@
 // copyBytes against Buffer.copy for every length across the three strategies (byte loop, word
 // copies through DataViews, Buffer.copy), unaligned offsets and buffers that are slices of a
-// larger ArrayBuffer; LastViewCache's view reuse.
+// larger ArrayBuffer; copyRange (the native copy) into and out of SharedArrayBuffers, overlapping
+// and out-of-range as Buffer.copy; LastViewCache's view reuse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BYTE_LOOP_MAX, copyBytes, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../../../src/common/byte-copy.js';
+import { BYTE_LOOP_MAX, copyBytes, copyRange, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../../../src/common/byte-copy.js';
 import { seededBytes, seededSlice } from '../../support/bytes.js';
 
 const MAX_LEN = 400;
@@ -113,6 +114,47 @@ test('word copies use the views given (the offsets are relative to the Buffers, 
   assert.equal(v.buffer, src.buffer);
   copyBytes(src, v, 0, dst, dataViewOf(dst), 0, 100);
   assert.ok(dst.subarray(0, 100).equals(src.subarray(0, 100)));
+});
+
+test('copyRange equals Buffer.copy into and out of SharedArrayBuffers, slices of one included', () => {
+  const shared = Buffer.from(new SharedArrayBuffer(4096), 64, 2048); // a page's window
+  const plain = seededSlice(2048, 3, 31);
+  for (const len of [0, 1, 9, 100, 193, 1000, 2000]) {
+    for (const [srcStart, dstStart] of [[0, 0], [1, 7], [13, 40]] as const) {
+      if (srcStart + len > 2048 || dstStart + len > 2048) continue;
+      shared.fill(0x5a);
+      const want = Buffer.alloc(2048, 0x5a);
+      plain.copy(want, dstStart, srcStart, srcStart + len);
+      copyRange(plain, srcStart, shared, dstStart, len);
+      assert.ok(shared.equals(want), `into: len ${len} src@${srcStart} dst@${dstStart}`);
+      const back = Buffer.alloc(2048, 0x11);
+      const wantBack = Buffer.alloc(2048, 0x11);
+      shared.copy(wantBack, srcStart, dstStart, dstStart + len);
+      copyRange(shared, dstStart, back, srcStart, len);
+      assert.ok(back.equals(wantBack), `out of: len ${len}`);
+    }
+  }
+  const whole = new Uint8Array(shared.buffer);
+  assert.ok(whole.subarray(0, 64).every((b) => b === 0) && whole.subarray(64 + 2048).every((b) => b === 0), 'bytes outside the window changed');
+});
+
+test('copyRange: overlapping ranges as memmove, ranges past either end as Buffer.copy (clamped)', () => {
+  const a = seededBytes(600, 8);
+  const want = Buffer.from(a);
+  want.copy(want, 10, 0, 500);
+  copyRange(a, 0, a, 10, 500);
+  assert.ok(a.equals(want), 'forward overlap');
+  want.copy(want, 0, 10, 510);
+  copyRange(a, 10, a, 0, 500);
+  assert.ok(a.equals(want), 'backward overlap');
+  const src = seededBytes(300, 9);
+  for (const [srcStart, dstStart, len] of [[250, 0, 100], [0, 250, 100], [290, 295, 50]] as const) {
+    const dst = Buffer.alloc(300, 1);
+    const expected = Buffer.alloc(300, 1);
+    src.copy(expected, dstStart, srcStart, srcStart + len);
+    copyRange(src, srcStart, dst, dstStart, len);
+    assert.ok(dst.equals(expected), `src@${srcStart} dst@${dstStart} len ${len}`);
+  }
 });
 
 test('LastViewCache: same view for the same buffer, a new correct one when the buffer changes', () => {

@@ -59,6 +59,12 @@ const FIXTURES: Fixture[] = [
   { name: 'slabs', input: 'slabs reassign x 2\r\nslabs automove 3\r\nslabs automove x\r\nslabs automove 1\r\nslabs automove ratio 0.5\r\nslabs\r\nslabs foo\r\n', reply: 'CLIENT_ERROR bad command line format\r\nERROR\r\nCLIENT_ERROR bad command line format\r\nOK\r\nOK\r\nERROR\r\nERROR\r\n' },
   { name: 'lru', input: 'lru tune 10 10 0.1 2\r\nlru tune 50 50 0.1 2\r\nlru mode flat\r\nlru mode x\r\nlru temp_ttl -1\r\nlru temp_ttl x\r\nlru foo\r\nlru\r\n', reply: 'OK\r\nERROR hot and warm pcts must not exceed 80\r\nOK\r\nERROR\r\nOK\r\nERROR\r\nERROR\r\nERROR\r\n' },
   { name: 'gat forms', input: 'gat abc k\r\ngat 0\r\nset k 3 0 1\r\na\r\ngat 0 k\r\nget\r\ngets\r\n', reply: 'CLIENT_ERROR invalid exptime argument\r\nEND\r\nSTORED\r\nVALUE k 3 1\r\na\r\nEND\r\nERROR\r\nERROR\r\n' },
+  {
+    // past the reader's byte-by-byte line scan (64 bytes): a NUL after it, one before a \n after it, none
+    name: 'NUL and line ends past 64 bytes',
+    input: `set k 0 0 1\r\na\r\nget k ${'x'.repeat(70)}\x00 k zz\r\nget k\x00${'y'.repeat(80)}\r\nget ${'z'.repeat(100)} k\r\n`,
+    reply: 'STORED\r\n' + 'VALUE k 0 1\r\na\r\nEND\r\n'.repeat(3),
+  },
   { name: 'odd lines', input: 'x\r\n\r\n\n \r\n  get   k  \r\nbget k\r\nget k\x00zz\r\nmisbehave\r\nGET k\r\nfoo HTTP/1.0 x\r\n', reply: 'ERROR\r\nERROR\r\nERROR\r\nERROR\r\nEND\r\nEND\r\nEND\r\nERROR\r\nERROR\r\nERROR\r\n' },
   { name: 'version', input: 'version x\r\n', reply: 'VERSION 1.6.18\r\n' },
   { name: 'shutdown without -A', input: 'shutdown\r\nshutdown graceful\r\n', reply: 'ERROR: shutdown not enabled\r\nERROR: shutdown not enabled\r\n' },
