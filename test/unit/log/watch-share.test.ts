@@ -44,14 +44,26 @@ function twoThreads(): { a: WatchLog; b: WatchLog; storeA: ReturnType<typeof fak
   return { a, b, storeA, storeB };
 }
 
+type TwoThreads = ReturnType<typeof twoThreads>;
+
+/** Runs body over two threads' logs and closes both, whatever body does. */
+async function withTwoThreads(body: (threads: TwoThreads) => Promise<void> | void): Promise<void> {
+  const threads = twoThreads();
+  try {
+    await body(threads);
+  } finally {
+    threads.a.close();
+    threads.b.close();
+  }
+}
+
 async function until(cond: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !cond(); i++) await sleep(5);
   assert.ok(cond(), what);
 }
 
-test('a watcher on one thread: every thread\'s store records what it watches, and nothing after it goes', () => {
-  const { a, b, storeA, storeB } = twoThreads();
-  try {
+test('a watcher on one thread: every thread\'s store records what it watches, and nothing after it goes', async () => {
+  await withTwoThreads(async ({ a, b, storeA, storeB }) => {
     assert.equal(storeA.events(), 0);
     const w = b.add(new FakeSink(), WatchFlag.Fetchers);
     assert.ok(w instanceof Watcher);
@@ -70,15 +82,11 @@ test('a watcher on one thread: every thread\'s store records what it watches, an
     assert.equal(storeB.events(), 0);
     assert.equal(b.wantsConnEvents, false);
     assert.equal(b.stats.log_watchers, 0);
-  } finally {
-    a.close();
-    b.close();
-  }
+  });
 });
 
 test('entries recorded on one thread reach a watcher on the other, in order, with server-wide gids and counters', async () => {
-  const { a, b } = twoThreads();
-  try {
+  await withTwoThreads(async ({ a, b }) => {
     const sink = new FakeSink();
     assert.ok(b.add(sink, WatchFlag.Fetchers | WatchFlag.Mutations) instanceof Watcher);
     a.cfd = 40;
@@ -106,15 +114,11 @@ test('entries recorded on one thread reach a watcher on the other, in order, wit
     a.resetStats();
     assert.equal(b.stats.log_worker_written, 0);
     assert.equal(b.stats.log_watchers, 1, 'a gauge, not reset');
-  } finally {
-    a.close();
-    b.close();
-  }
+  });
 });
 
 test('a thread whose watchers are all local sends nothing to the others', async () => {
-  const { a, b } = twoThreads();
-  try {
+  await withTwoThreads(async ({ a, b }) => {
     const sinkA = new FakeSink();
     assert.ok(a.add(sinkA, WatchFlag.Fetchers) instanceof Watcher);
     let received = 0;
@@ -131,8 +135,5 @@ test('a thread whose watchers are all local sends nothing to the others', async 
     a.itemGet(LookupOutcome.NotFound, key('k'), 0, 1, 0, 0);
     await until(() => received === 1, 'one message');
     spy.close();
-  } finally {
-    a.close();
-    b.close();
-  }
+  });
 });
