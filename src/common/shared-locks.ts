@@ -46,6 +46,27 @@ export function unlock(words: Int32Array, index: number): void {
   if (Atomics.exchange(words, index, FREE) === CONTENDED) Atomics.notify(words, index, 1);
 }
 
+// The same locks when one thread alone uses the words (-t 1): plain loads and stores, since
+// Atomics' read-modify-write operations are calls into V8 builtins, not inlined instructions.
+// A try-lock still fails on a word the thread holds itself (a tail pull meeting the caller's
+// own item lock skips it, as with threads), and taking a held lock is a bug: with threads it
+// would wait forever.
+
+export function soloTryLock(words: Int32Array, index: number): boolean {
+  if (words[index] !== FREE) return false;
+  words[index] = HELD;
+  return true;
+}
+
+export function soloLock(words: Int32Array, index: number): void {
+  if (words[index] !== FREE) throw new Error('lock word ' + index + ' taken twice by its only thread');
+  words[index] = HELD;
+}
+
+export function soloUnlock(words: Int32Array, index: number): void {
+  words[index] = FREE;
+}
+
 /**
  * A table of locks over hash values, as memcached's item_locks: the lock of hash value hv is
  * word `first + (hv & mask)`, so two keys share a lock only when their hashes agree in the low
@@ -58,13 +79,16 @@ export class StripedLocks {
   readonly first: number;
   /** Stripe count - 1 (the count is a power of two). */
   readonly mask: number;
+  /** False: one thread alone takes these locks (the solo functions above). */
+  private readonly isShared: boolean;
 
-  constructor(words: Int32Array, first: number, stripes: number) {
+  constructor(words: Int32Array, first: number, stripes: number, isShared = true) {
     if (stripes < 1 || (stripes & (stripes - 1)) !== 0) throw new RangeError('stripe count must be a power of two: ' + stripes);
     if (first < 0 || first + stripes > words.length) throw new RangeError('lock words outside the array');
     this.words = words;
     this.first = first;
     this.mask = stripes - 1;
+    this.isShared = isShared;
   }
 
   /** The word index of hv's lock (two hash values with the same index share a lock). */
@@ -73,14 +97,16 @@ export class StripedLocks {
   }
 
   lock(hv: number): void {
-    lock(this.words, this.first + (hv & this.mask));
+    if (this.isShared) lock(this.words, this.first + (hv & this.mask));
+    else soloLock(this.words, this.first + (hv & this.mask));
   }
 
   tryLock(hv: number): boolean {
-    return tryLock(this.words, this.first + (hv & this.mask));
+    return this.isShared ? tryLock(this.words, this.first + (hv & this.mask)) : soloTryLock(this.words, this.first + (hv & this.mask));
   }
 
   unlock(hv: number): void {
-    unlock(this.words, this.first + (hv & this.mask));
+    if (this.isShared) unlock(this.words, this.first + (hv & this.mask));
+    else soloUnlock(this.words, this.first + (hv & this.mask));
   }
 }

@@ -279,9 +279,12 @@ export class Session {
    */
   private run(buf: Buffer, start: number, end: number): number {
     this.isRunning = true;
+    const store = this.ctx.store;
+    store.beginRun();
     try {
       return this.runLoop(buf, start, end);
     } finally {
+      store.endRun();
       this.isRunning = false;
     }
   }

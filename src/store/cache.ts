@@ -219,11 +219,15 @@ export class Cache implements Store {
   deltaValue = 0n;
   /**
    * The item the last get() found, with the reference it took for the caller's reads of its
-   * bytes (copyValue, valueSlice, pin); dropped at the next lookup or once the current batch
-   * of work is over (a microtask), NIL when none.
+   * bytes (copyValue, valueSlice, pin); dropped at the next lookup, at the end of the run
+   * (endRun) or, outside a run, in a microtask; NIL when none.
    */
   private readerRef = NIL;
+  /** False at -t 1: this thread alone uses the store, and reference counts need no Atomics. */
+  private readonly isShared: boolean;
   private isReaderDropQueued = false;
+  /** Runs begun and not yet ended (beginRun/endRun nest: a run may start another). */
+  private runDepth = 0;
   /** The other threads' linked items as of the last recount, and links until the next one. */
   private othersItems = 0;
   private linksUntilRecount = 0;
@@ -245,6 +249,7 @@ export class Cache implements Store {
     this.u32 = memory.u32;
     this.epochWord = new Uint32Array(memory.buffers.control, VIEWS_EPOCH_AT, 1);
     this.locks = new StoreLocks(memory);
+    this.isShared = this.locks.isShared;
     this.counters = new StoreCounters(memory, options.threadIndex ?? 0);
     this.mine = this.counters.mine;
     this.casEnabled = settings.casEnabled;
@@ -383,6 +388,10 @@ export class Cache implements Store {
     w[b + W_CASLO] = cas >>> 0;
     const hi = Math.floor(cas / TWO_32);
     let word = w[b + W_CASHI]!;
+    if (!this.isShared) {
+      w[b + W_CASHI] = ((word & ~CAS_HI_MASK) | hi) >>> 0;
+      return;
+    }
     for (;;) {
       const seen = Atomics.compareExchange(w, b + W_CASHI, word, ((word & ~CAS_HI_MASK) | hi) >>> 0);
       if (seen === word) return;
@@ -392,20 +401,28 @@ export class Cache implements Store {
 
   /** Takes a reference to an item (its item lock held, or a reference held already). */
   private takeRef(ref: number): void {
-    Atomics.add(pageWords(this.words, ref), wordBase(ref) + W_CASHI, REF_ONE);
+    const w = pageWords(this.words, ref);
+    const i = wordBase(ref) + W_CASHI;
+    if (this.isShared) Atomics.add(w, i, REF_ONE);
+    else w[i] = w[i]! + REF_ONE;
   }
 
   /**
    * Drops a reference; the last one frees the item's chunks (it is unlinked by then). A count
    * of 1 is ours alone, and nobody can take another (that needs the item found in the index,
-   * or a reference held): a plain write then saves the atomic operation.
+   * or a reference held): a plain write then saves the atomic operation (as it does for any
+   * count when this thread alone uses the store).
    */
   private dropRef(ref: number): void {
     const w = pageWords(this.words, ref);
     const i = wordBase(ref) + W_CASHI;
     const word = w[i]!;
-    if (word >>> REFS_SHIFT !== 1 && Atomics.sub(w, i, REF_ONE) >>> REFS_SHIFT !== 1) return;
-    if (word >>> REFS_SHIFT === 1) w[i] = word - REF_ONE;
+    if (!this.isShared || word >>> REFS_SHIFT === 1) {
+      w[i] = word - REF_ONE;
+      if (word >>> REFS_SHIFT !== 1) return;
+    } else if (Atomics.sub(w, i, REF_ONE) >>> REFS_SHIFT !== 1) {
+      return;
+    }
     this.data.forget(ref);
     this.slabs.freeItemChunks(ref);
   }
@@ -765,10 +782,18 @@ export class Cache implements Store {
     this.readerRef = it;
     // a chain cursor for this ref may be from an item another thread freed since
     this.data.forget(it);
-    if (!this.isReaderDropQueued) {
+    if (this.runDepth === 0 && !this.isReaderDropQueued) {
       this.isReaderDropQueued = true;
       queueMicrotask(this.dropReaderLater);
     }
+  }
+
+  beginRun(): void {
+    this.runDepth++;
+  }
+
+  endRun(): void {
+    if (--this.runDepth === 0 && this.readerRef !== NIL) this.dropReader();
   }
 
   copyValue(ref: ItemRef, valueOffset: number, dst: Buffer, dstStart: number, len: number, dstView?: DataView): void {

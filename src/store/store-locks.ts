@@ -2,9 +2,11 @@
 // common/shared-locks.ts: item locks striped over hash values, one lock per LRU id, the slabs
 // lock, the CAS lock, and the mover's. Lock order: item -> LRU -> slabs -> CAS; whoever starts
 // from an LRU or the slabs side (tail pulls, the maintainer, the crawler, the page mover) only
-// try-locks items and skips busy ones. Uncontended, a lock and unlock is two atomic operations.
+// try-locks items and skips busy ones. Uncontended, a lock and unlock is two atomic operations;
+// with one serving thread (-t 1: the background jobs run in that thread too) they are plain
+// loads and stores of the same words.
 
-import { lock, StripedLocks, tryLock, unlock } from '../common/shared-locks.js';
+import { lock, soloLock, soloTryLock, soloUnlock, StripedLocks, tryLock, unlock } from '../common/shared-locks.js';
 import type { StoreMemory } from './store-memory.js';
 import { CAS_LOCK_AT, EXPAND_LOCK_AT, ITEM_LOCK_POWER_AT, ITEM_LOCKS_AT, LRU_LOCKS_AT, MOVER_LOCK_AT, SLABS_LOCK_AT } from './shared-layout.js';
 
@@ -17,52 +19,69 @@ const EXPAND_LOCK = EXPAND_LOCK_AT >> 2;
 export class StoreLocks {
   /** memcached's item_locks: the stripe of hash value hv guards every item with that hash. */
   readonly items: StripedLocks;
+  /** False at -t 1: this thread alone uses the store. */
+  readonly isShared: boolean;
   private readonly words: Int32Array;
 
   constructor(memory: StoreMemory) {
     this.words = memory.i32;
-    this.items = new StripedLocks(memory.i32, ITEM_LOCKS_AT >> 2, 1 << memory.u32[ITEM_LOCK_POWER_AT >> 2]!);
+    this.isShared = memory.threads > 1;
+    this.items = new StripedLocks(memory.i32, ITEM_LOCKS_AT >> 2, 1 << memory.u32[ITEM_LOCK_POWER_AT >> 2]!, this.isShared);
+  }
+
+  private take(index: number): void {
+    if (this.isShared) lock(this.words, index);
+    else soloLock(this.words, index);
+  }
+
+  private tryTake(index: number): boolean {
+    return this.isShared ? tryLock(this.words, index) : soloTryLock(this.words, index);
+  }
+
+  private release(index: number): void {
+    if (this.isShared) unlock(this.words, index);
+    else soloUnlock(this.words, index);
   }
 
   lockLru(id: number): void {
-    lock(this.words, LRU_LOCK + id);
+    this.take(LRU_LOCK + id);
   }
 
   unlockLru(id: number): void {
-    unlock(this.words, LRU_LOCK + id);
+    this.release(LRU_LOCK + id);
   }
 
   lockSlabs(): void {
-    lock(this.words, SLABS_LOCK);
+    this.take(SLABS_LOCK);
   }
 
   unlockSlabs(): void {
-    unlock(this.words, SLABS_LOCK);
+    this.release(SLABS_LOCK);
   }
 
   lockCas(): void {
-    lock(this.words, CAS_LOCK);
+    this.take(CAS_LOCK);
   }
 
   unlockCas(): void {
-    unlock(this.words, CAS_LOCK);
+    this.release(CAS_LOCK);
   }
 
   /** One page move step at a time, whichever thread asks; false: another thread is stepping it. */
   tryLockMover(): boolean {
-    return tryLock(this.words, MOVER_LOCK);
+    return this.tryTake(MOVER_LOCK);
   }
 
   unlockMover(): void {
-    unlock(this.words, MOVER_LOCK);
+    this.release(MOVER_LOCK);
   }
 
   /** One thread at a time starts, steps or ends a hash expansion; false: another one is. */
   tryLockExpansion(): boolean {
-    return tryLock(this.words, EXPAND_LOCK);
+    return this.tryTake(EXPAND_LOCK);
   }
 
   unlockExpansion(): void {
-    unlock(this.words, EXPAND_LOCK);
+    this.release(EXPAND_LOCK);
   }
 }

@@ -195,6 +195,13 @@ export interface Store {
   valueSlice(ref: ItemRef, withCrlf: boolean, from?: number): Buffer | null;
   pin(ref: ItemRef): void;
   unpin(ref: ItemRef): void;
+  /**
+   * A run of requests begins / ends (a session's read loop). get() keeps a reference for the
+   * caller's reads of the item it found until the next verb; inside a run the run's end drops
+   * it, outside one a microtask queued by the get does.
+   */
+  beginRun(): void;
+  endRun(): void;
 
   // --- two-phase storage (alloc -> fill value -> link | release) -------------------------
   /** exptime as the client sent it (memcached's rules applied inside). Counts cmd_set. */
