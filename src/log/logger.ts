@@ -5,9 +5,9 @@
 // logging. pino is loaded only for json: in text mode it would cost every serving thread
 // ~2.4 MiB of RSS (docs/threads.md, "Memory per thread") for lines it never formats.
 
-import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { DestinationStream, Logger } from 'pino';
+import { writeFully } from '../common/fd-write.js';
 import type { VerboseLog } from './verbose.js';
 
 export type LogFormat = 'text' | 'json';
@@ -31,8 +31,9 @@ export interface AppLogger extends VerboseLog {
   readonly pino: Logger;
 }
 
-/** How long a write that met EAGAIN waits before trying again (as pino's sync destination). */
-const BUSY_WRITE_MS = 100;
+/** Lines up to this many UTF-16 units are encoded into one reused buffer (3 bytes per unit at most). */
+const SCRATCH_UNITS = 1365;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_UNITS * 3);
 
 /** Whole strings to a descriptor with blocking writes: what pino.destination({ sync: true }) does. */
 class FdDestination implements DestinationStream {
@@ -43,16 +44,8 @@ class FdDestination implements DestinationStream {
   }
 
   write(text: string): void {
-    let buf = Buffer.from(text, 'utf8');
-    while (buf.length > 0) {
-      try {
-        buf = buf.subarray(writeSync(this.fd, buf));
-      } catch (e: unknown) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'EAGAIN' && code !== 'EBUSY') throw e;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, BUSY_WRITE_MS);
-      }
-    }
+    if (text.length <= SCRATCH_UNITS) writeFully(this.fd, scratch, 0, scratch.write(text, 0, 'utf8'));
+    else writeFully(this.fd, Buffer.from(text, 'utf8'));
   }
 }
 

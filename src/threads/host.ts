@@ -4,8 +4,8 @@
 // main thread itself (inProcessLink); threads 2..N are worker_threads. A serving thread that
 // dies ends the process.
 
-import fs from 'node:fs';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { writeFully } from '../common/fd-write.js';
 import type { Settings } from '../config/settings.js';
 import { RuntimeSettings } from '../config/runtime-settings.js';
 import { StoreMemory } from '../store/store-memory.js';
@@ -48,7 +48,7 @@ export interface RunningHost {
 /** Writes all of chunk to fd (blocking), dropping it if the descriptor is gone. */
 function writeAll(fd: number, chunk: Buffer): void {
   try {
-    for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+    writeFully(fd, chunk);
   } catch {
     // a closed stdout/stderr: nobody to tell
   }

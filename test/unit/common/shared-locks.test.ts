@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { lock, StripedLocks, tryLock, unlock } from '../../../src/common/shared-locks.js';
+import { lock, soloLock, soloTryLock, soloUnlock, StripedLocks, tryLock, unlock } from '../../../src/common/shared-locks.js';
 import { SHARED_WORDS, STRIPES, W_CONTENDED, W_LOCK, W_PAIRS, W_READY, W_STRIPES, W_TORN, type LockWorkerData } from './shared-locks-worker.js';
 import { sleep, waitFor, within } from '../../support/wait.js';
 
@@ -54,6 +54,27 @@ test('an uncontended lock goes 0 -> 1 -> 0; tryLock fails while it is held', () 
   assert.equal(tryLock(words, 1), true);
   unlock(words, 1);
   assert.equal(words[0], 0, 'the neighbouring word is untouched');
+});
+
+test('solo locks (one thread, -t 1): the same words, a try-lock fails on a held word, a second lock is a bug', () => {
+  const words = new Int32Array(new SharedArrayBuffer(8));
+  soloLock(words, 1);
+  assert.equal(words[1], 1);
+  assert.equal(soloTryLock(words, 1), false, 'a tail pull meeting its own item lock skips the item');
+  assert.equal(tryLock(words, 1), false, 'the word is the shared protocol\'s held state');
+  assert.throws(() => soloLock(words, 1), /taken twice/);
+  soloUnlock(words, 1);
+  assert.equal(words[1], 0);
+  assert.equal(soloTryLock(words, 1), true);
+  soloUnlock(words, 1);
+  const stripes = new StripedLocks(words, 0, 2, false);
+  stripes.lock(3);
+  assert.equal(words[1], 1, 'hash 3 is stripe 1');
+  assert.equal(stripes.tryLock(1), false);
+  assert.equal(stripes.tryLock(2), true);
+  stripes.unlock(2);
+  stripes.unlock(3);
+  assert.deepEqual([...words], [0, 0]);
 });
 
 test('striped locks: the stripe is the low bits of the hash; stripes are independent', () => {
