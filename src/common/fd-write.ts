@@ -4,11 +4,10 @@
 // so a line is never cut or lost. Nothing here allocates per call.
 
 import { writeSync } from 'node:fs';
+import { sleepSync } from './sleep-sync.js';
 
 /** How long a write that met EAGAIN waits before trying again. */
 const BUSY_WRITE_MS = 100;
-/** A word nobody notifies: Atomics.wait on it is a sleep that needs no timer. */
-const SLEEP_WORD = new Int32Array(new SharedArrayBuffer(4));
 
 /** Writes bytes[start, end) to fd; other errors than EAGAIN/EBUSY are thrown (EBADF, EPIPE...). */
 export function writeFully(fd: number, bytes: Uint8Array, start = 0, end = bytes.length): void {
@@ -19,7 +18,7 @@ export function writeFully(fd: number, bytes: Uint8Array, start = 0, end = bytes
     } catch (e: unknown) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'EAGAIN' && code !== 'EBUSY') throw e;
-      Atomics.wait(SLEEP_WORD, 0, 0, BUSY_WRITE_MS);
+      sleepSync(BUSY_WRITE_MS);
     }
   }
 }

@@ -68,6 +68,34 @@ export function soloUnlock(words: Int32Array, index: number): void {
 }
 
 /**
+ * Lock words of one array, taken with the shared functions above or, when one thread alone uses
+ * them (isShared false), with the solo ones: the choice made once, for every lock of a store.
+ */
+export class WordLocks {
+  readonly words: Int32Array;
+  readonly isShared: boolean;
+
+  constructor(words: Int32Array, isShared: boolean) {
+    this.words = words;
+    this.isShared = isShared;
+  }
+
+  lock(index: number): void {
+    if (this.isShared) lock(this.words, index);
+    else soloLock(this.words, index);
+  }
+
+  tryLock(index: number): boolean {
+    return this.isShared ? tryLock(this.words, index) : soloTryLock(this.words, index);
+  }
+
+  unlock(index: number): void {
+    if (this.isShared) unlock(this.words, index);
+    else soloUnlock(this.words, index);
+  }
+}
+
+/**
  * A table of locks over hash values, as memcached's item_locks: the lock of hash value hv is
  * word `first + (hv & mask)`, so two keys share a lock only when their hashes agree in the low
  * bits. The stripe count is a power of two; the words live in whatever SharedArrayBuffer the
@@ -79,16 +107,16 @@ export class StripedLocks {
   readonly first: number;
   /** Stripe count - 1 (the count is a power of two). */
   readonly mask: number;
-  /** False: one thread alone takes these locks (the solo functions above). */
-  private readonly isShared: boolean;
+  private readonly locks: WordLocks;
 
+  /** isShared false: one thread alone takes these locks (WordLocks). */
   constructor(words: Int32Array, first: number, stripes: number, isShared = true) {
     if (stripes < 1 || (stripes & (stripes - 1)) !== 0) throw new RangeError('stripe count must be a power of two: ' + stripes);
     if (first < 0 || first + stripes > words.length) throw new RangeError('lock words outside the array');
     this.words = words;
     this.first = first;
     this.mask = stripes - 1;
-    this.isShared = isShared;
+    this.locks = new WordLocks(words, isShared);
   }
 
   /** The word index of hv's lock (two hash values with the same index share a lock). */
@@ -97,16 +125,14 @@ export class StripedLocks {
   }
 
   lock(hv: number): void {
-    if (this.isShared) lock(this.words, this.first + (hv & this.mask));
-    else soloLock(this.words, this.first + (hv & this.mask));
+    this.locks.lock(this.first + (hv & this.mask));
   }
 
   tryLock(hv: number): boolean {
-    return this.isShared ? tryLock(this.words, this.first + (hv & this.mask)) : soloTryLock(this.words, this.first + (hv & this.mask));
+    return this.locks.tryLock(this.first + (hv & this.mask));
   }
 
   unlock(hv: number): void {
-    if (this.isShared) unlock(this.words, this.first + (hv & this.mask));
-    else soloUnlock(this.words, this.first + (hv & this.mask));
+    this.locks.unlock(this.first + (hv & this.mask));
   }
 }

@@ -119,6 +119,7 @@ import {
 import { copyRange } from '../common/byte-copy.js';
 import { safeStrtoullExact } from '../common/c-numbers.js';
 import { KEY_MAX_LENGTH } from '../common/limits.js';
+import { sleepSync } from '../common/sleep-sync.js';
 
 const MIB = 1024 * 1024;
 const MIN_MEMLIMIT = 8 * MIB;
@@ -135,8 +136,6 @@ const LINKS_PER_RECOUNT = 63;
 /** allocChunk's waits for busy items when other threads share the store: count and length. */
 const BUSY_RETRIES = 20;
 const BUSY_WAIT_MS = 0.25;
-/** A word nobody notifies: Atomics.wait on it is a short sleep that needs no timer. */
-const BUSY_WAIT_WORD = new Int32Array(new SharedArrayBuffer(4));
 /** The event mask of a Cache nobody listens to. */
 const NO_EVENTS = new Int32Array(1);
 
@@ -465,7 +464,7 @@ export class Cache implements Store {
     // With other threads, the tail items or the page being moved may be busy for a moment (an
     // item lock, a reply still sending): a few short waits before answering out of memory.
     for (let i = 0; i < BUSY_RETRIES && ref === NIL; i++) {
-      Atomics.wait(BUSY_WAIT_WORD, 0, 0, BUSY_WAIT_MS);
+      sleepSync(BUSY_WAIT_MS);
       ref = this.lru.allocPull(cls);
       if (ref === NIL) ref = this.stealChunk(cls);
     }

@@ -6,7 +6,7 @@
 // with one serving thread (-t 1: the background jobs run in that thread too) they are plain
 // loads and stores of the same words.
 
-import { lock, soloLock, soloTryLock, soloUnlock, StripedLocks, tryLock, unlock } from '../common/shared-locks.js';
+import { StripedLocks, WordLocks } from '../common/shared-locks.js';
 import type { StoreMemory } from './store-memory.js';
 import { CAS_LOCK_AT, EXPAND_LOCK_AT, ITEM_LOCK_POWER_AT, ITEM_LOCKS_AT, LRU_LOCKS_AT, MOVER_LOCK_AT, SLABS_LOCK_AT } from './shared-layout.js';
 
@@ -19,69 +19,59 @@ const EXPAND_LOCK = EXPAND_LOCK_AT >> 2;
 export class StoreLocks {
   /** memcached's item_locks: the stripe of hash value hv guards every item with that hash. */
   readonly items: StripedLocks;
-  /** False at -t 1: this thread alone uses the store. */
-  readonly isShared: boolean;
-  private readonly words: Int32Array;
+  /** The LRU, slabs, CAS, mover and expansion lock words. */
+  private readonly wordLocks: WordLocks;
 
   constructor(memory: StoreMemory) {
-    this.words = memory.i32;
-    this.isShared = memory.threads > 1;
-    this.items = new StripedLocks(memory.i32, ITEM_LOCKS_AT >> 2, 1 << memory.u32[ITEM_LOCK_POWER_AT >> 2]!, this.isShared);
+    const isShared = memory.threads > 1;
+    this.wordLocks = new WordLocks(memory.i32, isShared);
+    this.items = new StripedLocks(memory.i32, ITEM_LOCKS_AT >> 2, 1 << memory.u32[ITEM_LOCK_POWER_AT >> 2]!, isShared);
   }
 
-  private take(index: number): void {
-    if (this.isShared) lock(this.words, index);
-    else soloLock(this.words, index);
-  }
-
-  private tryTake(index: number): boolean {
-    return this.isShared ? tryLock(this.words, index) : soloTryLock(this.words, index);
-  }
-
-  private release(index: number): void {
-    if (this.isShared) unlock(this.words, index);
-    else soloUnlock(this.words, index);
+  /** False at -t 1: this thread alone uses the store. */
+  get isShared(): boolean {
+    return this.wordLocks.isShared;
   }
 
   lockLru(id: number): void {
-    this.take(LRU_LOCK + id);
+    this.wordLocks.lock(LRU_LOCK + id);
   }
 
   unlockLru(id: number): void {
-    this.release(LRU_LOCK + id);
+    this.wordLocks.unlock(LRU_LOCK + id);
   }
 
   lockSlabs(): void {
-    this.take(SLABS_LOCK);
+    this.wordLocks.lock(SLABS_LOCK);
   }
 
   unlockSlabs(): void {
-    this.release(SLABS_LOCK);
+    this.wordLocks.unlock(SLABS_LOCK);
   }
 
   lockCas(): void {
-    this.take(CAS_LOCK);
+    this.wordLocks.lock(CAS_LOCK);
   }
 
   unlockCas(): void {
-    this.release(CAS_LOCK);
+    this.wordLocks.unlock(CAS_LOCK);
   }
 
   /** One page move step at a time, whichever thread asks; false: another thread is stepping it. */
   tryLockMover(): boolean {
-    return this.tryTake(MOVER_LOCK);
+    return this.wordLocks.tryLock(MOVER_LOCK);
   }
 
   unlockMover(): void {
-    this.release(MOVER_LOCK);
+    this.wordLocks.unlock(MOVER_LOCK);
   }
 
   /** One thread at a time starts, steps or ends a hash expansion; false: another one is. */
   tryLockExpansion(): boolean {
-    return this.tryTake(EXPAND_LOCK);
+    return this.wordLocks.tryLock(EXPAND_LOCK);
   }
 
   unlockExpansion(): void {
-    this.release(EXPAND_LOCK);
+    this.wordLocks.unlock(EXPAND_LOCK);
   }
 }

@@ -31,13 +31,13 @@ export const MAX_PARTIAL_LINE = 2048;
 const MAX_AUTH_PENDING = 16 * 1024;
 
 const CH_LF = 0x0a;
+const CH_CR = 0x0d;
+const CH_SP = 0x20;
 /**
  * Lines are looked for byte by byte this far (noting a NUL on the way), then by indexOf: for
  * the usual short line the loop costs less than the native call, and it scans the line once.
  */
 const LINE_SCAN_MAX = 64;
-const CH_CR = 0x0d;
-const CH_SP = 0x20;
 
 export class TextFrontEnd implements ProtocolReader, TextCommandContext {
   readonly session: Session;
