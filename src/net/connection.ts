@@ -352,19 +352,10 @@ export class Connection implements ReadTarget, WatchSink {
     socket.setKeepAlive(true);
     const idleSec = ctx.settings.idleTimeoutSec;
     if (idleSec > 0) {
-      socket.setTimeout(idleSec * 1000, () => {
-        // memcached kicks only connections waiting for a command; one still sending replies
-        // (direct writes do not refresh Node's socket timer) gets another period.
-        // A watcher is no longer read for commands: memcached never kicks it either. A connection
-        // waiting on its own authentication attempt is not idle either.
-        if (this.writer.queuedBytes > 0 || this.isPaused || this.isWaitingAuth || session.watcher !== null) {
-          socket.setTimeout(idleSec * 1000);
-          return;
-        }
-        ctx.counters.conns_closed_idle++;
-        session.closeReason = CloseReason.IdleTimeout;
-        this.destroy();
-      });
+      // a listener of its own: setTimeout(ms, callback) would listen once, and a re-armed timer
+      // would then fire to nobody
+      socket.on('timeout', () => this.onIdleTimer(idleSec));
+      socket.setTimeout(idleSec * 1000);
     }
     if (reads === 'static') setReadTarget(socket, this);
     else if (!isTls || !readTlsStatically(socket, this)) socket.on('data', (chunk: Buffer) => this.onBytes(chunk, chunk.length));
@@ -377,6 +368,30 @@ export class Connection implements ReadTarget, WatchSink {
     socket.on('drain', () => this.onDrain());
     socket.on('error', ignore); // ECONNRESET and friends: 'close' follows
     socket.on('close', () => this.onClose());
+  }
+
+  /**
+   * -o idle_timeout: Node's socket timer fired. memcached kicks only connections waiting for a
+   * command: one still sending replies (direct writes do not refresh Node's timer), a watcher
+   * (no longer read for commands) and one waiting on its own authentication attempt get another
+   * period. Reads do not refresh the timer either (static-read.ts): memcached's rule decides, a
+   * connection is idle once its last command is more than idle_timeout seconds old.
+   */
+  private onIdleTimer(idleSec: number): void {
+    const session = this.session;
+    if (this.writer.queuedBytes > 0 || this.isPaused || this.isWaitingAuth || session.watcher !== null) {
+      this.socket.setTimeout(idleSec * 1000);
+      return;
+    }
+    const ctx = session.ctx;
+    const idleFor = ctx.store.now() - session.lastCommandTime;
+    if (idleFor <= idleSec) {
+      this.socket.setTimeout((idleSec + 1 - idleFor) * 1000);
+      return;
+    }
+    ctx.counters.conns_closed_idle++;
+    session.closeReason = CloseReason.IdleTimeout;
+    this.destroy();
   }
 
   /** static-read.ts: a large value in progress is read straight into the item. */

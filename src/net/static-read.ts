@@ -13,6 +13,15 @@
 // keeps. When the handle does not look as expected (another Node), nothing is changed and the
 // server's ordinary 'connection' event is used instead.
 //
+// Once the socket is built, its handle's `onread` (Node's onStreamRead, which libuv's read calls
+// through Node) is replaced by onHandleRead, one function for every socket, which finds the
+// connection on the handle itself. Node's function reads the socket, its readable state and its
+// timer fields on every read, and our onread callbacks were closures over a slot: with hundreds
+// of connections each of those is a cache line fetched per request (bench/README.md,
+// "Per-connection memory"). End of stream and errors still go to Node's function. Node's socket
+// timer (setTimeout) is not refreshed by these reads: idle timeouts are decided on the session's
+// last command time (net/connection.ts), as memcached decides them.
+//
 // A connection may also ask for its next read to land somewhere else: while a large value is
 // arriving, straight into the item's memory (memcached's conn_nread does the same), so those
 // bytes are never copied. Node's `onread.buffer` may be a function, called after every read;
@@ -21,7 +30,7 @@
 
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
-import { isPlainSockets, serverHandle, socketHandle } from './stream-binding.js';
+import { isPlainSockets, serverHandle, socketHandle, STREAM_BINDING } from './stream-binding.js';
 
 /**
  * One read's worth: the size of Node's own per-read allocation (memcached starts at 16 KiB; a
@@ -39,7 +48,7 @@ export interface ReadTarget {
   nextReadBuffer(): Buffer | null;
 }
 
-/** One socket's reading state; the onread functions of that socket close over it. */
+/** One socket's reading state: its handle holds it (onHandleRead), as do Node's onread functions. */
 class ReadSlot {
   /** Set by the connection once it exists; unset, reading stops. */
   target: ReadTarget | null = null;
@@ -49,6 +58,50 @@ class ReadSlot {
 
 const SLOT = Symbol('memcachedts.readSlot');
 type SlottedSocket = net.Socket & { [SLOT]?: ReadSlot };
+
+/** An accepted socket's libuv handle as Node's stream code drives it. */
+interface ReadingHandle {
+  onread: (this: ReadingHandle, arrayBuffer: unknown) => unknown;
+  [SLOT]?: ReadSlot;
+}
+
+/** Node's onStreamRead, taken from the first handle: what onHandleRead hands everything else to. */
+let nodeOnRead: ((this: ReadingHandle, arrayBuffer: unknown) => unknown) | null = null;
+const READ_STATE = STREAM_BINDING?.streamBaseState ?? null;
+const READ_BYTES_AT = STREAM_BINDING?.kReadBytesOrError ?? 0;
+
+/**
+ * A socket's handle read nread bytes into its current buffer (nread > 0), or reached the end or
+ * an error (nread < 0). Returns the buffer for the next read, or undefined to keep the current one.
+ * Node sets a destroyed socket's handle.onread to a no-op: nothing arrives here after destroy().
+ */
+function onHandleRead(this: ReadingHandle, arrayBuffer: unknown): unknown {
+  const nread = READ_STATE![READ_BYTES_AT]!;
+  const slot = this[SLOT]!;
+  const target = slot.target;
+  if (nread <= 0 || target === null) return nodeOnRead!.call(this, arrayBuffer);
+  const buf = slot.current;
+  target.onBytes(buf, nread);
+  const next = target.nextReadBuffer();
+  if (next === null) {
+    if (buf === READ_BUFFER) return undefined; // the common case: no change
+    slot.current = READ_BUFFER;
+    return READ_BUFFER;
+  }
+  slot.current = next;
+  return next;
+}
+
+/** Reads of this just-built socket go through onHandleRead (see the top of the file). */
+function readThroughHandle(clientHandle: unknown, slot: ReadSlot): void {
+  if (READ_STATE === null) return;
+  const handle = clientHandle as ReadingHandle;
+  if (typeof handle.onread !== 'function') return;
+  if (nodeOnRead === null) nodeOnRead = handle.onread;
+  else if (handle.onread !== nodeOnRead) return; // not the function seen before: leave Node's path
+  handle[SLOT] = slot;
+  handle.onread = onHandleRead;
+}
 
 export function setReadTarget(socket: net.Socket, target: ReadTarget): void {
   const slot = (socket as SlottedSocket)[SLOT];
@@ -156,6 +209,7 @@ export function acceptWithStaticReads(server: net.Server, onSocket: (socket: net
       onread: onreadFor(slot),
     } as unknown as net.SocketConstructorOpts);
     (socket as SlottedSocket)[SLOT] = slot;
+    readThroughHandle(clientHandle, slot);
     onSocket(socket);
   };
   return true;

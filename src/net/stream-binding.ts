@@ -13,6 +13,8 @@ export interface StreamBinding {
   streamBaseState: Int32Array;
   kBytesWritten: number;
   kLastWriteWasAsync: number;
+  /** Index in streamBaseState of a read's byte count (or negative error) for the onread call. */
+  kReadBytesOrError: number;
 }
 
 /** Set MEMCACHEDTS_PLAIN_SOCKETS=1 to use Node's ordinary sockets only (for comparison). */
@@ -25,7 +27,7 @@ function loadBinding(): StreamBinding | null {
     if (typeof binding !== 'function') return null;
     const b = binding.call(process, 'stream_wrap') as Partial<StreamBinding> | null;
     if (b === null || typeof b.WriteWrap !== 'function' || !(b.streamBaseState instanceof Int32Array)) return null;
-    if (typeof b.kBytesWritten !== 'number' || typeof b.kLastWriteWasAsync !== 'number') return null;
+    if (typeof b.kBytesWritten !== 'number' || typeof b.kLastWriteWasAsync !== 'number' || typeof b.kReadBytesOrError !== 'number') return null;
     return b as StreamBinding;
   } catch {
     return null;

@@ -7,9 +7,9 @@ import type { ConnInfo } from '../conn-info.js';
 import type { ItemView } from '../store/store.js';
 import { SessionAction, type ProtocolReader } from './reader-contract.js';
 import { ValueSink } from './value-sink.js';
-import { newItemView } from '../store/store.js';
 import { OutBuffer } from './out-buffer.js';
-import { Tokens } from './text/tokenizer.js';
+import type { Tokens } from './text/tokenizer.js';
+import { REQUEST_TOKENS, REQUEST_VIEW } from './request-scratch.js';
 import { ConnBuffers } from './conn-buffers.js';
 import { copyRange } from '../common/byte-copy.js';
 import { CloseReason, type Watcher, type WatchSink } from '../log/watch.js';
@@ -32,8 +32,10 @@ export class Session {
   readonly ctx: ServerContext;
   readonly conn: ConnInfo;
   readonly out: OutBuffer;
-  readonly view: ItemView; // reused by every lookup
-  readonly tokens: Tokens; // reused by the text and meta front ends
+  /** Filled by lookups: this thread's one view (request-scratch.ts). */
+  readonly view: ItemView;
+  /** The text and meta front ends' token offsets: this thread's one set (request-scratch.ts). */
+  readonly tokens: Tokens;
   /** The value block being read (set, ms, binary SET...): started and fed by the front end. */
   readonly value: ValueSink;
   reader: ProtocolReader;
@@ -84,8 +86,8 @@ export class Session {
     this.conn = conn;
     this.frontEnds = frontEnds;
     this.out = new OutBuffer();
-    this.view = newItemView();
-    this.tokens = new Tokens();
+    this.view = REQUEST_VIEW;
+    this.tokens = REQUEST_TOKENS;
     this.value = new ValueSink(ctx.store);
     this.action = SessionAction.Continue;
     this.isAuthenticated = ctx.sasl === null && ctx.asciiAuth === null;

@@ -134,9 +134,10 @@ test('-o idle_timeout closes idle connections, not busy ones', async () => {
   }
 });
 
-test('-o idle_timeout leaves a connection alone while its replies are still being sent', async () => {
+test('-o idle_timeout leaves a connection alone while its replies are still being sent, then kicks it', async () => {
   // memcached kicks only connections waiting for a command: a client that reads a big reply
-  // slowly for longer than idle_timeout gets all of it.
+  // slowly for longer than idle_timeout gets all of it; once it waits for a command again, its
+  // last command is long past and it is kicked (the timer was re-armed while it was busy).
   const d = await startDaemon({ args: ['-o', 'idle_timeout=1', '-m', '64'] });
   try {
     const value = Buffer.alloc(1000 * 1000, 0x61);
@@ -155,7 +156,11 @@ test('-o idle_timeout leaves a connection alone while its replies are still bein
     });
     let got = 0;
     let closed = false;
-    s.on('close', () => (closed = true));
+    let gotAtClose = -1;
+    s.on('close', () => {
+      closed = true;
+      gotAtClose = got;
+    });
     s.on('data', (chunk: Buffer) => {
       got += chunk.length;
       s.pause(); // read slowly: a pause after every chunk
@@ -164,9 +169,12 @@ test('-o idle_timeout leaves a connection alone while its replies are still bein
     s.write(`get ${keys}\r\n`);
     const t0 = Date.now();
     while (got < want && !closed && Date.now() - t0 < 15_000) await sleep(50);
-    assert.equal(closed, false, `closed after ${Date.now() - t0} ms with ${got} of ${want} bytes`);
-    assert.equal(got, want);
-    assert.ok(Date.now() - t0 > 1200, 'the transfer outlasted idle_timeout (else the test proves nothing)');
+    assert.equal(got, want, `${closed ? 'closed' : 'stalled'} after ${Date.now() - t0} ms with ${got} of ${want} bytes`);
+    const doneAt = Date.now();
+    assert.ok(doneAt - t0 > 1200, 'the transfer outlasted idle_timeout (else the test proves nothing)');
+    while (!closed && Date.now() - doneAt < 5000) await sleep(50);
+    assert.ok(closed, 'an idle connection is kicked once its replies are sent');
+    assert.equal(gotAtClose, want, 'kicked only after every byte was sent');
     s.destroy();
   } finally {
     await d.stop();
