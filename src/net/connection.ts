@@ -648,6 +648,7 @@ export class Connection implements ReadTarget, WatchSink {
   private onClose(): void {
     if (this.isGone) return;
     this.isGone = true;
+    this.writer.close();
     const session = this.session;
     const ctx = session.ctx;
     ctx.sessions.delete(session);

@@ -10,13 +10,13 @@
 //
 // Every write to the socket must go through its writer (socket.end() with no data aside, which
 // libuv orders after the writes it holds). The ordinary socket.write() is used whenever the
-// stream itself holds bytes the writer gave it (so the two never overtake each other), once the
-// socket's handle is gone, and on a Node whose handle does not look as expected (then every
-// write takes that path).
+// stream itself holds bytes the writer gave it (so the two never overtake each other), and on a
+// Node whose handle does not look as expected (then every write takes that path). Once the
+// connection closes, writes are dropped (close()).
 //
 // With hundreds of connections each event touches a different connection's objects, so the
 // writer keeps what it needs to decide (the handle, whether the stream was ever written to)
-// itself rather than asking the socket's stream state on every write.
+// itself rather than asking the socket (or its stream state) on every write.
 
 import type net from 'node:net';
 import { socketHandle, STREAM_BINDING } from './stream-binding.js';
@@ -141,14 +141,16 @@ export class SocketWriter {
     this.afterWrite(req, err, parts);
   }
 
-  /** The handle to write to directly, or null to go through socket.write(). */
+  /**
+   * The handle to write to directly, or null to go through socket.write(). A socket destroyed
+   * meanwhile (by Node, on a read error) has a closed handle: the write fails (EBADF, or nothing
+   * done once Node has let go of it) and takes afterWrite's error path, a second destroy() that
+   * does nothing. Asking the socket for its handle instead would visit the socket on every write.
+   */
   private directHandle(): StreamHandle | null {
     const handle = this.handle;
     if (handle === null) return null;
-    const socket = this.socket;
-    if (this.isStreamUsed && socket.writableLength !== 0) return null;
-    // destroy() drops the socket's handle at once (and closes it): never write to a closed one
-    if (socketHandle(socket) !== handle) return null;
+    if (this.isStreamUsed && this.socket.writableLength !== 0) return null;
     return handle;
   }
 
@@ -171,6 +173,7 @@ export class SocketWriter {
   private afterWrite(req: WriteReq, err: number, data: unknown): void {
     const state = BINDING!.streamBaseState;
     if (err !== 0) {
+      // (undefined: a handle Node has let go of, after its socket closed)
       // EPIPE, ECONNRESET...: the peer is gone; as with a failed socket.write, close. The request
       // may have been half used by Node (a partial write, then a failed queued one): not reused.
       req.handle = null;

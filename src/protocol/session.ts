@@ -31,6 +31,8 @@ export const OUT_YIELD_BYTES = 1024 * 1024;
 export class Session {
   readonly ctx: ServerContext;
   readonly conn: ConnInfo;
+  /** conn.id, kept here: read on every batch (watch's cfd=), without a visit to conn. */
+  private readonly connId: number;
   readonly out: OutBuffer;
   /** Filled by lookups: this thread's one view (request-scratch.ts). */
   readonly view: ItemView;
@@ -84,6 +86,7 @@ export class Session {
   constructor(ctx: ServerContext, conn: ConnInfo, frontEnds: FrontEnds) {
     this.ctx = ctx;
     this.conn = conn;
+    this.connId = conn.id;
     this.frontEnds = frontEnds;
     this.out = new OutBuffer();
     this.view = REQUEST_VIEW;
@@ -155,7 +158,7 @@ export class Session {
    */
   onData(chunk: Buffer, len: number = chunk.length): SessionAction {
     this.ctx.counters.bytes_read += len;
-    this.ctx.watch.cfd = this.conn.id; // the cfd= of what this batch logs
+    this.ctx.watch.cfd = this.connId; // the cfd= of what this batch logs
     if (this.action !== SessionAction.Continue) return this.action;
     const buffers = this.buffers;
     if (buffers !== null && !buffers.acquireReadBuffer()) {
@@ -215,7 +218,7 @@ export class Session {
 
   /** Continues after a -R yield. */
   resume(): SessionAction {
-    this.ctx.watch.cfd = this.conn.id;
+    this.ctx.watch.cfd = this.connId;
     this.hasYielded = false;
     this.turnExtra = 0;
     // memcached wrote the replies out at the yield.
