@@ -16,7 +16,7 @@
 // Once the socket is built, its handle's `onread` (Node's onStreamRead, which libuv's read calls
 // through Node) is replaced by onHandleRead, one function for every socket, which finds the
 // connection on the handle itself. Node's function reads the socket, its readable state and its
-// timer fields on every read, and our onread callbacks were closures over a slot: with hundreds
+// timer fields on every read, and our onread callbacks were closures over a holder: with hundreds
 // of connections each of those is a cache line fetched per request (bench/README.md,
 // "Per-connection memory"). End of stream and errors still go to Node's function. Node's socket
 // timer (setTimeout) is not refreshed by these reads: idle timeouts are decided on the session's
@@ -48,21 +48,27 @@ export interface ReadTarget {
   nextReadBuffer(): Buffer | null;
 }
 
-/** One socket's reading state: its handle holds it (onHandleRead), as do Node's onread functions. */
-class ReadSlot {
+const TARGET = Symbol('memcachedts.readTarget');
+const INTO = Symbol('memcachedts.readInto');
+
+/**
+ * One socket's reading state. An accepted TCP or unix socket keeps it on its handle, which Node
+ * visits on every read anyway (onHandleRead finds it there); a TLS socket in a holder of its own.
+ * Node's onread functions of the socket close over it too.
+ */
+interface ReadHolder {
   /** Set by the connection once it exists; unset, reading stops. */
-  target: ReadTarget | null = null;
+  [TARGET]: ReadTarget | null;
   /** The buffer the socket reads into now. */
-  current: Buffer = READ_BUFFER;
+  [INTO]: Buffer;
 }
 
-const SLOT = Symbol('memcachedts.readSlot');
-type SlottedSocket = net.Socket & { [SLOT]?: ReadSlot };
+const HOLDER = Symbol('memcachedts.readHolder');
+type HeldSocket = net.Socket & { [HOLDER]?: ReadHolder };
 
-/** An accepted socket's libuv handle as Node's stream code drives it. */
-interface ReadingHandle {
+/** An accepted socket's libuv handle as Node's stream code drives it, holding its read state. */
+interface ReadingHandle extends ReadHolder {
   onread: (this: ReadingHandle, arrayBuffer: unknown) => unknown;
-  [SLOT]?: ReadSlot;
 }
 
 /** Node's onStreamRead, taken from the first handle: what onHandleRead hands everything else to. */
@@ -77,58 +83,54 @@ const READ_BYTES_AT = STREAM_BINDING?.kReadBytesOrError ?? 0;
  */
 function onHandleRead(this: ReadingHandle, arrayBuffer: unknown): unknown {
   const nread = READ_STATE![READ_BYTES_AT]!;
-  const slot = this[SLOT]!;
-  const target = slot.target;
+  const target = this[TARGET];
   if (nread <= 0 || target === null) return nodeOnRead!.call(this, arrayBuffer);
-  const buf = slot.current;
+  const buf = this[INTO];
   target.onBytes(buf, nread);
   const next = target.nextReadBuffer();
   if (next === null) {
     if (buf === READ_BUFFER) return undefined; // the common case: no change
-    slot.current = READ_BUFFER;
+    this[INTO] = READ_BUFFER;
     return READ_BUFFER;
   }
-  slot.current = next;
+  this[INTO] = next;
   return next;
 }
 
 /** Reads of this just-built socket go through onHandleRead (see the top of the file). */
-function readThroughHandle(clientHandle: unknown, slot: ReadSlot): void {
-  if (READ_STATE === null) return;
-  const handle = clientHandle as ReadingHandle;
-  if (typeof handle.onread !== 'function') return;
+function readThroughHandle(handle: ReadingHandle): void {
+  if (READ_STATE === null || typeof handle.onread !== 'function') return;
   if (nodeOnRead === null) nodeOnRead = handle.onread;
   else if (handle.onread !== nodeOnRead) return; // not the function seen before: leave Node's path
-  handle[SLOT] = slot;
   handle.onread = onHandleRead;
 }
 
 export function setReadTarget(socket: net.Socket, target: ReadTarget): void {
-  const slot = (socket as SlottedSocket)[SLOT];
-  if (slot !== undefined) slot.target = target;
+  const holder = (socket as HeldSocket)[HOLDER];
+  if (holder !== undefined) holder[TARGET] = target;
 }
 
-function onreadFor(slot: ReadSlot): { buffer: () => Buffer | undefined; callback: (nread: number, buf: Buffer) => boolean } {
+function onreadFor(holder: ReadHolder): { buffer: () => Buffer | undefined; callback: (nread: number, buf: Buffer) => boolean } {
   return {
     // After every read (and once at the start): a Buffer to switch to, or undefined to stay.
     buffer: (): Buffer | undefined => {
-      const target = slot.target;
+      const target = holder[TARGET];
       if (target === null) {
-        slot.current = READ_BUFFER;
+        holder[INTO] = READ_BUFFER;
         return READ_BUFFER;
       }
       const next = target.nextReadBuffer();
       if (next === null) {
-        if (slot.current === READ_BUFFER) return undefined; // the common case: no change
-        slot.current = READ_BUFFER;
+        if (holder[INTO] === READ_BUFFER) return undefined; // the common case: no change
+        holder[INTO] = READ_BUFFER;
         return READ_BUFFER;
       }
-      slot.current = next;
+      holder[INTO] = next;
       return next;
     },
     // Returning false stops reading (no connection yet: it is paused before any read anyway).
     callback: (nread: number, buf: Buffer): boolean => {
-      const target = slot.target;
+      const target = holder[TARGET];
       if (target === null) return false;
       target.onBytes(buf, nread);
       return true;
@@ -167,15 +169,14 @@ export function readTlsStatically(socket: net.Socket, target: ReadTarget): boole
   const handle = socketHandle(socket) as { useUserBuffer?: unknown } | null;
   const fields = onreadFields(socket);
   if (fields === null || handle === null || typeof handle.useUserBuffer !== 'function') return false;
-  const slot = new ReadSlot();
-  slot.target = target;
-  const onread = onreadFor(slot);
+  const holder: ReadHolder = { [TARGET]: target, [INTO]: READ_BUFFER };
+  const onread = onreadFor(holder);
   const fieldsOf = socket as unknown as Record<symbol, unknown>;
   fieldsOf[fields.buffer] = READ_BUFFER;
   fieldsOf[fields.callback] = onread.callback;
   fieldsOf[fields.generator] = onread.buffer;
   (handle.useUserBuffer as (buf: Uint8Array) => void).call(handle, READ_BUFFER);
-  (socket as SlottedSocket)[SLOT] = slot;
+  (socket as HeldSocket)[HOLDER] = holder;
   return true;
 }
 
@@ -199,17 +200,20 @@ export function acceptWithStaticReads(server: net.Server, onSocket: (socket: net
       onError('accept(): ' + (status < 0 ? getSystemErrorName(status) : String(status)));
       return;
     }
-    const slot = new ReadSlot();
+    // the handle holds the socket's read state (see ReadHolder), set before Node first reads
+    const handle = clientHandle as ReadingHandle;
+    handle[TARGET] = null;
+    handle[INTO] = READ_BUFFER;
     const socket = new net.Socket({
       handle: clientHandle,
       // A client's FIN must not cut off replies to requests it already sent.
       allowHalfOpen: true,
       readable: true,
       writable: true,
-      onread: onreadFor(slot),
+      onread: onreadFor(handle),
     } as unknown as net.SocketConstructorOpts);
-    (socket as SlottedSocket)[SLOT] = slot;
-    readThroughHandle(clientHandle, slot);
+    (socket as HeldSocket)[HOLDER] = handle;
+    readThroughHandle(handle);
     onSocket(socket);
   };
   return true;
