@@ -23,6 +23,11 @@
 //                   before each run wait (up to BENCH_QUIET_WAIT s, default 5) for it to be quiet,
 //                   and redo a run (once) that had more than that going on beside it (default 25)
 //   BENCH_PIPELINE_INFLIGHT  batches outstanding in the pipelining scenario (default 4)
+//   BENCH_PAIRED=1  each round runs both servers at once, each under its own load, on the same
+//                   cores (server core 0, loads core 1 when pinned): the host's noise then falls on
+//                   both alike, and per cpu-s (work per server CPU-second) is the comparison to read
+//                   (the ops ratio also says how the kernel shared the core between them). Sequential
+//                   rounds drift 10-25% with the host's load; paired ones agree within a few %.
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../support/daemon.js';
@@ -48,6 +53,7 @@ const SIDE_A = (env['BENCH_A'] ?? 'memcachedts') as ServerKind;
 const SIDE_B = (env['BENCH_B'] ?? 'memcached') as ServerKind;
 const QUIET_PCT = Number(env['BENCH_QUIET_PCT'] ?? 25);
 const QUIET_WAIT = Number(env['BENCH_QUIET_WAIT'] ?? 5);
+const PAIRED = env['BENCH_PAIRED'] === '1';
 const HAVE_MEMCACHED = fs.existsSync('/usr/bin/memcached');
 
 interface Scenario {
@@ -228,38 +234,77 @@ async function measureQuietly(srv: BenchServer, sc: Scenario, seconds: number, r
   return rec;
 }
 
-async function measure(srv: BenchServer, sc: Scenario, seconds: number, round: number): Promise<RunRecord> {
-  await flush(srv.adminPort);
-  const scav0 = srv.scavenges();
-  const full0 = srv.fullGcs();
-  const cpu0 = srv.cpuTicks();
-  const busy0 = machineBusyTicks();
-  const t0 = process.hrtime.bigint();
-  let result: LoadResult;
+/** Counters of a server and of the machine as a measured run starts. */
+interface RunStart {
+  scav0: number;
+  full0: number;
+  cpu0: number;
+  busy0: number;
+  t0: bigint;
+}
+
+function startRun(srv: BenchServer): RunStart {
+  return { scav0: srv.scavenges(), full0: srv.fullGcs(), cpu0: srv.cpuTicks(), busy0: machineBusyTicks(), t0: process.hrtime.bigint() };
+}
+
+async function runLoad(srv: BenchServer, sc: Scenario, seconds: number): Promise<LoadResult> {
   try {
-    result = await sc.run(srv.port, seconds);
+    return await sc.run(srv.port, seconds);
   } catch (e) {
-    result = { ok: false, ops: 0, seconds: 0, opsPerSec: 0, p50us: Number.NaN, p99us: Number.NaN, errors: 0, loadCpuSec: 0, error: String(e) };
+    return { ok: false, ops: 0, seconds: 0, opsPerSec: 0, p50us: Number.NaN, p99us: Number.NaN, errors: 0, loadCpuSec: 0, error: String(e) };
   }
-  const wallSec = Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/**
+ * The run's record. besideCpuSec: CPU seconds of a second server and its load measured at the
+ * same time (BENCH_PAIRED), which are not other people's work.
+ */
+function finishRun(srv: BenchServer, start: RunStart, result: LoadResult, round: number, besideCpuSec: number): RunRecord {
+  const wallSec = Number(process.hrtime.bigint() - start.t0) / 1e9;
   const cpu1 = srv.cpuTicks();
   const busy1 = machineBusyTicks();
-  await sleep(150); // let the last --trace-gc lines arrive
-  const alive = srv.alive();
   return {
     round,
     side: srv.kind,
     result,
     wallSec,
     // over the tool's own run time: memcaslap spends ~1 s generating keys before it starts
-    serverCpuPct: (100 * (cpu1 - cpu0)) / CLK_TCK / (result.ok && result.seconds > 0 ? Math.min(result.seconds, wallSec) : wallSec),
-    otherCpuPct: Math.max(0, (100 * ((busy1 - busy0 - (cpu1 - cpu0)) / CLK_TCK - result.loadCpuSec)) / wallSec),
-    scavenges: srv.scavenges() - scav0,
-    fullGcs: srv.fullGcs() - full0,
-    heapMb: srv.heapMb(),
-    rssKb: srv.rssKb().rss,
-    serverAlive: alive,
+    serverCpuPct: (100 * (cpu1 - start.cpu0)) / CLK_TCK / (result.ok && result.seconds > 0 ? Math.min(result.seconds, wallSec) : wallSec),
+    otherCpuPct: Math.max(0, (100 * ((busy1 - start.busy0 - (cpu1 - start.cpu0)) / CLK_TCK - result.loadCpuSec - besideCpuSec)) / wallSec),
+    scavenges: srv.scavenges() - start.scav0,
+    fullGcs: srv.fullGcs() - start.full0,
+    heapMb: Number.NaN, // filled in once the last --trace-gc lines are in
+    rssKb: 0,
+    serverAlive: true,
   };
+}
+
+/** Heap, RSS and liveness, a moment after the run (the last --trace-gc lines arrive late). */
+async function settleRun(srv: BenchServer, rec: RunRecord, start: RunStart): Promise<RunRecord> {
+  await sleep(150);
+  return { ...rec, scavenges: srv.scavenges() - start.scav0, fullGcs: srv.fullGcs() - start.full0, heapMb: srv.heapMb(), rssKb: srv.rssKb().rss, serverAlive: srv.alive() };
+}
+
+async function measure(srv: BenchServer, sc: Scenario, seconds: number, round: number): Promise<RunRecord> {
+  await flush(srv.adminPort);
+  const start = startRun(srv);
+  const result = await runLoad(srv, sc, seconds);
+  return settleRun(srv, finishRun(srv, start, result, round, 0), start);
+}
+
+/** BENCH_PAIRED: both servers measured at once, each under its own load. */
+async function measurePair(a: BenchServer, b: BenchServer, sc: Scenario, seconds: number, round: number): Promise<[RunRecord, RunRecord]> {
+  await waitQuiet();
+  await flush(a.adminPort);
+  await flush(b.adminPort);
+  const startA = startRun(a);
+  const startB = startRun(b);
+  const [resultA, resultB] = await Promise.all([runLoad(a, sc, seconds), runLoad(b, sc, seconds)]);
+  const cpuSecA = (a.cpuTicks() - startA.cpu0) / CLK_TCK;
+  const cpuSecB = (b.cpuTicks() - startB.cpu0) / CLK_TCK;
+  const recA = finishRun(a, startA, resultA, round, cpuSecB + resultB.loadCpuSec);
+  const recB = finishRun(b, startB, resultB, round, cpuSecA + resultA.loadCpuSec);
+  return [await settleRun(a, recA, startA), await settleRun(b, recB, startB)];
 }
 
 function summarizeSide(kind: ServerKind, runs: RunRecord[], srvEnd: { rss: number; hwm: number }, crashes: number): SideSummary {
@@ -321,14 +366,16 @@ async function runScenario(sc: Scenario): Promise<ScenarioResult> {
     }
     for (let round = 1; round <= ROUNDS; round++) {
       for (let i = 0; i < sides.length; i++) {
-        let srv = servers.get(i)!;
+        const srv = servers.get(i)!;
         if (!srv.alive()) {
           crashes[i]!++;
           process.stderr.write(`  ! ${sides[i]} died (${srv.proc.exitCode ?? srv.proc.signalCode}); stderr: ${srv.stderr().slice(-400)}\n  restarting it\n`);
-          srv = await startServer(sides[i]!, opts);
-          servers.set(i, srv);
+          servers.set(i, await startServer(sides[i]!, opts));
         }
-        const rec = await measureQuietly(srv, sc, SECONDS, round);
+      }
+      const paired = PAIRED && sides.length === 2 ? await measurePair(servers.get(0)!, servers.get(1)!, sc, SECONDS, round) : null;
+      for (let i = 0; i < sides.length; i++) {
+        const rec = paired !== null ? paired[i]! : await measureQuietly(servers.get(i)!, sc, SECONDS, round);
         runs[i]!.push(rec);
         const r = rec.result;
         const fig = sc.metric === 'value B/s' ? `${fmtBytes(r.bytesPerSec ?? Number.NaN)}/s` : `${fmtNum(r.opsPerSec)} ops/s`;
@@ -475,7 +522,7 @@ async function main(): Promise<void> {
   const scenarios = SCENARIOS.filter((s) => !ONLY || ONLY.has(s.id));
   process.stderr.write(
     `bench: ${scenarios.length} scenarios x ${ROUNDS} rounds x ${SECONDS}s (+${WARMUP}s warm-up); A=${SIDE_A} B=${HAVE_MEMCACHED ? SIDE_B : '(memcached not installed)'}; ` +
-      `${CPUS} cpus, -t ${THREADS}, ${PIN_SERVER ? 'servers on cpu 0, load on cpu 1' : PIN ? 'servers on any cpu, load on cpu 1' : 'no pinning'}; memcaslap: ${MEMCASLAP ?? 'not installed'}\n`,
+      `${CPUS} cpus, -t ${THREADS}, ${PIN_SERVER ? 'servers on cpu 0, load on cpu 1' : PIN ? 'servers on any cpu, load on cpu 1' : 'no pinning'}${PAIRED ? ', paired (both servers at once)' : ''}; memcaslap: ${MEMCASLAP ?? 'not installed'}\n`,
   );
   const results: ScenarioResult[] = [];
   for (const sc of scenarios) {
@@ -511,6 +558,7 @@ async function main(): Promise<void> {
   console.log(`ratio = ${SIDE_A}/${SIDE_B} of the median over ${ROUNDS} rounds (over the quiet rounds only, when there are any) (for latency-5k: p50 ratio, lower is better).`);
   console.log('p50/p99 for memcaslap scenarios come from its log2 histogram (coarse); pipeline-100 shows a batch round trip.');
   console.log(`both servers ran with -t ${THREADS}; per cpu-s = the ratio of work per server CPU-second.`);
+  if (PAIRED) console.log('paired (BENCH_PAIRED=1): in each round both servers ran at once, each under its own load, sharing the cores; read per cpu-s (the ops ratio also reflects how the kernel shared the CPU).');
   console.log('srv cpu = server CPU% (100 = one core; below ~90 the server was not the bottleneck); other cpu = CPU used by anything else on the machine (noise).');
   console.log('GC/1M = young-generation GCs (Scavenge) per million ops; heap = V8 heap after the last GC; RSS = VmHWM.');
   console.log(tbl);
@@ -525,6 +573,7 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: CPUS,
     pinned: PIN,
+    paired: PAIRED,
     threads: THREADS,
     seconds: SECONDS,
     rounds: ROUNDS,
