@@ -68,6 +68,14 @@ class Chunk {
 }
 
 const NO_CHUNK_ENTRY = new Chunk(NO_CHUNK);
+
+/** The pinned items a connection's zero-copy values reference. */
+class PinnedRefs {
+  /** Appended, not yet taken. */
+  readonly pending: number[] = [];
+  /** Taken, possibly still in the socket. */
+  readonly taken: number[] = [];
+}
 /** Whole CHUNK_BYTES chunks free for any connection (LIFO: the last one used is the warmest). */
 const pool: Chunk[] = [];
 
@@ -86,20 +94,22 @@ export class OutBuffer {
   private curChunk: Chunk; // cur with its views
   private pos: number; // next free byte in cur
   private base: number; // cur[base, pos) is appended and not yet taken; cur[0, base) was handed out
-  private full: Buffer[]; // pieces of retired chunks not yet taken, in order
+  /** Pieces of retired chunks not yet taken, in order: empty exactly when fullBytes is 0 (no piece is empty). */
+  private full: Buffer[];
   /** The array take() last handed out: emptied and kept as spareFull at recycle(). */
   private takenFull: Buffer[] | null;
   /** An empty array for `full` after the next take() (two arrays take turns: no garbage). */
   private spareFull: Buffer[] | null;
   private fullBytes: number;
-  private readonly lent: Chunk[]; // retired chunks whose bytes were (or will be) handed out
+  /** Retired chunks whose bytes were (or will be) handed out; null until the first. */
+  private lent: Chunk[] | null;
   /**
    * Set by net/ for stream connections (which call recycle() and releaseAll()): enables
    * appendPinned. null (UDP, tests): values are copied.
    */
   pinReleaser: PinReleaser | null;
-  private readonly pendingPins: number[]; // pinned refs appended, not yet taken
-  private readonly takenPins: number[]; // pinned refs taken, possibly still in the socket
+  /** Pinned refs of zero-copy values; null until the first (most connections never pin). */
+  private pins: PinnedRefs | null;
 
   constructor() {
     this.cur = NO_CHUNK;
@@ -111,10 +121,9 @@ export class OutBuffer {
     this.takenFull = null;
     this.spareFull = null;
     this.fullBytes = 0;
-    this.lent = [];
+    this.lent = null;
     this.pinReleaser = null;
-    this.pendingPins = [];
-    this.takenPins = [];
+    this.pins = null;
   }
 
   /** Bytes appended and not yet taken. */
@@ -143,8 +152,9 @@ export class OutBuffer {
       giveToPool(c); // nothing of it was ever handed out: reusable at once
       return;
     }
-    if (this.lent.length >= MAX_LENT_CHUNKS) this.lent.shift();
-    this.lent.push(c);
+    const lent = (this.lent ??= []);
+    if (lent.length >= MAX_LENT_CHUNKS) lent.shift();
+    lent.push(c);
   }
 
   /**
@@ -152,10 +162,11 @@ export class OutBuffer {
    * their chunks may be filled again. Only with nothing appended since the last take.
    */
   recycle(): void {
-    if (this.full.length !== 0 || this.pos !== this.base) return;
-    if (this.takenPins.length > 0) this.releasePins(this.takenPins);
+    if (this.fullBytes !== 0 || this.pos !== this.base) return;
+    const pins = this.pins;
+    if (pins !== null && pins.taken.length > 0) this.releasePins(pins.taken);
     const lent = this.lent;
-    while (lent.length > 0) giveToPool(lent.pop()!);
+    if (lent !== null) while (lent.length > 0) giveToPool(lent.pop()!);
     const taken = this.takenFull;
     if (taken !== null) {
       // the socket is done with it too: a later batch of several pieces reuses the array
@@ -217,13 +228,15 @@ export class OutBuffer {
     }
     this.full.push(view);
     this.fullBytes += view.length;
-    this.pendingPins.push(ref);
+    (this.pins ??= new PinnedRefs()).pending.push(ref);
   }
 
   /** The connection is gone: every pin goes, whatever the socket did with its bytes. */
   releaseAll(): void {
-    if (this.pendingPins.length > 0) this.releasePins(this.pendingPins);
-    if (this.takenPins.length > 0) this.releasePins(this.takenPins);
+    const pins = this.pins;
+    if (pins === null) return;
+    if (pins.pending.length > 0) this.releasePins(pins.pending);
+    if (pins.taken.length > 0) this.releasePins(pins.taken);
   }
 
   private releasePins(refs: number[]): void {
@@ -340,9 +353,9 @@ export class OutBuffer {
 
   /** Hands over the appended bytes (one Buffer in the common case); null when empty. */
   take(): Buffer[] | null {
-    if (this.pos === this.base && this.full.length === 0) return null;
+    if (this.pos === this.base && this.fullBytes === 0) return null;
     let out: Buffer[];
-    if (this.full.length === 0) {
+    if (this.fullBytes === 0) {
       out = [this.piece(this.base, this.pos)];
     } else {
       out = this.full;
@@ -361,7 +374,7 @@ export class OutBuffer {
    * null when empty or in several pieces (then take()).
    */
   takeSingle(): Buffer | null {
-    if (this.full.length !== 0 || this.pos === this.base) return null;
+    if (this.fullBytes !== 0 || this.pos === this.base) return null;
     const b = this.piece(this.base, this.pos);
     this.afterTake();
     return b;
@@ -388,8 +401,8 @@ export class OutBuffer {
   }
 
   private afterTake(): void {
-    const pp = this.pendingPins;
-    while (pp.length > 0) this.takenPins.push(pp.pop()!);
+    const pins = this.pins;
+    if (pins !== null) while (pins.pending.length > 0) pins.taken.push(pins.pending.pop()!);
     // Filling goes on after the bytes handed out; never over them (until recycle()).
     if (this.cur.length - this.pos >= MIN_TAIL_BYTES) {
       this.base = this.pos;
