@@ -112,10 +112,17 @@ export async function serveThread(start: WorkerStart, port: MessagePort): Promis
       case 'save':
         if (settings.memoryFile === null) report({ type: 'saved' });
         else
-          void import('./warm-restart.js').then(({ saveAtStop }) => {
-            saveAtStop(store, settings, log);
-            report({ type: 'saved' });
-          });
+          import('./warm-restart.js').then(
+            ({ saveAtStop }) => {
+              saveAtStop(store, settings, log);
+              report({ type: 'saved' });
+            },
+            (e: unknown) => {
+              // the module would not load: no image, but the stop goes on (as a failed save)
+              log.error(`[restart] failed to save metadata: ${errorMessage(e)}`);
+              report({ type: 'saved' });
+            },
+          );
         break;
     }
   });
