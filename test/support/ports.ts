@@ -2,7 +2,11 @@
 import net from 'node:net';
 import dgram from 'node:dgram';
 
-let next = 20000 + ((process.pid * 37) % 20000);
+// Below Linux's ephemeral range (32768-60999 by default): a port there can be handed to some
+// test's outgoing connection between our check and the daemon's bind. Picked at random, so two
+// test files running at once do not walk the same sequence.
+const PORT_MIN = 20000;
+const PORT_SPAN = 12000;
 
 function tcpFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -23,8 +27,7 @@ function udpFree(port: number): Promise<boolean> {
 /** A port free for TCP on 127.0.0.1 and ::1 and for UDP on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   for (let tries = 0; tries < 200; tries++) {
-    const port = next;
-    next = next >= 59000 ? 20000 : next + 1;
+    const port = PORT_MIN + Math.floor(Math.random() * PORT_SPAN);
     if ((await tcpFree(port, '127.0.0.1')) && (await tcpFree(port, '::1').catch(() => true)) && (await udpFree(port))) {
       return port;
     }
