@@ -11,6 +11,7 @@
 
 import { copyBytes, copyRange, dataViewOf, LastViewCache, NO_VIEW, WORD_COPY_MAX } from '../common/byte-copy.js';
 import { KEY_MAX_LENGTH } from '../common/limits.js';
+import { putUint32BE } from '../common/big-endian.js';
 
 const CHUNK_BYTES = 64 * 1024;
 /** A chunk with less room than this after a take is retired (a fresh one follows). */
@@ -322,7 +323,7 @@ export class OutBuffer {
   /** Big-endian integers for the binary protocol. */
   appendUint32(n: number): void {
     this.ensure(4);
-    this.cur.writeUInt32BE(n >>> 0, this.pos);
+    putUint32BE(this.cur, this.pos, n >>> 0);
     this.pos += 4;
   }
 

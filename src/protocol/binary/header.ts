@@ -12,6 +12,7 @@
 //      +-------+-------+-------+-------+
 
 import type { OutBuffer } from '../out-buffer.js';
+import { putUint32BE } from '../../common/big-endian.js';
 
 export const HEADER_BYTES = 24;
 
@@ -138,15 +139,15 @@ export function writeResponseHeader(
   b[5] = 0; // datatype: raw bytes
   b[6] = status >>> 8;
   b[7] = status & 0xff;
-  b.writeUInt32BE(bodyLen >>> 0, 8);
-  b.writeUInt32BE(opaque >>> 0, 12);
+  putUint32BE(b, 8, bodyLen >>> 0);
+  putUint32BE(b, 12, opaque >>> 0);
   if (cas === 0) {
-    b.writeUInt32BE(0, 16);
-    b.writeUInt32BE(0, 20);
+    putUint32BE(b, 16, 0);
+    putUint32BE(b, 20, 0);
   } else {
     const hi = Math.floor(cas / 4294967296);
-    b.writeUInt32BE(hi >>> 0, 16);
-    b.writeUInt32BE((cas - hi * 4294967296) >>> 0, 20);
+    putUint32BE(b, 16, hi >>> 0);
+    putUint32BE(b, 20, (cas - hi * 4294967296) >>> 0);
   }
   out.appendBytes(b, 0, HEADER_BYTES);
 }
