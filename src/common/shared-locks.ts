@@ -102,8 +102,7 @@ export class WordLocks {
  * caller laid out (the store's control block).
  */
 export class StripedLocks {
-  readonly words: Int32Array;
-  /** Index of the first lock word in words. */
+  /** Index of the first lock word in the array. */
   readonly first: number;
   /** Stripe count - 1 (the count is a power of two). */
   readonly mask: number;
@@ -113,7 +112,6 @@ export class StripedLocks {
   constructor(words: Int32Array, first: number, stripes: number, isShared = true) {
     if (stripes < 1 || (stripes & (stripes - 1)) !== 0) throw new RangeError('stripe count must be a power of two: ' + stripes);
     if (first < 0 || first + stripes > words.length) throw new RangeError('lock words outside the array');
-    this.words = words;
     this.first = first;
     this.mask = stripes - 1;
     this.locks = new WordLocks(words, isShared);
@@ -125,14 +123,14 @@ export class StripedLocks {
   }
 
   lock(hv: number): void {
-    this.locks.lock(this.first + (hv & this.mask));
+    this.locks.lock(this.stripeOf(hv));
   }
 
   tryLock(hv: number): boolean {
-    return this.locks.tryLock(this.first + (hv & this.mask));
+    return this.locks.tryLock(this.stripeOf(hv));
   }
 
   unlock(hv: number): void {
-    this.locks.unlock(this.first + (hv & this.mask));
+    this.locks.unlock(this.stripeOf(hv));
   }
 }

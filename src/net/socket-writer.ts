@@ -173,8 +173,8 @@ export class SocketWriter {
   private afterWrite(req: WriteReq, err: number, data: unknown): void {
     const state = BINDING!.streamBaseState;
     if (err !== 0) {
-      // (undefined: a handle Node has let go of, after its socket closed)
-      // EPIPE, ECONNRESET...: the peer is gone; as with a failed socket.write, close. The request
+      // EPIPE, ECONNRESET...: the peer is gone; EBADF, or undefined from a handle Node has let go
+      // of: the socket was destroyed meanwhile. As with a failed socket.write, close. The request
       // may have been half used by Node (a partial write, then a failed queued one): not reused.
       req.handle = null;
       sharedReq = null;

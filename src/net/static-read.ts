@@ -85,15 +85,18 @@ function onHandleRead(this: ReadingHandle, arrayBuffer: unknown): unknown {
   const nread = READ_STATE![READ_BYTES_AT]!;
   const target = this[TARGET];
   if (nread <= 0 || target === null) return nodeOnRead!.call(this, arrayBuffer);
-  const buf = this[INTO];
-  target.onBytes(buf, nread);
-  const next = target.nextReadBuffer();
-  if (next === null) {
-    if (buf === READ_BUFFER) return undefined; // the common case: no change
-    this[INTO] = READ_BUFFER;
-    return READ_BUFFER;
-  }
-  this[INTO] = next;
+  target.onBytes(this[INTO], nread);
+  return switchReadBuffer(this, target);
+}
+
+/**
+ * After a read: where the next one lands (the target's choice, else the shared buffer), noted in
+ * the holder. Returns the buffer to switch to, or undefined when it stays the same.
+ */
+function switchReadBuffer(holder: ReadHolder, target: ReadTarget): Buffer | undefined {
+  const next = target.nextReadBuffer() ?? READ_BUFFER;
+  if (next === holder[INTO]) return undefined; // the common case: no change
+  holder[INTO] = next;
   return next;
 }
 
@@ -119,14 +122,7 @@ function onreadFor(holder: ReadHolder): { buffer: () => Buffer | undefined; call
         holder[INTO] = READ_BUFFER;
         return READ_BUFFER;
       }
-      const next = target.nextReadBuffer();
-      if (next === null) {
-        if (holder[INTO] === READ_BUFFER) return undefined; // the common case: no change
-        holder[INTO] = READ_BUFFER;
-        return READ_BUFFER;
-      }
-      holder[INTO] = next;
-      return next;
+      return switchReadBuffer(holder, target);
     },
     // Returning false stops reading (no connection yet: it is paused before any read anyway).
     callback: (nread: number, buf: Buffer): boolean => {

@@ -255,41 +255,52 @@ async function runLoad(srv: BenchServer, sc: Scenario, seconds: number): Promise
   }
 }
 
+/** Server and machine counters as a measured run's load ends. */
+interface RunEnd {
+  wallSec: number;
+  cpu1: number;
+  busy1: number;
+}
+
+function endRun(srv: BenchServer, start: RunStart): RunEnd {
+  return { wallSec: Number(process.hrtime.bigint() - start.t0) / 1e9, cpu1: srv.cpuTicks(), busy1: machineBusyTicks() };
+}
+
+/** Server CPU seconds between start and end. */
+function serverCpuSec(start: RunStart, end: RunEnd): number {
+  return (end.cpu1 - start.cpu0) / CLK_TCK;
+}
+
 /**
- * The run's record. besideCpuSec: CPU seconds of a second server and its load measured at the
- * same time (BENCH_PAIRED), which are not other people's work.
+ * The run's record, a moment after its end (the last --trace-gc lines arrive late). besideCpuSec:
+ * CPU seconds of a second server and its load measured at the same time (BENCH_PAIRED), which are
+ * not other people's work.
  */
-function finishRun(srv: BenchServer, start: RunStart, result: LoadResult, round: number, besideCpuSec: number): RunRecord {
-  const wallSec = Number(process.hrtime.bigint() - start.t0) / 1e9;
-  const cpu1 = srv.cpuTicks();
-  const busy1 = machineBusyTicks();
+async function recordRun(srv: BenchServer, start: RunStart, end: RunEnd, result: LoadResult, round: number, besideCpuSec: number): Promise<RunRecord> {
+  await sleep(150);
+  const { wallSec } = end;
+  const cpuSec = serverCpuSec(start, end);
   return {
     round,
     side: srv.kind,
     result,
     wallSec,
     // over the tool's own run time: memcaslap spends ~1 s generating keys before it starts
-    serverCpuPct: (100 * (cpu1 - start.cpu0)) / CLK_TCK / (result.ok && result.seconds > 0 ? Math.min(result.seconds, wallSec) : wallSec),
-    otherCpuPct: Math.max(0, (100 * ((busy1 - start.busy0 - (cpu1 - start.cpu0)) / CLK_TCK - result.loadCpuSec - besideCpuSec)) / wallSec),
+    serverCpuPct: (100 * cpuSec) / (result.ok && result.seconds > 0 ? Math.min(result.seconds, wallSec) : wallSec),
+    otherCpuPct: Math.max(0, (100 * ((end.busy1 - start.busy0) / CLK_TCK - cpuSec - result.loadCpuSec - besideCpuSec)) / wallSec),
     scavenges: srv.scavenges() - start.scav0,
     fullGcs: srv.fullGcs() - start.full0,
-    heapMb: Number.NaN, // filled in once the last --trace-gc lines are in
-    rssKb: 0,
-    serverAlive: true,
+    heapMb: srv.heapMb(),
+    rssKb: srv.rssKb().rss,
+    serverAlive: srv.alive(),
   };
-}
-
-/** Heap, RSS and liveness, a moment after the run (the last --trace-gc lines arrive late). */
-async function settleRun(srv: BenchServer, rec: RunRecord, start: RunStart): Promise<RunRecord> {
-  await sleep(150);
-  return { ...rec, scavenges: srv.scavenges() - start.scav0, fullGcs: srv.fullGcs() - start.full0, heapMb: srv.heapMb(), rssKb: srv.rssKb().rss, serverAlive: srv.alive() };
 }
 
 async function measure(srv: BenchServer, sc: Scenario, seconds: number, round: number): Promise<RunRecord> {
   await flush(srv.adminPort);
   const start = startRun(srv);
   const result = await runLoad(srv, sc, seconds);
-  return settleRun(srv, finishRun(srv, start, result, round, 0), start);
+  return recordRun(srv, start, endRun(srv, start), result, round, 0);
 }
 
 /** BENCH_PAIRED: both servers measured at once, each under its own load. */
@@ -300,11 +311,12 @@ async function measurePair(a: BenchServer, b: BenchServer, sc: Scenario, seconds
   const startA = startRun(a);
   const startB = startRun(b);
   const [resultA, resultB] = await Promise.all([runLoad(a, sc, seconds), runLoad(b, sc, seconds)]);
-  const cpuSecA = (a.cpuTicks() - startA.cpu0) / CLK_TCK;
-  const cpuSecB = (b.cpuTicks() - startB.cpu0) / CLK_TCK;
-  const recA = finishRun(a, startA, resultA, round, cpuSecB + resultB.loadCpuSec);
-  const recB = finishRun(b, startB, resultB, round, cpuSecA + resultA.loadCpuSec);
-  return [await settleRun(a, recA, startA), await settleRun(b, recB, startB)];
+  const endA = endRun(a, startA);
+  const endB = endRun(b, startB);
+  return Promise.all([
+    recordRun(a, startA, endA, resultA, round, serverCpuSec(startB, endB) + resultB.loadCpuSec),
+    recordRun(b, startB, endB, resultB, round, serverCpuSec(startA, endA) + resultA.loadCpuSec),
+  ]);
 }
 
 function summarizeSide(kind: ServerKind, runs: RunRecord[], srvEnd: { rss: number; hwm: number }, crashes: number): SideSummary {
