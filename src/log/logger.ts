@@ -16,6 +16,12 @@ export interface LoggerOptions {
   readonly format: LogFormat;
   /** memcached's -v count; changed later through `level` (the `verbosity` command). */
   readonly verbosity: number;
+  /**
+   * Where the level lives: a one-word view another thread may share (a serving thread passes
+   * the server-wide verbosity word, so `verbosity` on any connection reaches every thread);
+   * default: a word of the logger's own. When given, verbosity is not written into it.
+   */
+  readonly levelWord?: Int32Array;
   /** Where lines go; default: file descriptor 2, synchronous. */
   readonly destination?: DestinationStream;
 }
@@ -55,16 +61,24 @@ function loadPino(): typeof import('pino') {
 }
 
 class ProcessLogger implements AppLogger {
-  level: number;
   readonly format: LogFormat;
+  private readonly levelWord: Int32Array;
   private readonly dest: DestinationStream;
   private pinoLogger: Logger | null = null;
 
   constructor(opts: LoggerOptions) {
-    this.level = opts.verbosity;
+    this.levelWord = opts.levelWord ?? Int32Array.of(opts.verbosity);
     this.format = opts.format;
     this.dest = opts.destination ?? new FdDestination(2);
     if (this.format === 'json') void this.pino;
+  }
+
+  get level(): number {
+    return this.levelWord[0]!;
+  }
+
+  set level(level: number) {
+    Atomics.store(this.levelWord, 0, level);
   }
 
   get pino(): Logger {

@@ -173,8 +173,9 @@ export class ServerWide {
     return this.gauges[VERBOSITY]!;
   }
 
-  set verbosity(level: number) {
-    Atomics.store(this.gauges, VERBOSITY, level);
+  /** The verbosity word alone, for a thread's logger to keep its level in. */
+  verbosityWord(): Int32Array {
+    return new Int32Array(this.buffers.gauges, VERBOSITY * 4, 1);
   }
 
   /** This thread's side of the shared watch state (one per call: the server's WatchLog takes it). */

@@ -21,6 +21,22 @@ test('text mode prints memcached plain lines', () => {
   assert.equal(log.level, 0);
 });
 
+test('a logger given a level word keeps its level there: two loggers over one word see each other', () => {
+  const word = new Int32Array(new SharedArrayBuffer(4));
+  word[0] = 1;
+  const a = createLogger({ format: 'text', verbosity: 1, destination: sink().dest, levelWord: word });
+  const b = createLogger({ format: 'text', verbosity: 1, destination: sink().dest, levelWord: word });
+  a.level = 3;
+  assert.equal(b.level, 3);
+  assert.equal(word[0], 3);
+  word[0] = 0;
+  assert.equal(a.level, 0);
+  // without a word, each logger has its own
+  const c = createLogger({ format: 'text', verbosity: 2, destination: sink().dest });
+  c.level = 1;
+  assert.equal(a.level, 0);
+});
+
 test('json mode prints one pino JSON object per event with the same text', () => {
   const s = sink();
   const log = createLogger({ format: 'json', verbosity: 1, destination: s.dest });
