@@ -72,7 +72,6 @@ export const ERR_AUTH_TOKEN_FORMAT = line('CLIENT_ERROR bad authentication token
 export const ERR_AUTH_TERMINATION = line('CLIENT_ERROR bad command line termination');
 
 // Pieces of run-time lines.
-export const PIECE_VALUE = Buffer.from('VALUE ', 'latin1');
 export const PIECE_STAT = Buffer.from('STAT ', 'latin1');
 
 /** `slabs reassign` result words from Store.slabsReassign, with memcached's full lines. */

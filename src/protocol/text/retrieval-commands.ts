@@ -77,17 +77,7 @@ export function getKeys(r: TextCommandContext, buf: Buffer, p: number, lineEnd: 
     const hit = store.get(buf, keyStart, keyLen, view, opts, exptime);
     if (rt.detailEnabled) ctx.prefixStats.recordGet(buf, keyStart, keyLen, hit);
     if (!hit) continue;
-    out.append(R.PIECE_VALUE);
-    out.appendBytes(buf, keyStart, p);
-    out.appendByte(CH_SP);
-    out.appendUint(view.flags);
-    out.appendByte(CH_SP);
-    out.appendUint(view.valueLen);
-    if (returnCas) {
-      out.appendByte(CH_SP);
-      out.appendUint(view.cas);
-    }
-    out.appendCrlf();
+    out.appendValueLine(buf, keyStart, p, view.flags, view.valueLen, returnCas ? view.cas : -1);
     out.appendValue(store, view.ref, view.valueLen, true);
     if (log.level >= 2) log.line('>' + session.conn.id + ' sending key ' + buf.toString('latin1', keyStart, p));
     if (out.length >= MULTIGET_YIELD_BYTES && p < lineEnd) {

@@ -206,3 +206,21 @@ test('several OutBuffers (connections) interleaved: one never overwrites what an
     }
   }
 });
+
+test('appendValueLine: the bytes of VALUE lines, with and without cas, short and long keys, across chunk ends', () => {
+  const out = new OutBuffer();
+  const r = new SeededRandom(777);
+  let expected = '';
+  // enough lines that several cross into a new chunk
+  for (let i = 0; i < 2000; i++) {
+    const keyLen = [1, 30, 32, 33, 100, 250][i % 6]!;
+    const key = 'k'.repeat(keyLen - 1) + String.fromCharCode(97 + (i % 26));
+    const src = Buffer.from('xx ' + key + ' yy', 'latin1'); // the key inside a larger line
+    const flags = [0, 9, 10, 4294967295][r.int(4)]!;
+    const bytes = r.int(1_000_000);
+    const cas = i % 3 === 0 ? -1 : [0, 1, 123456789, 2 ** 53 - 1][r.int(4)]!;
+    out.appendValueLine(src, 3, 3 + keyLen, flags, bytes, cas);
+    expected += `VALUE ${key} ${flags} ${bytes}${cas >= 0 ? ' ' + cas : ''}\r\n`;
+  }
+  assert.equal(concat(out.take()).toString('latin1'), expected);
+});
