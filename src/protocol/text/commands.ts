@@ -12,7 +12,7 @@ import type { TextCommandContext } from './command-context.js';
 import { executeMeta } from '../meta/commands.js';
 import * as R from '../replies.js';
 import { closeNow, mcTokens, reply } from './command-support.js';
-import { processGet } from './retrieval-commands.js';
+import { getKeys, processGet } from './retrieval-commands.js';
 import { processArithmetic, processDelete, processTouch, processUpdate } from './storage-commands.js';
 import { processRefreshCerts } from './refresh-certs.js';
 import {
@@ -30,6 +30,17 @@ import { processStats } from './stats-command.js';
 
 /** Handles one command line buf[lineStart, lineEnd) (no \r\n). */
 export function dispatchCommand(r: TextCommandContext, buf: Buffer, lineStart: number, lineEnd: number): void {
+  // `get <key>...`, most requests: the keys are scanned straight off the line, so the line is
+  // not tokenized first (the same outcome: 'get' is the command token, and with no key after it
+  // the tokenizing path below answers ERROR).
+  if (buf[lineStart] === 0x67 && buf[lineStart + 1] === 0x65 && buf[lineStart + 2] === 0x74 && buf[lineStart + 3] === 0x20) {
+    let p = lineStart + 4;
+    while (p < lineEnd && buf[p] === 0x20) p++;
+    if (p < lineEnd) {
+      getKeys(r, buf, p, lineEnd, false, false, 0, false);
+      return;
+    }
+  }
   const t = r.session.tokens;
   const count = t.tokenize(buf, lineStart, lineEnd);
   if (count === 0 || t.len(0) < 2) {
