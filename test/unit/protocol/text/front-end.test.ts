@@ -66,6 +66,12 @@ const FIXTURES: Fixture[] = [
     reply: 'STORED\r\n' + 'VALUE k 0 1\r\na\r\nEND\r\n'.repeat(3),
   },
   { name: 'odd lines', input: 'x\r\n\r\n\n \r\n  get   k  \r\nbget k\r\nget k\x00zz\r\nmisbehave\r\nGET k\r\nfoo HTTP/1.0 x\r\n', reply: 'ERROR\r\nERROR\r\nERROR\r\nERROR\r\nEND\r\nEND\r\nEND\r\nERROR\r\nERROR\r\nERROR\r\n' },
+  {
+    // 'get ' lines skip the tokenizer: no key after the spaces is still memcached's ERROR
+    name: 'get with spaces and no key',
+    input: 'set k 0 0 1\r\na\r\nget \r\nget    \r\nget \x00k\r\nget   k  k \r\nget\tk\r\n',
+    reply: 'STORED\r\nERROR\r\nERROR\r\nERROR\r\nVALUE k 0 1\r\na\r\nVALUE k 0 1\r\na\r\nEND\r\nERROR\r\n',
+  },
   { name: 'version', input: 'version x\r\n', reply: 'VERSION 1.6.18\r\n' },
   { name: 'shutdown without -A', input: 'shutdown\r\nshutdown graceful\r\n', reply: 'ERROR: shutdown not enabled\r\nERROR: shutdown not enabled\r\n' },
   { name: 'quit closes after the replies so far', input: 'version\r\nquit\r\nversion\r\n', reply: 'VERSION 1.6.18\r\n', action: SessionAction.CloseAfterFlush },
