@@ -10,10 +10,11 @@
 //   BENCH_WARMUP    warm-up seconds per scenario per server (default 1; 0 = none)
 //   BENCH_ONLY      comma-separated scenario ids to run (default all)
 //   BENCH_OUT       JSON output path (default bench/results-<date>.json)
-//   BENCH_A/BENCH_B the two sides: memcachedts | memcached | baseline (default memcachedts / memcached;
+//   BENCH_A/BENCH_B the two sides: memcachedts | memcached | baseline | floor (default memcachedts / memcached;
 //                   BENCH_A=memcached checks the harness itself: the ratio should be ~1;
 //                   BENCH_B=baseline with BENCH_BASELINE=DIR, a built checkout of an older commit,
-//                   measures this checkout before/after in one run)
+//                   measures this checkout before/after in one run; BENCH_A=floor: echo-floor.js,
+//                   our socket layer alone, for ascii-90-10, multiget-10 and conns-500 only)
 //   BENCH_PROFILE=1 afterwards, profile memcachedts with --cpu-prof under the ascii 90/10 load and
 //                   print the top self-time functions (profile kept next to the JSON)
 //   BENCH_PROFILE_SCENARIO  the scenario profiled instead (e.g. tls-ascii-90-10)

@@ -5,12 +5,16 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BIN, MEMCACHED_BIN, waitAccepting } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { nodeFlagsOf } from '../support/node-flags.js';
 
-/** baseline: another checkout's memcachedts (BENCH_BASELINE=its directory, built), for before/after runs. */
-export type ServerKind = 'memcachedts' | 'memcached' | 'baseline';
+/**
+ * baseline: another checkout's memcachedts (BENCH_BASELINE=its directory, built), for before/after
+ * runs; floor: echo-floor.js, our socket layer alone (small-value text loads only).
+ */
+export type ServerKind = 'memcachedts' | 'memcached' | 'baseline' | 'floor';
 const BASELINE_DIR = process.env['BENCH_BASELINE'];
 
 /** True for the sides that are a memcachedts build (their GC lines are counted). */
@@ -128,6 +132,9 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
   if (kind === 'memcached') {
     cmd = MEMCACHED_BIN;
     argv = common;
+  } else if (kind === 'floor') {
+    cmd = process.execPath;
+    argv = ['--trace-gc', path.join(path.dirname(fileURLToPath(import.meta.url)), 'echo-floor.js'), '--port', String(port)];
   } else {
     if (kind === 'baseline' && BASELINE_DIR === undefined) throw new Error('BENCH_BASELINE (a built checkout) is needed for the baseline side');
     const bin = kind === 'baseline' ? path.join(BASELINE_DIR!, 'bin', 'memcachedts.js') : BIN;
