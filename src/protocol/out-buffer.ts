@@ -43,6 +43,7 @@ function putUint(dst: Buffer, p: number, n: number): number {
   while (i < 20) dst[p++] = DIGITS[i++]!;
   return p;
 }
+
 /**
  * DataViews of the buffers appended from (the shared read buffer, mostly): one cache for every
  * OutBuffer of this thread, which stays in the CPU's caches, rather than one per connection.
@@ -352,7 +353,6 @@ export class OutBuffer {
     this.ensure(20);
     this.pos = putUint(this.cur, this.pos, n);
   }
-
 
   /** Decimal digits of a uint64 (incr/decr results). */
   appendBigUint(n: bigint): void {
