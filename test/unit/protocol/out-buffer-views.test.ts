@@ -224,3 +224,16 @@ test('appendValueLine: the bytes of VALUE lines, with and without cas, short and
   }
   assert.equal(concat(out.take()).toString('latin1'), expected);
 });
+
+test('appendUint: every digit count, and both sides of 2^31', () => {
+  const out = new OutBuffer();
+  const ns: number[] = [0, 1, 9, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
+  for (let k = 1; k <= 15; k++) ns.push(10 ** k - 1, 10 ** k, 10 ** k + 1);
+  let expected = '';
+  for (const n of ns) {
+    out.appendUint(n);
+    out.appendByte(0x20);
+    expected += `${n} `;
+  }
+  assert.equal(concat(out.take()).toString('latin1'), expected);
+});
