@@ -14,12 +14,15 @@ export type LogFormat = 'text' | 'json';
 
 export interface LoggerOptions {
   readonly format: LogFormat;
-  /** memcached's -v count; changed later through `level` (the `verbosity` command). */
-  readonly verbosity: number;
   /**
-   * Where the level lives: a one-word view another thread may share (a serving thread passes
-   * the server-wide verbosity word, so `verbosity` on any connection reaches every thread);
-   * default: a word of the logger's own. When given, verbosity is not written into it.
+   * memcached's -v count, in a level word of the logger's own; changed later through `level`
+   * (the `verbosity` command). Default 0.
+   */
+  readonly verbosity?: number;
+  /**
+   * Instead of verbosity: a one-word view holding the level, which another thread may share (a
+   * serving thread passes the server-wide verbosity word, so `verbosity` on any connection
+   * reaches every thread).
    */
   readonly levelWord?: Int32Array;
   /** Where lines go; default: file descriptor 2, synchronous. */
@@ -67,7 +70,7 @@ class ProcessLogger implements AppLogger {
   private pinoLogger: Logger | null = null;
 
   constructor(opts: LoggerOptions) {
-    this.levelWord = opts.levelWord ?? Int32Array.of(opts.verbosity);
+    this.levelWord = opts.levelWord ?? Int32Array.of(opts.verbosity ?? 0);
     this.format = opts.format;
     this.dest = opts.destination ?? new FdDestination(2);
     if (this.format === 'json') void this.pino;

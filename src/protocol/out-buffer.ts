@@ -51,6 +51,20 @@ function putUint(dst: Buffer, p: number, n: number): number {
 const SOURCE_VIEWS = new LastViewCache();
 
 /**
+ * src[from, from + n) to dst[p] (dstView: dst's DataView): a byte loop for a few bytes (no view
+ * needed), word copies up to WORD_COPY_MAX, memmove beyond.
+ */
+function putBytes(dst: Buffer, dstView: DataView, p: number, src: Buffer | Uint8Array, from: number, n: number): void {
+  if (n <= LOOP_COPY_MAX) {
+    for (let i = 0; i < n; i++) dst[p + i] = src[from + i]!;
+  } else if (n <= WORD_COPY_MAX) {
+    copyBytes(src, SOURCE_VIEWS.of(src), from, dst, dstView, p, n);
+  } else {
+    copyRange(src, from, dst, p, n);
+  }
+}
+
+/**
  * Values at least this long go out as a pinned view of the slab page (Store.valueSlice) instead
  * of a copy, when the connection supports it (pinReleaser set: TCP and unix sockets).
  */
@@ -279,15 +293,7 @@ export class OutBuffer {
         room = this.cur.length - this.pos;
       }
       const take = end - from < room ? end - from : room;
-      if (take <= LOOP_COPY_MAX) {
-        const dst = this.cur;
-        let p = this.pos;
-        for (let i = from; i < from + take; i++) dst[p++] = src[i]!;
-      } else if (take <= WORD_COPY_MAX) {
-        copyBytes(src, SOURCE_VIEWS.of(src), from, this.cur, this.curView, this.pos, take);
-      } else {
-        copyRange(src, from, this.cur, this.pos, take);
-      }
+      putBytes(this.cur, this.curView, this.pos, src, from, take);
       this.pos += take;
       from += take;
     }
@@ -328,13 +334,8 @@ export class OutBuffer {
     dst[p++] = 0x55; // U
     dst[p++] = 0x45; // E
     dst[p++] = 0x20;
-    const keyLen = keyEnd - keyStart;
-    if (keyLen <= LOOP_COPY_MAX) {
-      for (let i = keyStart; i < keyEnd; i++) dst[p++] = key[i]!;
-    } else {
-      copyBytes(key, SOURCE_VIEWS.of(key), keyStart, dst, this.curView, p, keyLen);
-      p += keyLen;
-    }
+    putBytes(dst, this.curView, p, key, keyStart, keyEnd - keyStart);
+    p += keyEnd - keyStart;
     dst[p++] = 0x20;
     p = putUint(dst, p, flags);
     dst[p++] = 0x20;

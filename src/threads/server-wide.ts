@@ -169,10 +169,6 @@ export class ServerWide {
     return this.parkedCount > 0 ? 0 : 1;
   }
 
-  get verbosity(): number {
-    return this.gauges[VERBOSITY]!;
-  }
-
   /** The verbosity word alone, for a thread's logger to keep its level in. */
   verbosityWord(): Int32Array {
     return new Int32Array(this.buffers.gauges, VERBOSITY * 4, 1);

@@ -21,7 +21,7 @@ export async function serveThread(start: WorkerStart, port: MessagePort): Promis
   const report = (r: WorkerReport): void => port.postMessage(r);
   const { settings, thread } = start;
   const wide = ServerWide.attach(start.wide, thread);
-  const log = createLogger({ format: settings.logFormat, verbosity: wide.verbosity, levelWord: wide.verbosityWord() });
+  const log = createLogger({ format: settings.logFormat, levelWord: wide.verbosityWord() });
   const runtime = new RuntimeSettings(start.runtime);
   // Thread 1's Cache runs the store's background jobs (they reach items by try-lock, so the
   // other threads' verbs go on meanwhile); at -t 1 that is today's single loop.
